@@ -1,0 +1,184 @@
+/* db.c — opening the database with the pragmas tianbao relies on, SQL
+ * helpers and transactions.  The GeoPackage SQL functions are registered
+ * here too because the R-tree triggers call them on every write. */
+#include "db/db.h"
+
+#include "db/gpkg.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+int tb_db_error(tb_db *db, tb_err *e, const char *what)
+{
+	return tb_err_set(e, TB_EDB, NULL, NULL, "%s: %s", what,
+			  db && db->h ? sqlite3_errmsg(db->h) : "cannot open");
+}
+
+static int pragmas(tb_db *db, bool ro, tb_err *e)
+{
+	const char *rw = "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL;"
+			 "PRAGMA foreign_keys=ON; PRAGMA busy_timeout=5000;";
+	const char *r = "PRAGMA foreign_keys=ON; PRAGMA busy_timeout=5000;";
+	return tb_db_exec(db, ro ? r : rw, e);
+}
+
+int tb_db_open(const char *path, int flags, tb_db **out, tb_err *e)
+{
+	*out = NULL;
+	if (flags & TB_DB_MUST_BE_NEW && access(path, F_OK) == 0)
+		return tb_err_set(e, TB_EUSAGE, path, NULL,
+				  "database already exists; choose another path or remove it");
+	if (!(flags & TB_DB_CREATE) && access(path, F_OK) != 0)
+		return tb_err_set(e, TB_EUSAGE, path, NULL,
+				  "no database here; create one with `tianbao init` or `tianbao demo`");
+	tb_db *db = calloc(1, sizeof *db);
+	if (!db) return tb_err_set(e, TB_ENOMEM, NULL, NULL, "out of memory");
+	db->path = strdup(path);
+	int of = flags & TB_DB_READONLY ? SQLITE_OPEN_READONLY
+					: SQLITE_OPEN_READWRITE | (flags & TB_DB_CREATE ? SQLITE_OPEN_CREATE : 0);
+	int rc = sqlite3_open_v2(path, &db->h, of | SQLITE_OPEN_NOMUTEX, NULL);
+	if (rc != SQLITE_OK) {
+		rc = tb_err_set(e, TB_EIO, path, NULL, "cannot open database: %s",
+				db->h ? sqlite3_errmsg(db->h) : sqlite3_errstr(rc));
+		tb_db_close(db);
+		return rc;
+	}
+	sqlite3_extended_result_codes(db->h, 1);
+	rc = pragmas(db, flags & TB_DB_READONLY, e);
+	if (!rc) rc = tb_gpkg_register_functions(db, e);
+	if (rc) {
+		tb_db_close(db);
+		return rc;
+	}
+	*out = db;
+	return 0;
+}
+
+void tb_codes_free(struct tb_codes *c); /* codes.c */
+
+void tb_db_close(tb_db *db)
+{
+	if (!db) return;
+	if (db->h) sqlite3_close_v2(db->h);
+	tb_codes_free(db->codes);
+	free(db->path);
+	free(db);
+}
+
+int tb_db_exec(tb_db *db, const char *sql, tb_err *e)
+{
+	char *msg = NULL;
+	if (sqlite3_exec(db->h, sql, NULL, NULL, &msg) == SQLITE_OK) return 0;
+	int rc = tb_err_set(e, TB_EDB, NULL, NULL, "%s", msg ? msg : "SQL error");
+	sqlite3_free(msg);
+	return rc;
+}
+
+int tb_db_prepare(tb_db *db, const char *sql, sqlite3_stmt **st, tb_err *e)
+{
+	if (sqlite3_prepare_v2(db->h, sql, -1, st, NULL) == SQLITE_OK) return 0;
+	return tb_db_error(db, e, "prepare");
+}
+
+int tb_db_begin(tb_db *db, tb_err *e)
+{
+	if (db->tx_depth++ > 0) return 0;
+	int rc = tb_db_exec(db, "BEGIN IMMEDIATE", e);
+	if (rc) db->tx_depth = 0;
+	return rc;
+}
+
+int tb_db_commit(tb_db *db, tb_err *e)
+{
+	if (db->tx_depth <= 0) return tb_err_set(e, TB_EINTERNAL, NULL, NULL, "commit without begin");
+	if (--db->tx_depth > 0) return 0;
+	int rc = tb_db_exec(db, "COMMIT", e);
+	if (rc) tb_db_exec(db, "ROLLBACK", NULL);
+	return rc;
+}
+
+void tb_db_rollback(tb_db *db)
+{
+	if (db->tx_depth <= 0) return;
+	db->tx_depth = 0;
+	tb_db_exec(db, "ROLLBACK", NULL);
+}
+
+int tb_db_int64(tb_db *db, const char *sql, int64_t *out, tb_err *e)
+{
+	sqlite3_stmt *st;
+	int rc = tb_db_prepare(db, sql, &st, e);
+	if (rc) return rc;
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		*out = sqlite3_column_int64(st, 0);
+		rc = 0;
+	} else if (rc == SQLITE_DONE) {
+		*out = 0;
+		rc = 0;
+	} else
+		rc = tb_db_error(db, e, "query");
+	sqlite3_finalize(st);
+	return rc;
+}
+
+int tb_db_double(tb_db *db, const char *sql, double *out, tb_err *e)
+{
+	sqlite3_stmt *st;
+	int rc = tb_db_prepare(db, sql, &st, e);
+	if (rc) return rc;
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		*out = sqlite3_column_double(st, 0);
+		rc = 0;
+	} else if (rc == SQLITE_DONE) {
+		*out = 0;
+		rc = 0;
+	} else
+		rc = tb_db_error(db, e, "query");
+	sqlite3_finalize(st);
+	return rc;
+}
+
+char *tb_setting_get(tb_db *db, const char *key, const char *dflt)
+{
+	sqlite3_stmt *st;
+	char *r = NULL;
+	if (sqlite3_prepare_v2(db->h, "SELECT value FROM tb_setting WHERE key=?", -1, &st,
+			       NULL) == SQLITE_OK) {
+		sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
+		if (sqlite3_step(st) == SQLITE_ROW && sqlite3_column_text(st, 0))
+			r = strdup((const char *)sqlite3_column_text(st, 0));
+		sqlite3_finalize(st);
+	}
+	if (!r && dflt) r = strdup(dflt);
+	return r;
+}
+
+double tb_setting_num(tb_db *db, const char *key, double dflt)
+{
+	char *s = tb_setting_get(db, key, NULL);
+	if (!s) return dflt;
+	char *end;
+	double v = strtod(s, &end);
+	if (end == s || *end) v = dflt;
+	free(s);
+	return v;
+}
+
+int tb_setting_set(tb_db *db, const char *key, const char *value, tb_err *e)
+{
+	sqlite3_stmt *st;
+	int rc = tb_db_prepare(db,
+			       "INSERT INTO tb_setting(key,value) VALUES(?,?) "
+			       "ON CONFLICT(key) DO UPDATE SET value=excluded.value",
+			       &st, e);
+	if (rc) return rc;
+	sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, value, -1, SQLITE_STATIC);
+	rc = sqlite3_step(st) == SQLITE_DONE ? 0 : tb_db_error(db, e, "setting");
+	sqlite3_finalize(st);
+	return rc;
+}

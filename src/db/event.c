@@ -1,0 +1,326 @@
+/* event.c — the hash-chained, append-only event log (see event.h).  The
+ * canonical text is assembled from the stored columns, so verification needs
+ * nothing but the table itself. */
+#include "db/event.h"
+
+#include "base/buf.h"
+#include "base/hash.h"
+#include "base/json.h"
+#include "base/tbtime.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+static const char *schema =
+	"CREATE TABLE IF NOT EXISTS tb_event ("
+	" seq INTEGER PRIMARY KEY, time TEXT NOT NULL, actor TEXT NOT NULL, role TEXT NOT NULL,"
+	" action TEXT NOT NULL, entity TEXT, entity_id TEXT, parcels TEXT NOT NULL,"
+	" payload TEXT NOT NULL, prev_hash TEXT NOT NULL, hash TEXT NOT NULL);"
+	"CREATE TABLE IF NOT EXISTS tb_event_parcel (seq INTEGER NOT NULL, parcel TEXT NOT NULL,"
+	" PRIMARY KEY (parcel, seq)) WITHOUT ROWID;"
+	"CREATE INDEX IF NOT EXISTS tb_event_entity ON tb_event(entity, entity_id);"
+	"CREATE TRIGGER IF NOT EXISTS tb_event_no_update BEFORE UPDATE ON tb_event BEGIN"
+	" SELECT RAISE(ABORT, 'the event log is append-only: UPDATE refused'); END;"
+	"CREATE TRIGGER IF NOT EXISTS tb_event_no_delete BEFORE DELETE ON tb_event BEGIN"
+	" SELECT RAISE(ABORT, 'the event log is append-only: DELETE refused'); END;"
+	"CREATE TRIGGER IF NOT EXISTS tb_event_parcel_no_update BEFORE UPDATE ON tb_event_parcel BEGIN"
+	" SELECT RAISE(ABORT, 'the event log is append-only: UPDATE refused'); END;"
+	"CREATE TRIGGER IF NOT EXISTS tb_event_parcel_no_delete BEFORE DELETE ON tb_event_parcel BEGIN"
+	" SELECT RAISE(ABORT, 'the event log is append-only: DELETE refused'); END;";
+
+#define ZERO_HASH "0000000000000000000000000000000000000000000000000000000000000000"
+
+int tb_event_init(tb_db *db, tb_err *e)
+{
+	return tb_db_exec(db, schema, e);
+}
+
+static int add_jstr(tb_buf *b, const char *key, const char *v)
+{
+	int rc = tb_buf_addf(b, "\"%s\":", key);
+	if (rc) return rc;
+	if (!v) return tb_buf_adds(b, "null");
+	json_t *s = json_string(v);
+	char *t = s ? json_dumps(s, JSON_ENCODE_ANY | JSON_COMPACT) : NULL;
+	json_decref(s);
+	if (!t) return TB_EINPUT; /* not valid UTF-8 */
+	rc = tb_buf_adds(b, t);
+	free(t);
+	return rc;
+}
+
+/* The canonical event text, keys in sorted order; parcels and payload are
+ * already canonical JSON texts. */
+static int canonical(tb_buf *b, int64_t seq, const char *time, const char *actor,
+		     const char *role, const char *action, const char *entity,
+		     const char *entity_id, const char *parcels, const char *payload)
+{
+	int rc = tb_buf_adds(b, "{");
+	if (!rc) rc = add_jstr(b, "action", action);
+	if (!rc) rc = tb_buf_adds(b, ",");
+	if (!rc) rc = add_jstr(b, "actor", actor);
+	if (!rc) rc = tb_buf_adds(b, ",");
+	if (!rc) rc = add_jstr(b, "entity", entity);
+	if (!rc) rc = tb_buf_adds(b, ",");
+	if (!rc) rc = add_jstr(b, "entity_id", entity_id);
+	if (!rc) rc = tb_buf_addf(b, ",\"parcels\":%s,\"payload\":%s,", parcels, payload);
+	if (!rc) rc = add_jstr(b, "role", role);
+	if (!rc) rc = tb_buf_addf(b, ",\"seq\":%lld,", (long long)seq);
+	if (!rc) rc = add_jstr(b, "time", time);
+	if (!rc) rc = tb_buf_adds(b, "}");
+	return rc;
+}
+
+static void link_hash(const char *prev_hex, const tb_buf *canon, char out[TB_SHA256_HEX])
+{
+	unsigned char prev[32], h[32];
+	tb_unhex(prev_hex, prev, 32);
+	size_t n = 32 + canon->len;
+	unsigned char *msg = malloc(n);
+	if (!msg) {
+		out[0] = 0;
+		return;
+	}
+	memcpy(msg, prev, 32);
+	memcpy(msg + 32, canon->data, canon->len);
+	tb_sha256(msg, n, h);
+	free(msg);
+	tb_hex(h, 32, out);
+}
+
+static int head(tb_db *db, int64_t *seq, char prev[TB_SHA256_HEX], tb_err *e)
+{
+	sqlite3_stmt *st;
+	int rc = tb_db_prepare(db, "SELECT seq, hash FROM tb_event ORDER BY seq DESC LIMIT 1", &st, e);
+	if (rc) return rc;
+	*seq = 0;
+	strcpy(prev, ZERO_HASH);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		*seq = sqlite3_column_int64(st, 0);
+		const char *h = (const char *)sqlite3_column_text(st, 1);
+		snprintf(prev, TB_SHA256_HEX, "%s", h ? h : "");
+		rc = 0;
+	} else
+		rc = rc == SQLITE_DONE ? 0 : tb_db_error(db, e, "event log head");
+	sqlite3_finalize(st);
+	return rc;
+}
+
+static int index_parcels(tb_db *db, int64_t seq, const json_t *parcels, tb_err *e)
+{
+	if (!json_array_size(parcels)) return 0;
+	sqlite3_stmt *st;
+	int rc = tb_db_prepare(db, "INSERT OR IGNORE INTO tb_event_parcel(seq, parcel) VALUES(?,?)",
+			       &st, e);
+	size_t i;
+	json_t *v;
+	json_array_foreach(parcels, i, v)
+	{
+		if (rc) break;
+		if (!json_is_string(v)) continue;
+		sqlite3_bind_int64(st, 1, seq);
+		sqlite3_bind_text(st, 2, json_string_value(v), -1, SQLITE_STATIC);
+		if (sqlite3_step(st) != SQLITE_DONE) rc = tb_db_error(db, e, "event parcels");
+		sqlite3_reset(st);
+	}
+	sqlite3_finalize(st);
+	return rc;
+}
+
+int tb_event_append(tb_db *db, const tb_event_in *ev, int64_t *seq_out, tb_err *e)
+{
+	if (db->tx_depth <= 0)
+		return tb_err_set(e, TB_EINTERNAL, NULL, NULL, "event appended outside a transaction");
+	int64_t seq;
+	char prev[TB_SHA256_HEX], hash[TB_SHA256_HEX], now[32];
+	int rc = head(db, &seq, prev, e);
+	if (rc) return rc;
+	seq++;
+	tb_time_now_iso(now);
+	json_t *empty_arr = json_array(), *empty_obj = json_object();
+	char *parcels = tb_json_canonical(ev->parcels ? ev->parcels : empty_arr);
+	char *payload = tb_json_canonical(ev->payload ? ev->payload : empty_obj);
+	json_decref(empty_arr);
+	json_decref(empty_obj);
+	tb_buf canon;
+	tb_buf_init(&canon, (size_t)1 << 30);
+	rc = parcels && payload ? 0 : TB_ENOMEM;
+	if (!rc)
+		rc = canonical(&canon, seq, now, ev->actor, ev->role, ev->action, ev->entity,
+			       ev->entity_id, parcels, payload);
+	if (rc) {
+		rc = tb_err_set(e, rc, NULL, NULL, "cannot encode event");
+		goto out;
+	}
+	link_hash(prev, &canon, hash);
+	sqlite3_stmt *st;
+	rc = tb_db_prepare(db, "INSERT INTO tb_event VALUES(?,?,?,?,?,?,?,?,?,?,?)", &st, e);
+	if (rc) goto out;
+	sqlite3_bind_int64(st, 1, seq);
+	sqlite3_bind_text(st, 2, now, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 3, ev->actor, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 4, ev->role, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 5, ev->action, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 6, ev->entity, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 7, ev->entity_id, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 8, parcels, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 9, payload, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 10, prev, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 11, hash, -1, SQLITE_STATIC);
+	rc = sqlite3_step(st) == SQLITE_DONE ? 0 : tb_db_error(db, e, "append event");
+	sqlite3_finalize(st);
+	if (!rc) rc = index_parcels(db, seq, ev->parcels, e);
+	if (!rc && seq_out) *seq_out = seq;
+out:
+	tb_buf_free(&canon);
+	free(parcels);
+	free(payload);
+	return rc;
+}
+
+#define COL(i) ((const char *)sqlite3_column_text(st, i))
+
+static void bad(tb_verify_result *r, int64_t seq, const char *why)
+{
+	if (r->first_bad) return;
+	r->first_bad = seq;
+	snprintf(r->reason, sizeof r->reason, "%s", why);
+}
+
+/* Count of index rows of one event must match its parcels array. */
+static int check_index(tb_db *db, sqlite3_stmt *cnt, int64_t seq, const char *parcels)
+{
+	json_t *arr = json_loads(parcels, 0, NULL);
+	size_t want = 0, i;
+	json_t *v;
+	json_t *seen = json_object();
+	json_array_foreach(arr, i, v) if (json_is_string(v) &&
+					  !json_object_get(seen, json_string_value(v)))
+	{
+		json_object_set_new(seen, json_string_value(v), json_true());
+		want++;
+	}
+	json_decref(seen);
+	json_decref(arr);
+	(void)db;
+	sqlite3_bind_int64(cnt, 1, seq);
+	int64_t have = sqlite3_step(cnt) == SQLITE_ROW ? sqlite3_column_int64(cnt, 0) : -1;
+	sqlite3_reset(cnt);
+	return have == (int64_t)want;
+}
+
+int tb_event_verify(tb_db *db, tb_verify_result *r, tb_err *e)
+{
+	memset(r, 0, sizeof *r);
+	strcpy(r->head, ZERO_HASH);
+	sqlite3_stmt *st, *cnt;
+	int rc = tb_db_prepare(db,
+			       "SELECT seq,time,actor,role,action,entity,entity_id,parcels,payload,"
+			       "prev_hash,hash FROM tb_event ORDER BY seq",
+			       &st, e);
+	if (rc) return rc;
+	rc = tb_db_prepare(db, "SELECT count(*) FROM tb_event_parcel WHERE seq=?", &cnt, e);
+	if (rc) {
+		sqlite3_finalize(st);
+		return rc;
+	}
+	tb_buf canon;
+	tb_buf_init(&canon, (size_t)1 << 30);
+	int64_t expect = 1;
+	char prev[TB_SHA256_HEX] = ZERO_HASH, hash[TB_SHA256_HEX], why[256];
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW && !r->first_bad) {
+		int64_t seq = sqlite3_column_int64(st, 0);
+		r->checked++;
+		if (seq != expect) {
+			snprintf(why, sizeof why, "sequence gap: expected event %lld, found %lld (deleted or reordered)",
+				 (long long)expect, (long long)seq);
+			bad(r, expect, why);
+			break;
+		}
+		if (!COL(9) || strcmp(COL(9), prev)) {
+			bad(r, seq, "prev_hash does not match the hash of the previous event");
+			break;
+		}
+		tb_buf_reset(&canon);
+		if (canonical(&canon, seq, COL(1), COL(2), COL(3), COL(4), COL(5), COL(6),
+			      COL(7) ? COL(7) : "null", COL(8) ? COL(8) : "null")) {
+			bad(r, seq, "event cannot be encoded");
+			break;
+		}
+		link_hash(prev, &canon, hash);
+		if (!COL(10) || strcmp(COL(10), hash)) {
+			bad(r, seq, "content does not match its hash (event edited)");
+			break;
+		}
+		if (!check_index(db, cnt, seq, COL(7))) {
+			bad(r, seq, "parcel index of the event does not match its parcels");
+			break;
+		}
+		strcpy(prev, hash);
+		expect++;
+	}
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE) rc = tb_db_error(db, e, "read event log");
+	else rc = 0;
+	if (!rc && !r->first_bad) {
+		int64_t orphans = 0;
+		tb_db_int64(db, "SELECT count(*) FROM tb_event_parcel WHERE seq NOT IN (SELECT seq FROM tb_event)",
+			    &orphans, NULL);
+		if (orphans) bad(r, expect, "parcel index has rows for events that do not exist");
+	}
+	strcpy(r->head, prev);
+	tb_buf_free(&canon);
+	sqlite3_finalize(st);
+	sqlite3_finalize(cnt);
+	return rc;
+}
+
+static json_t *row_json(sqlite3_stmt *st)
+{
+	json_t *o = json_object();
+	json_object_set_new(o, "seq", json_integer(sqlite3_column_int64(st, 0)));
+	static const char *names[] = {NULL, "time", "actor", "role", "action", "entity", "entity_id"};
+	for (int i = 1; i <= 6; i++)
+		json_object_set_new(o, names[i], COL(i) ? json_string(COL(i)) : json_null());
+	json_t *p = COL(7) ? json_loads(COL(7), 0, NULL) : NULL;
+	json_object_set_new(o, "parcels", p ? p : json_array());
+	p = COL(8) ? json_loads(COL(8), 0, NULL) : NULL;
+	json_object_set_new(o, "payload", p ? p : json_object());
+	json_object_set_new(o, "hash", COL(9) ? json_string(COL(9)) : json_null());
+	return o;
+}
+
+static json_t *query_events(tb_db *db, const char *sql, const char *text, int limit, tb_err *e)
+{
+	sqlite3_stmt *st;
+	if (tb_db_prepare(db, sql, &st, e)) return NULL;
+	if (text) sqlite3_bind_text(st, 1, text, -1, SQLITE_STATIC);
+	else sqlite3_bind_int(st, 1, limit);
+	json_t *arr = json_array();
+	int rc;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) json_array_append_new(arr, row_json(st));
+	if (rc != SQLITE_DONE) {
+		tb_db_error(db, e, "read events");
+		json_decref(arr);
+		arr = NULL;
+	}
+	sqlite3_finalize(st);
+	return arr;
+}
+
+json_t *tb_event_archive(tb_db *db, const char *parcel_code, tb_err *e)
+{
+	return query_events(db,
+			    "SELECT e.seq,time,actor,role,action,entity,entity_id,parcels,payload,hash"
+			    " FROM tb_event_parcel p JOIN tb_event e ON e.seq=p.seq WHERE p.parcel=?"
+			    " ORDER BY e.seq",
+			    parcel_code, 0, e);
+}
+
+json_t *tb_event_recent(tb_db *db, int limit, tb_err *e)
+{
+	return query_events(db,
+			    "SELECT seq,time,actor,role,action,entity,entity_id,parcels,payload,hash"
+			    " FROM tb_event ORDER BY seq DESC LIMIT ?",
+			    NULL, limit, e);
+}

@@ -1,0 +1,52 @@
+/* event.h — the event log (DESIGN.md §5): the archive, the accountability
+ * record and the audit trail of tianbao.
+ *
+ * Every write appends exactly one event in the same transaction as the
+ * change.  Each event carries a hash chain link:
+ *     hash = SHA-256(prev_hash_bytes ‖ canonical event text)
+ * where the canonical text is the compact, key-sorted JSON object
+ * {"action","actor","entity","entity_id","parcels","payload","role","seq","time"}.
+ * Triggers refuse UPDATE and DELETE on the log; tb_event_verify re-walks the
+ * chain and names the first broken link, so edits made with the triggers
+ * dropped are found too. */
+#ifndef TB_DB_EVENT_H
+#define TB_DB_EVENT_H
+
+#include "db/db.h"
+
+#include <jansson.h>
+
+typedef struct tb_event_in {
+	const char *actor;     /* login of the user or "system"               */
+	const char *role;      /* role the actor acted in                     */
+	const char *action;    /* "parcel.create", "import", "demo", …        */
+	const char *entity;    /* resource name ("parcels"), may be NULL      */
+	const char *entity_id; /* key of the record, may be NULL              */
+	const json_t *parcels; /* array of parcel codes touched; borrowed     */
+	const json_t *payload; /* any JSON; borrowed; NULL = {}               */
+} tb_event_in;
+
+/* Create the log tables and their append-only triggers (idempotent). */
+int tb_event_init(tb_db *db, tb_err *e);
+/* Append one event; must be inside a transaction.  *seq (if not NULL)
+ * receives the new sequence number. */
+int tb_event_append(tb_db *db, const tb_event_in *ev, int64_t *seq, tb_err *e);
+
+typedef struct tb_verify_result {
+	int64_t checked;   /* events whose link was checked            */
+	int64_t first_bad; /* seq of the first broken event, 0 if none */
+	char reason[256];  /* why it is broken                         */
+	char head[65];     /* hash of the last event (hex)             */
+} tb_verify_result;
+
+/* Walk the whole chain.  Returns 0 when the walk ran (check
+ * r->first_bad), or an error when the log could not be read. */
+int tb_event_verify(tb_db *db, tb_verify_result *r, tb_err *e);
+
+/* The events touching one parcel code (its archive, 档案), oldest first, as
+ * a JSON array of event objects.  New reference. */
+json_t *tb_event_archive(tb_db *db, const char *parcel_code, tb_err *e);
+/* The newest `limit` events as a JSON array, newest first. */
+json_t *tb_event_recent(tb_db *db, int limit, tb_err *e);
+
+#endif

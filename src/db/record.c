@@ -1,0 +1,543 @@
+/* record.c — validation and writes of described records (see resource.h).
+ * The SQL is generated once per resource from its description; business
+ * rules live in the resource's hooks, not here. */
+#include "db/resource.h"
+
+#include "base/buf.h"
+#include "base/tbtime.h"
+#include "base/utf8.h"
+#include "db/codes.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* ---- value normalisation ------------------------------------------------------ */
+
+static bool blank(const json_t *v)
+{
+	if (!v || json_is_null(v)) return true;
+	if (json_is_string(v)) {
+		for (const char *s = json_string_value(v); *s; s++)
+			if (!isspace((unsigned char)*s)) return false;
+		return true;
+	}
+	return false;
+}
+
+static int parse_int(const char *s, long long *out)
+{
+	errno = 0;
+	char *end;
+	while (isspace((unsigned char)*s)) s++;
+	long long v = strtoll(s, &end, 10);
+	if (end == s || errno) return -1;
+	if (*end == '.') { /* "12.0" from a DBF numeric column */
+		char *e2;
+		double d = strtod(s, &e2);
+		if (d != (double)v) return -1;
+		end = e2;
+	}
+	while (isspace((unsigned char)*end)) end++;
+	if (*end) return -1;
+	*out = v;
+	return 0;
+}
+
+static int parse_real(const char *s, double *out)
+{
+	char *end;
+	while (isspace((unsigned char)*s)) s++;
+	errno = 0;
+	double v = strtod(s, &end);
+	if (end == s || errno || !isfinite(v)) return -1;
+	while (isspace((unsigned char)*end)) end++;
+	if (*end) return -1;
+	*out = v;
+	return 0;
+}
+
+/* Text form of a scalar (codes given as numbers by DBF files). */
+static char *scalar_text(const json_t *v)
+{
+	char buf[64];
+	if (json_is_string(v)) return strdup(json_string_value(v));
+	if (json_is_integer(v)) {
+		snprintf(buf, sizeof buf, "%lld", (long long)json_integer_value(v));
+		return strdup(buf);
+	}
+	if (json_is_real(v)) {
+		double d = json_real_value(v);
+		if (d == floor(d) && fabs(d) < 1e15) snprintf(buf, sizeof buf, "%.0f", d);
+		else snprintf(buf, sizeof buf, "%.15g", d);
+		return strdup(buf);
+	}
+	return NULL;
+}
+
+/* A code, its label, or a code that lost its leading zeros in a numeric
+ * DBF column ("11" for "011"). */
+static const tb_code_entry *find_code(tb_db *db, const char *list, const char *s)
+{
+	const tb_code_entry *c = tb_codes_find(db, list, s);
+	size_t n = strlen(s);
+	if (c || !n || n > 10 || strspn(s, "0123456789") != n) return c;
+	char padded[16];
+	for (size_t w = n + 1; w <= 12 && !c; w++) {
+		snprintf(padded, sizeof padded, "%0*lld", (int)w, atoll(s));
+		c = tb_codes_find(db, list, padded);
+	}
+	return c;
+}
+
+/* Normalise one value; on error fill *e (record/field set by caller). */
+static json_t *norm_value(tb_db *db, const tb_field *f, const json_t *v, tb_err *e)
+{
+	char *s = NULL;
+	json_t *out = NULL;
+	switch (f->type) {
+	case TB_F_TEXT: {
+		s = scalar_text(v);
+		if (!s) break;
+		size_t max = f->max_len ? (size_t)f->max_len : 1000;
+		if (tb_utf8_len(s) > max)
+			tb_err_set(e, TB_EINPUT, NULL, NULL, "text longer than %zu characters", max);
+		else out = json_string(s);
+		break;
+	}
+	case TB_F_INT: {
+		long long i;
+		if (json_is_integer(v)) out = json_integer(json_integer_value(v));
+		else if (json_is_real(v) && json_real_value(v) == floor(json_real_value(v)))
+			out = json_integer((json_int_t)json_real_value(v));
+		else if (json_is_string(v) && !parse_int(json_string_value(v), &i))
+			out = json_integer(i);
+		break;
+	}
+	case TB_F_REAL: {
+		double d;
+		if (json_is_number(v)) out = json_real(json_number_value(v));
+		else if (json_is_string(v) && !parse_real(json_string_value(v), &d)) out = json_real(d);
+		break;
+	}
+	case TB_F_BOOL:
+		if (json_is_boolean(v)) out = json_boolean(json_is_true(v));
+		else if (json_is_integer(v) && json_integer_value(v) >= 0 && json_integer_value(v) <= 1)
+			out = json_boolean(json_integer_value(v));
+		else if (json_is_string(v)) {
+			const char *t = json_string_value(v);
+			if (!strcasecmp(t, "true") || !strcmp(t, "1") || !strcmp(t, "是")) out = json_true();
+			else if (!strcasecmp(t, "false") || !strcmp(t, "0") || !strcmp(t, "否")) out = json_false();
+		}
+		break;
+	case TB_F_CODE: {
+		s = scalar_text(v);
+		if (!s) break;
+		const tb_code_entry *c = find_code(db, f->codes, s);
+		if (c) out = json_string(c->code);
+		else
+			tb_err_set(e, TB_EINPUT, NULL, NULL, "unknown code '%s' in code list %s (%s)", s,
+				   f->label_zh ? f->label_zh : f->codes, f->codes);
+		break;
+	}
+	case TB_F_DATE:
+	case TB_F_TIME: {
+		int64_t ms;
+		if (json_is_string(v) && tb_time_parse_iso(json_string_value(v), &ms)) {
+			char iso[32];
+			tb_time_format_iso(ms, iso);
+			if (f->type == TB_F_DATE) iso[10] = 0;
+			out = json_string(iso);
+		}
+		break;
+	}
+	case TB_F_JSON: out = json_deep_copy(v); break;
+	}
+	if (!out && !e->code) {
+		static const char *what[] = {"text", "an integer", "a number", "true or false",
+					     "a code", "a date (YYYY-MM-DD)",
+					     "a date-time (ISO 8601)", "JSON"};
+		char *shown = v ? json_dumps(v, JSON_ENCODE_ANY | JSON_COMPACT) : NULL;
+		tb_err_set(e, TB_EINPUT, NULL, NULL, "expected %s, got %.60s", what[f->type],
+			   shown ? shown : "nothing");
+		free(shown);
+	}
+	if (out && f->flags & TB_RANGE && json_is_number(out)) {
+		double d = json_number_value(out);
+		if (d < f->min || d > f->max) {
+			tb_err_set(e, TB_EINPUT, NULL, NULL, "value %g out of range [%g, %g]%s%s", d,
+				   f->min, f->max, f->unit ? " " : "", f->unit ? f->unit : "");
+			json_decref(out);
+			out = NULL;
+		}
+	}
+	free(s);
+	return out;
+}
+
+static void add_field_err(tb_errlist *errs, const tb_record *rec, const tb_field *f, tb_err *fe)
+{
+	snprintf(fe->record, sizeof fe->record, "%s", rec->name ? rec->name : "record");
+	snprintf(fe->field, sizeof fe->field, "%s", f ? f->name : "");
+	tb_errlist_add(errs, fe);
+}
+
+int tb_record_validate(tb_db *db, const tb_resource *r, tb_record *rec, bool allow_computed,
+		       tb_errlist *errs)
+{
+	size_t before = tb_errlist_count(errs);
+	if (!json_is_object(rec->props)) {
+		tb_errlist_addf(errs, TB_EINPUT, rec->name, NULL, "expected a JSON object");
+		return 1;
+	}
+	const char *key;
+	json_t *v;
+	json_object_foreach(rec->props, key, v)
+	{
+		if (!tb_resource_field(r, key)) {
+			tb_errlist_addf(errs, TB_EINPUT, rec->name, key, "unknown field of %s", r->name);
+		}
+	}
+	for (int i = 0; i < r->nfields; i++) {
+		const tb_field *f = &r->fields[i];
+		v = json_object_get(rec->props, f->name);
+		tb_err fe = {0};
+		if (f->flags & TB_COMPUTED) {
+			if (v && !allow_computed && !json_is_null(v)) {
+				tb_err_set(&fe, TB_EINPUT, NULL, NULL,
+					   "computed by the system; it cannot be set");
+				add_field_err(errs, rec, f, &fe);
+			}
+			continue;
+		}
+		if (blank(v)) {
+			if (f->flags & TB_REQUIRED) {
+				tb_err_set(&fe, TB_EINPUT, NULL, NULL, "required value is missing");
+				add_field_err(errs, rec, f, &fe);
+			} else if (v)
+				json_object_set_new(rec->props, f->name, json_null());
+			continue;
+		}
+		json_t *n = norm_value(db, f, v, &fe);
+		if (!n) add_field_err(errs, rec, f, &fe);
+		else json_object_set_new(rec->props, f->name, n);
+	}
+	if (r->geom && r->geom_required && !rec->geom && !rec->old)
+		tb_errlist_addf(errs, TB_EINPUT, rec->name, "geometry", "geometry is missing");
+	return (int)(tb_errlist_count(errs) - before);
+}
+
+/* ---- binding ------------------------------------------------------------------ */
+
+static void bind_value(sqlite3_stmt *st, int i, const tb_field *f, const json_t *v)
+{
+	if (!v || json_is_null(v)) {
+		sqlite3_bind_null(st, i);
+		return;
+	}
+	switch (f->type) {
+	case TB_F_INT: sqlite3_bind_int64(st, i, json_integer_value(v)); break;
+	case TB_F_REAL: sqlite3_bind_double(st, i, json_number_value(v)); break;
+	case TB_F_BOOL: sqlite3_bind_int(st, i, json_is_true(v)); break;
+	case TB_F_JSON: {
+		char *t = json_dumps(v, JSON_ENCODE_ANY | JSON_COMPACT | JSON_SORT_KEYS);
+		sqlite3_bind_text(st, i, t, -1, free);
+		break;
+	}
+	default: sqlite3_bind_text(st, i, json_string_value(v), -1, SQLITE_TRANSIENT);
+	}
+}
+
+static int bind_geom(sqlite3_stmt *st, int i, const GEOSGeometry *g)
+{
+	if (!g) return sqlite3_bind_null(st, i);
+	size_t n;
+	unsigned char *blob = tb_gpkg_encode(g, TB_SRS_CGCS2000, &n);
+	if (!blob) return SQLITE_NOMEM;
+	return sqlite3_bind_blob(st, i, blob, (int)n, free);
+}
+
+/* SQLite reports "UNIQUE constraint failed: parcels.code": name the field. */
+static int constraint_error(tb_db *db, const tb_resource *r, const tb_record *rec, tb_err *e)
+{
+	const char *msg = sqlite3_errmsg(db->h);
+	int ext = sqlite3_extended_errcode(db->h);
+	if (ext == SQLITE_CONSTRAINT_UNIQUE || ext == SQLITE_CONSTRAINT_PRIMARYKEY) {
+		const char *dot = strrchr(msg, '.');
+		const char *field = dot ? dot + 1 : "";
+		const json_t *v = json_object_get(rec->props, field);
+		return tb_err_set(e, TB_EINPUT, rec->name, field, "duplicate %s '%s': another %s has it",
+				  field, json_is_string(v) ? json_string_value(v) : "?", r->name);
+	}
+	if ((ext & 0xff) == SQLITE_CONSTRAINT)
+		return tb_err_set(e, TB_EINPUT, rec->name, NULL, "%s", msg);
+	return tb_db_error(db, e, r->name);
+}
+
+/* ---- insert ---------------------------------------------------------------------- */
+
+struct tb_writer {
+	tb_db *db;
+	const tb_resource *r;
+	void *ctx;
+	sqlite3_stmt *insert;
+};
+
+tb_writer *tb_writer_new(tb_db *db, const tb_resource *r, void *ctx, tb_err *e)
+{
+	tb_buf b;
+	tb_buf_init(&b, 1 << 16);
+	tb_buf_addf(&b, "INSERT INTO \"%s\" (%s", r->name, r->geom ? "geom" : "version");
+	for (int i = 0; i < r->nfields; i++) tb_buf_addf(&b, ", \"%s\"", r->fields[i].name);
+	tb_buf_adds(&b, ", created_at, updated_at) VALUES (?");
+	for (int i = 0; i < r->nfields + 2; i++) tb_buf_adds(&b, ", ?");
+	tb_buf_adds(&b, ")");
+	tb_writer *w = calloc(1, sizeof *w);
+	if (!w || tb_db_prepare(db, b.data, &w->insert, e)) {
+		free(w);
+		w = NULL;
+	} else {
+		w->db = db;
+		w->r = r;
+		w->ctx = ctx;
+	}
+	tb_buf_free(&b);
+	return w;
+}
+
+void tb_writer_free(tb_writer *w)
+{
+	if (!w) return;
+	sqlite3_finalize(w->insert);
+	free(w);
+}
+
+static int first_error(tb_errlist *errs, size_t from, tb_err *e)
+{
+	if (errs->len > from) *e = errs->items[from];
+	else tb_err_set(e, TB_EINPUT, NULL, NULL, "invalid record");
+	return TB_EINPUT;
+}
+
+int tb_writer_insert(tb_writer *w, tb_record *rec, tb_errlist *errs, tb_err *e)
+{
+	const tb_resource *r = w->r;
+	tb_errlist local;
+	tb_errlist_init(&local, 100);
+	tb_errlist *el = errs ? errs : &local;
+	size_t from = el->len;
+	int rc = 0;
+	if (tb_record_validate(w->db, r, rec, false, el)) rc = first_error(el, from, e);
+	if (!rc && r->before_write) rc = r->before_write(w->db, r, rec, w->ctx, e);
+	if (rc) goto out;
+	sqlite3_stmt *st = w->insert;
+	char now[32];
+	tb_time_now_iso(now);
+	if (r->geom) bind_geom(st, 1, rec->geom);
+	else sqlite3_bind_int(st, 1, 1);
+	for (int i = 0; i < r->nfields; i++)
+		bind_value(st, i + 2, &r->fields[i], json_object_get(rec->props, r->fields[i].name));
+	sqlite3_bind_text(st, r->nfields + 2, now, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_text(st, r->nfields + 3, now, -1, SQLITE_TRANSIENT);
+	if (sqlite3_step(st) != SQLITE_DONE) rc = constraint_error(w->db, r, rec, e);
+	sqlite3_reset(st);
+	sqlite3_clear_bindings(st);
+	if (rc) goto out;
+	rec->fid = sqlite3_last_insert_rowid(w->db->h);
+	if (r->after_write) rc = r->after_write(w->db, r, rec, w->ctx, e);
+out:
+	if (rc && errs && el->len == from && e->code) tb_errlist_add(errs, e);
+	tb_errlist_free(&local);
+	return rc;
+}
+
+/* ---- read ------------------------------------------------------------------------- */
+
+static json_t *column_json(sqlite3_stmt *st, int i, const tb_field *f)
+{
+	if (sqlite3_column_type(st, i) == SQLITE_NULL) return json_null();
+	switch (f->type) {
+	case TB_F_INT: return json_integer(sqlite3_column_int64(st, i));
+	case TB_F_REAL: return json_real(sqlite3_column_double(st, i));
+	case TB_F_BOOL: return json_boolean(sqlite3_column_int(st, i));
+	case TB_F_JSON: {
+		json_t *v = json_loads((const char *)sqlite3_column_text(st, i), JSON_DECODE_ANY, NULL);
+		return v ? v : json_null();
+	}
+	default: return json_string((const char *)sqlite3_column_text(st, i));
+	}
+}
+
+/* SELECT list: fid, geom-or-NULL, fields…, version, created_at, updated_at */
+int tb_record_select_sql(const tb_resource *r, bool with_geom, tb_buf *b)
+{
+	int rc = tb_buf_addf(b, "SELECT fid, %s", with_geom && r->geom ? "geom" : "NULL");
+	for (int i = 0; !rc && i < r->nfields; i++)
+		rc = tb_buf_addf(b, ", \"%s\"", r->fields[i].name);
+	if (!rc) rc = tb_buf_addf(b, ", version, created_at, updated_at FROM \"%s\"", r->name);
+	return rc;
+}
+
+json_t *tb_record_row(sqlite3_stmt *st, const tb_resource *r, GEOSGeometry **geom)
+{
+	json_t *o = json_object();
+	json_object_set_new(o, "fid", json_integer(sqlite3_column_int64(st, 0)));
+	for (int i = 0; i < r->nfields; i++) {
+		if (r->fields[i].flags & TB_PRIVATE) continue;
+		json_object_set_new(o, r->fields[i].name, column_json(st, i + 2, &r->fields[i]));
+	}
+	int k = r->nfields + 2;
+	json_object_set_new(o, "version", json_integer(sqlite3_column_int64(st, k)));
+	json_object_set_new(o, "created_at", json_string((const char *)sqlite3_column_text(st, k + 1)));
+	json_object_set_new(o, "updated_at", json_string((const char *)sqlite3_column_text(st, k + 2)));
+	if (geom) {
+		*geom = NULL;
+		if (sqlite3_column_type(st, 1) == SQLITE_BLOB)
+			*geom = tb_gpkg_decode(sqlite3_column_blob(st, 1),
+					       (size_t)sqlite3_column_bytes(st, 1), NULL);
+	}
+	return o;
+}
+
+static int get_where(tb_db *db, const tb_resource *r, const char *where, int64_t fid,
+		     const char *key, json_t **props, GEOSGeometry **geom, tb_err *e)
+{
+	tb_buf b;
+	tb_buf_init(&b, 1 << 16);
+	tb_record_select_sql(r, geom != NULL, &b);
+	tb_buf_adds(&b, where);
+	sqlite3_stmt *st;
+	int rc = tb_db_prepare(db, b.data, &st, e);
+	tb_buf_free(&b);
+	if (rc) return rc;
+	if (key) sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
+	else sqlite3_bind_int64(st, 1, fid);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		*props = tb_record_row(st, r, geom);
+		rc = 0;
+	} else if (rc == SQLITE_DONE) {
+		char rec[128];
+		if (key) snprintf(rec, sizeof rec, "%s %s", r->name, key);
+		else snprintf(rec, sizeof rec, "%s %lld", r->name, (long long)fid);
+		rc = tb_err_set(e, TB_ENOTFOUND, rec, NULL, "no such record");
+	} else
+		rc = tb_db_error(db, e, r->name);
+	sqlite3_finalize(st);
+	return rc;
+}
+
+int tb_record_get(tb_db *db, const tb_resource *r, int64_t fid, json_t **props,
+		  GEOSGeometry **geom, tb_err *e)
+{
+	return get_where(db, r, " WHERE fid=?", fid, NULL, props, geom, e);
+}
+
+int tb_record_get_by_key(tb_db *db, const tb_resource *r, const char *key, json_t **props,
+			 GEOSGeometry **geom, tb_err *e)
+{
+	if (!r->key) return tb_err_set(e, TB_EINTERNAL, r->name, NULL, "resource has no key");
+	char where[128];
+	snprintf(where, sizeof where, " WHERE \"%s\"=?", r->key);
+	return get_where(db, r, where, 0, key, props, geom, e);
+}
+
+/* ---- update ---------------------------------------------------------------------- */
+
+static int update_row(tb_db *db, const tb_resource *r, tb_record *rec, bool set_geom,
+		      int64_t version, tb_err *e)
+{
+	tb_buf b;
+	tb_buf_init(&b, 1 << 16);
+	tb_buf_addf(&b, "UPDATE \"%s\" SET version=version+1, updated_at=?", r->name);
+	if (set_geom) tb_buf_adds(&b, ", geom=?");
+	for (int i = 0; i < r->nfields; i++) tb_buf_addf(&b, ", \"%s\"=?", r->fields[i].name);
+	tb_buf_adds(&b, " WHERE fid=? AND version=?");
+	sqlite3_stmt *st;
+	int rc = tb_db_prepare(db, b.data, &st, e);
+	tb_buf_free(&b);
+	if (rc) return rc;
+	char now[32];
+	tb_time_now_iso(now);
+	int k = 1;
+	sqlite3_bind_text(st, k++, now, -1, SQLITE_TRANSIENT);
+	if (set_geom) bind_geom(st, k++, rec->geom);
+	for (int i = 0; i < r->nfields; i++)
+		bind_value(st, k++, &r->fields[i], json_object_get(rec->props, r->fields[i].name));
+	sqlite3_bind_int64(st, k++, rec->fid);
+	sqlite3_bind_int64(st, k++, version);
+	if (sqlite3_step(st) != SQLITE_DONE) rc = constraint_error(db, r, rec, e);
+	else if (sqlite3_changes(db->h) != 1)
+		rc = tb_err_set(e, TB_ECONFLICT, rec->name, "version",
+				"the record was changed by someone else; reload and try again");
+	sqlite3_finalize(st);
+	return rc;
+}
+
+int tb_record_update(tb_db *db, const tb_resource *r, tb_record *rec, int64_t expected,
+		     void *ctx, tb_err *e)
+{
+	json_t *old = NULL;
+	GEOSGeometry *oldg = NULL;
+	int rc = tb_record_get(db, r, rec->fid, &old, &oldg, e);
+	if (rc) return rc;
+	int64_t version = json_integer_value(json_object_get(old, "version"));
+	json_t *patch = rec->props, *merged = json_deep_copy(old);
+	static const char *sys[] = {"fid", "version", "created_at", "updated_at"};
+	for (size_t i = 0; i < 4; i++) json_object_del(merged, sys[i]);
+	tb_errlist errs;
+	tb_errlist_init(&errs, 50);
+	if (expected > 0 && expected != version) {
+		rc = tb_err_set(e, TB_ECONFLICT, rec->name, "version",
+				"version %lld expected but the record is at version %lld; reload and try again",
+				(long long)expected, (long long)version);
+		goto out;
+	}
+	/* computed fields may not be patched; everything else is merged */
+	tb_record probe = {.props = patch, .name = rec->name};
+	const char *key;
+	json_t *v;
+	json_object_foreach(patch, key, v)
+	{
+		const tb_field *f = tb_resource_field(r, key);
+		if (!f) tb_errlist_addf(&errs, TB_EINPUT, rec->name, key, "unknown field of %s", r->name);
+		else if (f->flags & TB_COMPUTED)
+			tb_errlist_addf(&errs, TB_EINPUT, rec->name, key,
+					"computed by the system; it cannot be set");
+		else json_object_set(merged, key, v);
+	}
+	(void)probe;
+	/* computed values are recomputed by the hook; drop them before validation */
+	for (int i = 0; i < r->nfields; i++)
+		if (r->fields[i].flags & TB_COMPUTED) json_object_del(merged, r->fields[i].name);
+	rec->props = merged;
+	rec->old = old;
+	bool set_geom = rec->geom != NULL;
+	if (!set_geom) {
+		rec->geom = oldg;
+		oldg = NULL;
+	}
+	if (!errs.len) tb_record_validate(db, r, rec, false, &errs);
+	if (errs.len) {
+		rc = first_error(&errs, 0, e);
+		goto out;
+	}
+	if (r->before_write) rc = r->before_write(db, r, rec, ctx, e);
+	if (!rc) rc = update_row(db, r, rec, set_geom, version, e);
+	if (!rc && r->after_write) rc = r->after_write(db, r, rec, ctx, e);
+out:
+	rec->old = NULL;
+	tb_errlist_free(&errs);
+	if (oldg) GEOSGeom_destroy_r(tb_geos(), oldg);
+	json_decref(old);
+	if (rec->props != patch) {
+		/* hand back the full row; the caller's patch stays theirs */
+		json_object_update(patch, rec->props);
+		json_decref(rec->props);
+		rec->props = patch;
+	}
+	return rc;
+}
