@@ -39,8 +39,16 @@ void tb_transform_free(tb_transform *t);
 /* Transform n points in place (x[i], y[i]).  Returns 0 or TB_EINPUT when a
  * point cannot be transformed (inf/NaN result). */
 int tb_transform_points(tb_transform *t, double *x, double *y, size_t n);
-/* Transform a geometry in place (coordinates of every part). */
-int tb_transform_geom(tb_transform *t, GEOSGeometry *g, tb_err *e);
+/* A new geometry: g with the coordinates of every part transformed (Z kept
+ * as is); g untouched.  NULL and *e (TB_EINPUT naming the coordinate) when a
+ * point falls outside the CRS's domain. */
+GEOSGeometry *tb_transform_geom_copy(tb_transform *t, const GEOSGeometry *g, tb_err *e);
+/* Not implementable: GEOS 3.11 caches every geometry's envelope and its C API
+ * cannot invalidate it, so coordinates rewritten in place would leave
+ * envelopes, predicates and indexes wrong.  Always fails with TB_EUSAGE. */
+int tb_transform_geom(tb_transform *t, GEOSGeometry *g, tb_err *e)
+	__attribute__((deprecated("GEOS geometries cannot be changed in place; "
+				  "use tb_transform_geom_copy")));
 /* Guess the CRS of planar coordinates when a file declares none, from the
  * coordinate ranges of a sample envelope: lon/lat (4490), zone-prefixed GK
  * zone 39 (4527), GK CM 117°E (4548).  Returns the EPSG code or 0. */
@@ -78,7 +86,8 @@ GEOSGeometry *tb_geom_to_multi(const GEOSGeometry *g);
  * flag and carry no envelope.  Returns a malloc'd blob and its size. */
 unsigned char *tb_gpkg_encode(const GEOSGeometry *g, int32_t srs_id, size_t *size);
 /* Decode a GeoPackage binary of either byte order, with or without an
- * envelope (XY, XYZ, XYM, XYZM).  Returns a new geometry or NULL and *e. */
+ * envelope (XY, XYZ, XYM, XYZM).  Returns a new geometry, whose SRID
+ * (GEOSGetSRID_r) is the blob's srs_id, or NULL and *e. */
 GEOSGeometry *tb_gpkg_decode(const void *blob, size_t size, tb_err *e);
 /* Read only the envelope (from the header, else from the WKB).  Returns 0,
  * 1 when the geometry is empty, or TB_EINPUT for a malformed blob. */
@@ -96,10 +105,12 @@ void tb_index_free(tb_index *ix);
 /* Add an item; consumes g.  Must not be called after the first query. */
 int tb_index_add(tb_index *ix, int64_t id, GEOSGeometry *g);
 size_t tb_index_size(const tb_index *ix);
-/* The id of the first polygon that contains (lon, lat), or -1. */
+/* The id of the first polygon (in the order added) that contains (lon, lat),
+ * or -1.  A point on a boundary is not contained (GEOS contains). */
 int64_t tb_index_point(tb_index *ix, double lon, double lat);
-/* Call fn for each item whose envelope intersects g's envelope; fn returns
- * nonzero to stop.  The geometry passed to fn is borrowed from the index. */
+/* Call fn for each item whose envelope intersects g's envelope, in no set
+ * order; fn returns nonzero to stop.  The geometry passed to fn is borrowed
+ * from the index.  Returns 0, or the nonzero value with which fn stopped. */
 typedef int (*tb_index_fn)(void *ctx, int64_t id, const GEOSGeometry *g);
 int tb_index_query(tb_index *ix, const GEOSGeometry *g, tb_index_fn fn, void *ctx);
 /* The geometry (borrowed) of the item with this id, or NULL. */
