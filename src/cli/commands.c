@@ -1,0 +1,58 @@
+/* commands.c — the command table (data): name, handler, one-line summary
+ * and the full help text.  `tianbao --help` and `tianbao CMD --help` print
+ * from here, and so does docs/cli.md. */
+#include "cli/cli.h"
+
+int cmd_init(tb_cli *, int, char **);
+int cmd_demo(tb_cli *, int, char **);
+int cmd_stats(tb_cli *, int, char **);
+int cmd_parcels(tb_cli *, int, char **);
+int cmd_import(tb_cli *, int, char **);
+int cmd_export(tb_cli *, int, char **);
+int cmd_audit(tb_cli *, int, char **);
+
+const tb_command tb_commands[] = {
+	{"init", cmd_init, "create an empty district database (configuration from data/)",
+	 "usage: tianbao [--db PATH] init\n\n"
+	 "Creates a new GeoPackage database with the district's configuration: name, code, the\n"
+	 "natural-forest target (§2), outline, towns and villages, units. Refuses an existing file.\n"},
+	{"demo", cmd_demo, "create the Jizhou demo database and print its summary",
+	 "usage: tianbao [--db PATH] demo [--seed N] [--json]\n\n"
+	 "Creates a database like `init`, then adds a deterministic synthetic set of natural-forest\n"
+	 "parcels (小班), plantations and key protection zones (重点区域) whose natural-forest area is\n"
+	 "exactly the target of the plan (5565.1 ha), and prints the summary. Refuses an existing file.\n"},
+	{"stats", cmd_stats, "natural-forest area against the target, with breakdowns",
+	 "usage: tianbao [--db PATH] stats [--json]\n\n"
+	 "Natural-forest area (ellipsoidal, CGCS2000) against the §2 target, by town, unit,\n"
+	 "restoration class (修复类型), age group (龄组), origin (起源), inside/outside key zones,\n"
+	 "and the area-ledger balance. JSON keys: natural_forest_ha, target_ha, difference_ha,\n"
+	 "by_town, by_unit, by_class, by_age_group, by_origin, key_zone, ledger_ha.\n"},
+	{"parcels", cmd_parcels, "list or show parcels (小班)",
+	 "usage: tianbao [--db PATH] parcels list [--FIELD VALUE]… [--where FIELD:OP:VALUE]…\n"
+	 "                                  [--sort [-]FIELD] [--limit N] [--offset N] [--json]\n"
+	 "       tianbao [--db PATH] parcels show CODE [--json]\n\n"
+	 "Filters: any parcel field, e.g. --xiang 120119104 --di_lei 乔木林地 --natural true;\n"
+	 "--where yu_bi_du:ge:0.6 with OP one of eq ne lt le gt ge like in.\n"
+	 "`show` prints the attributes with their labels and the parcel's archive (档案) from the event log.\n"},
+	{"import", cmd_import, "import parcels, zones or divisions from a GIS file",
+	 "usage: tianbao [--db PATH] import FILE [--layer parcels|zones|divisions] [--source-layer NAME]\n"
+	 "                               [--encoding E] [--srs CRS] [--repair] [--dry-run] [--json]\n\n"
+	 "FILE: Shapefile (.shp, or zipped .zip), GeoPackage, GeoJSON, KML, or CSV with a WKT column.\n"
+	 "Columns are matched by the standard 一张图 names (XIAN … GJGYL_BHDJ), field names or Chinese\n"
+	 "labels; codes may be given as labels. Text encoding: --encoding, else the .cpg, else detected\n"
+	 "(UTF-8 or GB18030/GBK). CRS: --srs, else the file's, else guessed (EPSG:4490/4527/4548).\n"
+	 "Areas are computed, never read. One transaction: if any record is bad nothing is imported\n"
+	 "and every bad record is listed. --repair fixes invalid geometry and reports what changed;\n"
+	 "--dry-run checks everything and changes nothing.\n"},
+	{"export", cmd_export, "export a layer to GeoPackage, Shapefile, GeoJSON, KML or CSV",
+	 "usage: tianbao [--db PATH] export FILE --layer parcels|zones|divisions|units|area_ledger\n"
+	 "                               [--format gpkg|shapefile|geojson|kml|csv]\n\n"
+	 "The format follows the extension unless given (.shp.zip or .zip: zipped shapefile).\n"
+	 "Shapefiles use the standard 一张图 column names and UTF-8 text (.cpg); coordinates are\n"
+	 "CGCS2000 (EPSG:4490). Existing files are not overwritten.\n"},
+	{"audit", cmd_audit, "verify the event log's hash chain",
+	 "usage: tianbao [--db PATH] audit verify [--json]\n\n"
+	 "Re-walks the hash chain of the event log and names the first broken event\n"
+	 "(exit code 3 when the chain is broken).\n"},
+	{0},
+};

@@ -1,0 +1,277 @@
+/* ogr_util.c — GDAL/OGR plumbing (see ogr_util.h).  Shapefiles from bureaus
+ * often carry GBK text without a .cpg; when neither a .cpg, a DBF language
+ * id nor --encoding says what the text is, the strings are read raw and
+ * taken as UTF-8 if they all are, else as GB18030 (a superset of GBK). */
+#include "io/ogr_util.h"
+
+#include "base/utf8.h"
+
+#include <cpl_conv.h>
+#include <cpl_error.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <unistd.h>
+
+static pthread_once_t once = PTHREAD_ONCE_INIT;
+
+static void quiet(CPLErr cls, CPLErrorNum no, const char *msg)
+{
+	(void)cls, (void)no, (void)msg;
+}
+
+static void do_init(void)
+{
+	GDALAllRegister();
+	CPLSetErrorHandler(quiet);
+}
+
+void tb_ogr_init(void)
+{
+	pthread_once(&once, do_init);
+}
+
+static bool ends_with(const char *s, const char *suffix)
+{
+	size_t n = strlen(s), m = strlen(suffix);
+	return n >= m && !strcasecmp(s + n - m, suffix);
+}
+
+/* Sibling file with another extension ("x.shp" → "x.cpg"), if it exists. */
+static bool sibling_exists(const char *path, const char *ext)
+{
+	char p[4096];
+	snprintf(p, sizeof p, "%s", path);
+	char *dot = strrchr(p, '.');
+	if (!dot) return false;
+	snprintf(dot, sizeof p - (size_t)(dot - p), "%s", ext);
+	if (access(p, R_OK) == 0) return true;
+	for (char *c = dot + 1; *c; c++) *c = (char)(*c - 32 * (*c >= 'a' && *c <= 'z'));
+	return access(p, R_OK) == 0;
+}
+
+/* The DBF language driver id (byte 29), 0 when unset or unreadable. */
+static int dbf_ldid(const char *shp)
+{
+	char p[4096];
+	snprintf(p, sizeof p, "%s", shp);
+	char *dot = strrchr(p, '.');
+	if (!dot) return 0;
+	strcpy(dot, ".dbf");
+	FILE *f = fopen(p, "rb");
+	if (!f) {
+		strcpy(dot, ".DBF");
+		f = fopen(p, "rb");
+	}
+	if (!f) return 0;
+	unsigned char h[32];
+	int id = fread(h, 1, 32, f) == 32 ? h[29] : 0;
+	fclose(f);
+	return id;
+}
+
+static GDALDatasetH open_ds(const char *path, const char *encoding)
+{
+	char opt[64];
+	const char *opts[2] = {NULL, NULL};
+	if (encoding) {
+		snprintf(opt, sizeof opt, "ENCODING=%s", encoding);
+		opts[0] = opt;
+	}
+	return GDALOpenEx(path, GDAL_OF_VECTOR | GDAL_OF_READONLY, NULL, opts, NULL);
+}
+
+/* True when every string of the layer is valid UTF-8 (read raw). */
+static bool all_utf8(OGRLayerH layer)
+{
+	OGRFeatureDefnH d = OGR_L_GetLayerDefn(layer);
+	int nf = OGR_FD_GetFieldCount(d);
+	OGRFeatureH f;
+	bool ok = true;
+	OGR_L_ResetReading(layer);
+	while (ok && (f = OGR_L_GetNextFeature(layer))) {
+		for (int i = 0; ok && i < nf; i++) {
+			if (OGR_Fld_GetType(OGR_FD_GetFieldDefn(d, i)) != OFTString) continue;
+			const char *s = OGR_F_GetFieldAsString(f, i);
+			ok = tb_utf8_valid(s, strlen(s), NULL);
+		}
+		OGR_F_Destroy(f);
+	}
+	OGR_L_ResetReading(layer);
+	return ok;
+}
+
+static OGRLayerH pick_layer(GDALDatasetH ds, const char *name)
+{
+	return name ? GDALDatasetGetLayerByName(ds, name) : GDALDatasetGetLayer(ds, 0);
+}
+
+int tb_ogr_open(const char *path, const char *encoding, const char *layer, tb_ogr_file *f,
+		tb_err *e)
+{
+	tb_ogr_init();
+	memset(f, 0, sizeof *f);
+	if (access(path, R_OK) != 0)
+		return tb_err_set(e, TB_EUSAGE, path, NULL, "cannot read the file");
+	char vpath[4200];
+	bool zip = ends_with(path, ".zip");
+	snprintf(vpath, sizeof vpath, "%s%s", zip ? "/vsizip/" : "", path);
+	bool shp = ends_with(path, ".shp");
+	const char *enc = encoding;
+	bool sniff = shp && !encoding && !sibling_exists(path, ".cpg") && dbf_ldid(path) == 0;
+	f->ds = open_ds(vpath, sniff ? "" : enc);
+	if (!f->ds)
+		return tb_err_set(e, TB_EINPUT, path, NULL, "not a GIS file GDAL can read: %s",
+				  CPLGetLastErrorMsg()[0] ? CPLGetLastErrorMsg() : "unknown format");
+	f->layer = pick_layer(f->ds, layer);
+	if (!f->layer) {
+		tb_ogr_close(f);
+		return tb_err_set(e, TB_EINPUT, path, "layer", layer ? "no layer named '%s' in the file" : "the file has no layers%s", layer ? layer : "");
+	}
+	if (sniff && !all_utf8(f->layer)) {
+		GDALClose(f->ds);
+		f->ds = open_ds(vpath, "GB18030");
+		f->layer = f->ds ? pick_layer(f->ds, layer) : NULL;
+		snprintf(f->encoding, sizeof f->encoding, "GB18030 (detected)");
+		if (!f->layer) return tb_err_set(e, TB_EINPUT, path, NULL, "cannot reopen as GB18030");
+	} else if (sniff)
+		snprintf(f->encoding, sizeof f->encoding, "UTF-8 (detected)");
+	else if (enc)
+		snprintf(f->encoding, sizeof f->encoding, "%s", enc);
+	else {
+		const char *src = shp ? GDALGetMetadataItem((GDALMajorObjectH)f->layer, "SOURCE_ENCODING", "SHAPEFILE") : NULL;
+		snprintf(f->encoding, sizeof f->encoding, "%s", src && *src ? src : "UTF-8");
+	}
+	return 0;
+}
+
+void tb_ogr_close(tb_ogr_file *f)
+{
+	if (f->ds) GDALClose(f->ds);
+	f->ds = NULL;
+	f->layer = NULL;
+}
+
+OGRSpatialReferenceH tb_ogr_srs_4490(void)
+{
+	OGRSpatialReferenceH s = OSRNewSpatialReference(NULL);
+	OSRImportFromEPSG(s, 4490);
+	OSRSetAxisMappingStrategy(s, OAMS_TRADITIONAL_GIS_ORDER);
+	return s;
+}
+
+static int epsg_of(OGRSpatialReferenceH s)
+{
+	const char *auth = OSRGetAuthorityName(s, NULL), *code = OSRGetAuthorityCode(s, NULL);
+	if (auth && code && !strcasecmp(auth, "EPSG")) return atoi(code);
+	const char *const opts[] = {NULL};
+	int *conf = NULL, n = 0;
+	OGRSpatialReferenceH *m = OSRFindMatches(s, (char **)opts, &n, &conf);
+	int epsg = 0;
+	if (m && n > 0 && conf[0] >= 90) {
+		auth = OSRGetAuthorityName(m[0], NULL);
+		code = OSRGetAuthorityCode(m[0], NULL);
+		if (auth && code && !strcasecmp(auth, "EPSG")) epsg = atoi(code);
+	}
+	OSRFreeSRSArray(m);
+	CPLFree(conf);
+	return epsg;
+}
+
+static int srs_from_input(const char *def, OGRSpatialReferenceH *out, tb_err *e)
+{
+	*out = OSRNewSpatialReference(NULL);
+	if (OSRSetFromUserInput(*out, def) != OGRERR_NONE) {
+		OSRRelease(*out);
+		*out = NULL;
+		return tb_err_set(e, TB_EUSAGE, NULL, "srs", "unknown coordinate system '%s'", def);
+	}
+	return 0;
+}
+
+/* A declared GK CM 117°E (4548) CRS whose eastings carry the zone prefix
+ * 39 is really zone 39 with prefix (4527): a common labelling slip. */
+static int fix_zone_prefix(int epsg, const OGREnvelope *env)
+{
+	if (epsg == 4548 && env->MinX > 39e6 && env->MaxX < 40e6) return 4527;
+	if (epsg == 4527 && env->MaxX < 1e6 && env->MinX > 1e5) return 4548;
+	return epsg;
+}
+
+int tb_ogr_transform_to_4490(OGRLayerH layer, const char *override,
+			     OGRCoordinateTransformationH *ct, char *name, size_t size, tb_err *e)
+{
+	*ct = NULL;
+	OGREnvelope env = {0};
+	bool have_env = OGR_L_GetExtent(layer, &env, 1) == OGRERR_NONE;
+	OGRSpatialReferenceH src = NULL;
+	int rc = 0;
+	if (override) rc = srs_from_input(override, &src, e);
+	else if (OGR_L_GetSpatialRef(layer)) src = OSRClone(OGR_L_GetSpatialRef(layer));
+	if (rc) return rc;
+	int epsg = src ? epsg_of(src) : 0;
+	int fixed = have_env && !override ? fix_zone_prefix(epsg, &env) : epsg;
+	if (!src || fixed != epsg) {
+		bool declared = src != NULL;
+		int guess = declared ? fixed : have_env ? tb_crs_guess(env.MinX, env.MinY, env.MaxX, env.MaxY) : 0;
+		if (src) OSRRelease(src);
+		if (!guess)
+			return tb_err_set(e, TB_EINPUT, NULL, "geometry",
+					  "the file declares no coordinate system and its coordinates "
+					  "(x %.0f–%.0f, y %.0f–%.0f) fit none of EPSG:4490, 4527, 4548; give --srs",
+					  env.MinX, env.MaxX, env.MinY, env.MaxY);
+		src = OSRNewSpatialReference(NULL);
+		OSRImportFromEPSG(src, guess);
+		if (declared)
+			snprintf(name, size, "EPSG:%d (declared EPSG:%d; zone prefix corrected)", guess, epsg);
+		else
+			snprintf(name, size, "EPSG:%d (guessed from coordinates)", guess);
+		epsg = guess;
+	} else if (epsg)
+		snprintf(name, size, "EPSG:%d", epsg);
+	else
+		snprintf(name, size, "%s", OSRGetName(src) ? OSRGetName(src) : "declared CRS");
+	OSRSetAxisMappingStrategy(src, OAMS_TRADITIONAL_GIS_ORDER);
+	if (epsg == 4490) {
+		OSRRelease(src);
+		return 0;
+	}
+	OGRSpatialReferenceH dst = tb_ogr_srs_4490();
+	*ct = OCTNewCoordinateTransformation(src, dst);
+	OSRRelease(src);
+	OSRRelease(dst);
+	if (!*ct)
+		return tb_err_set(e, TB_EINPUT, NULL, "geometry", "no transformation from %s to EPSG:4490: %s",
+				  name, CPLGetLastErrorMsg());
+	return 0;
+}
+
+GEOSGeometry *tb_ogr_to_geos(OGRGeometryH g)
+{
+	size_t n = (size_t)OGR_G_WkbSize(g);
+	unsigned char *wkb = malloc(n);
+	if (!wkb) return NULL;
+	GEOSGeometry *out = NULL;
+	if (OGR_G_ExportToIsoWkb(g, wkbNDR, wkb) == OGRERR_NONE) {
+		GEOSWKBReader *rd = GEOSWKBReader_create_r(tb_geos());
+		out = GEOSWKBReader_read_r(tb_geos(), rd, wkb, n);
+		GEOSWKBReader_destroy_r(tb_geos(), rd);
+	}
+	free(wkb);
+	return out;
+}
+
+OGRGeometryH tb_geos_to_ogr(const GEOSGeometry *g)
+{
+	GEOSWKBWriter *w = GEOSWKBWriter_create_r(tb_geos());
+	GEOSWKBWriter_setByteOrder_r(tb_geos(), w, GEOS_WKB_NDR);
+	size_t n;
+	unsigned char *wkb = GEOSWKBWriter_write_r(tb_geos(), w, g, &n);
+	GEOSWKBWriter_destroy_r(tb_geos(), w);
+	OGRGeometryH out = NULL;
+	if (wkb) OGR_G_CreateFromWkb(wkb, NULL, &out, (int)n);
+	GEOSFree_r(tb_geos(), wkb);
+	return out;
+}

@@ -1,0 +1,56 @@
+/* registry.h — the district natural-forest database (§3.3.3 建立全区天然林数据库):
+ * divisions (区/乡镇/村), units (林业局, member departments, 有林单位, village
+ * collectives), parcels (小班), key protection zones (重点区域, §3.1.1) and the
+ * area ledger that keeps the 5565.1 ha target of §2 honest.
+ *
+ * Everyone needs parcels, so other feature folders may use this header
+ * (DESIGN.md §3); they do not reach into these tables directly. */
+#ifndef TB_REGISTRY_REGISTRY_H
+#define TB_REGISTRY_REGISTRY_H
+
+#include "db/resource.h"
+#include "db/schema.h"
+#include "db/write.h"
+
+extern const tb_resource tb_divisions;
+extern const tb_resource tb_units;
+extern const tb_resource tb_parcels;
+extern const tb_resource tb_zones;
+extern const tb_resource tb_area_ledger;
+/* All registry resources, NULL-terminated (for routes, OGC, schema). */
+extern const tb_resource *const tb_registry_resources[];
+/* Look a registry resource up by name ("parcels"); NULL if none. */
+const tb_resource *tb_registry_resource(const char *name);
+
+/* The registry's schema module (tables + GeoPackage registration). */
+extern const tb_module tb_registry_module;
+
+/* Create a new database with the core and registry schemas and load the
+ * district configuration from data/ (district.json: name, code, target,
+ * outline, divisions, units).  One event per step. */
+int tb_registry_init(const char *path, const char *actor, tb_db **out, tb_err *e);
+/* Open an existing database and bring its schema up to date. */
+int tb_registry_open(const char *path, bool readonly, tb_db **out, tb_err *e);
+
+/* ---- checks used by the hooks and by imports ------------------------------ */
+/* Geometry context of a write session: the district outline and the key
+ * zones, loaded once.  Free with tb_registry_ctx_free. */
+typedef struct tb_registry_ctx tb_registry_ctx;
+tb_registry_ctx *tb_registry_ctx_new(tb_db *db, tb_err *e);
+void tb_registry_ctx_free(tb_registry_ctx *cx);
+
+/* ---- statistics (§2 targets) --------------------------------------------- */
+/* Natural-forest area against the target, total and by town, unit,
+ * restoration class, age group, origin, inside/outside key zones, plus the
+ * ledger balance.  New reference. */
+json_t *tb_registry_stats(tb_db *db, tb_err *e);
+
+/* Recompute key_zone_ha of every parcel from the current zones. */
+int tb_registry_recompute_zones(tb_db *db, tb_err *e);
+
+/* ---- area ledger ----------------------------------------------------------- */
+/* Record a change of natural-forest area caused by event `seq`. */
+int tb_ledger_add(tb_db *db, int64_t seq, const char *kind, const char *parcel_code,
+		  double delta_ha, const char *cause, tb_err *e);
+
+#endif
