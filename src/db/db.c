@@ -18,8 +18,12 @@ int tb_db_error(tb_db *db, tb_err *e, const char *what)
 
 static int pragmas(tb_db *db, bool ro, tb_err *e)
 {
+	/* a 64 MiB page cache keeps a large import's pages out of the WAL
+	 * until it commits; statement journals (every INSERT that fires the
+	 * R-tree triggers has one) stay in memory instead of temp files */
 	const char *rw = "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL;"
-			 "PRAGMA foreign_keys=ON; PRAGMA busy_timeout=5000;";
+			 "PRAGMA foreign_keys=ON; PRAGMA busy_timeout=5000; PRAGMA cache_size=-65536;"
+			 "PRAGMA temp_store=MEMORY;";
 	const char *r = "PRAGMA foreign_keys=ON; PRAGMA busy_timeout=5000;";
 	return tb_db_exec(db, ro ? r : rw, e);
 }
@@ -58,9 +62,51 @@ int tb_db_open(const char *path, int flags, tb_db **out, tb_err *e)
 
 void tb_codes_free(struct tb_codes *c); /* codes.c */
 
+typedef struct tb_stmt_cache {
+	const char *sql[64];
+	sqlite3_stmt *st[64];
+	int n;
+} tb_stmt_cache;
+
+sqlite3_stmt *tb_db_stmt(tb_db *db, const char *sql, tb_err *e)
+{
+	tb_stmt_cache *c = db->stmts;
+	if (!c && !(c = db->stmts = calloc(1, sizeof *c))) {
+		tb_err_set(e, TB_ENOMEM, NULL, NULL, "out of memory");
+		return NULL;
+	}
+	for (int i = 0; i < c->n; i++)
+		if (c->sql[i] == sql) {
+			sqlite3_reset(c->st[i]);
+			sqlite3_clear_bindings(c->st[i]);
+			return c->st[i];
+		}
+	if (c->n == 64) { /* only static texts belong here: more is a bug */
+		tb_err_set(e, TB_EINTERNAL, NULL, NULL, "prepared-statement cache is full");
+		return NULL;
+	}
+	sqlite3_stmt *st;
+	if (sqlite3_prepare_v3(db->h, sql, -1, SQLITE_PREPARE_PERSISTENT, &st, NULL) != SQLITE_OK) {
+		tb_db_error(db, e, "prepare");
+		return NULL;
+	}
+	c->sql[c->n] = sql;
+	c->st[c->n++] = st;
+	return st;
+}
+
+static void stmt_cache_free(tb_db *db)
+{
+	tb_stmt_cache *c = db->stmts;
+	for (int i = 0; c && i < c->n; i++) sqlite3_finalize(c->st[i]);
+	free(c);
+	db->stmts = NULL;
+}
+
 void tb_db_close(tb_db *db)
 {
 	if (!db) return;
+	stmt_cache_free(db);
 	if (db->h) sqlite3_close_v2(db->h);
 	tb_codes_free(db->codes);
 	free(db->path);

@@ -25,6 +25,7 @@ typedef struct tb_db {
 	char *path;
 	int tx_depth;          /* >0 inside tb_db_begin                 */
 	struct tb_codes *codes; /* cached code lists (codes.c)           */
+	struct tb_stmt_cache *stmts; /* prepared statements (tb_db_stmt)  */
 } tb_db;
 
 /* Open (and with TB_DB_CREATE create) a database, set the pragmas (WAL,
@@ -38,6 +39,13 @@ void tb_db_close(tb_db *db);
 int tb_db_error(tb_db *db, tb_err *e, const char *what);
 int tb_db_exec(tb_db *db, const char *sql, tb_err *e);
 int tb_db_prepare(tb_db *db, const char *sql, sqlite3_stmt **st, tb_err *e);
+
+/* A cached prepared statement for a static SQL text (looked up by the
+ * pointer, so pass a string literal or another text that lives as long as
+ * the connection).  The statement is reset and its bindings cleared before
+ * it is returned; it stays owned by the connection.  For hot paths (per
+ * record checks in bulk imports). */
+sqlite3_stmt *tb_db_stmt(tb_db *db, const char *sql, tb_err *e);
 
 /* Transactions.  Nested begin/commit pairs join the outermost one. */
 int tb_db_begin(tb_db *db, tb_err *e);

@@ -9,21 +9,18 @@
 int tb_ledger_add(tb_db *db, int64_t seq, const char *kind, const char *parcel_code,
 		  double delta_ha, const char *cause, tb_err *e)
 {
-	sqlite3_stmt *st;
-	int rc = tb_db_prepare(db,
-			       "INSERT INTO area_ledger(event_seq,kind,parcel_code,delta_ha,cause,town_code,"
-			       "created_at,updated_at) VALUES(?,?,?,?,?,"
-			       "(SELECT xiang FROM parcels WHERE code=?),"
-			       "strftime('%Y-%m-%dT%H:%M:%fZ','now'),strftime('%Y-%m-%dT%H:%M:%fZ','now'))",
-			       &st, e);
-	if (rc) return rc;
+	static const char *sql = "INSERT INTO area_ledger(event_seq,kind,parcel_code,delta_ha,cause,town_code,"
+		"created_at,updated_at) VALUES(?,?,?,?,?,(SELECT xiang FROM parcels WHERE code=?),"
+		"strftime('%Y-%m-%dT%H:%M:%fZ','now'),strftime('%Y-%m-%dT%H:%M:%fZ','now'))";
+	sqlite3_stmt *st = tb_db_stmt(db, sql, e);
+	if (!st) return TB_EDB;
 	sqlite3_bind_int64(st, 1, seq);
 	sqlite3_bind_text(st, 2, kind, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 3, parcel_code, -1, SQLITE_STATIC);
 	sqlite3_bind_double(st, 4, delta_ha);
 	sqlite3_bind_text(st, 5, cause, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 6, parcel_code, -1, SQLITE_STATIC);
-	rc = sqlite3_step(st) == SQLITE_DONE ? 0 : tb_db_error(db, e, "area ledger");
-	sqlite3_finalize(st);
+	int rc = sqlite3_step(st) == SQLITE_DONE ? 0 : tb_db_error(db, e, "area ledger");
+	sqlite3_reset(st);
 	return rc;
 }

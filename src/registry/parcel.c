@@ -67,12 +67,12 @@ static int check_overlap(tb_db *db, tb_registry_ctx *cx, tb_record *rec, tb_err 
 	GEOSGeom_getYMin_r(h, rec->geom, &y0);
 	GEOSGeom_getXMax_r(h, rec->geom, &x1);
 	GEOSGeom_getYMax_r(h, rec->geom, &y1);
-	sqlite3_stmt *st;
-	int rc = tb_db_prepare(db,
-			       "SELECT p.code, p.geom FROM rtree_parcels_geom r JOIN parcels p ON p.fid=r.id"
-			       " WHERE r.maxx>=? AND r.minx<=? AND r.maxy>=? AND r.miny<=? AND p.fid<>?"
-			       " AND coalesce(p.status,'active')='active'",
-			       &st, e);
+	static const char *sql =
+		"SELECT p.code, p.geom FROM rtree_parcels_geom r JOIN parcels p ON p.fid=r.id"
+		" WHERE r.maxx>=? AND r.minx<=? AND r.maxy>=? AND r.miny<=? AND p.fid<>?"
+		" AND coalesce(p.status,'active')='active'";
+	sqlite3_stmt *st = tb_db_stmt(db, sql, e);
+	int rc = st ? 0 : TB_EDB;
 	if (rc) return rc;
 	sqlite3_bind_double(st, 1, x0);
 	sqlite3_bind_double(st, 2, x1);
@@ -93,7 +93,7 @@ static int check_overlap(tb_db *db, tb_registry_ctx *cx, tb_record *rec, tb_err 
 		if (g) GEOSGeom_destroy_r(h, g);
 	}
 	GEOSPreparedGeom_destroy_r(h, p);
-	sqlite3_finalize(st);
+	sqlite3_reset(st);
 	return rc;
 }
 
