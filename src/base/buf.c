@@ -28,11 +28,13 @@ void tb_buf_reset(tb_buf *b)
 
 static int grow(tb_buf *b, size_t need)
 {
-	if (need + 1 > b->max + 1 || need < b->len) return TB_ETOOBIG;
+	/* need < len: len + n wrapped around.  Compare with max, not max + 1,
+	 * so that max = SIZE_MAX (no practical cap) does not wrap to 0. */
+	if (need > b->max || need < b->len) return TB_ETOOBIG;
 	if (need + 1 <= b->cap) return 0;
 	size_t ncap = b->cap ? b->cap : 64;
 	while (ncap < need + 1) ncap *= 2;
-	if (ncap > b->max + 1) ncap = b->max + 1;
+	if (ncap - 1 > b->max) ncap = b->max + 1;
 	char *n = realloc(b->data, ncap);
 	if (!n) return TB_ENOMEM;
 	b->data = n;

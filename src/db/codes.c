@@ -149,8 +149,8 @@ int tb_codes_load_csv(tb_db *db, const char *text, size_t len, tb_err *e)
 	}
 	sqlite3_stmt *st;
 	rc = tb_db_prepare(db, "INSERT OR REPLACE INTO tb_code VALUES(?,?,?,?,?,?)", &st, e);
-	int sort = 0;
-	while (!rc && (rc = tb_csv_next(&csv)) == 1) {
+	int sort = 0, next = 0; /* next < 0: the CSV itself is malformed; *e not set yet */
+	while (!rc && (rc = next = tb_csv_next(&csv)) == 1) {
 		const char *list = tb_csv_get(&csv, "list"), *code = tb_csv_get(&csv, "code"),
 			   *zh = tb_csv_get(&csv, "label_zh");
 		if (!list || !*list || !code || !*code || !zh || !*zh) {
@@ -170,7 +170,7 @@ int tb_codes_load_csv(tb_db *db, const char *text, size_t len, tb_err *e)
 		rc = sqlite3_step(st) == SQLITE_DONE ? 0 : tb_db_error(db, e, "tb_code");
 		sqlite3_reset(st);
 	}
-	if (rc < 0 && e && !e->code) tb_err_set(e, rc, "codes.csv", NULL, "malformed CSV near line %d", csv.line);
+	if (next < 0) tb_err_set(e, next, "codes.csv", NULL, "malformed CSV near line %d", csv.line);
 	sqlite3_finalize(st);
 	tb_csv_free(&csv);
 	tb_codes_invalidate(db);

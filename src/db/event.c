@@ -18,6 +18,7 @@ static const char *schema =
 	" payload TEXT NOT NULL, prev_hash TEXT NOT NULL, hash TEXT NOT NULL);"
 	"CREATE TABLE IF NOT EXISTS tb_event_parcel (seq INTEGER NOT NULL, parcel TEXT NOT NULL,"
 	" PRIMARY KEY (parcel, seq)) WITHOUT ROWID;"
+	"CREATE INDEX IF NOT EXISTS tb_event_parcel_seq ON tb_event_parcel(seq);" /* verify */
 	"CREATE INDEX IF NOT EXISTS tb_event_entity ON tb_event(entity, entity_id);"
 	"CREATE TRIGGER IF NOT EXISTS tb_event_no_update BEFORE UPDATE ON tb_event BEGIN"
 	" SELECT RAISE(ABORT, 'the event log is append-only: UPDATE refused'); END;"
@@ -73,7 +74,7 @@ static int canonical(tb_buf *b, int64_t seq, const char *time, const char *actor
 
 static void link_hash(const char *prev_hex, const tb_buf *canon, char out[TB_SHA256_HEX])
 {
-	unsigned char prev[32], h[32];
+	unsigned char prev[32] = {0}, h[32]; /* zeros if prev_hex is not hex */
 	tb_unhex(prev_hex, prev, 32);
 	size_t n = 32 + canon->len;
 	unsigned char *msg = malloc(n);
@@ -188,26 +189,40 @@ static void bad(tb_verify_result *r, int64_t seq, const char *why)
 	snprintf(r->reason, sizeof r->reason, "%s", why);
 }
 
-/* Count of index rows of one event must match its parcels array. */
-static int check_index(tb_db *db, sqlite3_stmt *cnt, int64_t seq, const char *parcels)
+static int cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+/* The index rows of one event must be exactly the distinct parcel codes of
+ * its parcels array: comparing counts alone would miss a renamed row, which
+ * hides the event from one parcel's archive and adds it to another's.  `idx`
+ * selects the event's index rows ordered by parcel (BINARY = strcmp). */
+static int check_index(sqlite3_stmt *idx, int64_t seq, const char *parcels)
 {
 	json_t *arr = json_loads(parcels, 0, NULL);
-	size_t want = 0, i;
+	size_t n = 0, i;
 	json_t *v;
-	json_t *seen = json_object();
-	json_array_foreach(arr, i, v) if (json_is_string(v) &&
-					  !json_object_get(seen, json_string_value(v)))
-	{
-		json_object_set_new(seen, json_string_value(v), json_true());
-		want++;
+	const char **want = calloc(json_array_size(arr) + 1, sizeof *want);
+	if (!want) {
+		json_decref(arr);
+		return 0;
 	}
-	json_decref(seen);
+	json_array_foreach(arr, i, v) if (json_is_string(v)) want[n++] = json_string_value(v);
+	qsort(want, n, sizeof *want, cmp_str);
+	int ok = 1;
+	sqlite3_bind_int64(idx, 1, seq);
+	for (i = 0; ok && i < n; i++) {
+		if (i && !strcmp(want[i], want[i - 1])) continue; /* duplicates indexed once */
+		const char *have = sqlite3_step(idx) == SQLITE_ROW
+					   ? (const char *)sqlite3_column_text(idx, 0) : NULL;
+		ok = have && !strcmp(have, want[i]);
+	}
+	if (ok && sqlite3_step(idx) != SQLITE_DONE) ok = 0; /* extra rows */
+	sqlite3_reset(idx);
+	free(want);
 	json_decref(arr);
-	(void)db;
-	sqlite3_bind_int64(cnt, 1, seq);
-	int64_t have = sqlite3_step(cnt) == SQLITE_ROW ? sqlite3_column_int64(cnt, 0) : -1;
-	sqlite3_reset(cnt);
-	return have == (int64_t)want;
+	return ok;
 }
 
 int tb_event_verify(tb_db *db, tb_verify_result *r, tb_err *e)
@@ -220,7 +235,8 @@ int tb_event_verify(tb_db *db, tb_verify_result *r, tb_err *e)
 			       "prev_hash,hash FROM tb_event ORDER BY seq",
 			       &st, e);
 	if (rc) return rc;
-	rc = tb_db_prepare(db, "SELECT count(*) FROM tb_event_parcel WHERE seq=?", &cnt, e);
+	rc = tb_db_prepare(db, "SELECT parcel FROM tb_event_parcel WHERE seq=? ORDER BY parcel", &cnt,
+			   e);
 	if (rc) {
 		sqlite3_finalize(st);
 		return rc;
@@ -253,7 +269,7 @@ int tb_event_verify(tb_db *db, tb_verify_result *r, tb_err *e)
 			bad(r, seq, "content does not match its hash (event edited)");
 			break;
 		}
-		if (!check_index(db, cnt, seq, COL(7))) {
+		if (!check_index(cnt, seq, COL(7))) {
 			bad(r, seq, "parcel index of the event does not match its parcels");
 			break;
 		}

@@ -93,6 +93,13 @@ static const tb_code_entry *find_code(tb_db *db, const char *list, const char *s
 	return c;
 }
 
+/* A double that converts to json_int_t exactly (the cast is undefined
+ * behaviour outside [-2^63, 2^63)). */
+static bool real_is_int(double d)
+{
+	return d == floor(d) && d >= -0x1p63 && d < 0x1p63;
+}
+
 /* Normalise one value; on error fill *e (record/field set by caller). */
 static json_t *norm_value(tb_db *db, const tb_field *f, const json_t *v, tb_err *e)
 {
@@ -111,7 +118,7 @@ static json_t *norm_value(tb_db *db, const tb_field *f, const json_t *v, tb_err 
 	case TB_F_INT: {
 		long long i;
 		if (json_is_integer(v)) out = json_integer(json_integer_value(v));
-		else if (json_is_real(v) && json_real_value(v) == floor(json_real_value(v)))
+		else if (json_is_real(v) && real_is_int(json_real_value(v)))
 			out = json_integer((json_int_t)json_real_value(v));
 		else if (json_is_string(v) && !parse_int(json_string_value(v), &i))
 			out = json_integer(i);
@@ -447,6 +454,36 @@ int tb_record_get_by_key(tb_db *db, const tb_resource *r, const char *key, json_
 
 /* ---- update ---------------------------------------------------------------------- */
 
+/* Private fields are left out of a record's JSON (tb_record_row), so a row
+ * merged from it would write NULL over them: read them from the table. */
+static int load_private(tb_db *db, const tb_resource *r, int64_t fid, json_t *into, tb_err *e)
+{
+	tb_buf b;
+	tb_buf_init(&b, 1 << 16);
+	int n = 0;
+	tb_buf_adds(&b, "SELECT fid");
+	for (int i = 0; i < r->nfields; i++) {
+		if (!(r->fields[i].flags & TB_PRIVATE)) continue;
+		tb_buf_addf(&b, ", \"%s\"", r->fields[i].name);
+		n++;
+	}
+	tb_buf_addf(&b, " FROM \"%s\" WHERE fid=?", r->name);
+	sqlite3_stmt *st = NULL;
+	int rc = n ? tb_db_prepare(db, b.data, &st, e) : 0;
+	tb_buf_free(&b);
+	if (rc || !n) return rc;
+	sqlite3_bind_int64(st, 1, fid);
+	if (sqlite3_step(st) == SQLITE_ROW) {
+		for (int i = 0, k = 1; i < r->nfields; i++)
+			if (r->fields[i].flags & TB_PRIVATE)
+				json_object_set_new(into, r->fields[i].name,
+						    column_json(st, k++, &r->fields[i]));
+	} else
+		rc = tb_db_error(db, e, r->name);
+	sqlite3_finalize(st);
+	return rc;
+}
+
 static int update_row(tb_db *db, const tb_resource *r, tb_record *rec, bool set_geom,
 		      int64_t version, tb_err *e)
 {
@@ -490,6 +527,8 @@ int tb_record_update(tb_db *db, const tb_resource *r, tb_record *rec, int64_t ex
 	for (size_t i = 0; i < 4; i++) json_object_del(merged, sys[i]);
 	tb_errlist errs;
 	tb_errlist_init(&errs, 50);
+	rc = load_private(db, r, rec->fid, merged, e);
+	if (rc) goto out;
 	if (expected > 0 && expected != version) {
 		rc = tb_err_set(e, TB_ECONFLICT, rec->name, "version",
 				"version %lld expected but the record is at version %lld; reload and try again",
@@ -534,10 +573,14 @@ out:
 	if (oldg) GEOSGeom_destroy_r(tb_geos(), oldg);
 	json_decref(old);
 	if (rec->props != patch) {
-		/* hand back the full row; the caller's patch stays theirs */
+		/* hand back the full row (private fields stay inside); the
+		 * caller's patch stays theirs */
+		for (int i = 0; i < r->nfields; i++)
+			if (r->fields[i].flags & TB_PRIVATE) json_object_del(rec->props, r->fields[i].name);
 		json_object_update(patch, rec->props);
 		json_decref(rec->props);
 		rec->props = patch;
-	}
+	} else
+		json_decref(merged); /* refused before the merge was used */
 	return rc;
 }
