@@ -7,7 +7,7 @@
 char *tb_json_canonical(const json_t *v)
 {
 	return json_dumps(v, JSON_COMPACT | JSON_SORT_KEYS | JSON_ENCODE_ANY |
-				     JSON_REAL_PRECISION(15));
+				     JSON_REAL_PRECISION(17));
 }
 
 int tb_json_depth(const char *s, size_t n)

@@ -10,7 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-static const char *importable[] = {"parcels", "zones", "divisions", NULL};
+static const char *importable[] = {"parcels", "zones", "divisions", "units", NULL};
 
 static bool allowed(const char *layer, const char **list)
 {
@@ -61,7 +61,7 @@ int cmd_import(tb_cli *cli, int argc, char **argv)
 	}
 	if (optind != argc - 1) return cli_usage(cmd, optind >= argc ? "which file?" : "one file at a time");
 	if (!allowed(layer, importable))
-		return cli_usage(cmd, "--layer must be parcels, zones or divisions, not '%s'", layer);
+		return cli_usage(cmd, "--layer must be parcels, zones, divisions or units, not '%s'", layer);
 	o.path = argv[optind];
 	tb_err e = {0};
 	tb_db *db;
@@ -84,7 +84,7 @@ int cmd_import(tb_cli *cli, int argc, char **argv)
 					 "dry_run", o.dry_run, "event", (json_int_t)rep.event_seq));
 		exit = EXIT_OK;
 	} else {
-		print_report(&rep, &o, layer);
+		if (!cli->quiet) print_report(&rep, &o, layer);
 		exit = EXIT_OK;
 	}
 	tb_import_report_free(&rep);

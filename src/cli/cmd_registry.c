@@ -184,11 +184,6 @@ static int parcels_list(tb_cli *cli, tb_db *db, int argc, char **argv)
 		} else
 			filters[q.nfilters++] = (tb_filter){.field = a + 2, .op = "eq", .value = v};
 	}
-	for (int k = 0; k < q.nfilters; k++) /* booleans are stored as 0/1 */
-		if (tb_resource_field(&tb_parcels, filters[k].field) &&
-		    tb_resource_field(&tb_parcels, filters[k].field)->type == TB_F_BOOL)
-			filters[k].value = !strcmp(filters[k].value, "true") || !strcmp(filters[k].value, "1") ||
-						   !strcmp(filters[k].value, "是") ? "1" : "0";
 	tb_rows rows;
 	tb_err e = {0};
 	if (tb_record_list(db, &tb_parcels, &q, &rows, &e)) return cli_fail(cli, &e);

@@ -35,7 +35,7 @@ const tb_command tb_commands[] = {
 	 "--where yu_bi_du:ge:0.6 with OP one of eq ne lt le gt ge like in.\n"
 	 "`show` prints the attributes with their labels and the parcel's archive (档案) from the event log.\n"},
 	{"import", cmd_import, "import parcels, zones or divisions from a GIS file",
-	 "usage: tianbao [--db PATH] import FILE [--layer parcels|zones|divisions] [--source-layer NAME]\n"
+	 "usage: tianbao [--db PATH] import FILE [--layer parcels|zones|divisions|units] [--source-layer NAME]\n"
 	 "                               [--encoding E] [--srs CRS] [--repair] [--dry-run] [--json]\n\n"
 	 "FILE: Shapefile (.shp, or zipped .zip), GeoPackage, GeoJSON, KML, or CSV with a WKT column.\n"
 	 "Columns are matched by the standard 一张图 names (XIAN … GJGYL_BHDJ), field names or Chinese\n"

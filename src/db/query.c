@@ -8,6 +8,7 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #define LIMIT_DEFAULT 100
 #define LIMIT_MAX 10000
@@ -34,9 +35,14 @@ static bool system_column(const char *f)
 	       !strcmp(f, "updated_at");
 }
 
-/* A filter value for a code field may be a label: store the code. */
+/* A filter value for a code field may be a label: use the code.  Booleans
+ * are stored as 0/1 and may be written true/false/是/否. */
 static const char *filter_value(tb_db *db, const tb_field *fd, const char *v)
 {
+	if (fd && fd->type == TB_F_BOOL) {
+		if (!strcasecmp(v, "true") || !strcmp(v, "是")) return "1";
+		if (!strcasecmp(v, "false") || !strcmp(v, "否")) return "0";
+	}
 	if (fd && fd->type == TB_F_CODE) {
 		const tb_code_entry *c = tb_codes_find(db, fd->codes, v);
 		if (c) return c->code;

@@ -565,7 +565,7 @@ int tb_record_update(tb_db *db, const tb_resource *r, tb_record *rec, int64_t ex
 		goto out;
 	}
 	if (r->before_write) rc = r->before_write(db, r, rec, ctx, e);
-	if (!rc) rc = update_row(db, r, rec, set_geom, version, e);
+	if (!rc) rc = update_row(db, r, rec, r->geom != TB_GEOM_NONE, version, e); /* hooks may replace it */
 	if (!rc && r->after_write) rc = r->after_write(db, r, rec, ctx, e);
 out:
 	rec->old = NULL;

@@ -133,7 +133,8 @@ int tb_writer_insert(tb_writer *w, tb_record *rec, tb_errlist *errs, tb_err *e);
 /* Update the record with this fid: rec->props is a patch (fields to set, JSON
  * null clears), rec->geom a new geometry or NULL to keep it.
  * expected_version > 0 must equal the stored version (TB_ECONFLICT if not).
- * On success rec->props holds the full new row. */
+ * On return rec->props holds the full new row, and rec->geom the record's
+ * geometry (the old one when none was given): the caller destroys it. */
 int tb_record_update(tb_db *db, const tb_resource *r, tb_record *rec, int64_t expected_version,
 		     void *hook_ctx, tb_err *e);
 

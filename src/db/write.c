@@ -31,8 +31,19 @@ static void add_parcel(const tb_resource *r, const json_t *props, json_t *parcel
 	if (json_is_string(v)) json_array_append(parcels, v);
 }
 
-/* The fields whose values differ between old and new. */
-static json_t *diff(const json_t *old, const json_t *now)
+/* A copy of props without private fields (password hashes never enter the
+ * append-only log). */
+static json_t *public_props(const tb_resource *r, const json_t *props)
+{
+	json_t *o = json_deep_copy(props);
+	for (int i = 0; i < r->nfields; i++)
+		if (r->fields[i].flags & TB_PRIVATE) json_object_del(o, r->fields[i].name);
+	return o;
+}
+
+/* The fields whose values differ between old and new (private ones named
+ * in "changed" only). */
+static json_t *diff(const tb_resource *r, const json_t *old, const json_t *now)
 {
 	json_t *before = json_object(), *after = json_object();
 	const char *k;
@@ -43,6 +54,12 @@ static json_t *diff(const json_t *old, const json_t *now)
 		json_t *o = json_object_get(old, k);
 		if (o && json_equal(o, v)) continue;
 		if (!o && json_is_null(v)) continue;
+		const tb_field *f = tb_resource_field(r, k);
+		if (f && f->flags & TB_PRIVATE) {
+			json_object_set_new(before, k, json_string("(private)"));
+			json_object_set_new(after, k, json_string("(changed)"));
+			continue;
+		}
 		json_object_set(before, k, o ? o : json_null());
 		json_object_set(after, k, v);
 	}
@@ -79,7 +96,7 @@ int tb_write_create(tb_db *db, const tb_actor *who, const tb_resource *r, tb_rec
 		add_parcel(r, rec->props, cx.parcels);
 		char action[96], buf[32];
 		snprintf(action, sizeof action, "%s.create", r->name);
-		payload = json_pack("{s:O}", "after", rec->props);
+		payload = json_pack("{s:o}", "after", public_props(r, rec->props));
 		rc = finish(db, who, action, r, key_of(r, rec->props, buf, sizeof buf, rec->fid), &cx,
 			    payload, e);
 	}
@@ -105,7 +122,7 @@ int tb_write_update(tb_db *db, const tb_actor *who, const tb_resource *r, tb_rec
 		add_parcel(r, rec->props, cx.parcels);
 		char action[96], buf[32];
 		snprintf(action, sizeof action, "%s.update", r->name);
-		payload = diff(old, rec->props);
+		payload = diff(r, old, rec->props);
 		rc = finish(db, who, action, r, key_of(r, rec->props, buf, sizeof buf, rec->fid), &cx,
 			    payload, e);
 	}

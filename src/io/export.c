@@ -147,7 +147,10 @@ int tb_export(tb_db *db, const tb_resource *r, const tb_export_opts *o, int64_t 
 	if (!ds) return tb_err_set(e, TB_EIO, o->path, NULL, "cannot create the file: %s", CPLGetLastErrorMsg());
 	char **lopts = NULL;
 	if (shp) lopts = CSLSetNameValue(lopts, "ENCODING", "UTF-8");
-	if (!strcmp(drv_name, "GeoJSON")) lopts = CSLSetNameValue(lopts, "RFC7946", "YES");
+	if (!strcmp(drv_name, "GeoJSON")) { /* RFC 7946, but keep areas exact to 4 decimals of ha */
+		lopts = CSLSetNameValue(lopts, "RFC7946", "YES");
+		lopts = CSLSetNameValue(lopts, "COORDINATE_PRECISION", "9");
+	}
 	if (!strcmp(drv_name, "CSV")) lopts = CSLSetNameValue(lopts, "GEOMETRY", "AS_WKT");
 	if (!strcmp(drv_name, "GPKG") && r->label_zh) lopts = CSLSetNameValue(lopts, "IDENTIFIER", r->label_zh);
 	OGRSpatialReferenceH srs = r->geom ? tb_ogr_srs_4490() : NULL;

@@ -13,7 +13,7 @@ static const tb_field division_fields[] = {
 	{"code", TB_F_TEXT, TB_REQUIRED | TB_UNIQUE, "区划代码", "Division code", .std_name = "XZQDM", .aliases = "代码|CODE"},
 	{"name", TB_F_TEXT, TB_REQUIRED, "名称", "Name", .std_name = "XZQMC", .aliases = "NAME"},
 	{"level", TB_F_CODE, TB_REQUIRED, "级别", "Level", .codes = "division_level"},
-	{"parent_code", TB_F_TEXT, TB_INDEXED, "上级代码", "Parent code"},
+	{"parent_code", TB_F_TEXT, TB_INDEXED, "上级代码", "Parent code", .aliases = "parent_cod|PARENT"},
 	{"town_code", TB_F_TEXT, TB_COMPUTED, "所属乡镇", "Town"},
 	{"schematic", TB_F_BOOL, 0, "示意边界", "Schematic outline"},
 };
@@ -61,10 +61,10 @@ static const tb_field parcel_fields[] = {
 	{"gjgyl_bhdj", TB_F_CODE, 0, "国家级公益林保护等级", "National public-welfare forest grade", .codes = "gjgyl_bhdj", .std_name = "GJGYL_BHDJ"},
 	{"unit_code", TB_F_TEXT, TB_INDEXED, "经营单位", "Managing unit", .std_name = "JYDW", .aliases = "经营单位代码"},
 	{"status", TB_F_CODE, 0, "状态", "Status", .codes = "parcel_status"},
-	{"area_ha", TB_F_REAL, TB_COMPUTED, "面积", "Area", .unit = "ha"},
+	{"area_ha", TB_F_REAL, TB_COMPUTED, "面积", "Area", .std_name = "MIAN_JI", .unit = "ha"},
 	{"natural", TB_F_BOOL, TB_COMPUTED | TB_INDEXED, "天然林", "Natural forest"},
-	{"restoration_class", TB_F_CODE, TB_COMPUTED, "修复类型", "Restoration class", .codes = "restoration_class"},
-	{"key_zone_ha", TB_F_REAL, TB_COMPUTED, "重点区域内面积", "Area in key zones", .unit = "ha"},
+	{"restoration_class", TB_F_CODE, TB_COMPUTED, "修复类型", "Restoration class", .codes = "restoration_class", .std_name = "XF_LX"},
+	{"key_zone_ha", TB_F_REAL, TB_COMPUTED, "重点区域内面积", "Area in key zones", .std_name = "ZDQY_MJ", .unit = "ha"},
 };
 
 const tb_resource tb_parcels = {
@@ -93,7 +93,7 @@ const tb_resource tb_zones = {
 static const tb_field ledger_fields[] = {
 	{"event_seq", TB_F_INT, TB_REQUIRED | TB_INDEXED, "事件号", "Event"},
 	{"kind", TB_F_CODE, TB_REQUIRED, "变化类型", "Kind", .codes = "ledger_kind"},
-	{"parcel_code", TB_F_TEXT, TB_INDEXED, "小班编号", "Parcel"},
+	{"parcel_code", TB_F_TEXT, TB_INDEXED, "小班编号", "Parcel", .std_name = "XBBH"},
 	{"delta_ha", TB_F_REAL, TB_REQUIRED, "面积变化", "Change", .unit = "ha"},
 	{"cause", TB_F_TEXT, 0, "原因", "Cause", .max_len = 500},
 	{"town_code", TB_F_TEXT, TB_INDEXED, "乡镇", "Town"},
