@@ -23,9 +23,47 @@ ogr.UseExceptions()
 HERE = os.path.dirname(os.path.abspath(__file__))
 
 
+def cells_inside_district(n):
+    """South-west corners of n 50 m squares on a 60 m grid (EPSG:4527) lying
+    inside the district outline shrunk by 1 km, row by row from the south."""
+    ds = ogr.Open(os.path.join(HERE, "..", "data", "jizhou", "jizhou-boundary.geojson"))
+    lyr = ds.GetLayer(0)
+    feat = lyr.GetNextFeature()  # keep it alive while its geometry is used
+    g = feat.GetGeometryRef().Clone()
+    src, dst = osr.SpatialReference(), osr.SpatialReference()
+    src.ImportFromEPSG(4326)
+    dst.ImportFromEPSG(4527)
+    for s in (src, dst):
+        s.SetAxisMappingStrategy(osr.OAMS_TRADITIONAL_GIS_ORDER)
+    g.Transform(osr.CoordinateTransformation(src, dst))
+    inner = g.Buffer(-1000)
+    minx, maxx, miny, maxy = inner.GetEnvelope()
+    out, y = [], miny
+    while y < maxy and len(out) < n:
+        row = ogr.Geometry(ogr.wkbLineString)
+        row.AddPoint_2D(minx - 10, y + 25)
+        row.AddPoint_2D(maxx + 10, y + 25)
+        cut = inner.Intersection(row)  # where this row is inside
+        parts = [cut] if cut.GetGeometryType() == ogr.wkbLineString else [cut.GetGeometryRef(i) for i in range(cut.GetGeometryCount())]
+        for part in parts:
+            if part.GetPointCount() < 2:
+                continue
+            a, b = sorted((part.GetX(0), part.GetX(part.GetPointCount() - 1)))
+            x = minx + 60 * int((a - minx) / 60 + 1)
+            while x + 50 < b and len(out) < n:
+                sq = ogr.CreateGeometryFromWkt(f"POLYGON(({x} {y},{x + 50} {y},{x + 50} {y + 50},{x} {y + 50},{x} {y}))")
+                if inner.Contains(sq):
+                    out.append((x, y))
+                x += 60
+        y += 60
+    if len(out) < n:
+        sys.exit(f"only {len(out)} cells fit in the district")
+    return out
+
+
 def make_shapefile(path, n):
-    """n squares of 50 m on a 60 m grid in EPSG:4527, south-west corner
-    near 117.31E 39.93N (inside 蓟州区), standard 一张图 fields."""
+    """n squares of 50 m on a 60 m grid in EPSG:4527 inside 蓟州区, with the
+    standard 一张图 fields."""
     s = osr.SpatialReference()
     s.ImportFromEPSG(4527)
     ds = ogr.GetDriverByName("ESRI Shapefile").CreateDataSource(path)
@@ -36,12 +74,9 @@ def make_shapefile(path, n):
                     ("MEI_GQ_ZS", ogr.OFTInteger), ("HUO_LMGQXJ", ogr.OFTReal), ("SEN_LIN_LB", ogr.OFTString),
                     ("LIN_ZHONG", ogr.OFTString), ("BH_DJ", ogr.OFTString), ("LD_QS", ogr.OFTString)]:
         lyr.CreateField(ogr.FieldDefn(name, t))
-    x0, y0 = 39526500.0, 4419500.0
-    side = int(n ** 0.5) + 1
     lyr.StartTransaction()
     defn = lyr.GetLayerDefn()
-    for i in range(n):
-        cx, cy = x0 + (i % side) * 60, y0 + (i // side) * 60
+    for i, (cx, cy) in enumerate(cells_inside_district(n)):
         f = ogr.Feature(defn)
         f.SetField("XIAN", "120119")
         f.SetField("XIANG", "120119104")

@@ -47,9 +47,11 @@ void tb_time_format_iso(int64_t ms, char out[32])
 	int y;
 	unsigned mo, d;
 	tb_civil_from_days(days, &y, &mo, &d);
-	snprintf(out, 32, "%04d-%02u-%02uT%02d:%02d:%02d.%03dZ", y, mo, d,
+	char tmp[80]; /* roomy for any int year; ISO years fit in 32 */
+	snprintf(tmp, sizeof tmp, "%04d-%02u-%02uT%02d:%02d:%02d.%03dZ", y, mo, d,
 		 (int)(rem / 3600000), (int)(rem / 60000 % 60), (int)(rem / 1000 % 60),
 		 (int)(rem % 1000));
+	snprintf(out, 32, "%s", tmp);
 }
 
 void tb_time_now_iso(char out[32])

@@ -15,7 +15,8 @@
 
 static double r4(double v)
 {
-	return round(v * 10000) / 10000;
+	double r = round(v * 10000) / 10000;
+	return r == 0 ? 0 : r; /* no "-0.0000" */
 }
 
 /* Rows of (key, label, ha, count) for one grouping. */
