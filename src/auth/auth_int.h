@@ -9,9 +9,9 @@
 
 #include <sodium.h>
 
-#define AUTH_PW_MIN 10      /* characters (code points)            */
-#define AUTH_PW_MAX 1024    /* bytes; longer input is refused       */
-#define AUTH_LOGIN_MAX 63   /* fits tb_principal.login with its NUL */
+#define AUTH_PW_MIN 10    /* characters (code points)            */
+#define AUTH_PW_MAX 1024  /* bytes; longer input is refused       */
+#define AUTH_LOGIN_MAX 63 /* fits tb_principal.login with its NUL */
 
 /* ---- secret.c ----------------------------------------------------------- */
 /* Refuse a password that breaks the rules: field error "password". */
@@ -35,7 +35,7 @@ int auth_revoke_tokens(tb_db *db, int64_t user_id, int64_t *n, tb_err *e);
 /* Append this module's event (inside the caller's transaction); payload is
  * borrowed and must hold no secret. */
 int auth_event(tb_db *db, const char *actor, const char *role, const char *action,
-	       const char *entity, const char *id, const json_t *payload, tb_err *e);
+               const char *entity, const char *id, const json_t *payload, tb_err *e);
 /* The given actor, or {"system","admin"} when who is NULL. */
 const tb_actor *auth_actor(const tb_actor *who);
 /* Run one UPDATE/INSERT with text/int parameters ("s" text, "i" int64 per

@@ -9,8 +9,8 @@
 
 unsigned tb_role_bit(const char *role)
 {
-	static const char *const roles[] = {"admin", "bureau", "leader", "town",
-					    "unit",  "ranger", "department", "public"};
+	static const char *const roles[] = {"admin", "bureau", "leader",     "town",
+	                                    "unit",  "ranger", "department", "public"};
 	for (unsigned i = 0; role && i < sizeof roles / sizeof roles[0]; i++)
 		if (!strcmp(role, roles[i])) return 1u << i; /* = TB_R_* of http.h */
 	return 0;
@@ -57,8 +57,10 @@ static bool in_list(const char *list, const char *value)
 	for (const char *s = list; *s;) {
 		const char *c = strchr(s, ',');
 		size_t len = c ? (size_t)(c - s) : strlen(s);
-		while (len && *s == ' ') s++, len--;
-		while (len && s[len - 1] == ' ') len--;
+		while (len && *s == ' ')
+			s++, len--;
+		while (len && s[len - 1] == ' ')
+			len--;
 		if (len == n && !strncmp(s, value, n)) return true;
 		if (!c) break;
 		s = c + 1;

@@ -25,18 +25,21 @@ int auth_pw_check(const char *password, tb_err *e)
 	if (n && !tb_utf8_valid(password, n, NULL))
 		return tb_err_set(e, TB_EINPUT, NULL, "password", "not valid UTF-8");
 	if (n < AUTH_PW_MIN || tb_utf8_len(password) < AUTH_PW_MIN)
-		return tb_err_set(e, TB_EINPUT, NULL, "password", "at least %d characters", AUTH_PW_MIN);
+		return tb_err_set(e, TB_EINPUT, NULL, "password", "at least %d characters",
+		                  AUTH_PW_MIN);
 	return 0;
 }
 
 int auth_pw_hash(const char *password, char out[crypto_pwhash_STRBYTES], tb_err *e)
 {
-	if (tb_crypto_init()) return tb_err_set(e, TB_EINTERNAL, NULL, NULL, "libsodium did not start");
+	if (tb_crypto_init())
+		return tb_err_set(e, TB_EINTERNAL, NULL, NULL, "libsodium did not start");
 	bool fast = fast_hashing();
-	unsigned long long ops = fast ? crypto_pwhash_OPSLIMIT_MIN : crypto_pwhash_OPSLIMIT_INTERACTIVE;
+	unsigned long long ops =
+	    fast ? crypto_pwhash_OPSLIMIT_MIN : crypto_pwhash_OPSLIMIT_INTERACTIVE;
 	size_t mem = fast ? crypto_pwhash_MEMLIMIT_MIN : crypto_pwhash_MEMLIMIT_INTERACTIVE;
 	if (crypto_pwhash_str_alg(out, password, strlen(password), ops, mem,
-				  crypto_pwhash_ALG_ARGON2ID13))
+	                          crypto_pwhash_ALG_ARGON2ID13))
 		return tb_err_set(e, TB_ENOMEM, NULL, NULL, "password hashing ran out of memory");
 	return 0;
 }

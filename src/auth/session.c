@@ -20,8 +20,11 @@
 
 void tb_session_limits_default(tb_session_limits *l)
 {
-	*l = (tb_session_limits){.idle_s = 1800, .absolute_s = 43200, .max_fail_account = 5,
-				 .max_fail_ip = 20, .window_s = 900};
+	*l = (tb_session_limits){.idle_s = 1800,
+	                         .absolute_s = 43200,
+	                         .max_fail_account = 5,
+	                         .max_fail_ip = 20,
+	                         .window_s = 900};
 }
 
 /* The limits with unset (≤ 0) members at their defaults. */
@@ -68,13 +71,13 @@ static int count(tb_db *db, const char *sql, const char *key, int64_t since, int
 /* Failures inside the window: per account since its last success, and per
  * IP in all. */
 static int throttled(tb_db *db, const tb_session_limits *l, const char *login, const char *ip,
-		     int64_t now, bool *over, tb_err *e)
+                     int64_t now, bool *over, tb_err *e)
 {
 	static const char *by_login =
-		"SELECT count(*) FROM tb_login_attempt WHERE login=?1 AND ok=0 AND time_ms>?2"
-		" AND id>coalesce((SELECT max(id) FROM tb_login_attempt WHERE login=?1 AND ok=1),0)";
+	    "SELECT count(*) FROM tb_login_attempt WHERE login=?1 AND ok=0 AND time_ms>?2"
+	    " AND id>coalesce((SELECT max(id) FROM tb_login_attempt WHERE login=?1 AND ok=1),0)";
 	static const char *by_ip =
-		"SELECT count(*) FROM tb_login_attempt WHERE ip=?1 AND ok=0 AND time_ms>?2";
+	    "SELECT count(*) FROM tb_login_attempt WHERE ip=?1 AND ok=0 AND time_ms>?2";
 	int64_t since = now - (int64_t)l->window_s * 1000, na = 0, ni = 0;
 	int rc = count(db, by_login, login, since, &na, e);
 	if (!rc) rc = count(db, by_ip, ip, since, &ni, e);
@@ -83,20 +86,21 @@ static int throttled(tb_db *db, const tb_session_limits *l, const char *login, c
 }
 
 static int record_attempt(tb_db *db, const char *login, const char *ip, int64_t now, bool ok,
-			  tb_err *e)
+                          tb_err *e)
 {
-	int rc = auth_exec(db, "INSERT INTO tb_login_attempt(time_ms, login, ip, ok) VALUES(?,?,?,?)",
-			   "issi", NULL, e, now, login, ip, (int64_t)ok);
+	int rc =
+	    auth_exec(db, "INSERT INTO tb_login_attempt(time_ms, login, ip, ok) VALUES(?,?,?,?)",
+	              "issi", NULL, e, now, login, ip, (int64_t)ok);
 	if (!rc && !ok)
 		rc = auth_exec(db, "DELETE FROM tb_login_attempt WHERE time_ms<?", "i", NULL, e,
-			       now - ATTEMPT_KEEP_MS);
+		               now - ATTEMPT_KEEP_MS);
 	return rc;
 }
 
 /* A failed login: logged (never the password) and recorded; same message
  * whatever the reason. */
-static int fail_login(tb_db *db, const char *login, const char *ip, int64_t now,
-		      const char *reason, tb_err *e)
+static int fail_login(tb_db *db, const char *login, const char *ip, int64_t now, const char *reason,
+                      tb_err *e)
 {
 	tb_warn("login failed: login '%s' from %s: %s", login, ip, reason);
 	tb_err ignore = {0};
@@ -117,7 +121,8 @@ typedef struct stored_user {
 static int find_user(tb_db *db, const char *login, stored_user *u, tb_err *e)
 {
 	sqlite3_stmt *st;
-	int rc = tb_db_prepare(db, "SELECT fid, disabled, pw_hash FROM users WHERE login=?", &st, e);
+	int rc =
+	    tb_db_prepare(db, "SELECT fid, disabled, pw_hash FROM users WHERE login=?", &st, e);
 	if (rc) return rc;
 	sqlite3_bind_text(st, 1, login, -1, SQLITE_STATIC);
 	memset(u, 0, sizeof *u);
@@ -135,25 +140,30 @@ static int find_user(tb_db *db, const char *login, stored_user *u, tb_err *e)
 
 /* The session row, the successful attempt, last_login and the event. */
 static int open_session(tb_db *db, const stored_user *u, const char *ip, int64_t now,
-			const char *token_hash, tb_principal *p, tb_err *e)
+                        const char *token_hash, tb_principal *p, tb_err *e)
 {
 	bool disabled;
-	char csrf_hash[65], iso[32];
+	char iso[32];
 	tb_time_format_iso(now, iso);
 	int rc = tb_db_begin(db, e);
 	if (rc) return rc;
 	rc = auth_principal_load(db, u->id, p, &disabled, e);
 	if (!rc) {
+		char csrf_hash[65]; /* unused: the CSRF token is stored as it is */
 		auth_token_new(p->csrf, csrf_hash);
-		rc = auth_exec(db, "INSERT INTO tb_session(token_hash, user_id, created_at_ms,"
-				   " last_seen_ms, csrf, ip) VALUES(?,?,?,?,?,?)", "siiiss", NULL, e,
-			       token_hash, u->id, now, now, p->csrf, ip);
+		rc = auth_exec(db,
+		               "INSERT INTO tb_session(token_hash, user_id, created_at_ms,"
+		               " last_seen_ms, csrf, ip) VALUES(?,?,?,?,?,?)",
+		               "siiiss", NULL, e, token_hash, u->id, now, now, p->csrf, ip);
 	}
 	if (!rc) rc = record_attempt(db, p->login, ip, now, true, e);
-	if (!rc) rc = auth_exec(db, "UPDATE users SET last_login=? WHERE fid=?", "si", NULL, e, iso, u->id);
+	if (!rc)
+		rc = auth_exec(db, "UPDATE users SET last_login=? WHERE fid=?", "si", NULL, e, iso,
+		               u->id);
 	if (!rc) {
 		json_t *payload = json_pack("{s:s}", "ip", ip);
-		rc = auth_event(db, p->login, p->role, "session.login", "users", p->login, payload, e);
+		rc = auth_event(db, p->login, p->role, "session.login", "users", p->login, payload,
+		                e);
 		json_decref(payload);
 	}
 	if (!rc) rc = tb_db_commit(db, e);
@@ -162,8 +172,8 @@ static int open_session(tb_db *db, const stored_user *u, const char *ip, int64_t
 }
 
 int tb_session_login(tb_db *db, const tb_session_limits *lim, const char *login,
-		     const char *password, const char *ip, char token_out[65], tb_principal *p,
-		     tb_err *e)
+                     const char *password, const char *ip, char token_out[65], tb_principal *p,
+                     tb_err *e)
 {
 	tb_session_limits l = limits_of(lim);
 	char who[AUTH_LOGIN_MAX + 2], addr[64], token_hash[65];
@@ -183,11 +193,17 @@ int tb_session_login(tb_db *db, const tb_session_limits *lim, const char *login,
 	bool ok = auth_pw_verify(u.id && u.hash[0] ? u.hash : NULL, password ? password : "");
 	sodium_memzero(u.hash, sizeof u.hash);
 	if (!u.id || !ok || u.disabled)
-		return fail_login(db, who, addr, now, !u.id ? "no such user" : !ok ? "wrong password" : "user disabled", e);
+		return fail_login(db, who, addr, now,
+		                  !u.id ? "no such user"
+		                  : !ok ? "wrong password"
+		                        : "user disabled",
+		                  e);
 	auth_token_new(token_out, token_hash);
 	rc = open_session(db, &u, addr, now, token_hash, p, e);
-	if (rc) token_out[0] = 0;
-	else p->via_cookie = true;
+	if (rc)
+		token_out[0] = 0;
+	else
+		p->via_cookie = true;
 	return rc;
 }
 
@@ -202,10 +218,13 @@ typedef struct session_row {
 static int find_session(tb_db *db, const char *token, session_row *s, tb_err *e)
 {
 	char hash[65];
-	if (!auth_token_hash(token, hash)) return tb_err_set(e, TB_EDENIED, NULL, NULL, EXPIRED_MSG);
+	if (!auth_token_hash(token, hash))
+		return tb_err_set(e, TB_EDENIED, NULL, NULL, EXPIRED_MSG);
 	sqlite3_stmt *st;
-	int rc = tb_db_prepare(db, "SELECT id, user_id, created_at_ms, last_seen_ms, revoked, csrf"
-				   " FROM tb_session WHERE token_hash=?", &st, e);
+	int rc = tb_db_prepare(db,
+	                       "SELECT id, user_id, created_at_ms, last_seen_ms, revoked, csrf"
+	                       " FROM tb_session WHERE token_hash=?",
+	                       &st, e);
 	if (rc) return rc;
 	sqlite3_bind_text(st, 1, hash, -1, SQLITE_STATIC);
 	int r = sqlite3_step(st);
@@ -219,13 +238,13 @@ static int find_session(tb_db *db, const char *token, session_row *s, tb_err *e)
 		snprintf(s->csrf, sizeof s->csrf, "%s", c ? (const char *)c : "");
 	} else
 		rc = r == SQLITE_DONE ? tb_err_set(e, TB_EDENIED, NULL, NULL, EXPIRED_MSG)
-				      : tb_db_error(db, e, "tb_session");
+		                      : tb_db_error(db, e, "tb_session");
 	sqlite3_finalize(st);
 	return rc;
 }
 
 int tb_session_check(tb_db *db, const tb_session_limits *lim, const char *token, tb_principal *p,
-		     tb_err *e)
+                     tb_err *e)
 {
 	tb_session_limits l = limits_of(lim);
 	session_row s;
@@ -233,15 +252,18 @@ int tb_session_check(tb_db *db, const tb_session_limits *lim, const char *token,
 	int64_t now = tb_time_now_ms();
 	int rc = find_session(db, token, &s, e);
 	if (!rc && (s.revoked || now - s.created > (int64_t)l.absolute_s * 1000 ||
-		    now - s.seen > (int64_t)l.idle_s * 1000))
+	            now - s.seen > (int64_t)l.idle_s * 1000))
 		rc = tb_err_set(e, TB_EDENIED, NULL, NULL, EXPIRED_MSG);
 	if (!rc) rc = auth_principal_load(db, s.user_id, p, &disabled, e);
 	if (!rc && disabled) rc = tb_err_set(e, TB_EDENIED, NULL, NULL, EXPIRED_MSG);
 	/* Refreshing the idle timer is bookkeeping, not a change of record: no
-	 * event, and at most one write a minute per session. */
-	if (!rc && now - s.seen >= TOUCH_MS)
-		rc = auth_exec(db, "UPDATE tb_session SET last_seen_ms=? WHERE id=?", "ii", NULL, e,
-			       now, s.id);
+	 * event, and at most one write a minute per session.  A failed refresh
+	 * (busy or read-only database) does not log the user out. */
+	tb_err touch = {0};
+	if (!rc && now - s.seen >= TOUCH_MS &&
+	    auth_exec(db, "UPDATE tb_session SET last_seen_ms=? WHERE id=?", "ii", NULL, &touch,
+	              now, s.id))
+		tb_warn("session idle timer not refreshed: %s", touch.message);
 	if (rc) return rc;
 	memcpy(p->csrf, s.csrf, sizeof p->csrf);
 	p->via_cookie = true;
@@ -254,13 +276,16 @@ int tb_session_logout(tb_db *db, const char *token, tb_err *e)
 	tb_principal p;
 	bool disabled;
 	int rc = find_session(db, token, &s, e);
-	if (!rc && s.revoked) rc = tb_err_set(e, TB_ENOTFOUND, NULL, NULL, "the session is already closed");
+	if (!rc && s.revoked)
+		rc = tb_err_set(e, TB_ENOTFOUND, NULL, NULL, "the session is already closed");
 	if (!rc) rc = auth_principal_load(db, s.user_id, &p, &disabled, e);
 	if (rc) return rc;
 	if ((rc = tb_db_begin(db, e))) return rc;
 	int64_t n = 0;
-	rc = auth_exec(db, "UPDATE tb_session SET revoked=1 WHERE id=? AND revoked=0", "i", &n, e, s.id);
-	if (!rc && n != 1) rc = tb_err_set(e, TB_ENOTFOUND, NULL, NULL, "the session is already closed");
+	rc = auth_exec(db, "UPDATE tb_session SET revoked=1 WHERE id=? AND revoked=0", "i", &n, e,
+	               s.id);
+	if (!rc && n != 1)
+		rc = tb_err_set(e, TB_ENOTFOUND, NULL, NULL, "the session is already closed");
 	if (!rc) rc = auth_event(db, p.login, p.role, "session.logout", "users", p.login, NULL, e);
 	if (!rc) rc = tb_db_commit(db, e);
 	if (rc) tb_db_rollback(db);

@@ -14,11 +14,11 @@
 static int check_label(const char *label, tb_err *e)
 {
 	size_t n = label ? strlen(label) : 0;
-	if (n < 1 || n > 64)
-		return tb_err_set(e, TB_EINPUT, NULL, "label", "1 to 64 characters");
+	if (n < 1 || n > 64) return tb_err_set(e, TB_EINPUT, NULL, "label", "1 to 64 characters");
 	for (size_t i = 0; i < n; i++)
 		if ((unsigned char)label[i] < 0x20 || label[i] == 0x7f)
-			return tb_err_set(e, TB_EINPUT, NULL, "label", "control characters are not allowed");
+			return tb_err_set(e, TB_EINPUT, NULL, "label",
+			                  "control characters are not allowed");
 	return 0;
 }
 
@@ -38,15 +38,18 @@ static int insert_token(tb_db *db, const char *hash, int64_t user_id, const char
 {
 	char now[32];
 	tb_time_now_iso(now);
-	int rc = auth_exec(db, "INSERT INTO tb_api_token(token_hash, user_id, label, created_at)"
-			       " VALUES(?,?,?,?)", "siss", NULL, e, hash, user_id, label, now);
+	int rc = auth_exec(db,
+	                   "INSERT INTO tb_api_token(token_hash, user_id, label, created_at)"
+	                   " VALUES(?,?,?,?)",
+	                   "siss", NULL, e, hash, user_id, label, now);
 	if (rc && sqlite3_extended_errcode(db->h) == SQLITE_CONSTRAINT_UNIQUE)
-		rc = tb_err_set(e, TB_EINPUT, label, "label", "duplicate label '%s': labels are never reused", label);
+		rc = tb_err_set(e, TB_EINPUT, label, "label",
+		                "duplicate label '%s': labels are never reused", label);
 	return rc;
 }
 
 int tb_token_add(tb_db *db, const tb_actor *who, const char *login, const char *label,
-		 char token_out[65], tb_err *e)
+                 char token_out[65], tb_err *e)
 {
 	char hash[65];
 	int64_t uid = 0;
@@ -60,7 +63,8 @@ int tb_token_add(tb_db *db, const tb_actor *who, const char *login, const char *
 	if (!rc) rc = insert_token(db, hash, uid, label, e);
 	if (!rc) {
 		payload = json_pack("{s:s,s:s}", "login", login, "label", label);
-		rc = auth_event(db, who->login, who->role, "token.add", "tb_api_token", label, payload, e);
+		rc = auth_event(db, who->login, who->role, "token.add", "tb_api_token", label,
+		                payload, e);
 	}
 	if (!rc) rc = tb_db_commit(db, e);
 	if (rc) {
@@ -89,15 +93,17 @@ int tb_token_revoke(tb_db *db, const tb_actor *who, const char *label, tb_err *e
 	who = auth_actor(who);
 	int rc = tb_db_begin(db, e);
 	if (rc) return rc;
-	rc = auth_exec(db, "UPDATE tb_api_token SET revoked=1 WHERE label=? AND revoked=0", "s", &n, e,
-		       label ? label : "");
+	rc = auth_exec(db, "UPDATE tb_api_token SET revoked=1 WHERE label=? AND revoked=0", "s", &n,
+	               e, label ? label : "");
 	if (!rc && !n)
 		rc = label_exists(db, label)
-			     ? tb_err_set(e, TB_ECONFLICT, label, "label", "already revoked")
-			     : tb_err_set(e, TB_ENOTFOUND, label, "label", "no API token with this label");
+		         ? tb_err_set(e, TB_ECONFLICT, label, "label", "already revoked")
+		         : tb_err_set(e, TB_ENOTFOUND, label, "label",
+		                      "no API token with this label");
 	if (!rc) {
 		payload = json_pack("{s:s}", "label", label);
-		rc = auth_event(db, who->login, who->role, "token.revoke", "tb_api_token", label, payload, e);
+		rc = auth_event(db, who->login, who->role, "token.revoke", "tb_api_token", label,
+		                payload, e);
 	}
 	if (!rc) rc = tb_db_commit(db, e);
 	if (rc) tb_db_rollback(db);
@@ -110,8 +116,8 @@ int tb_token_check(tb_db *db, const char *token, tb_principal *p, tb_err *e)
 	char hash[65];
 	if (!auth_token_hash(token, hash)) return tb_err_set(e, TB_EDENIED, NULL, NULL, DENIED_MSG);
 	sqlite3_stmt *st;
-	int rc = tb_db_prepare(db, "SELECT user_id FROM tb_api_token WHERE token_hash=? AND revoked=0",
-			       &st, e);
+	int rc = tb_db_prepare(
+	    db, "SELECT user_id FROM tb_api_token WHERE token_hash=? AND revoked=0", &st, e);
 	if (rc) return rc;
 	sqlite3_bind_text(st, 1, hash, -1, SQLITE_STATIC);
 	int64_t uid = sqlite3_step(st) == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
@@ -126,16 +132,19 @@ int tb_token_check(tb_db *db, const char *token, tb_principal *p, tb_err *e)
 json_t *tb_token_list(tb_db *db, tb_err *e)
 {
 	sqlite3_stmt *st;
-	if (tb_db_prepare(db, "SELECT t.label, u.login, t.created_at, t.revoked FROM tb_api_token t"
-			      " JOIN users u ON u.fid=t.user_id ORDER BY t.label", &st, e))
+	if (tb_db_prepare(db,
+	                  "SELECT t.label, u.login, t.created_at, t.revoked FROM tb_api_token t"
+	                  " JOIN users u ON u.fid=t.user_id ORDER BY t.label",
+	                  &st, e))
 		return NULL;
 	json_t *a = json_array();
 	while (sqlite3_step(st) == SQLITE_ROW)
-		json_array_append_new(a, json_pack("{s:s,s:s,s:s,s:b}", "label",
-						   (const char *)sqlite3_column_text(st, 0), "login",
-						   (const char *)sqlite3_column_text(st, 1), "created_at",
-						   (const char *)sqlite3_column_text(st, 2), "revoked",
-						   sqlite3_column_int(st, 3)));
+		json_array_append_new(
+		    a, json_pack("{s:s,s:s,s:s,s:b}", "label",
+		                 (const char *)sqlite3_column_text(st, 0), "login",
+		                 (const char *)sqlite3_column_text(st, 1), "created_at",
+		                 (const char *)sqlite3_column_text(st, 2), "revoked",
+		                 sqlite3_column_int(st, 3)));
 	sqlite3_finalize(st);
 	return a;
 }

@@ -22,21 +22,30 @@ int auth_exec(tb_db *db, const char *sql, const char *types, int64_t *changes, t
 	va_list ap;
 	va_start(ap, e);
 	for (int i = 0; types[i]; i++) {
-		if (types[i] == 'i') sqlite3_bind_int64(st, i + 1, va_arg(ap, int64_t));
-		else sqlite3_bind_text(st, i + 1, va_arg(ap, const char *), -1, SQLITE_TRANSIENT);
+		if (types[i] == 'i')
+			sqlite3_bind_int64(st, i + 1, va_arg(ap, int64_t));
+		else
+			sqlite3_bind_text(st, i + 1, va_arg(ap, const char *), -1,
+			                  SQLITE_TRANSIENT);
 	}
 	va_end(ap);
-	if (sqlite3_step(st) != SQLITE_DONE) rc = tb_db_error(db, e, "auth");
-	else if (changes) *changes = sqlite3_changes(db->h);
+	if (sqlite3_step(st) != SQLITE_DONE)
+		rc = tb_db_error(db, e, "auth");
+	else if (changes)
+		*changes = sqlite3_changes(db->h);
 	sqlite3_finalize(st);
 	return rc;
 }
 
 int auth_event(tb_db *db, const char *actor, const char *role, const char *action,
-	       const char *entity, const char *id, const json_t *payload, tb_err *e)
+               const char *entity, const char *id, const json_t *payload, tb_err *e)
 {
-	tb_event_in ev = {.actor = actor ? actor : "system", .role = role ? role : "admin",
-			  .action = action, .entity = entity, .entity_id = id, .payload = payload};
+	tb_event_in ev = {.actor = actor ? actor : "system",
+	                  .role = role ? role : "admin",
+	                  .action = action,
+	                  .entity = entity,
+	                  .entity_id = id,
+	                  .payload = payload};
 	return tb_event_append(db, &ev, NULL, e);
 }
 
@@ -48,8 +57,8 @@ static void copy(char *dst, size_t n, const unsigned char *src)
 int auth_principal_load(tb_db *db, int64_t id, tb_principal *p, bool *disabled, tb_err *e)
 {
 	sqlite3_stmt *st;
-	int rc = tb_db_prepare(db, "SELECT login, role, scope, unit, disabled FROM users WHERE fid=?",
-			       &st, e);
+	int rc = tb_db_prepare(
+	    db, "SELECT login, role, scope, unit, disabled FROM users WHERE fid=?", &st, e);
 	if (rc) return rc;
 	sqlite3_bind_int64(st, 1, id);
 	int s = sqlite3_step(st);
@@ -71,14 +80,14 @@ int auth_principal_load(tb_db *db, int64_t id, tb_principal *p, bool *disabled, 
 
 int auth_revoke_sessions(tb_db *db, int64_t user_id, int64_t *n, tb_err *e)
 {
-	return auth_exec(db, "UPDATE tb_session SET revoked=1 WHERE user_id=? AND revoked=0", "i", n,
-			 e, user_id);
+	return auth_exec(db, "UPDATE tb_session SET revoked=1 WHERE user_id=? AND revoked=0", "i",
+	                 n, e, user_id);
 }
 
 int auth_revoke_tokens(tb_db *db, int64_t user_id, int64_t *n, tb_err *e)
 {
 	return auth_exec(db, "UPDATE tb_api_token SET revoked=1 WHERE user_id=? AND revoked=0", "i",
-			 n, e, user_id);
+	                 n, e, user_id);
 }
 
 /* ---- operations ------------------------------------------------------------------ */
@@ -90,8 +99,8 @@ const tb_actor *auth_actor(const tb_actor *who)
 	return who && who->login ? who : &sys;
 }
 
-static json_t *user_props(const char *login, const char *name, const char *role,
-			  const char *scope, const char *unit)
+static json_t *user_props(const char *login, const char *name, const char *role, const char *scope,
+                          const char *unit)
 {
 	json_t *o = json_pack("{s:s?,s:s?}", "login", login, "role", role);
 	if (name && *name) json_object_set_new(o, "name", json_string(name));
@@ -111,13 +120,14 @@ static json_t *event_props(const json_t *props)
 {
 	json_t *o = json_deep_copy(props);
 	for (int i = 0; i < tb_users.nfields; i++)
-		if (tb_users.fields[i].flags & TB_PRIVATE) json_object_del(o, tb_users.fields[i].name);
+		if (tb_users.fields[i].flags & TB_PRIVATE)
+			json_object_del(o, tb_users.fields[i].name);
 	return o;
 }
 
 int tb_user_add(tb_db *db, const tb_actor *who, const char *login, const char *name,
-		const char *role, const char *scope, const char *unit, const char *password,
-		tb_err *e)
+                const char *role, const char *scope, const char *unit, const char *password,
+                tb_err *e)
 {
 	char hash[crypto_pwhash_STRBYTES];
 	who = auth_actor(who);
@@ -137,7 +147,7 @@ int tb_user_add(tb_db *db, const tb_actor *who, const char *login, const char *n
 	if (!rc) {
 		payload = json_pack("{s:o}", "after", event_props(props));
 		rc = auth_event(db, who->login, who->role, "user.add", "users",
-				json_string_value(json_object_get(props, "login")), payload, e);
+		                json_string_value(json_object_get(props, "login")), payload, e);
 	}
 	if (!rc) rc = tb_db_commit(db, e);
 	if (rc) tb_db_rollback(db);
@@ -151,14 +161,14 @@ out:
 
 /* Update the user `login` with patch (inside the caller's transaction);
  * *fid receives its id. */
-static int patch_user(tb_db *db, tb_write_ctx *cx, const char *login, json_t *patch,
-		      int64_t *fid, tb_err *e)
+static int patch_user(tb_db *db, tb_write_ctx *cx, const char *login, json_t *patch, int64_t *fid,
+                      tb_err *e)
 {
 	json_t *old = NULL;
 	int rc = tb_record_get_by_key(db, &tb_users, login ? login : "", &old, NULL, e);
 	if (rc) return rc;
-	tb_record rec = {.props = patch, .fid = json_integer_value(json_object_get(old, "fid")),
-			 .name = login};
+	tb_record rec = {
+	    .props = patch, .fid = json_integer_value(json_object_get(old, "fid")), .name = login};
 	*fid = rec.fid;
 	rc = tb_event_next_seq(db, &cx->seq, e);
 	if (!rc) rc = tb_record_update(db, &tb_users, &rec, 0, cx, e);
@@ -167,7 +177,7 @@ static int patch_user(tb_db *db, tb_write_ctx *cx, const char *login, json_t *pa
 }
 
 int tb_user_passwd(tb_db *db, const tb_actor *who, const char *login, const char *password,
-		   tb_err *e)
+                   tb_err *e)
 {
 	char hash[crypto_pwhash_STRBYTES];
 	who = auth_actor(who);
@@ -183,7 +193,8 @@ int tb_user_passwd(tb_db *db, const tb_actor *who, const char *login, const char
 	if (!rc) rc = auth_revoke_sessions(db, fid, &nsess, e);
 	if (!rc) {
 		payload = json_pack("{s:I}", "sessions_revoked", (json_int_t)nsess);
-		rc = auth_event(db, who->login, who->role, "user.passwd", "users", login, payload, e);
+		rc = auth_event(db, who->login, who->role, "user.passwd", "users", login, payload,
+		                e);
 	}
 	if (!rc) rc = tb_db_commit(db, e);
 	if (rc) tb_db_rollback(db);
@@ -218,8 +229,9 @@ int tb_user_disable(tb_db *db, const tb_actor *who, const char *login, tb_err *e
 	if (!rc) rc = auth_revoke_tokens(db, fid, &ntok, e);
 	if (!rc) {
 		payload = json_pack("{s:I,s:I}", "sessions_revoked", (json_int_t)nsess,
-				    "tokens_revoked", (json_int_t)ntok);
-		rc = auth_event(db, who->login, who->role, "user.disable", "users", login, payload, e);
+		                    "tokens_revoked", (json_int_t)ntok);
+		rc = auth_event(db, who->login, who->role, "user.disable", "users", login, payload,
+		                e);
 	}
 	if (!rc) rc = tb_db_commit(db, e);
 	if (rc) tb_db_rollback(db);

@@ -47,7 +47,8 @@ static inline const char *qtext(tb_db *db, const char *sql)
 {
 	static char out[4096];
 	sqlite3_stmt *st;
-	if (sqlite3_prepare_v2(db->h, sql, -1, &st, NULL)) fail_msg("%s: %s", sql, sqlite3_errmsg(db->h));
+	if (sqlite3_prepare_v2(db->h, sql, -1, &st, NULL))
+		fail_msg("%s: %s", sql, sqlite3_errmsg(db->h));
 	snprintf(out, sizeof out, "(null)");
 	if (sqlite3_step(st) == SQLITE_ROW && sqlite3_column_text(st, 0))
 		snprintf(out, sizeof out, "%s", (const char *)sqlite3_column_text(st, 0));

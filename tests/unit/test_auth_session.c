@@ -14,8 +14,8 @@
 
 #include <fcntl.h>
 
-static int login(fx *f, const tb_session_limits *l, const char *who, const char *pw,
-		 const char *ip, char tok[65], tb_principal *p, tb_err *e)
+static int login(fx *f, const tb_session_limits *l, const char *who, const char *pw, const char *ip,
+                 char tok[65], tb_principal *p, tb_err *e)
 {
 	tb_err_clear(e);
 	return tb_session_login(f->db, l, who, pw, ip, tok, p, e);
@@ -25,7 +25,8 @@ static void login_ok(void **state)
 {
 	fx *f = *state;
 	tb_err e = {0};
-	assert_int_equal(tb_user_add(f->db, &root, "li.ming", "李明", "town", "120119104", "JZ-T04", PW, &e), 0);
+	assert_int_equal(
+	    tb_user_add(f->db, &root, "li.ming", "李明", "town", "120119104", "JZ-T04", PW, &e), 0);
 	char tok[65], sql[256];
 	tb_principal p;
 	assert_int_equal(login(f, NULL, "li.ming", PW, "192.0.2.7", tok, &p, &e), 0);
@@ -46,8 +47,10 @@ static void login_ok(void **state)
 	snprintf(sql, sizeof sql, "SELECT count(*) FROM tb_session WHERE token_hash='%s'", tok);
 	assert_int_equal(q64(f->db, sql), 0);
 	assert_string_equal(qtext(f->db, "SELECT ip FROM tb_session"), "192.0.2.7");
-	assert_string_equal(qtext(f->db, "SELECT last_login FROM users"), "2026-05-04T08:00:00.000Z");
-	assert_string_equal(qtext(f->db, "SELECT payload FROM tb_event ORDER BY seq DESC"), "{\"ip\":\"192.0.2.7\"}");
+	assert_string_equal(qtext(f->db, "SELECT last_login FROM users"),
+	                    "2026-05-04T08:00:00.000Z");
+	assert_string_equal(qtext(f->db, "SELECT payload FROM tb_event ORDER BY seq DESC"),
+	                    "{\"ip\":\"192.0.2.7\"}");
 	/* the check gives the same principal and csrf */
 	tb_principal q;
 	assert_int_equal(tb_session_check(f->db, NULL, tok, &q, &e), 0);
@@ -68,7 +71,8 @@ static void wrong_password_and_unknown_user_alike(void **state)
 	char tok[65];
 	tb_principal p;
 	tb_err e1 = {0}, e2 = {0};
-	assert_int_equal(login(f, NULL, "zhang", "not the password", "10.1.1.1", tok, &p, &e1), TB_EDENIED);
+	assert_int_equal(login(f, NULL, "zhang", "not the password", "10.1.1.1", tok, &p, &e1),
+	                 TB_EDENIED);
 	assert_int_equal(login(f, NULL, "nobody", PW, "10.1.1.1", tok, &p, &e2), TB_EDENIED);
 	assert_string_equal(e1.message, "wrong login or password");
 	assert_string_equal(e1.message, e2.message);
@@ -126,7 +130,8 @@ static void throttled_per_account(void **state)
 	for (int i = 0; i < l.max_fail_account; i++) {
 		char ip[32];
 		snprintf(ip, sizeof ip, "10.0.0.%d", i + 1); /* from many IPs */
-		assert_int_equal(login(f, &l, "zhao", "wrong password", ip, tok, &p, &e), TB_EDENIED);
+		assert_int_equal(login(f, &l, "zhao", "wrong password", ip, tok, &p, &e),
+		                 TB_EDENIED);
 	}
 	int64_t attempts = q64(f->db, "SELECT count(*) FROM tb_login_attempt");
 	/* now even the right password is refused, before it is checked */
@@ -152,9 +157,13 @@ static void success_resets_account_count(void **state)
 	char tok[65];
 	tb_principal p;
 	tb_err e = {0};
-	for (int i = 0; i < 2; i++) assert_int_equal(login(f, &l, "zhao", "wrong!!!!!", "10.0.0.1", tok, &p, &e), TB_EDENIED);
+	for (int i = 0; i < 2; i++)
+		assert_int_equal(login(f, &l, "zhao", "wrong!!!!!", "10.0.0.1", tok, &p, &e),
+		                 TB_EDENIED);
 	assert_int_equal(login(f, &l, "zhao", PW, "10.0.0.1", tok, &p, &e), 0);
-	for (int i = 0; i < 2; i++) assert_int_equal(login(f, &l, "zhao", "wrong!!!!!", "10.0.0.1", tok, &p, &e), TB_EDENIED);
+	for (int i = 0; i < 2; i++)
+		assert_int_equal(login(f, &l, "zhao", "wrong!!!!!", "10.0.0.1", tok, &p, &e),
+		                 TB_EDENIED);
 	assert_int_equal(login(f, &l, "zhao", PW, "10.0.0.1", tok, &p, &e), 0);
 }
 
@@ -168,7 +177,8 @@ static void throttled_per_ip(void **state)
 	tb_err e = {0};
 	for (int i = 0; i < 4; i++) {
 		snprintf(who, sizeof who, "guess%d", i); /* many logins from one IP */
-		assert_int_equal(login(f, &l, who, "whatever123", "198.51.100.1", tok, &p, &e), TB_EDENIED);
+		assert_int_equal(login(f, &l, who, "whatever123", "198.51.100.1", tok, &p, &e),
+		                 TB_EDENIED);
 	}
 	assert_int_equal(login(f, &l, "sun", PW, "198.51.100.1", tok, &p, &e), TB_ETOOBIG);
 	assert_int_equal(login(f, &l, "sun", PW, "198.51.100.2", tok, &p, &e), 0);
@@ -230,10 +240,12 @@ static void logout_revokes(void **state)
 	int64_t before = events(f->db);
 	assert_int_equal(tb_session_logout(f->db, t1, &e), 0);
 	assert_int_equal(events(f->db), before + 1);
-	assert_string_equal(qtext(f->db, "SELECT actor||'/'||role||'/'||action FROM tb_event ORDER BY seq DESC"),
-			    "wu.gang/department/session.logout");
+	assert_string_equal(
+	    qtext(f->db, "SELECT actor||'/'||role||'/'||action FROM tb_event ORDER BY seq DESC"),
+	    "wu.gang/department/session.logout");
 	assert_int_equal(tb_session_check(f->db, NULL, t1, &p, &e), TB_EDENIED);
-	assert_int_equal(tb_session_check(f->db, NULL, t2, &p, &e), 0); /* the other session stays */
+	assert_int_equal(tb_session_check(f->db, NULL, t2, &p, &e),
+	                 0); /* the other session stays */
 	assert_int_equal(tb_session_logout(f->db, t1, &e), TB_ENOTFOUND);
 	assert_int_equal(events(f->db), before + 1);
 }
@@ -248,7 +260,8 @@ static void malformed_tokens_refused(void **state)
 	assert_int_equal(login(f, NULL, "zheng", PW, "::1", tok, &p, &e), 0);
 	memcpy(bad, tok, sizeof bad);
 	bad[0] = bad[0] == 'a' ? 'b' : 'a';
-	const char *cases[] = {NULL, "", "abc", bad, "ZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZ"};
+	const char *cases[] = {NULL, "", "abc", bad,
+	                       "ZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZ"};
 	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
 		assert_int_equal(tb_session_check(f->db, NULL, cases[i], &p, &e), TB_EDENIED);
 		assert_int_equal(tb_token_check(f->db, cases[i], &p, &e), TB_EDENIED);
@@ -264,16 +277,16 @@ int main(void)
 {
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
 	const struct CMUnitTest tests[] = {
-		T(login_ok),
-		T(wrong_password_and_unknown_user_alike),
-		T(failed_login_logged),
-		T(throttled_per_account),
-		T(success_resets_account_count),
-		T(throttled_per_ip),
-		T(idle_expiry),
-		T(absolute_expiry),
-		T(logout_revokes),
-		T(malformed_tokens_refused),
+	    T(login_ok),
+	    T(wrong_password_and_unknown_user_alike),
+	    T(failed_login_logged),
+	    T(throttled_per_account),
+	    T(success_resets_account_count),
+	    T(throttled_per_ip),
+	    T(idle_expiry),
+	    T(absolute_expiry),
+	    T(logout_revokes),
+	    T(malformed_tokens_refused),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

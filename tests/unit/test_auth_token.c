@@ -20,8 +20,9 @@ static void add_check_revoke(void **state)
 	assert_int_equal(tb_token_add(f->db, &root, "weather", "气象局 feed", tok, &e), 0);
 	assert_true(is_hex64(tok));
 	assert_int_equal(events(f->db), n + 1);
-	assert_string_equal(qtext(f->db, "SELECT action||'/'||entity_id FROM tb_event ORDER BY seq DESC"),
-			    "token.add/气象局 feed");
+	assert_string_equal(
+	    qtext(f->db, "SELECT action||'/'||entity_id FROM tb_event ORDER BY seq DESC"),
+	    "token.add/气象局 feed");
 	char hash[TB_SHA256_HEX];
 	tb_sha256_hex(tok, 64, hash);
 	assert_string_equal(qtext(f->db, "SELECT token_hash FROM tb_api_token"), hash);
@@ -53,7 +54,8 @@ static void refused_tokens(void **state)
 	assert_string_equal(e.field, "label");
 	assert_string_equal(tok, "");
 	assert_int_equal(tb_token_revoke(f->db, &root, "cam-1", &e), 0);
-	assert_int_equal(tb_token_add(f->db, &root, "camera", "cam-1", tok, &e), TB_EINPUT); /* never reused */
+	assert_int_equal(tb_token_add(f->db, &root, "camera", "cam-1", tok, &e),
+	                 TB_EINPUT); /* never reused */
 	assert_int_equal(tb_token_add(f->db, &root, "nobody", "cam-2", tok, &e), TB_ENOTFOUND);
 	assert_int_equal(tb_token_add(f->db, &root, "camera", "", tok, &e), TB_EINPUT);
 	assert_int_equal(tb_token_add(f->db, &root, "camera", NULL, tok, &e), TB_EINPUT);
@@ -88,9 +90,9 @@ int main(void)
 {
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
 	const struct CMUnitTest tests[] = {
-		T(add_check_revoke),
-		T(refused_tokens),
-		T(tokens_are_random),
+	    T(add_check_revoke),
+	    T(refused_tokens),
+	    T(tokens_are_random),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
