@@ -58,7 +58,7 @@ typedef struct tb_session_limits {
 	int max_fail_account; /* failed logins per account per window, default 5  */
 	int max_fail_ip;      /* per IP per window, default 20                   */
 	int window_s;         /* throttling window, default 900                   */
-} tb_session_limits;
+} tb_session_limits; /* members <= 0 (or l NULL) take the defaults */
 
 void tb_session_limits_default(tb_session_limits *l);
 /* Log in.  On success token_out (64 hex chars + NUL) is the session token
@@ -72,6 +72,9 @@ int tb_session_login(tb_db *db, const tb_session_limits *l, const char *login,
  * expired, user enabled.  Refreshes the idle timer. */
 int tb_session_check(tb_db *db, const tb_session_limits *l, const char *token, tb_principal *p,
 		     tb_err *e);
+/* Revoke the session (event session.logout).  Unknown or already closed
+ * session → TB_ENOTFOUND.  A session or API token that fails a check gives
+ * TB_EDENIED (the HTTP layer answers 401). */
 int tb_session_logout(tb_db *db, const char *token, tb_err *e);
 
 /* ---- API tokens (CLI: tianbao token add|list|revoke) ------------------------ */

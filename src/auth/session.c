@@ -276,8 +276,9 @@ int tb_session_logout(tb_db *db, const char *token, tb_err *e)
 	tb_principal p;
 	bool disabled;
 	int rc = find_session(db, token, &s, e);
-	if (!rc && s.revoked)
-		rc = tb_err_set(e, TB_ENOTFOUND, NULL, NULL, "the session is already closed");
+	if (rc == TB_EDENIED || (!rc && s.revoked))
+		rc = tb_err_set(e, TB_ENOTFOUND, NULL, NULL,
+		                "no such session, or it is already closed");
 	if (!rc) rc = auth_principal_load(db, s.user_id, &p, &disabled, e);
 	if (rc) return rc;
 	if ((rc = tb_db_begin(db, e))) return rc;
@@ -285,7 +286,8 @@ int tb_session_logout(tb_db *db, const char *token, tb_err *e)
 	rc = auth_exec(db, "UPDATE tb_session SET revoked=1 WHERE id=? AND revoked=0", "i", &n, e,
 	               s.id);
 	if (!rc && n != 1)
-		rc = tb_err_set(e, TB_ENOTFOUND, NULL, NULL, "the session is already closed");
+		rc = tb_err_set(e, TB_ENOTFOUND, NULL, NULL,
+		                "no such session, or it is already closed");
 	if (!rc) rc = auth_event(db, p.login, p.role, "session.logout", "users", p.login, NULL, e);
 	if (!rc) rc = tb_db_commit(db, e);
 	if (rc) tb_db_rollback(db);

@@ -247,6 +247,11 @@ static void logout_revokes(void **state)
 	assert_int_equal(tb_session_check(f->db, NULL, t2, &p, &e),
 	                 0); /* the other session stays */
 	assert_int_equal(tb_session_logout(f->db, t1, &e), TB_ENOTFOUND);
+	char unknown[65];
+	memset(unknown, 'a', 64);
+	unknown[64] = 0;
+	assert_int_equal(tb_session_logout(f->db, unknown, &e), TB_ENOTFOUND);
+	assert_int_equal(tb_session_logout(f->db, "garbage", &e), TB_ENOTFOUND);
 	assert_int_equal(events(f->db), before + 1);
 }
 

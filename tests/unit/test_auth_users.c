@@ -196,6 +196,24 @@ static void generic_update_keeps_hash(void **state)
 	assert_string_equal(qtext(f->db, "SELECT name FROM users"), "孙");
 }
 
+/* Disabled by a generic update (no revocation ran): still refused. */
+static void disabled_by_generic_update_refused(void **state)
+{
+	fx *f = *state;
+	add_user(f, "feng", "bureau", NULL);
+	char st[65], tok[65];
+	tb_principal p;
+	tb_err e = {0};
+	assert_int_equal(tb_session_login(f->db, NULL, "feng", PW, "::1", st, &p, &e), 0);
+	assert_int_equal(tb_token_add(f->db, &root, "feng", "f1", tok, &e), 0);
+	tb_record rec = {.props = json_pack("{s:b}", "disabled", 1), .fid = 1, .name = "feng"};
+	assert_int_equal(tb_write_update(f->db, &root, &tb_users, &rec, 0, NULL, NULL, &e), 0);
+	json_decref(rec.props);
+	assert_int_equal(q64(f->db, "SELECT count(*) FROM tb_session WHERE revoked=0"), 1);
+	assert_int_equal(tb_session_check(f->db, NULL, st, &p, &e), TB_EDENIED);
+	assert_int_equal(tb_token_check(f->db, tok, &p, &e), TB_EDENIED);
+}
+
 /* No password, hash or token in the user list, the events or the schema. */
 static void secrets_never_shown(void **state)
 {
@@ -368,6 +386,7 @@ int main(void)
 	    T(passwd_revokes_sessions),
 	    T(disable_revokes_sessions_and_tokens),
 	    T(generic_update_keeps_hash),
+	    T(disabled_by_generic_update_refused),
 	    T(secrets_never_shown),
 	    T(one_event_per_write),
 	    T(module_registered),
