@@ -131,9 +131,12 @@ static int load_roles(tb_db *db, tb_err *e)
 	char *csv = tb_data_read("codes/codes.csv", &n);
 	if (!csv) return tb_err_set(e, TB_EINTERNAL, "codes/codes.csv", NULL, "missing data file");
 	char *out = malloc(n + 1);
+	if (!out) {
+		free(csv);
+		return tb_err_set(e, TB_ENOMEM, NULL, NULL, "out of memory");
+	}
 	size_t k = 0;
-	int rc = out ? 0 : tb_err_set(e, TB_ENOMEM, NULL, NULL, "out of memory");
-	for (char *line = csv, *next; !rc && line < csv + n; line = next) {
+	for (char *line = csv, *next; line < csv + n; line = next) {
 		char *nl = memchr(line, '\n', (size_t)(csv + n - line));
 		next = nl ? nl + 1 : csv + n;
 		if (line == csv || !strncmp(line, "role,", 5)) {
@@ -141,7 +144,7 @@ static int load_roles(tb_db *db, tb_err *e)
 			k += (size_t)(next - line);
 		}
 	}
-	if (!rc) rc = tb_codes_load_csv(db, out, k, e);
+	int rc = tb_codes_load_csv(db, out, k, e);
 	free(out);
 	free(csv);
 	return rc;

@@ -247,7 +247,7 @@ int tb_session_check(tb_db *db, const tb_session_limits *lim, const char *token,
                      tb_err *e)
 {
 	tb_session_limits l = limits_of(lim);
-	session_row s;
+	session_row s = {0};
 	bool disabled = true;
 	int64_t now = tb_time_now_ms();
 	int rc = find_session(db, token, &s, e);
@@ -272,7 +272,7 @@ int tb_session_check(tb_db *db, const tb_session_limits *lim, const char *token,
 
 int tb_session_logout(tb_db *db, const char *token, tb_err *e)
 {
-	session_row s;
+	session_row s = {0};
 	tb_principal p;
 	bool disabled;
 	int rc = find_session(db, token, &s, e);
