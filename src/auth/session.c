@@ -41,13 +41,13 @@ static tb_session_limits limits_of(const tb_session_limits *l)
 	return r;
 }
 
-/* A login as typed, made safe for the table and the log: at most
- * AUTH_LOGIN_MAX + 1 bytes, ASCII lowercased, control bytes and quotes
- * replaced (log lines cannot be forged). */
-static void clean_login(const char *in, char out[AUTH_LOGIN_MAX + 2])
+/* A login or address as given, made safe for the table and the log: cut
+ * to n - 1 bytes, ASCII lowercased, control bytes and quotes replaced (log
+ * lines cannot be forged). */
+static void clean(const char *in, char *out, size_t n)
 {
 	size_t i = 0;
-	for (; in && in[i] && i < AUTH_LOGIN_MAX + 1; i++) {
+	for (; in && in[i] && i + 1 < n; i++) {
 		unsigned char c = (unsigned char)in[i];
 		out[i] = c < 0x20 || c == 0x7f || c == '\'' || c == '\\' ? '?' : (char)tolower(c);
 	}
@@ -180,8 +180,8 @@ int tb_session_login(tb_db *db, const tb_session_limits *lim, const char *login,
 	stored_user u;
 	bool over = false;
 	int64_t now = tb_time_now_ms();
-	clean_login(login, who);
-	snprintf(addr, sizeof addr, "%s", ip ? ip : "");
+	clean(login, who, sizeof who);
+	clean(ip, addr, sizeof addr);
 	token_out[0] = 0;
 	int rc = throttled(db, &l, who, addr, now, &over, e);
 	if (!rc && over) {
