@@ -372,20 +372,32 @@ static GEOSGeometry *clip(const tb_mvt *t, GEOSGeometry *g, bool *out)
 	return step(g, GEOSClipByRect_r(tb_geos(), g, lo, lo, hi, hi));
 }
 
-/* Simplify to the tile's resolution and snap to the integer grid with valid
- * output (snap-rounding); g consumed.  Should GEOS fail to snap, the
- * simplified geometry goes on and the encoder rounds it point by point. */
-static GEOSGeometry *generalise(GEOSGeometry *g, int dim)
+/* Round to the integer grid.  Rounding each point alone is enough for
+ * points and lines, and for most polygons; a polygon it leaves invalid
+ * (collapsed or crossing rings) is snap-rounded instead, which keeps it
+ * valid, at three times the cost.  NULL on a GEOS error. */
+static GEOSGeometry *to_grid(const GEOSGeometry *g, int dim)
 {
 	GEOSContextHandle_t h = tb_geos();
-	if (dim > 0 && g) g = step(g, GEOSSimplify_r(h, g, SIMPLIFY_UNITS));
+	GEOSGeometry *r = GEOSGeom_setPrecision_r(h, g, 1.0, GEOS_PREC_NO_TOPO);
+	if (r && dim == 2 && GEOSisValid_r(h, r) != 1)
+		r = step(r, GEOSGeom_setPrecision_r(h, g, 1.0, GEOS_PREC_VALID_OUTPUT));
+	return r;
+}
+
+/* Simplify to the tile's resolution and round to the integer grid; g
+ * consumed.  Should GEOS fail to round, the simplified geometry goes on
+ * and the encoder rounds it point by point. */
+static GEOSGeometry *generalise(GEOSGeometry *g, int dim)
+{
+	if (dim > 0) g = step(g, GEOSSimplify_r(tb_geos(), g, SIMPLIFY_UNITS));
 	if (!g) return NULL;
-	GEOSGeometry *snapped = GEOSGeom_setPrecision_r(h, g, 1.0, GEOS_PREC_VALID_OUTPUT);
-	if (!snapped) {
+	GEOSGeometry *r = to_grid(g, dim);
+	if (!r) {
 		tb__geos_clear_error();
 		return g;
 	}
-	return step(g, snapped);
+	return step(g, r);
 }
 
 /* g in tile units, clipped and generalised: a new geometry of dimension dim,

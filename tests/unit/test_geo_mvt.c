@@ -18,6 +18,7 @@
 #include <ogr_api.h>
 
 #include <math.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -583,6 +584,75 @@ static void winding_and_holes(void **state)
 	}
 }
 
+/* The decoded polygon feature f as a GEOS geometry: a ring of positive area
+ * starts a polygon, rings of negative area are its holes (as readers do). */
+static GEOSGeometry *decoded_polygons(const struct dfeature *f)
+{
+	size_t cap = 64 + 32 * f->npts, len = 0;
+	char *text = malloc(cap);
+	len += (size_t)snprintf(text, cap, "MULTIPOLYGON(");
+	for (size_t k = 0; k < f->nparts; k++) {
+		size_t from = f->part[k], to = k + 1 < f->nparts ? f->part[k + 1] : f->npts;
+		bool outer = part_area2(f, k) > 0;
+		/* a polygon: "(" ring ("," ring)* ")"; a ring: "(" points ")" */
+		len +=
+		    (size_t)snprintf(text + len, cap - len, "%s(", outer ? (k ? "),(" : "(") : ",");
+		for (size_t i = from; i <= to; i++) {
+			size_t j = i < to ? i : from; /* close the ring */
+			len += (size_t)snprintf(text + len, cap - len, "%s%d %d",
+			                        i > from ? "," : "", f->x[j], f->y[j]);
+		}
+		len += (size_t)snprintf(text + len, cap - len, ")");
+	}
+	snprintf(text + len, cap - len, "))");
+	GEOSGeometry *g = wkt(text);
+	free(text);
+	return g;
+}
+
+/* Rounding a hole 0.25 units inside its polygon's edge would put the two on
+ * one line: the polygon is snap-rounded instead and comes out valid. */
+static void rounding_keeps_polygons_valid(void **state)
+{
+	(void)state;
+	static const double ring[][2] = {{1000.2, 1000.2},
+	                                 {2000.2, 1000.2},
+	                                 {2000.2, 2000.2},
+	                                 {1000.2, 2000.2},
+	                                 {1000.2, 1000.2}};
+	static const double hole[][2] = {{1000.45, 1200.2},
+	                                 {1000.45, 1800.2},
+	                                 {1500.2, 1800.2},
+	                                 {1500.2, 1200.2},
+	                                 {1000.45, 1200.2}};
+	char text[1024];
+	size_t len = (size_t)snprintf(text, sizeof text, "POLYGON((");
+	for (int r = 0; r < 2; r++)
+		for (int i = 0; i < 5; i++) {
+			double lon, lat, px = r ? hole[i][0] : ring[i][0],
+			                 py = r ? hole[i][1] : ring[i][1];
+			tile_lonlat(JZ_Z, JZ_X, JZ_Y, px, py, &lon, &lat);
+			len += (size_t)snprintf(text + len, sizeof text - len, "%s%.13f %.13f%s",
+			                        i   ? ","
+			                        : r ? ",("
+			                            : "",
+			                        lon, lat, i == 4 ? ")" : "");
+		}
+	snprintf(text + len, sizeof text - len, ")");
+	tb_mvt *t = tb_mvt_new(JZ_Z, JZ_X, JZ_Y, 4096, 64);
+	tb_mvt_layer(t, "parcels");
+	assert_int_equal(add(t, text, 1, NULL), 1);
+	struct dlayer *l = encode_and_decode(t);
+	GEOSGeometry *g = decoded_polygons(&l->f[0]);
+	assert_int_equal(GEOSisValid_r(tb_geos(), g), 1);
+	double area = 0;
+	GEOSArea_r(tb_geos(), g, &area);
+	assert_true(fabs(area - (1000.0 * 1000 - 500.0 * 600)) <= 1000); /* the hole is kept */
+	drop(g);
+	dlayer_free(l);
+	tb_mvt_free(t);
+}
+
 /* Encode a ring of n vertices around a circle of 100 units in the middle
  * of tile 8/211/96, each moved off the circle by up to ±jitter units
  * (deterministic noise); returns the decoded layer. */
@@ -828,6 +898,7 @@ int main(void)
 	    cmocka_unit_test(long_line_clipped_to_buffer),
 	    cmocka_unit_test(outside_polygon_not_added),
 	    cmocka_unit_test(winding_and_holes),
+	    cmocka_unit_test(rounding_keeps_polygons_valid),
 	    cmocka_unit_test(simplified_to_tile_resolution),
 	    cmocka_unit_test(keys_and_values_shared),
 	    cmocka_unit_test(multipoint_one_moveto),
