@@ -51,7 +51,10 @@ void tb_time_format_iso(int64_t ms, char out[32])
 	snprintf(tmp, sizeof tmp, "%04d-%02u-%02uT%02d:%02d:%02d.%03dZ", y, mo, d,
 		 (int)(rem / 3600000), (int)(rem / 60000 % 60), (int)(rem / 1000 % 60),
 		 (int)(rem % 1000));
-	snprintf(out, 32, "%s", tmp);
+	size_t n = strlen(tmp);
+	if (n > 31) n = 31;
+	memcpy(out, tmp, n);
+	out[n] = 0;
 }
 
 void tb_time_now_iso(char out[32])

@@ -10,6 +10,10 @@ int cmd_parcels(tb_cli *, int, char **);
 int cmd_import(tb_cli *, int, char **);
 int cmd_export(tb_cli *, int, char **);
 int cmd_audit(tb_cli *, int, char **);
+int cmd_serve(tb_cli *, int, char **);
+int cmd_user(tb_cli *, int, char **);
+int cmd_token(tb_cli *, int, char **);
+int cmd_routes(tb_cli *, int, char **);
 
 const tb_command tb_commands[] = {
 	{"init", cmd_init, "create an empty district database (configuration from data/)",
@@ -54,5 +58,31 @@ const tb_command tb_commands[] = {
 	 "usage: tianbao [--db PATH] audit verify [--json]\n\n"
 	 "Re-walks the hash chain of the event log and names the first broken event\n"
 	 "(exit code 3 when the chain is broken).\n"},
+	{"serve", cmd_serve, "run the web server (API, OGC API – Features, tiles, web UI)",
+	 "usage: tianbao [--db PATH] serve [--listen HOST:PORT] [--config FILE] [--set KEY=VALUE]…\n\n"
+	 "Configuration: ./tianbao.conf (or --config FILE), then TIANBAO_* environment variables, then\n"
+	 "flags. Keys: listen, db, static_dir, access_log, threads, body_max, upload_max, conn_timeout,\n"
+	 "per_ip_connections, max_connections, conn_memory, rate_read, rate_write, rate_login,\n"
+	 "rate_public, session_idle, session_absolute, login_max_fail_account, login_max_fail_ip,\n"
+	 "login_window (see docs/server.md). Stops gracefully on SIGTERM or SIGINT.\n"},
+	{"user", cmd_user, "add, change, disable and list users (roles and jurisdiction)",
+	 "usage: tianbao [--db PATH] user add LOGIN --role ROLE [--name N] [--scope CODES] [--unit CODE]\n"
+	 "                                    [--password-file F]\n"
+	 "       tianbao [--db PATH] user passwd LOGIN [--password-file F]\n"
+	 "       tianbao [--db PATH] user disable LOGIN\n"
+	 "       tianbao [--db PATH] user list [--json]\n\n"
+	 "Roles: admin, bureau, leader, town, unit, ranger, department, public. --scope: the towns\n"
+	 "(comma-separated 9-digit codes) a town, unit or ranger user may see and change.\n"
+	 "Passwords (at least 10 characters) are never taken from the command line: from --password-file\n"
+	 "(first line), else typed twice at a terminal prompt, else one line on standard input.\n"
+	 "passwd and disable revoke the user's sessions (disable also its API tokens).\n"},
+	{"token", cmd_token, "API tokens for machine clients (weather bureau, cameras, GIS)",
+	 "usage: tianbao [--db PATH] token add LOGIN --label LABEL [--json]\n"
+	 "       tianbao [--db PATH] token revoke LABEL\n"
+	 "       tianbao [--db PATH] token list [--json]\n\n"
+	 "A token acts as its user (role and jurisdiction). It is printed once and stored only as a hash;\n"
+	 "send it as `Authorization: Bearer TOKEN`.\n"},
+	{"routes", cmd_routes, "print the HTTP route table",
+	 "usage: tianbao routes [--json]\n\nMethod, path, rate class, the roles allowed, and what each route does.\n"},
 	{0},
 };

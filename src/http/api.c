@@ -1,0 +1,333 @@
+/* api.c — the generic resource handlers: list, get, create and update of
+ * any described resource (the route names it), with jurisdiction applied
+ * from the caller's principal, ETag/If-Match concurrency and field errors;
+ * plus the registry's archive, statistics and schema. */
+#include "http/api.h"
+
+#include "base/json.h"
+#include "db/codes.h"
+#include "db/event.h"
+#include "registry/registry.h"
+
+#include <microhttpd.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static const tb_resource *resource_of(tb_req *req, tb_resp *resp)
+{
+	const tb_resource *r = req->route->resource ? tb_registry_resource(req->route->resource) : NULL;
+	if (!r) tb_resp_error(resp, 500, "internal", NULL, "route has no resource");
+	return r;
+}
+
+static void etag(tb_resp *resp, const json_t *props)
+{
+	char v[64];
+	snprintf(v, sizeof v, "\"v%lld\"", (long long)json_integer_value(json_object_get(props, "version")));
+	tb_resp_header(resp, "ETag", v);
+}
+
+/* ---- list ---------------------------------------------------------------------- */
+
+typedef struct qargs {
+	tb_filter f[64];
+	int n;
+	char ops[64][80];
+	bool overflow;
+	const char *bad;
+} qargs;
+
+static const char *reserved[] = {"limit", "offset", "sort", "bbox", "f", NULL};
+
+static enum MHD_Result collect(void *cls, enum MHD_ValueKind kind, const char *key, const char *value)
+{
+	(void)kind;
+	qargs *q = cls;
+	for (int i = 0; reserved[i]; i++)
+		if (!strcmp(key, reserved[i])) return MHD_YES;
+	if (q->n >= 64) {
+		q->overflow = true;
+		return MHD_NO;
+	}
+	/* "field" or "field.op" */
+	snprintf(q->ops[q->n], sizeof q->ops[0], "%s", key);
+	char *dot = strchr(q->ops[q->n], '.');
+	if (dot) *dot = 0;
+	q->f[q->n] = (tb_filter){.field = q->ops[q->n], .op = dot ? dot + 1 : "eq", .value = value ? value : ""};
+	q->n++;
+	return MHD_YES;
+}
+
+static bool parse_int_arg(tb_req *req, const char *name, int64_t *out, tb_resp *resp)
+{
+	const char *v = tb_req_query(req, name);
+	if (!v) return true;
+	char *end;
+	long long n = strtoll(v, &end, 10);
+	if (!*v || *end || n < 0) {
+		tb_resp_error(resp, 400, "bad_request", name, "%s must be a whole number ≥ 0", name);
+		return false;
+	}
+	*out = n;
+	return true;
+}
+
+bool tb_api_bbox(tb_req *req, double bbox[4], bool *have, tb_resp *resp)
+{
+	const char *v = tb_req_query(req, "bbox");
+	*have = false;
+	if (!v) return true;
+	if (sscanf(v, "%lf,%lf,%lf,%lf", &bbox[0], &bbox[1], &bbox[2], &bbox[3]) != 4 || bbox[0] > bbox[2] ||
+	    bbox[1] > bbox[3]) {
+		tb_resp_error(resp, 400, "bad_request", "bbox", "bbox must be minlon,minlat,maxlon,maxlat");
+		return false;
+	}
+	*have = true;
+	return true;
+}
+
+int tb_api_list(tb_req *req, tb_resp *resp)
+{
+	const tb_resource *r = resource_of(req, resp);
+	if (!r) return 0;
+	qargs qa = {0};
+	MHD_get_connection_values(req->conn, MHD_GET_ARGUMENT_KIND, collect, &qa);
+	if (qa.overflow) return tb_resp_error(resp, 400, "bad_request", NULL, "too many filters");
+	tb_query q = {.filters = qa.f, .nfilters = qa.n, .sort = tb_req_query(req, "sort")};
+	double bbox[4];
+	bool have_bbox;
+	if (!parse_int_arg(req, "limit", &q.limit, resp) || !parse_int_arg(req, "offset", &q.offset, resp) ||
+	    !tb_api_bbox(req, bbox, &have_bbox, resp))
+		return 0;
+	if (have_bbox) q.bbox = bbox;
+	char *scope = tb_jurisdiction(&req->who, r);
+	q.scope_in = scope;
+	tb_rows rows;
+	tb_err e = {0};
+	int rc = tb_record_list(req->db, r, &q, &rows, &e);
+	free(scope);
+	if (rc) return tb_resp_err(resp, &e);
+	int64_t limit = q.limit > 0 ? (q.limit > 10000 ? 10000 : q.limit) : 100;
+	tb_resp_json(resp, 200, json_pack("{s:O,s:I,s:I,s:I}", "items", rows.items, "total", (json_int_t)rows.total,
+					  "limit", (json_int_t)limit, "offset", (json_int_t)q.offset));
+	tb_rows_free(&rows);
+	return 0;
+}
+
+/* ---- get ----------------------------------------------------------------------- */
+
+/* The record with the route's {id}, if the caller's jurisdiction covers it
+ * (otherwise 404: a record outside it does not exist for the caller). */
+static json_t *visible(tb_req *req, const tb_resource *r, GEOSGeometry **geom, tb_resp *resp)
+{
+	int64_t id;
+	if (!tb_req_id(req, 0, &id, resp)) return NULL;
+	json_t *p;
+	tb_err e = {0};
+	if (tb_record_get(req->db, r, id, &p, geom, &e)) {
+		tb_resp_err(resp, &e);
+		return NULL;
+	}
+	char *scope = tb_jurisdiction(&req->who, r);
+	const char *value = r->scope ? json_string_value(json_object_get(p, r->scope)) : NULL;
+	bool ok = !scope || (value && tb_jurisdiction_allows(&req->who, value) && *scope);
+	free(scope);
+	if (!ok) {
+		json_decref(p);
+		if (geom && *geom) GEOSGeom_destroy_r(tb_geos(), *geom);
+		tb_resp_error(resp, 404, "not_found", NULL, "%s %lld: no such record", r->name, (long long)id);
+		return NULL;
+	}
+	return p;
+}
+
+static json_t *geojson(const GEOSGeometry *g)
+{
+	if (!g) return json_null();
+	GEOSGeoJSONWriter *w = GEOSGeoJSONWriter_create_r(tb_geos());
+	char *t = GEOSGeoJSONWriter_writeGeometry_r(tb_geos(), w, g, -1);
+	GEOSGeoJSONWriter_destroy_r(tb_geos(), w);
+	json_t *v = t ? json_loads(t, 0, NULL) : NULL;
+	GEOSFree_r(tb_geos(), t);
+	return v ? v : json_null();
+}
+
+int tb_api_get(tb_req *req, tb_resp *resp)
+{
+	const tb_resource *r = resource_of(req, resp);
+	GEOSGeometry *g = NULL;
+	json_t *p = r ? visible(req, r, r->geom ? &g : NULL, resp) : NULL;
+	if (!p) return 0;
+	if (r->geom && tb_req_query(req, "geometry") && !strcmp(tb_req_query(req, "geometry"), "true"))
+		json_object_set_new(p, "geometry", geojson(g));
+	if (g) GEOSGeom_destroy_r(tb_geos(), g);
+	etag(resp, p);
+	tb_resp_json(resp, 200, p);
+	return 0;
+}
+
+/* ---- create / update ---------------------------------------------------------------- */
+
+/* Split a body into props and geometry: a GeoJSON Feature
+ * {"properties":{…},"geometry":{…}} or a flat object with "geometry". */
+static int split_body(json_t *body, json_t **props, GEOSGeometry **geom, tb_err *e)
+{
+	*geom = NULL;
+	json_t *g = json_object_get(body, "geometry");
+	json_t *p = json_object_get(body, "properties");
+	*props = json_is_object(p) ? json_deep_copy(p) : json_deep_copy(body);
+	json_object_del(*props, "geometry");
+	json_object_del(*props, "type");
+	json_object_del(*props, "version");
+	if (!g || json_is_null(g)) return 0;
+	char *t = json_dumps(g, JSON_COMPACT);
+	GEOSGeoJSONReader *rd = GEOSGeoJSONReader_create_r(tb_geos());
+	*geom = t ? GEOSGeoJSONReader_readGeometry_r(tb_geos(), rd, t) : NULL;
+	GEOSGeoJSONReader_destroy_r(tb_geos(), rd);
+	free(t);
+	if (!*geom)
+		return tb_err_set(e, TB_EINPUT, NULL, "geometry", "not a GeoJSON geometry in lon/lat (EPSG:4490)");
+	return 0;
+}
+
+static bool scope_allowed(tb_req *req, const tb_resource *r, const json_t *props, tb_resp *resp)
+{
+	if (!r->scope) return true;
+	char *scope = tb_jurisdiction(&req->who, r);
+	const char *v = json_string_value(json_object_get(props, r->scope));
+	bool ok = !scope || (v && *scope && tb_jurisdiction_allows(&req->who, v));
+	free(scope);
+	if (!ok)
+		tb_resp_error(resp, 403, "forbidden", r->scope, "%s '%s' is outside your jurisdiction",
+			      r->scope, v ? v : "");
+	return ok;
+}
+
+static void actor_of(const tb_req *req, tb_actor *a)
+{
+	a->login = req->who.login;
+	a->role = req->who.role;
+}
+
+int tb_api_create(tb_req *req, tb_resp *resp)
+{
+	const tb_resource *r = resource_of(req, resp);
+	json_t *body = r ? tb_req_json(req, resp) : NULL;
+	if (!body) return 0;
+	json_t *props = NULL;
+	GEOSGeometry *g = NULL;
+	tb_err e = {0};
+	if (split_body(body, &props, &g, &e)) tb_resp_err(resp, &e);
+	else if (scope_allowed(req, r, props, resp)) {
+		tb_actor who;
+		actor_of(req, &who);
+		char name[64];
+		snprintf(name, sizeof name, "new %s", r->name);
+		tb_record rec = {.props = props, .geom = g, .name = name};
+		if (tb_write_create(req->db, &who, r, &rec, NULL, NULL, &e)) tb_resp_err(resp, &e);
+		else {
+			g = rec.geom;
+			json_t *row = NULL;
+			tb_record_get(req->db, r, rec.fid, &row, NULL, &e);
+			char loc[128];
+			snprintf(loc, sizeof loc, "/api/%s/%lld", r->name, (long long)rec.fid);
+			tb_resp_header(resp, "Location", loc);
+			if (row) etag(resp, row);
+			tb_resp_json(resp, 201, row ? row : json_object());
+		}
+		g = rec.geom;
+	}
+	if (g) GEOSGeom_destroy_r(tb_geos(), g);
+	json_decref(props);
+	json_decref(body);
+	return 0;
+}
+
+/* The version the client saw: If-Match "v3" or a "version" in the body. */
+static int64_t expected_version(tb_req *req, const json_t *body)
+{
+	const char *m = tb_req_header(req, "If-Match");
+	if (m) {
+		const char *v = strchr(m, 'v');
+		return v ? strtoll(v + 1, NULL, 10) : -1;
+	}
+	json_t *v = json_object_get(body, "version");
+	return json_is_integer(v) ? json_integer_value(v) : 0;
+}
+
+int tb_api_update(tb_req *req, tb_resp *resp)
+{
+	const tb_resource *r = resource_of(req, resp);
+	json_t *old = r ? visible(req, r, NULL, resp) : NULL;
+	json_t *body = old ? tb_req_json(req, resp) : NULL;
+	if (!body) {
+		json_decref(old);
+		return 0;
+	}
+	int64_t expected = expected_version(req, body);
+	json_t *props = NULL;
+	GEOSGeometry *g = NULL;
+	tb_err e = {0};
+	if (expected <= 0)
+		tb_resp_error(resp, 428, "precondition_required", "version",
+			      "send If-Match: \"v<version>\" or the record's version to update it");
+	else if (split_body(body, &props, &g, &e)) tb_resp_err(resp, &e);
+	else {
+		json_t *merged = json_deep_copy(old);
+		json_object_update(merged, props);
+		if (scope_allowed(req, r, merged, resp)) {
+			tb_actor who;
+			actor_of(req, &who);
+			char name[96];
+			snprintf(name, sizeof name, "%s %s", r->name, req->params[0]);
+			tb_record rec = {.props = props, .geom = g, .name = name,
+					 .fid = json_integer_value(json_object_get(old, "fid"))};
+			if (tb_write_update(req->db, &who, r, &rec, expected, NULL, NULL, &e)) tb_resp_err(resp, &e);
+			else {
+				json_t *row = NULL;
+				tb_record_get(req->db, r, rec.fid, &row, NULL, &e);
+				if (row) etag(resp, row);
+				tb_resp_json(resp, 200, row ? row : json_object());
+			}
+			g = rec.geom;
+		}
+		json_decref(merged);
+	}
+	if (g) GEOSGeom_destroy_r(tb_geos(), g);
+	json_decref(props);
+	json_decref(body);
+	json_decref(old);
+	return 0;
+}
+
+/* ---- registry extras ------------------------------------------------------------ */
+
+int tb_api_archive(tb_req *req, tb_resp *resp)
+{
+	json_t *p = visible(req, &tb_parcels, NULL, resp);
+	if (!p) return 0;
+	tb_err e = {0};
+	json_t *a = tb_event_archive(req->db, json_string_value(json_object_get(p, "code")), &e);
+	if (!a) tb_resp_err(resp, &e);
+	else tb_resp_json(resp, 200, json_pack("{s:O,s:o}", "code", json_object_get(p, "code"), "events", a));
+	json_decref(p);
+	return 0;
+}
+
+int tb_api_stats(tb_req *req, tb_resp *resp)
+{
+	tb_err e = {0};
+	json_t *s = tb_registry_stats(req->db, &e);
+	if (!s) return tb_resp_err(resp, &e);
+	return tb_resp_json(resp, 200, s);
+}
+
+int tb_api_schema(tb_req *req, tb_resp *resp)
+{
+	json_t *res = json_object();
+	for (int i = 0; tb_registry_resources[i]; i++)
+		json_object_set_new(res, tb_registry_resources[i]->name,
+				    tb_resource_schema(req->db, tb_registry_resources[i]));
+	return tb_resp_json(resp, 200, json_pack("{s:o,s:o}", "resources", res, "codes", tb_codes_json(req->db)));
+}

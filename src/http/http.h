@@ -1,0 +1,99 @@
+/* http.h — the HTTP front-end of tianbao (DESIGN.md §7): a request as the
+ * handlers see it, the response they fill, and the route table (data) that
+ * maps method + path pattern to a handler, the roles allowed and a rate
+ * class.  The server (server.c) runs libmicrohttpd and enforces limits; the
+ * router (router.c) authenticates, checks the role, and calls the handler.
+ * Handlers parse, call one feature operation, and serialise — no business
+ * logic here. */
+#ifndef TB_HTTP_HTTP_H
+#define TB_HTTP_HTTP_H
+
+#include "auth/auth.h"
+#include "base/buf.h"
+#include "db/db.h"
+
+#include <jansson.h>
+#include <stdbool.h>
+#include <stddef.h>
+
+#define TB_MAX_PARAMS 8
+
+/* Roles as bits, so a route lists who may call it. */
+enum {
+	TB_R_ADMIN = 1 << 0,
+	TB_R_BUREAU = 1 << 1,
+	TB_R_LEADER = 1 << 2,
+	TB_R_TOWN = 1 << 3,
+	TB_R_UNIT = 1 << 4,
+	TB_R_RANGER = 1 << 5,
+	TB_R_DEPARTMENT = 1 << 6,
+	TB_R_PUBLIC = 1 << 7, /* anyone, logged in or not */
+	TB_R_STAFF = TB_R_ADMIN | TB_R_BUREAU | TB_R_LEADER | TB_R_TOWN | TB_R_UNIT | TB_R_RANGER |
+		     TB_R_DEPARTMENT,
+	TB_R_ANY = TB_R_STAFF | TB_R_PUBLIC
+};
+
+/* Rate-limit classes (limits per client IP, configurable). */
+typedef enum { TB_RATE_READ, TB_RATE_WRITE, TB_RATE_LOGIN, TB_RATE_PUBLIC_FORM } tb_rate_class;
+
+typedef struct tb_req {
+	const char *method;     /* "GET", …                                   */
+	const char *path;       /* decoded path, no query                      */
+	const char *ip;         /* client address                              */
+	const char *params[TB_MAX_PARAMS]; /* {name} captures of the pattern, in order */
+	int nparams;
+	const char *body;       /* request body (NUL-terminated) or NULL       */
+	size_t body_len;
+	struct MHD_Connection *conn; /* for headers and query arguments        */
+	tb_principal who;       /* the authenticated caller (role "public" if none) */
+	tb_db *db;              /* this worker's connection                    */
+	const struct tb_route *route;
+	const struct tb_server *srv;
+} tb_req;
+
+typedef struct tb_resp {
+	int status;
+	const char *content_type; /* default application/json; charset=utf-8 */
+	tb_buf body;
+	char headers[8][2][160];  /* extra headers (name, value)               */
+	int nheaders;
+	const void *static_data;  /* a body not to copy (static files, tiles)  */
+	size_t static_len;
+	void (*free_static)(void *); /* how to free static_data, or NULL        */
+} tb_resp;
+
+typedef int (*tb_handler)(tb_req *req, tb_resp *resp);
+
+typedef struct tb_route {
+	const char *method;
+	const char *pattern;  /* "/api/parcels/{id}/archive"; "{*}" = rest   */
+	tb_handler handler;
+	unsigned roles;       /* TB_R_… bits; 0 does not compile (see router.c) */
+	tb_rate_class rate;
+	const char *summary;  /* for `tianbao routes` and the API reference  */
+	const char *resource; /* the described resource it serves, or NULL   */
+} tb_route;
+
+/* ---- request helpers ("parse or reply", after Redis) -------------------- */
+const char *tb_req_header(const tb_req *r, const char *name);
+const char *tb_req_query(const tb_req *r, const char *name);
+/* Parse the body as a JSON object; on failure fill resp (400) and return
+ * NULL. */
+json_t *tb_req_json(tb_req *r, tb_resp *resp);
+/* Parse a positive integer path parameter; on failure reply 400/404. */
+bool tb_req_id(tb_req *r, int i, int64_t *id, tb_resp *resp);
+
+/* ---- response helpers ------------------------------------------------------ */
+void tb_resp_init(tb_resp *r);
+void tb_resp_free(tb_resp *r);
+void tb_resp_header(tb_resp *r, const char *name, const char *value);
+/* JSON body (consumes v). */
+int tb_resp_json(tb_resp *r, int status, json_t *v);
+/* {"error":{"code","message","field"}} with a status. */
+int tb_resp_error(tb_resp *r, int status, const char *code, const char *field,
+		  const char *fmt, ...) __attribute__((format(printf, 5, 6)));
+/* The HTTP status and error body for a tb_err (422 for field errors of
+ * bad input, 404 not found, 409 conflict, 403 denied, 413 too big …). */
+int tb_resp_err(tb_resp *r, const tb_err *e);
+
+#endif

@@ -1,0 +1,67 @@
+/* routes.c — the route table (data, after Redis's command table): method,
+ * path pattern, handler, the roles allowed, the rate class, a summary and
+ * the described resource.  `tianbao routes` prints it and the authorization
+ * tests are generated from it.  ROUTE refuses to compile without roles. */
+#include "http/api.h"
+#include "http/ogc.h"
+#include "http/router.h"
+#include "http/static.h"
+#include "http/tiles.h"
+
+#define ROUTE(m, p, h, roles, rate, res, sum)                                                     \
+	{m, p, h, (roles) + 0 * sizeof(struct { _Static_assert((roles) != 0, "route " p " has no roles"); int x; }), \
+	 rate, sum, res}
+
+/* who may read and write the registry */
+#define READERS (TB_R_STAFF)
+#define EDITORS (TB_R_ADMIN | TB_R_BUREAU | TB_R_TOWN | TB_R_UNIT)
+#define RESOURCE(name, readers, editors)                                                            \
+	ROUTE("GET", "/api/" name, tb_api_list, readers, TB_RATE_READ, name, "list " name " (filters, sort, paging, bbox)"), \
+	ROUTE("POST", "/api/" name, tb_api_create, editors, TB_RATE_WRITE, name, "create a record of " name), \
+	ROUTE("GET", "/api/" name "/{id}", tb_api_get, readers, TB_RATE_READ, name, "one record of " name), \
+	ROUTE("PATCH", "/api/" name "/{id}", tb_api_update, editors, TB_RATE_WRITE, name, "update (If-Match) a record of " name)
+
+const tb_route tb_routes[] = {
+	ROUTE("POST", "/api/session", tb_api_session_login, TB_R_ANY, TB_RATE_LOGIN, NULL, "log in: {login,password} → cookie + csrf"),
+	ROUTE("GET", "/api/session", tb_api_session_get, TB_R_ANY, TB_RATE_READ, NULL, "who am I"),
+	ROUTE("DELETE", "/api/session", tb_api_session_logout, TB_R_STAFF, TB_RATE_WRITE, NULL, "log out (revokes the session)"),
+	ROUTE("GET", "/api/schema", tb_api_schema, TB_R_ANY, TB_RATE_READ, NULL, "resource descriptions and code lists"),
+	ROUTE("GET", "/api/stats", tb_api_stats, TB_R_ANY, TB_RATE_READ, NULL, "natural-forest area against the target (§2)"),
+	ROUTE("GET", "/api/routes", tb_api_routes, TB_R_ADMIN | TB_R_BUREAU, TB_RATE_READ, NULL, "this table"),
+	RESOURCE("parcels", READERS, EDITORS),
+	ROUTE("GET", "/api/parcels/{id}/archive", tb_api_archive, READERS, TB_RATE_READ, "parcels", "a parcel's archive (档案) from the event log"),
+	RESOURCE("zones", READERS, TB_R_ADMIN | TB_R_BUREAU),
+	RESOURCE("divisions", READERS, TB_R_ADMIN | TB_R_BUREAU),
+	RESOURCE("units", READERS, TB_R_ADMIN | TB_R_BUREAU),
+	ROUTE("GET", "/api/area_ledger", tb_api_list, READERS, TB_RATE_READ, "area_ledger", "the natural-forest area ledger"),
+	ROUTE("GET", "/api/area_ledger/{id}", tb_api_get, READERS, TB_RATE_READ, "area_ledger", "one ledger entry"),
+	/* OGC API – Features Part 1 */
+	ROUTE("GET", "/ogc", tb_ogc_landing, TB_R_ANY, TB_RATE_READ, NULL, "OGC API landing page"),
+	ROUTE("GET", "/ogc/", tb_ogc_landing, TB_R_ANY, TB_RATE_READ, NULL, "OGC API landing page"),
+	ROUTE("GET", "/ogc/conformance", tb_ogc_conformance, TB_R_ANY, TB_RATE_READ, NULL, "conformance classes"),
+	ROUTE("GET", "/ogc/api", tb_ogc_api, TB_R_ANY, TB_RATE_READ, NULL, "OpenAPI description"),
+	ROUTE("GET", "/ogc/collections", tb_ogc_collections, READERS, TB_RATE_READ, NULL, "feature collections"),
+	ROUTE("GET", "/ogc/collections/{collection}", tb_ogc_collection, READERS, TB_RATE_READ, NULL, "one collection"),
+	ROUTE("GET", "/ogc/collections/{collection}/items", tb_ogc_items, READERS, TB_RATE_READ, NULL, "features (bbox, limit, offset, property filters)"),
+	ROUTE("GET", "/ogc/collections/{collection}/items/{featureId}", tb_ogc_item, READERS, TB_RATE_READ, NULL, "one feature"),
+	/* vector tiles for the one-map */
+	ROUTE("GET", "/tiles/{layer}/{z}/{x}/{y}", tb_tiles_get, READERS, TB_RATE_READ, NULL, "Mapbox vector tile (….mvt); 204 when empty"),
+	/* the web UI */
+	ROUTE("GET", "/{*}", tb_static_get, TB_R_ANY, TB_RATE_READ, NULL, "web UI files"),
+};
+
+const int tb_nroutes = (int)(sizeof tb_routes / sizeof tb_routes[0]);
+
+int tb_api_routes(tb_req *req, tb_resp *resp)
+{
+	(void)req;
+	json_t *arr = json_array();
+	for (int i = 0; i < tb_nroutes; i++) {
+		char roles[128];
+		tb_route_roles(tb_routes[i].roles, roles, sizeof roles);
+		json_array_append_new(arr, json_pack("{s:s,s:s,s:s,s:s?,s:s?}", "method", tb_routes[i].method,
+						     "path", tb_routes[i].pattern, "roles", roles, "resource",
+						     tb_routes[i].resource, "summary", tb_routes[i].summary));
+	}
+	return tb_resp_json(resp, 200, arr);
+}

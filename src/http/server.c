@@ -1,0 +1,271 @@
+/* server.c — the libmicrohttpd daemon: a thread pool with epoll, limits on
+ * connections, headers, bodies (413 without buffering the excess) and time;
+ * one SQLite connection per worker thread; an access log; graceful stop.
+ * Requests are handed to the router (router.c). */
+#include "http/server.h"
+
+#include "base/log.h"
+#include "base/tbtime.h"
+#include "http/http.h"
+#include "http/router.h"
+#include "registry/registry.h"
+
+#include <arpa/inet.h>
+#include <microhttpd.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+struct tb_server {
+	tb_server_config cfg;
+	struct MHD_Daemon *d;
+	FILE *log;
+	pthread_mutex_t log_lock;
+	pthread_key_t db_key;
+	tb_router *router;
+};
+
+/* Per request: the body read so far (bounded), and whether it overflowed. */
+typedef struct conn_ctx {
+	tb_buf body;
+	bool too_big;
+	int64_t start_ms;
+} conn_ctx;
+
+static void close_db(void *p)
+{
+	tb_db_close(p);
+}
+
+/* This worker's connection, opened on first use. */
+static tb_db *worker_db(tb_server *s, tb_err *e)
+{
+	tb_db *db = pthread_getspecific(s->db_key);
+	if (db) return db;
+	if (tb_db_open(s->cfg.db_path, 0, &db, e)) return NULL;
+	pthread_setspecific(s->db_key, db);
+	return db;
+}
+
+static void client_ip(struct MHD_Connection *c, char *buf, size_t n)
+{
+	const union MHD_ConnectionInfo *ci = MHD_get_connection_info(c, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+	snprintf(buf, n, "?");
+	if (!ci || !ci->client_addr) return;
+	const struct sockaddr *sa = ci->client_addr;
+	if (sa->sa_family == AF_INET)
+		inet_ntop(AF_INET, &((const struct sockaddr_in *)sa)->sin_addr, buf, (socklen_t)n);
+	else if (sa->sa_family == AF_INET6)
+		inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)sa)->sin6_addr, buf, (socklen_t)n);
+}
+
+static void access_log(tb_server *s, const tb_req *r, int status, size_t bytes, int64_t ms)
+{
+	if (!s->log) return;
+	char ts[32];
+	tb_time_now_iso(ts);
+	pthread_mutex_lock(&s->log_lock);
+	fprintf(s->log, "%s %s \"%s %s\" %d %zu %lldms %s\n", ts, r->ip, r->method, r->path, status,
+		bytes, (long long)ms, r->who.login[0] ? r->who.login : "-");
+	fflush(s->log);
+	pthread_mutex_unlock(&s->log_lock);
+}
+
+static enum MHD_Result send_resp(struct MHD_Connection *c, tb_resp *resp)
+{
+	struct MHD_Response *r;
+	if (resp->static_data)
+		r = MHD_create_response_from_buffer_with_free_callback(resp->static_len, (void *)resp->static_data,
+								       resp->free_static);
+	else
+		r = MHD_create_response_from_buffer(resp->body.len, resp->body.data ? resp->body.data : (char *)"",
+						    MHD_RESPMEM_MUST_COPY);
+	if (!r) return MHD_NO;
+	resp->static_data = NULL; /* owned by MHD now */
+	MHD_add_response_header(r, "Content-Type", resp->content_type ? resp->content_type
+								      : "application/json; charset=utf-8");
+	MHD_add_response_header(r, "X-Content-Type-Options", "nosniff");
+	MHD_add_response_header(r, "Referrer-Policy", "same-origin");
+	for (int i = 0; i < resp->nheaders; i++)
+		MHD_add_response_header(r, resp->headers[i][0], resp->headers[i][1]);
+	enum MHD_Result ok = MHD_queue_response(c, (unsigned)resp->status, r);
+	MHD_destroy_response(r);
+	return ok;
+}
+
+static enum MHD_Result reply_413(struct MHD_Connection *c, size_t max)
+{
+	tb_resp resp;
+	tb_resp_init(&resp);
+	tb_resp_error(&resp, 413, "too_big", NULL, "request body larger than %zu bytes", max);
+	enum MHD_Result ok = send_resp(c, &resp);
+	tb_resp_free(&resp);
+	return ok;
+}
+
+static size_t body_limit(const tb_server *s, const char *url)
+{
+	return strncmp(url, "/api/upload", 11) && strncmp(url, "/api/import", 11) ? s->cfg.body_max
+										  : s->cfg.upload_max;
+}
+
+static enum MHD_Result handle(void *cls, struct MHD_Connection *c, const char *url, const char *method,
+			      const char *version, const char *upload, size_t *upload_size, void **req_cls)
+{
+	(void)version;
+	tb_server *s = cls;
+	conn_ctx *cx = *req_cls;
+	size_t max = body_limit(s, url);
+	if (!cx) { /* first call: headers only */
+		cx = calloc(1, sizeof *cx);
+		if (!cx) return MHD_NO;
+		tb_buf_init(&cx->body, max);
+		cx->start_ms = tb_time_now_ms();
+		*req_cls = cx;
+		const char *cl = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Content-Length");
+		if (cl && strtoull(cl, NULL, 10) > max) {
+			cx->too_big = true;
+			return reply_413(c, max); /* the body is never read */
+		}
+		return MHD_YES;
+	}
+	if (*upload_size) { /* body data: keep up to max, drop the rest */
+		if (!cx->too_big && tb_buf_add(&cx->body, upload, *upload_size)) {
+			cx->too_big = true;
+			tb_buf_free(&cx->body);
+		}
+		*upload_size = 0;
+		return MHD_YES;
+	}
+	if (cx->too_big) return reply_413(c, max);
+	char ip[64];
+	client_ip(c, ip, sizeof ip);
+	tb_req req = {.method = method, .path = url, .ip = ip, .conn = c, .srv = (void *)s,
+		      .body = cx->body.data, .body_len = cx->body.len};
+	tb_resp resp;
+	tb_resp_init(&resp);
+	tb_err e = {0};
+	req.db = worker_db(s, &e);
+	if (!req.db) tb_resp_err(&resp, &e);
+	else tb_router_dispatch(s->router, &req, &resp);
+	size_t bytes = resp.static_data ? resp.static_len : resp.body.len;
+	enum MHD_Result ok = send_resp(c, &resp);
+	access_log(s, &req, resp.status, bytes, tb_time_now_ms() - cx->start_ms);
+	tb_resp_free(&resp);
+	return ok;
+}
+
+static void completed(void *cls, struct MHD_Connection *c, void **req_cls,
+		      enum MHD_RequestTerminationCode code)
+{
+	(void)cls, (void)c, (void)code;
+	conn_ctx *cx = *req_cls;
+	if (!cx) return;
+	tb_buf_free(&cx->body);
+	free(cx);
+	*req_cls = NULL;
+}
+
+static int parse_listen(const char *listen, struct sockaddr_in *sa, tb_err *e)
+{
+	char host[64];
+	const char *colon = strrchr(listen, ':');
+	if (!colon || colon - listen >= (long)sizeof host)
+		return tb_err_set(e, TB_EUSAGE, NULL, "listen", "expected HOST:PORT, got '%s'", listen);
+	memcpy(host, listen, (size_t)(colon - listen));
+	host[colon - listen] = 0;
+	char *end;
+	long port = strtol(colon + 1, &end, 10);
+	memset(sa, 0, sizeof *sa);
+	sa->sin_family = AF_INET;
+	sa->sin_port = htons((uint16_t)port);
+	if (*end || port < 0 || port > 65535 || inet_pton(AF_INET, host, &sa->sin_addr) != 1)
+		return tb_err_set(e, TB_EUSAGE, NULL, "listen", "expected an IPv4 HOST:PORT, got '%s'", listen);
+	return 0;
+}
+
+static void mhd_log(void *cls, const char *fmt, va_list ap)
+{
+	(void)cls;
+	char msg[512];
+	vsnprintf(msg, sizeof msg, fmt, ap);
+	tb_info("http: %s", msg);
+}
+
+static int prepare_db(const tb_server_config *c, tb_err *e)
+{
+	tb_db *db;
+	int rc = tb_registry_open(c->db_path, false, &db, e); /* migrate once, up front */
+	if (!rc) rc = tb_schema_migrate(db, &tb_auth_module, "system", e);
+	if (db) tb_db_close(db);
+	return rc;
+}
+
+int tb_server_start(const tb_server_config *c, tb_server **out, tb_err *e)
+{
+	*out = NULL;
+	struct sockaddr_in sa;
+	int rc = parse_listen(c->listen, &sa, e);
+	if (!rc) rc = prepare_db(c, e);
+	if (rc) return rc;
+	tb_server *s = calloc(1, sizeof *s);
+	s->cfg = *c;
+	pthread_mutex_init(&s->log_lock, NULL);
+	pthread_key_create(&s->db_key, close_db);
+	if (!strcmp(c->access_log, "-")) s->log = stderr;
+	else if (c->access_log[0] && !(s->log = fopen(c->access_log, "a"))) {
+		free(s);
+		return tb_err_set(e, TB_EIO, c->access_log, NULL, "cannot open the access log");
+	}
+	s->router = tb_router_new(&s->cfg);
+	s->d = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ERROR_LOG,
+				0, NULL, NULL, handle, s,
+				MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&sa,
+				MHD_OPTION_THREAD_POOL_SIZE, (unsigned)c->threads,
+				MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)c->conn_timeout_s,
+				MHD_OPTION_PER_IP_CONNECTION_LIMIT, (unsigned)c->per_ip_connections,
+				MHD_OPTION_CONNECTION_LIMIT, (unsigned)c->max_connections,
+				MHD_OPTION_CONNECTION_MEMORY_LIMIT, c->conn_memory,
+				MHD_OPTION_NOTIFY_COMPLETED, completed, s,
+				MHD_OPTION_EXTERNAL_LOGGER, mhd_log, s,
+				MHD_OPTION_END);
+	if (!s->d) {
+		tb_router_free(s->router);
+		free(s);
+		return tb_err_set(e, TB_EIO, c->listen, "listen", "cannot listen (address in use or not allowed)");
+	}
+	*out = s;
+	return 0;
+}
+
+int tb_server_port(const tb_server *s)
+{
+	const union MHD_DaemonInfo *i = MHD_get_daemon_info(s->d, MHD_DAEMON_INFO_BIND_PORT);
+	return i ? i->port : 0;
+}
+
+const tb_server_config *tb_server_cfg(const tb_server *s)
+{
+	return &s->cfg;
+}
+
+void tb_server_stop(tb_server *s)
+{
+	if (!s) return;
+	MHD_socket fd = MHD_quiesce_daemon(s->d); /* no new connections */
+	MHD_stop_daemon(s->d);                    /* waits for in-flight requests */
+	if (fd != MHD_INVALID_SOCKET) close(fd);
+	tb_db *db;
+	tb_err e = {0};
+	if (!tb_db_open(s->cfg.db_path, 0, &db, &e)) {
+		tb_db_exec(db, "PRAGMA wal_checkpoint(TRUNCATE)", NULL);
+		tb_db_close(db);
+	}
+	tb_router_free(s->router);
+	if (s->log && s->log != stderr) fclose(s->log);
+	pthread_key_delete(s->db_key);
+	pthread_mutex_destroy(&s->log_lock);
+	free(s);
+}
