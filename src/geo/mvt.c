@@ -171,7 +171,11 @@ static int dict_index(struct dict *d, unsigned field, const void *p, size_t n, u
 	}
 	if (d->n == UINT32_MAX - 1) return TB_ETOOBIG;
 	if (d->n == d->cap && (rc = dict_grow(d))) return rc;
-	if ((rc = put_bytes_field(&d->bytes, field, p, n))) return rc;
+	size_t mark = d->bytes.len;
+	if ((rc = put_bytes_field(&d->bytes, field, p, n))) {
+		d->bytes.len = mark; /* no half-written entry */
+		return rc;
+	}
 	d->start[d->n] = d->bytes.len - n;
 	d->len[d->n] = n;
 	*index = (uint32_t)d->n;
@@ -400,10 +404,11 @@ static GEOSGeometry *generalise(GEOSGeometry *g, int dim)
 	return step(g, r);
 }
 
-/* g in tile units, clipped and generalised: a new geometry of dimension dim,
- * NULL with *e = 0 when nothing is left, NULL with *e set on a GEOS error. */
-static GEOSGeometry *tile_geometry(tb_mvt *t, const GEOSGeometry *g, int dim, uint64_t id,
-                                   tb_err *e)
+/* *out = g in tile units, clipped and generalised: a new geometry of
+ * dimension dim, or NULL when nothing is left.  Returns 0 or TB_EINPUT
+ * (GEOS failed) with *e set. */
+static int tile_geometry(tb_mvt *t, const GEOSGeometry *g, int dim, uint64_t id, GEOSGeometry **out,
+                         tb_err *e)
 {
 	GEOSContextHandle_t h = tb_geos();
 	bool outside = false;
@@ -417,11 +422,11 @@ static GEOSGeometry *tile_geometry(tb_mvt *t, const GEOSGeometry *g, int dim, ui
 		p = step(p, NULL);
 		outside = true; /* nothing left, which is no error */
 	}
-	if (!p && !outside)
-		tb_err_set(e, TB_EINPUT, NULL, "geometry",
-		           "feature %llu: cannot make a tile geometry: %s", (unsigned long long)id,
-		           tb__geos_reason("GEOS failed"));
-	return p;
+	*out = p;
+	if (p || outside) return 0;
+	return tb_err_set(e, TB_EINPUT, NULL, "geometry",
+	                  "feature %llu: cannot make a tile geometry: %s", (unsigned long long)id,
+	                  tb__geos_reason("GEOS failed"));
 }
 
 /* ---- geometry: commands -------------------------------------------------- */
@@ -667,14 +672,18 @@ static int put_feature(tb_mvt *t, struct layer *l, uint64_t id, int type)
 	if (!rc) rc = put_uint_field(b, FEATURE_TYPE, (uint64_t)type);
 	if (!rc) rc = put_bytes_field(b, FEATURE_GEOMETRY, t->geom.data, t->geom.len);
 	if (!rc && tile_bytes(t) + b->len + 16 > TB_MVT_MAX_BYTES) rc = TB_ETOOBIG;
-	if (!rc) rc = put_bytes_field(&l->features, LAYER_FEATURES, b->data, b->len);
+	size_t mark = l->features.len;
+	if (!rc && (rc = put_bytes_field(&l->features, LAYER_FEATURES, b->data, b->len)))
+		l->features.len = mark; /* no half-written feature */
 	return rc;
 }
 
 static int add_failed(int rc, uint64_t id, tb_err *e)
 {
-	return tb_err_set(e, rc, NULL, NULL, "feature %llu: %s", (unsigned long long)id,
-	                  rc == TB_ETOOBIG ? "the tile is larger than its limit" : "out of memory");
+	const char *why = rc == TB_ETOOBIG  ? "the tile would pass its size limit"
+	                  : rc == TB_ENOMEM ? "out of memory"
+	                                    : "GEOS cannot read the tile geometry";
+	return tb_err_set(e, rc, NULL, NULL, "feature %llu: %s", (unsigned long long)id, why);
 }
 
 int tb_mvt_add(tb_mvt *t, const GEOSGeometry *g, uint64_t id, const json_t *props, tb_err *e)
@@ -686,10 +695,10 @@ int tb_mvt_add(tb_mvt *t, const GEOSGeometry *g, uint64_t id, const json_t *prop
 	if (dim < 0 || dim > 2)
 		return tb_err_set(e, TB_EINPUT, NULL, "geometry", "feature %llu: no dimension",
 		                  (unsigned long long)id);
-	tb_err_clear(e);
-	GEOSGeometry *p = tile_geometry(t, g, dim, id, e);
-	if (!p) return e && e->code ? e->code : 0;
-	int rc = put_geometry(t, p, dim);
+	GEOSGeometry *p = NULL;
+	int rc = tile_geometry(t, g, dim, id, &p, e);
+	if (rc || !p) return rc;
+	rc = put_geometry(t, p, dim);
 	destroy(p);
 	if (!rc && !t->geom.len) return 0; /* every part collapsed on the grid */
 	struct layer *l = &t->layers[t->cur - 1];
