@@ -3,8 +3,10 @@
  *
  * A tile is built feature by feature from stored geometry (EPSG:4490 lon/lat)
  * and serialised to uncompressed protobuf; the HTTP layer compresses it.
- * Tiles follow the XYZ scheme (origin top left) in Web Mercator (EPSG:3857).
- * A tb_mvt is used by one thread at a time. */
+ * Tiles follow the XYZ scheme (origin top left) in Web Mercator (EPSG:3857);
+ * CGCS2000 lon/lat go in as Web Mercator's WGS 84 lon/lat, the two differing
+ * by centimetres, far below a tile unit.  A tb_mvt is used by one thread at
+ * a time. */
 #ifndef TB_GEO_MVT_H
 #define TB_GEO_MVT_H
 
@@ -40,16 +42,18 @@ int tb_mvt_layer(tb_mvt *t, const char *name);
  * collection contributes the parts of its highest dimension.  The geometry
  * is projected to Web Mercator (latitude clamped to ±85.0511°), scaled to
  * tile units, clipped to the extent plus buffer, simplified to the tile's
- * resolution, snapped to the integer grid with valid output, and its rings
+ * resolution (Douglas-Peucker, 1 unit), rounded to the integer grid (snap-
+ * rounded where plain rounding would leave a polygon invalid), and its rings
  * are wound as MVT 2.1 asks (exterior rings of positive area in tile
  * coordinates, y down; holes negative).  `id` becomes the feature id.
- * `props` (borrowed, may be NULL) is a JSON object: strings, integers, reals
- * and booleans become MVT values, arrays and objects their compact JSON
- * text, nulls are skipped; keys and values are shared within the layer.
+ * `props` (borrowed, may be NULL) is a JSON object: strings, integers (uint
+ * when >= 0, else sint), reals (double) and booleans become MVT values,
+ * arrays and objects their compact JSON text, nulls are skipped; keys and
+ * values are shared within the layer.
  * Returns 1 when the feature was added, 0 when nothing of it falls in the
  * tile (or it collapses at this zoom), or a negative tb_code with *e set:
  * TB_EUSAGE (no layer yet), TB_EINPUT (GEOS cannot process the geometry),
- * TB_ETOOBIG (the tile passed TB_MVT_MAX_BYTES), TB_ENOMEM. */
+ * TB_ETOOBIG (the tile would pass TB_MVT_MAX_BYTES), TB_ENOMEM. */
 int tb_mvt_add(tb_mvt *t, const GEOSGeometry *g, uint64_t id, const json_t *props, tb_err *e);
 
 /* Number of features added so far, all layers together. */

@@ -747,6 +747,33 @@ static void multipoint_one_moveto(void **state)
 	tb_mvt_free(t);
 }
 
+/* A collection gives the parts of its highest dimension; latitudes past the
+ * Mercator square's edge sit on it. */
+static void collections_and_poles(void **state)
+{
+	(void)state;
+	tb_mvt *t = tb_mvt_new(0, 0, 0, 4096, 64);
+	tb_mvt_layer(t, "p");
+	assert_int_equal(add(t,
+	                     "GEOMETRYCOLLECTION(POINT(0 0), LINESTRING(0 0, 10 10),"
+	                     "POLYGON((-90 -45, 90 -45, 90 45, -90 45, -90 -45)))",
+	                     1, NULL),
+	                 1);
+	assert_int_equal(add(t, "POINT(0 89.5)", 2, NULL), 1);
+	struct dlayer *l = encode_and_decode(t);
+	assert_int_equal(l->nf, 2);
+	assert_int_equal(l->f[0].type, 3);
+	assert_int_equal(l->f[0].nparts, 1);
+	assert_int_equal(l->f[0].npts, 4);
+	assert_int_equal(l->f[0].minx, 1024);
+	assert_int_equal(l->f[0].maxx, 3072);
+	assert_int_equal(l->f[1].type, 1);
+	assert_int_equal(l->f[1].x[0], 2048);
+	assert_int_equal(l->f[1].y[0], 0);
+	dlayer_free(l);
+	tb_mvt_free(t);
+}
+
 static void empty_tile_and_misuse(void **state)
 {
 	(void)state;
@@ -902,6 +929,7 @@ int main(void)
 	    cmocka_unit_test(simplified_to_tile_resolution),
 	    cmocka_unit_test(keys_and_values_shared),
 	    cmocka_unit_test(multipoint_one_moveto),
+	    cmocka_unit_test(collections_and_poles),
 	    cmocka_unit_test(empty_tile_and_misuse),
 	    cmocka_unit_test(bounds_of_jizhou_tile),
 	    cmocka_unit_test(bounds_match_encoder),
