@@ -9,6 +9,12 @@
 #include "http/http.h"
 #include "http/server.h"
 
+/* One entry of the route table.  A route without roles does not compile:
+ * the static assertion inside the initialiser refuses roles == 0. */
+#define ROUTE(m, p, h, roles, rate, res, sum)                                                     \
+	{m, p, h, (roles) + 0 * sizeof(struct { _Static_assert((roles) != 0, "route " p " has no roles"); int x; }), \
+	 rate, sum, res}
+
 typedef struct tb_router tb_router;
 
 extern const tb_route tb_routes[];

@@ -8,9 +8,6 @@
 #include "http/static.h"
 #include "http/tiles.h"
 
-#define ROUTE(m, p, h, roles, rate, res, sum)                                                     \
-	{m, p, h, (roles) + 0 * sizeof(struct { _Static_assert((roles) != 0, "route " p " has no roles"); int x; }), \
-	 rate, sum, res}
 
 /* who may read and write the registry */
 #define READERS (TB_R_STAFF)

@@ -107,7 +107,8 @@ static int build(tb_req *req, const tb_resource *r, int z, int x, int y, const c
 	}
 	*out = NULL;
 	*size = 0;
-	if (!rc && tb_mvt_count(t)) *out = tb_mvt_finish(t, size);
+	if (!rc && tb_mvt_count(t) && !(*out = tb_mvt_finish(t, size)))
+		rc = tb_err_set(e, TB_ENOMEM, NULL, NULL, "out of memory encoding the tile");
 	tb_mvt_free(t);
 	tb_rows_free(&rows);
 	return rc;
