@@ -7,6 +7,7 @@
 #include "base/json.h"
 #include "db/codes.h"
 #include "db/event.h"
+#include "http/server.h"
 #include "registry/registry.h"
 
 #include <microhttpd.h>
@@ -330,4 +331,61 @@ int tb_api_schema(tb_req *req, tb_resp *resp)
 		json_object_set_new(res, tb_registry_resources[i]->name,
 				    tb_resource_schema(req->db, tb_registry_resources[i]));
 	return tb_resp_json(resp, 200, json_pack("{s:o,s:o}", "resources", res, "codes", tb_codes_json(req->db)));
+}
+
+int tb_api_events(tb_req *req, tb_resp *resp)
+{
+	int64_t limit = 20;
+	if (!parse_int_arg(req, "limit", &limit, resp)) return 0;
+	if (limit < 1 || limit > 500) limit = 20;
+	tb_err e = {0};
+	json_t *ev = tb_event_recent(req->db, (int)limit, &e);
+	if (!ev) return tb_resp_err(resp, &e);
+	/* a town user sees events of its own parcels and district-wide ones */
+	char *scope = tb_jurisdiction(&req->who, &tb_parcels);
+	if (scope) {
+		json_t *keep = json_array();
+		size_t i;
+		json_t *x;
+		json_array_foreach(ev, i, x)
+		{
+			json_t *ps = json_object_get(x, "parcels");
+			bool ok = !json_array_size(ps);
+			size_t k;
+			json_t *code;
+			json_array_foreach(ps, k, code)
+			{
+				char town[16];
+				snprintf(town, sizeof town, "%.9s", json_string_value(code) ? json_string_value(code) : "");
+				ok = ok || tb_jurisdiction_allows(&req->who, town);
+			}
+			if (ok) json_array_append(keep, x);
+		}
+		json_decref(ev);
+		ev = keep;
+	}
+	free(scope);
+	size_t i;
+	json_t *x;
+	json_array_foreach(ev, i, x) /* long parcel lists (imports) become a count */
+	{
+		json_t *ps = json_object_get(x, "parcels");
+		if (json_array_size(ps) > 20) {
+			json_object_set_new(x, "parcel_count", json_integer((json_int_t)json_array_size(ps)));
+			json_object_set_new(x, "parcels", json_array());
+		}
+	}
+	return tb_resp_json(resp, 200, json_pack("{s:o}", "items", ev));
+}
+
+int tb_api_config(tb_req *req, tb_resp *resp)
+{
+	const tb_server_config *cfg = tb_server_cfg(req->srv);
+	char *name = tb_setting_get(req->db, "district_name", ""), *code = tb_setting_get(req->db, "district_code", "");
+	json_t *o = json_pack("{s:{s:s,s:s},s:f,s:s?,s:s}", "district", "code", code, "name", name, "target_ha",
+			      tb_setting_num(req->db, "target_ha", 0), "basemap_url",
+			      cfg->basemap_url[0] ? cfg->basemap_url : NULL, "lang_default", "zh");
+	free(name);
+	free(code);
+	return tb_resp_json(resp, 200, o);
 }

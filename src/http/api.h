@@ -16,6 +16,10 @@ int tb_api_session_login(tb_req *req, tb_resp *resp);
 int tb_api_session_logout(tb_req *req, tb_resp *resp);
 int tb_api_session_get(tb_req *req, tb_resp *resp);
 int tb_api_routes(tb_req *req, tb_resp *resp);
+int tb_api_events(tb_req *req, tb_resp *resp);
+int tb_api_config(tb_req *req, tb_resp *resp);
+int tb_api_import(tb_req *req, tb_resp *resp);
+int tb_api_export(tb_req *req, tb_resp *resp);
 /* Parse ?bbox=minlon,minlat,maxlon,maxlat; false after replying 400. */
 bool tb_api_bbox(tb_req *req, double bbox[4], bool *have, tb_resp *resp);
 

@@ -54,7 +54,7 @@ typedef struct key {
 
 static const key keys[] = {
 	S("listen", listen), S("db", db_path), S("static_dir", static_dir),
-	S("access_log", access_log), I("threads", threads, 1, 256),
+	S("access_log", access_log), S("basemap_url", basemap_url), I("threads", threads, 1, 256),
 	Z("body_max", body_max, 1024, 1L << 30), Z("upload_max", upload_max, 1024, 1L << 34),
 	I("conn_timeout", conn_timeout_s, 1, 3600), I("per_ip_connections", per_ip_connections, 1, 10000),
 	I("max_connections", max_connections, 1, 100000), Z("conn_memory", conn_memory, 4096, 1 << 24),

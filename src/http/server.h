@@ -15,6 +15,8 @@ typedef struct tb_server_config {
 	char db_path[1024];
 	char static_dir[1024];  /* web UI files; "" = none                  */
 	char access_log[1024];  /* "-" = stderr, "" = off                   */
+	char basemap_url[512];  /* XYZ template of a base map (e.g. 天地图 with
+				   the bureau's key); "" = none                  */
 	int threads;            /* worker threads (default 2 × cores)       */
 	size_t body_max;        /* bytes (default 1 MiB)                    */
 	size_t upload_max;      /* bytes for file uploads (default 64 MiB)  */

@@ -4,6 +4,9 @@
 #include "http/api.h"
 
 #include "http/server.h"
+#include "registry/registry.h"
+
+#include <stdlib.h>
 
 #include <microhttpd.h>
 #include <stdio.h>
@@ -56,8 +59,31 @@ int tb_api_session_logout(tb_req *req, tb_resp *resp)
 	return tb_resp_json(resp, 200, json_pack("{s:b}", "logged_out", 1));
 }
 
+/* The extent of the caller's jurisdiction: its towns' parcels, else the
+ * district outline. */
+static json_t *extent(tb_req *req)
+{
+	char *scope = tb_jurisdiction(&req->who, &tb_parcels);
+	sqlite3_stmt *st = NULL;
+	const char *sql = scope ? "SELECT min(r.minx),min(r.miny),max(r.maxx),max(r.maxy) FROM rtree_parcels_geom r"
+				  " JOIN parcels p ON p.fid=r.id WHERE instr(',' || ?1 || ',', ',' || p.xiang || ',') > 0"
+				: "SELECT min_x,min_y,max_x,max_y FROM gpkg_contents WHERE table_name='divisions'";
+	json_t *box = json_null();
+	if (sqlite3_prepare_v2(req->db->h, sql, -1, &st, NULL) == SQLITE_OK) {
+		if (scope) sqlite3_bind_text(st, 1, scope, -1, SQLITE_STATIC);
+		if (sqlite3_step(st) == SQLITE_ROW && sqlite3_column_type(st, 0) != SQLITE_NULL)
+			box = json_pack("[f,f,f,f]", sqlite3_column_double(st, 0), sqlite3_column_double(st, 1),
+					sqlite3_column_double(st, 2), sqlite3_column_double(st, 3));
+	}
+	sqlite3_finalize(st);
+	free(scope);
+	return box;
+}
+
 int tb_api_session_get(tb_req *req, tb_resp *resp)
 {
 	tb_resp_header(resp, "Cache-Control", "no-store");
-	return tb_resp_json(resp, 200, who_json(&req->who));
+	json_t *o = who_json(&req->who);
+	json_object_set_new(o, "extent", req->who.user_id ? extent(req) : json_null());
+	return tb_resp_json(resp, 200, o);
 }

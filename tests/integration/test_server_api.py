@@ -377,6 +377,58 @@ class Limits(TbCase):
         self.assertIn("byte", r.json()["error"]["message"])
 
 
+class Files(TbCase):
+    def upload(self, c, path, *query):
+        with open(path, "rb") as f:
+            data = f.read()
+        q = "&".join(["filename=" + os.path.basename(path)] + list(query))
+        return c.request("POST", "/api/import?" + q, raw=data, headers={"Content-Type": "application/octet-stream"})
+
+    def test_import_dry_run_lists_bad_records(self):
+        c = client("bureau")
+        feats = [(tblib.parcel_attrs(LIN_BAN="950", XIAO_BAN="001"), tblib.square(117.70, 40.02, 60)),
+                 (tblib.parcel_attrs(LIN_BAN="950", XIAO_BAN="002", DI_LEI="999999"), tblib.square(117.701, 40.021, 60))]
+        path = tblib.write_layer(self.path("up.geojson"), feats)
+        before = tblib.content_digest(_shared["db"])
+        r = self.upload(c, path, "dry_run=true")
+        self.assertEqual(r.status, 422, r)
+        err = r.json()["error"]
+        self.assertEqual(err["count"], 1)
+        self.assertEqual(err["errors"][0]["record"], f"feature 2 (小班 {TOWN_A}-950-002)")
+        self.assertEqual(err["errors"][0]["field"], "di_lei")
+        self.assertEqual(tblib.content_digest(_shared["db"]), before)
+        self.assertEqual(self.upload(client("town_a"), path).status, 403)
+        r = self.upload(c, path, "filename=evil.exe")
+        self.assertEqual(r.status, 422 if r.status == 422 else 400)
+
+    def test_export_respects_jurisdiction(self):
+        for login, want in (("bureau", _shared["all"]), ("town_a", _shared["count"][TOWN_A])):
+            r = client(login).get("/api/export/parcels?format=gpkg")
+            self.assertEqual(r.status, 200, r)
+            self.assertIn("attachment", r.headers["content-disposition"])
+            out = self.path(f"{login}.gpkg")
+            with open(out, "wb") as f:
+                f.write(r.body)
+            ds = ogr.Open(out)  # keep the dataset alive while its layer is used
+            lyr = ds.GetLayer(0)
+            self.assertGreaterEqual(lyr.GetFeatureCount(), want - 2)  # other tests may add parcels
+            if login == "town_a":
+                self.assertEqual({f.GetField("xiang") for f in lyr}, {TOWN_A})
+        self.assertEqual(client("bureau").get("/api/export/parcels?format=exe").status, 400)
+
+    def test_events_config_extent(self):
+        r = client("bureau").get("/api/events?limit=5")
+        self.assertEqual(r.status, 200)
+        self.assertLessEqual(len(r.json()["items"]), 5)
+        cfg = client().get("/api/config").json()
+        self.assertEqual(cfg["target_ha"], 5565.1)
+        self.assertEqual(cfg["district"]["name"], "蓟州区")
+        ext = client("town_a").get("/api/session").json()["extent"]
+        full = client("bureau").get("/api/session").json()["extent"]
+        self.assertTrue(full[0] <= ext[0] and ext[2] <= full[2] and full[1] <= ext[1] and ext[3] <= full[3])
+        self.assertLess(ext[2] - ext[0], full[2] - full[0])
+
+
 class Static(unittest.TestCase):
     def test_files_and_traversal(self):
         c = client()

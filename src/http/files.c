@@ -1,0 +1,168 @@
+/* files.c — file transfer endpoints of the registry: POST /api/import
+ * (a zipped shapefile, GeoPackage, GeoJSON, KML or CSV as the raw body; dry
+ * run or real, all-or-nothing, every bad record listed) and GET
+ * /api/export/{layer}?format= (a download of what the caller may see).
+ * Both hand the work to io/ exactly as the CLI does. */
+#include "http/api.h"
+
+#include "io/gis.h"
+#include "registry/registry.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+/* The extension of an uploaded file name, from a fixed list. */
+static const char *upload_ext(const char *name)
+{
+	static const char *ok[] = {".shp.zip", ".zip", ".gpkg", ".geojson", ".json", ".kml", ".csv", NULL};
+	size_t n = name ? strlen(name) : 0;
+	for (int i = 0; ok[i]; i++) {
+		size_t m = strlen(ok[i]);
+		if (n > m && !strcasecmp(name + n - m, ok[i])) return ok[i];
+	}
+	return NULL;
+}
+
+static int write_temp(const tb_req *req, const char *ext, char *path, size_t size)
+{
+	snprintf(path, size, "/tmp/tianbao-upload-XXXXXX%s", ext);
+	int fd = mkstemps(path, (int)strlen(ext));
+	if (fd < 0) return -1;
+	size_t off = 0;
+	while (off < req->body_len) {
+		ssize_t w = write(fd, req->body + off, req->body_len - off);
+		if (w <= 0) break;
+		off += (size_t)w;
+	}
+	close(fd);
+	return off == req->body_len ? 0 : -1;
+}
+
+static json_t *errors_json(const tb_errlist *l)
+{
+	json_t *arr = json_array();
+	for (size_t i = 0; i < l->len; i++) {
+		const tb_err *e = &l->items[i];
+		json_array_append_new(arr, json_pack("{s:s,s:s?,s:s?}", "message", e->message, "record",
+						     e->record[0] ? e->record : NULL, "field",
+						     e->field[0] ? e->field : NULL));
+	}
+	return arr;
+}
+
+static int import_reply(tb_resp *resp, int rc, const tb_import_report *rep, const tb_import_opts *o,
+			const char *layer, const tb_errlist *errs, const tb_err *e)
+{
+	if (rc == TB_EINPUT || rc == TB_EUSAGE) {
+		json_t *err = json_pack("{s:s,s:s,s:I,s:o}", "code", "bad_input", "message",
+					"nothing was changed", "count", (json_int_t)tb_errlist_count(errs),
+					"errors", errors_json(errs));
+		if (!errs->len)
+			json_array_append_new(json_object_get(err, "errors"),
+					      json_pack("{s:s,s:s}", "message", e->message, "field", e->field));
+		return tb_resp_json(resp, 422, json_pack("{s:o}", "error", err));
+	}
+	if (rc) return tb_resp_err(resp, e);
+	return tb_resp_json(resp, 200, json_pack("{s:s,s:I,s:I,s:I,s:b,s:s,s:s,s:O,s:O,s:I}", "layer", layer,
+						 "features", (json_int_t)rep->features, "imported",
+						 (json_int_t)rep->imported, "repaired", (json_int_t)rep->repaired,
+						 "dry_run", o->dry_run, "srs", rep->srs, "encoding", rep->encoding,
+						 "columns", rep->columns, "repairs", rep->repairs, "event",
+						 (json_int_t)rep->event_seq));
+}
+
+int tb_api_import(tb_req *req, tb_resp *resp)
+{
+	const char *layer = tb_req_query(req, "layer");
+	const char *dry = tb_req_query(req, "dry_run");
+	const char *ext = upload_ext(tb_req_query(req, "filename"));
+	if (!layer) layer = "parcels";
+	const tb_resource *r = tb_registry_resource(layer);
+	if (!r || (strcmp(layer, "parcels") && strcmp(layer, "zones") && strcmp(layer, "divisions")))
+		return tb_resp_error(resp, 400, "bad_request", "layer", "layer must be parcels, zones or divisions");
+	if (!ext)
+		return tb_resp_error(resp, 400, "bad_request", "filename",
+				     "name the file: .zip (shapefile), .gpkg, .geojson, .kml or .csv");
+	if (!req->body_len) return tb_resp_error(resp, 400, "bad_request", NULL, "the file is empty");
+	char path[128];
+	if (write_temp(req, ext, path, sizeof path))
+		return tb_resp_error(resp, 500, "io", NULL, "cannot store the upload");
+	tb_actor who = {req->who.login, req->who.role};
+	tb_import_opts o = {.path = path, .dry_run = dry && !strcmp(dry, "true"), .actor = &who,
+			    .repair = tb_req_query(req, "repair") && !strcmp(tb_req_query(req, "repair"), "true"),
+			    .encoding = tb_req_query(req, "encoding"), .srs = tb_req_query(req, "srs")};
+	tb_err e = {0};
+	tb_errlist errs;
+	tb_errlist_init(&errs, 1000);
+	tb_import_report rep = {0};
+	tb_registry_ctx *cx = tb_registry_ctx_new(req->db, &e);
+	o.user = cx;
+	int rc = cx ? tb_import(req->db, r, &o, &rep, &errs, &e) : e.code;
+	if (!rc && !o.dry_run && !strcmp(layer, "zones")) rc = tb_registry_recompute_zones(req->db, &e);
+	import_reply(resp, rc, &rep, &o, layer, &errs, &e);
+	tb_registry_ctx_free(cx);
+	tb_import_report_free(&rep);
+	tb_errlist_free(&errs);
+	unlink(path);
+	return 0;
+}
+
+static char *slurp(const char *path, size_t *n)
+{
+	struct stat st;
+	FILE *f = stat(path, &st) ? NULL : fopen(path, "rb");
+	char *buf = f ? malloc((size_t)st.st_size + 1) : NULL;
+	if (buf && fread(buf, 1, (size_t)st.st_size, f) != (size_t)st.st_size) {
+		free(buf);
+		buf = NULL;
+	}
+	if (f) fclose(f);
+	*n = buf ? (size_t)st.st_size : 0;
+	return buf;
+}
+
+int tb_api_export(tb_req *req, tb_resp *resp)
+{
+	static const char *fmt[][3] = {{"gpkg", ".gpkg", "application/geopackage+sqlite3"},
+				       {"shapefile", ".shp.zip", "application/zip"},
+				       {"geojson", ".geojson", "application/geo+json"},
+				       {"csv", ".csv", "text/csv; charset=utf-8"},
+				       {"kml", ".kml", "application/vnd.google-earth.kml+xml"}};
+	const tb_resource *r = tb_registry_resource(req->params[0]);
+	if (!r) return tb_resp_error(resp, 404, "not_found", "layer", "no such layer '%s'", req->params[0]);
+	const char *f = tb_req_query(req, "format");
+	int k = -1;
+	for (int i = 0; i < 5; i++)
+		if (f && !strcmp(f, fmt[i][0])) k = i;
+	if (k < 0) return tb_resp_error(resp, 400, "bad_request", "format", "format must be gpkg, shapefile, geojson, csv or kml");
+	char dir[] = "/tmp/tianbao-export-XXXXXX", path[128];
+	if (!mkdtemp(dir)) return tb_resp_error(resp, 500, "io", NULL, "cannot make a temporary folder");
+	snprintf(path, sizeof path, "%s/%s%s", dir, r->name, fmt[k][1]);
+	char *scope = tb_jurisdiction(&req->who, r);
+	tb_export_opts o = {.path = path, .format = f, .where_scope = scope};
+	int64_t n = 0;
+	tb_err e = {0};
+	int rc = tb_export(req->db, r, &o, &n, &e);
+	free(scope);
+	size_t size = 0;
+	char *data = rc ? NULL : slurp(path, &size);
+	unlink(path);
+	rmdir(dir);
+	if (rc) return tb_resp_err(resp, &e);
+	if (!data) return tb_resp_error(resp, 500, "io", NULL, "cannot read the export");
+	char disp[128], count[32];
+	snprintf(disp, sizeof disp, "attachment; filename=\"%s%s\"", r->name, fmt[k][1]);
+	snprintf(count, sizeof count, "%lld", (long long)n);
+	tb_resp_header(resp, "Content-Disposition", disp);
+	tb_resp_header(resp, "X-Feature-Count", count);
+	resp->status = 200;
+	resp->content_type = fmt[k][2];
+	resp->static_data = data;
+	resp->static_len = size;
+	resp->free_static = free;
+	return 200;
+}
