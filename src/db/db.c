@@ -152,40 +152,30 @@ void tb_db_rollback(tb_db *db)
 	tb_db_exec(db, "ROLLBACK", NULL);
 }
 
-int tb_db_int64(tb_db *db, const char *sql, int64_t *out, tb_err *e)
+/* The first column of the first row as an integer or a real (0 when there
+ * is no row). */
+static int scalar(tb_db *db, const char *sql, int64_t *i, double *d, tb_err *e)
 {
 	sqlite3_stmt *st;
 	int rc = tb_db_prepare(db, sql, &st, e);
 	if (rc) return rc;
 	rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW) {
-		*out = sqlite3_column_int64(st, 0);
-		rc = 0;
-	} else if (rc == SQLITE_DONE) {
-		*out = 0;
-		rc = 0;
-	} else
-		rc = tb_db_error(db, e, "query");
+	bool row = rc == SQLITE_ROW;
+	if (i) *i = row ? sqlite3_column_int64(st, 0) : 0;
+	if (d) *d = row ? sqlite3_column_double(st, 0) : 0;
+	rc = row || rc == SQLITE_DONE ? 0 : tb_db_error(db, e, "query");
 	sqlite3_finalize(st);
 	return rc;
 }
 
+int tb_db_int64(tb_db *db, const char *sql, int64_t *out, tb_err *e)
+{
+	return scalar(db, sql, out, NULL, e);
+}
+
 int tb_db_double(tb_db *db, const char *sql, double *out, tb_err *e)
 {
-	sqlite3_stmt *st;
-	int rc = tb_db_prepare(db, sql, &st, e);
-	if (rc) return rc;
-	rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW) {
-		*out = sqlite3_column_double(st, 0);
-		rc = 0;
-	} else if (rc == SQLITE_DONE) {
-		*out = 0;
-		rc = 0;
-	} else
-		rc = tb_db_error(db, e, "query");
-	sqlite3_finalize(st);
-	return rc;
+	return scalar(db, sql, NULL, out, e);
 }
 
 char *tb_setting_get(tb_db *db, const char *key, const char *dflt)
