@@ -40,15 +40,15 @@ static void base_url(const tb_req *req, char *out, size_t size)
 	char h[256];
 	size_t k = 0;
 	for (const char *p = host ? host : ""; *p && k + 1 < sizeof h; p++)
-		if ((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9') ||
-		    strchr(".-:[]", *p))
+		if ((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
+		    (*p >= '0' && *p <= '9') || strchr(".-:[]", *p))
 			h[k++] = *p;
 	h[k] = 0;
 	snprintf(out, size, "http://%s", k ? h : "localhost");
 }
 
 static void add_link(json_t *links, const char *href, const char *rel, const char *type,
-		     const char *title)
+                     const char *title)
 {
 	json_t *l = json_pack("{s:s,s:s,s:s}", "href", href, "rel", rel, "type", type);
 	if (l && title) json_object_set_new(l, "title", json_string(title));
@@ -57,7 +57,7 @@ static void add_link(json_t *links, const char *href, const char *rel, const cha
 
 /* A link to base + path (+ suffix). */
 static void add_link_to(json_t *links, const char *base, const char *path, const char *suffix,
-			const char *rel, const char *type, const char *title)
+                        const char *rel, const char *type, const char *title)
 {
 	char href[512];
 	snprintf(href, sizeof href, "%s%s%s", base, path, suffix ? suffix : "");
@@ -77,20 +77,21 @@ int tb_ogc_landing(tb_req *req, tb_resp *resp)
 	add_link_to(links, base, req->path, NULL, "self", MT_JSON, "this document");
 	add_link_to(links, base, "/ogc/api", NULL, "service-desc", MT_OAS, "the API definition");
 	add_link_to(links, base, "/ogc/conformance", NULL, "conformance", MT_JSON,
-		    "OGC API conformance classes implemented by this server");
+	            "OGC API conformance classes implemented by this server");
 	add_link_to(links, base, "/ogc/collections", NULL, "data", MT_JSON, "feature collections");
 	return tb_resp_json(resp, 200,
-			    json_pack("{s:s,s:s,s:o}", "title", title, "description",
-				      "天然林保护修复 natural-forest registry: parcels (小班), key "
-				      "protection zones and administrative divisions",
-				      "links", links));
+	                    json_pack("{s:s,s:s,s:o}", "title", title, "description",
+	                              "天然林保护修复 natural-forest registry: parcels (小班), key "
+	                              "protection zones and administrative divisions",
+	                              "links", links));
 }
 
 int tb_ogc_conformance(tb_req *req, tb_resp *resp)
 {
 	(void)req;
-	return tb_resp_json(resp, 200,
-			    json_pack("{s:[sss]}", "conformsTo", CONF "core", CONF "geojson", CONF "oas30"));
+	return tb_resp_json(
+	    resp, 200,
+	    json_pack("{s:[sss]}", "conformsTo", CONF "core", CONF "geojson", CONF "oas30"));
 }
 
 /* ---- OpenAPI 3.0 description ----------------------------------------------------- */
@@ -105,12 +106,12 @@ static json_t *param_ref(const char *name)
 /* A GET operation answering `mt`; params (consumed) may be NULL.  Public
  * operations need no credentials. */
 static json_t *operation(const char *id, const char *summary, const char *mt, json_t *params,
-			 bool public)
+                         bool public)
 {
-	json_t *op = json_pack("{s:s,s:s,s:{s:{s:s,s:{s:{}}},s:{s:s}}}", "operationId", id, "summary",
-			       summary, "responses", "200", "description", summary, "content", mt,
-			       "default", "description",
-			       "an error: {\"error\":{\"code\",\"message\",\"field\"}}");
+	json_t *op =
+	    json_pack("{s:s,s:s,s:{s:{s:s,s:{s:{}}},s:{s:s}}}", "operationId", id, "summary",
+	              summary, "responses", "200", "description", summary, "content", mt, "default",
+	              "description", "an error: {\"error\":{\"code\",\"message\",\"field\"}}");
 	if (params) json_object_set_new(op, "parameters", params);
 	if (public) json_object_set_new(op, "security", json_array());
 	return json_pack("{s:o}", "get", op);
@@ -119,12 +120,18 @@ static json_t *operation(const char *id, const char *summary, const char *mt, js
 static json_t *field_schema(const tb_field *f)
 {
 	switch (f->type) {
-	case TB_F_INT: return json_pack("{s:s}", "type", "integer");
-	case TB_F_REAL: return json_pack("{s:s}", "type", "number");
-	case TB_F_BOOL: return json_pack("{s:s}", "type", "boolean");
-	case TB_F_DATE: return json_pack("{s:s,s:s}", "type", "string", "format", "date");
-	case TB_F_TIME: return json_pack("{s:s,s:s}", "type", "string", "format", "date-time");
-	default: return json_pack("{s:s}", "type", "string");
+	case TB_F_INT:
+		return json_pack("{s:s}", "type", "integer");
+	case TB_F_REAL:
+		return json_pack("{s:s}", "type", "number");
+	case TB_F_BOOL:
+		return json_pack("{s:s}", "type", "boolean");
+	case TB_F_DATE:
+		return json_pack("{s:s,s:s}", "type", "string", "format", "date");
+	case TB_F_TIME:
+		return json_pack("{s:s,s:s}", "type", "string", "format", "date-time");
+	default:
+		return json_pack("{s:s}", "type", "string");
 	}
 }
 
@@ -133,13 +140,14 @@ static json_t *field_schema(const tb_field *f)
  * attribute filters to the server). */
 static json_t *items_params(const tb_resource *r)
 {
-	json_t *p = json_pack("[o,o,o]", param_ref("limit"), param_ref("offset"), param_ref("bbox"));
+	json_t *p =
+	    json_pack("[o,o,o]", param_ref("limit"), param_ref("offset"), param_ref("bbox"));
 	for (int i = 0; i < r->nfields; i++) {
 		const tb_field *f = &r->fields[i];
 		if (f->flags & TB_PRIVATE || f->type == TB_F_JSON) continue;
 		json_array_append_new(p, json_pack("{s:s,s:s,s:s,s:b,s:o}", "name", f->name, "in",
-						   "query", "description", f->label_zh, "required", 0,
-						   "schema", field_schema(f)));
+		                                   "query", "description", f->label_zh, "required",
+		                                   0, "schema", field_schema(f)));
 	}
 	return p;
 }
@@ -151,40 +159,42 @@ static json_t *oas_parameters(void)
 		if (tb_registry_resources[i]->geom != TB_GEOM_NONE)
 			json_array_append_new(names, json_string(tb_registry_resources[i]->name));
 	return json_pack(
-		"{s:{s:s,s:s,s:b,s:s,s:b,s:{s:s,s:i,s:i,s:i}},"
-		"s:{s:s,s:s,s:b,s:{s:s,s:i,s:i}},"
-		"s:{s:s,s:s,s:b,s:s,s:b,s:s,s:{s:s,s:i,s:i,s:{s:s}}},"
-		"s:{s:s,s:s,s:b,s:{s:s,s:o}},"
-		"s:{s:s,s:s,s:b,s:{s:s}}}",
-		"limit", "name", "limit", "in", "query", "required", 0, "style", "form", "explode", 0,
-		"schema", "type", "integer", "minimum", 1, "maximum", LIMIT_MAX, "default", LIMIT_DEFAULT,
-		"offset", "name", "offset", "in", "query", "required", 0, "schema", "type", "integer",
-		"minimum", 0, "default", 0,
-		"bbox", "name", "bbox", "in", "query", "required", 0, "style", "form", "explode", 0,
-		"description", "minlon,minlat,maxlon,maxlat (CRS84)", "schema", "type", "array",
-		"minItems", 4, "maxItems", 4, "items", "type", "number",
-		"collectionId", "name", "collectionId", "in", "path", "required", 1, "schema", "type",
-		"string", "enum", names,
-		"featureId", "name", "featureId", "in", "path", "required", 1, "schema", "type",
-		"integer");
+	    "{s:{s:s,s:s,s:b,s:s,s:b,s:{s:s,s:i,s:i,s:i}},"
+	    "s:{s:s,s:s,s:b,s:{s:s,s:i,s:i}},"
+	    "s:{s:s,s:s,s:b,s:s,s:b,s:s,s:{s:s,s:i,s:i,s:{s:s}}},"
+	    "s:{s:s,s:s,s:b,s:{s:s,s:o}},"
+	    "s:{s:s,s:s,s:b,s:{s:s}}}",
+	    "limit", "name", "limit", "in", "query", "required", 0, "style", "form", "explode", 0,
+	    "schema", "type", "integer", "minimum", 1, "maximum", LIMIT_MAX, "default",
+	    LIMIT_DEFAULT, "offset", "name", "offset", "in", "query", "required", 0, "schema",
+	    "type", "integer", "minimum", 0, "default", 0, "bbox", "name", "bbox", "in", "query",
+	    "required", 0, "style", "form", "explode", 0, "description",
+	    "minlon,minlat,maxlon,maxlat (CRS84)", "schema", "type", "array", "minItems", 4,
+	    "maxItems", 4, "items", "type", "number", "collectionId", "name", "collectionId", "in",
+	    "path", "required", 1, "schema", "type", "string", "enum", names, "featureId", "name",
+	    "featureId", "in", "path", "required", 1, "schema", "type", "integer");
 }
 
 static json_t *oas_paths(void)
 {
 	json_t *paths = json_pack(
-		"{s:o,s:o,s:o,s:o,s:o,s:o,s:o}", "/", operation("landing", "landing page", MT_JSON, NULL, true),
-		"/conformance", operation("conformance", "conformance classes", MT_JSON, NULL, true),
-		"/api", operation("api", "this API definition", MT_OAS, NULL, true),
-		"/collections", operation("collections", "feature collections", MT_JSON, NULL, false),
-		"/collections/{collectionId}",
-		operation("collection", "one collection", MT_JSON, json_pack("[o]", param_ref("collectionId")), false),
-		"/collections/{collectionId}/items",
-		operation("items", "features of a collection", MT_GEOJSON,
-			  json_pack("[o,o,o,o]", param_ref("collectionId"), param_ref("limit"),
-				    param_ref("offset"), param_ref("bbox")), false),
-		"/collections/{collectionId}/items/{featureId}",
-		operation("item", "one feature", MT_GEOJSON,
-			  json_pack("[o,o]", param_ref("collectionId"), param_ref("featureId")), false));
+	    "{s:o,s:o,s:o,s:o,s:o,s:o,s:o}", "/",
+	    operation("landing", "landing page", MT_JSON, NULL, true), "/conformance",
+	    operation("conformance", "conformance classes", MT_JSON, NULL, true), "/api",
+	    operation("api", "this API definition", MT_OAS, NULL, true), "/collections",
+	    operation("collections", "feature collections", MT_JSON, NULL, false),
+	    "/collections/{collectionId}",
+	    operation("collection", "one collection", MT_JSON,
+	              json_pack("[o]", param_ref("collectionId")), false),
+	    "/collections/{collectionId}/items",
+	    operation("items", "features of a collection", MT_GEOJSON,
+	              json_pack("[o,o,o,o]", param_ref("collectionId"), param_ref("limit"),
+	                        param_ref("offset"), param_ref("bbox")),
+	              false),
+	    "/collections/{collectionId}/items/{featureId}",
+	    operation("item", "one feature", MT_GEOJSON,
+	              json_pack("[o,o]", param_ref("collectionId"), param_ref("featureId")),
+	              false));
 	for (int i = 0; tb_registry_resources[i]; i++) {
 		const tb_resource *r = tb_registry_resources[i];
 		if (r->geom == TB_GEOM_NONE) continue;
@@ -192,7 +202,8 @@ static json_t *oas_paths(void)
 		snprintf(path, sizeof path, "/collections/%s/items", r->name);
 		snprintf(id, sizeof id, "items_%s", r->name);
 		snprintf(summary, sizeof summary, "%s (%s): features", r->label_en, r->label_zh);
-		json_object_set_new(paths, path, operation(id, summary, MT_GEOJSON, items_params(r), false));
+		json_object_set_new(paths, path,
+		                    operation(id, summary, MT_GEOJSON, items_params(r), false));
 	}
 	return paths;
 }
@@ -203,12 +214,14 @@ int tb_ogc_api(tb_req *req, tb_resp *resp)
 	base_url(req, base, sizeof base);
 	snprintf(server, sizeof server, "%s/ogc", base);
 	json_t *doc = json_pack(
-		"{s:s,s:{s:s,s:s,s:s},s:[{s:s}],s:o,s:{s:o,s:{s:{s:s,s:s},s:{s:s,s:s,s:s}}},s:[{s:[]},{s:[]}]}",
-		"openapi", "3.0.3", "info", "title", "tianbao 天保 — OGC API – Features", "version", "1.0.0",
-		"description", "Natural-forest registry layers as OGC API – Features (Part 1)", "servers",
-		"url", server, "paths", oas_paths(), "components", "parameters", oas_parameters(),
-		"securitySchemes", "bearer", "type", "http", "scheme", "bearer", "session", "type", "apiKey",
-		"in", "cookie", "name", "tb_session", "security", "bearer", "session");
+	    "{s:s,s:{s:s,s:s,s:s},s:[{s:s}],s:o,s:{s:o,s:{s:{s:s,s:s},s:{s:s,s:s,s:s}}},s:[{s:[]},{"
+	    "s:[]}]}",
+	    "openapi", "3.0.3", "info", "title", "tianbao 天保 — OGC API – Features", "version",
+	    "1.0.0", "description", "Natural-forest registry layers as OGC API – Features (Part 1)",
+	    "servers", "url", server, "paths", oas_paths(), "components", "parameters",
+	    oas_parameters(), "securitySchemes", "bearer", "type", "http", "scheme", "bearer",
+	    "session", "type", "apiKey", "in", "cookie", "name", "tb_session", "security", "bearer",
+	    "session");
 	int status = tb_resp_json(resp, 200, doc);
 	if (status == 200) resp->content_type = MT_OAS;
 	return status;
@@ -232,29 +245,36 @@ static json_t *extent_json(tb_req *req, const tb_resource *r)
 {
 	double b[4] = {-180, -90, 180, 90};
 	tb_err e = {0};
-	sqlite3_stmt *st =
-		tb_db_stmt(req->db, "SELECT min_x,min_y,max_x,max_y FROM gpkg_contents WHERE table_name=?", &e);
+	sqlite3_stmt *st = tb_db_stmt(
+	    req->db, "SELECT min_x,min_y,max_x,max_y FROM gpkg_contents WHERE table_name=?", &e);
 	if (st) {
 		sqlite3_bind_text(st, 1, r->name, -1, SQLITE_STATIC);
 		if (sqlite3_step(st) == SQLITE_ROW && sqlite3_column_type(st, 0) != SQLITE_NULL)
-			for (int i = 0; i < 4; i++) b[i] = sqlite3_column_double(st, i);
+			for (int i = 0; i < 4; i++)
+				b[i] = sqlite3_column_double(st, i);
 		sqlite3_reset(st);
 	}
-	return json_pack("{s:{s:[[f,f,f,f]],s:s}}", "spatial", "bbox", b[0], b[1], b[2], b[3], "crs", CRS84);
+	/* outwards to 1e-8° (about 1 mm), so that the 12 digits of the JSON
+	 * output cannot move an edge inside the data */
+	for (int i = 0; i < 4; i++)
+		b[i] = (i < 2 ? floor(b[i] * 1e8) : ceil(b[i] * 1e8)) / 1e8;
+	return json_pack("{s:{s:[[f,f,f,f]],s:s}}", "spatial", "bbox", b[0], b[1], b[2], b[3],
+	                 "crs", CRS84);
 }
 
 static json_t *collection_json(tb_req *req, const tb_resource *r, const char *base)
 {
 	char title[256], desc[256], path[128];
 	snprintf(title, sizeof title, "%s %s", r->label_zh, r->label_en);
-	snprintf(desc, sizeof desc, "%s — plan clause §%s", r->label_en, r->clause ? r->clause : "");
+	snprintf(desc, sizeof desc, "%s — plan clause §%s", r->label_en,
+	         r->clause ? r->clause : "");
 	snprintf(path, sizeof path, "/ogc/collections/%s", r->name);
 	json_t *links = json_array();
 	add_link_to(links, base, path, NULL, "self", MT_JSON, title);
 	add_link_to(links, base, path, "/items", "items", MT_GEOJSON, "features (GeoJSON)");
-	return json_pack("{s:s,s:s,s:s,s:o,s:s,s:[s],s:o}", "id", r->name, "title", title, "description",
-			 desc, "extent", extent_json(req, r), "itemType", "feature", "crs", CRS84, "links",
-			 links);
+	return json_pack("{s:s,s:s,s:s,s:o,s:s,s:[s],s:o}", "id", r->name, "title", title,
+	                 "description", desc, "extent", extent_json(req, r), "itemType", "feature",
+	                 "crs", CRS84, "links", links);
 }
 
 int tb_ogc_collections(tb_req *req, tb_resp *resp)
@@ -264,7 +284,8 @@ int tb_ogc_collections(tb_req *req, tb_resp *resp)
 	json_t *list = json_array();
 	for (int i = 0; tb_registry_resources[i]; i++)
 		if (tb_registry_resources[i]->geom != TB_GEOM_NONE)
-			json_array_append_new(list, collection_json(req, tb_registry_resources[i], base));
+			json_array_append_new(list,
+			                      collection_json(req, tb_registry_resources[i], base));
 	json_t *links = json_array();
 	add_link_to(links, base, "/ogc/collections", NULL, "self", MT_JSON, "feature collections");
 	return tb_resp_json(resp, 200, json_pack("{s:o,s:o}", "links", links, "collections", list));
@@ -299,8 +320,8 @@ static int url_encode(tb_buf *b, const char *s)
 	int rc = 0;
 	for (; *s && !rc; s++) {
 		unsigned char c = (unsigned char)*s;
-		bool plain = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-			     strchr("-._~,", c);
+		bool plain = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+		             (c >= '0' && c <= '9') || strchr("-._~,", c);
 		char enc[4] = {(char)c, 0};
 		if (!plain) snprintf(enc, sizeof enc, "%%%c%c", hex[c >> 4], hex[c & 15]);
 		rc = tb_buf_adds(b, enc);
@@ -311,7 +332,8 @@ static int url_encode(tb_buf *b, const char *s)
 /* Query arguments: limit/offset apart, bbox and f standard, anything else
  * must name a described field (an equality filter) or the request is 400,
  * as OGC API – Features asks of unknown parameters. */
-static enum MHD_Result collect(void *cls, enum MHD_ValueKind kind, const char *key, const char *value)
+static enum MHD_Result collect(void *cls, enum MHD_ValueKind kind, const char *key,
+                               const char *value)
 {
 	(void)kind;
 	items_args *a = cls;
@@ -329,15 +351,15 @@ static enum MHD_Result collect(void *cls, enum MHD_ValueKind kind, const char *k
 		}
 		a->f[a->n++] = (tb_filter){.field = key, .op = "eq", .value = value};
 	}
-	if (url_encode(&a->keep, key) || tb_buf_adds(&a->keep, "=") || url_encode(&a->keep, value) ||
-	    tb_buf_adds(&a->keep, "&"))
+	if (url_encode(&a->keep, key) || tb_buf_adds(&a->keep, "=") ||
+	    url_encode(&a->keep, value) || tb_buf_adds(&a->keep, "&"))
 		a->too_many = true;
 	return a->too_many ? MHD_NO : MHD_YES;
 }
 
 /* A whole number ≥ min, or the default when absent. */
 static bool parse_count(tb_req *req, const char *name, int64_t min, int64_t dflt, int64_t *out,
-			tb_resp *resp)
+                        tb_resp *resp)
 {
 	const char *v = tb_req_query(req, name);
 	*out = dflt;
@@ -348,7 +370,8 @@ static bool parse_count(tb_req *req, const char *name, int64_t min, int64_t dflt
 		*out = n;
 		return true;
 	}
-	tb_resp_error(resp, 400, "bad_request", name, "%s must be a whole number ≥ %lld", name, (long long)min);
+	tb_resp_error(resp, 400, "bad_request", name, "%s must be a whole number ≥ %lld", name,
+	              (long long)min);
 	return false;
 }
 
@@ -372,14 +395,18 @@ static bool items_args_parse(tb_req *req, const tb_resource *r, items_args *a, t
 	if (a->unknown && !strcmp(a->unknown, "datetime")) {
 		/* Refused rather than ignored: GDAL sends datetime for a comparison
 		 * on any date property and then trusts the server's answer. */
-		tb_resp_error(resp, 400, "bad_request", "datetime",
-			      "datetime is not supported: features of %s have no temporal geometry; "
-			      "filter on a property instead", r->name);
+		tb_resp_error(
+		    resp, 400, "bad_request", "datetime",
+		    "datetime is not supported: features of %s have no temporal geometry; "
+		    "filter on a property instead",
+		    r->name);
 		return false;
 	}
 	if (a->unknown) {
-		tb_resp_error(resp, 400, "bad_request", a->unknown,
-			      "unknown query parameter: use limit, offset, bbox or a property of %s", r->name);
+		tb_resp_error(
+		    resp, 400, "bad_request", a->unknown,
+		    "unknown query parameter: use limit, offset, bbox or a property of %s",
+		    r->name);
 		return false;
 	}
 	if (a->too_many) {
@@ -392,7 +419,8 @@ static bool items_args_parse(tb_req *req, const tb_resource *r, items_args *a, t
 	if (a->limit > LIMIT_MAX) a->limit = LIMIT_MAX; /* the spec: use the maximum, no error */
 	const char *bbox = tb_req_query(req, "bbox");
 	if (bbox && !(a->have_bbox = parse_bbox(bbox, a->bbox))) {
-		tb_resp_error(resp, 400, "bad_request", "bbox", "bbox must be minlon,minlat,maxlon,maxlat");
+		tb_resp_error(resp, 400, "bad_request", "bbox",
+		              "bbox must be minlon,minlat,maxlon,maxlat");
 		return false;
 	}
 	return true;
@@ -402,10 +430,12 @@ static bool items_args_parse(tb_req *req, const tb_resource *r, items_args *a, t
 
 /* Move the candidates of `c` whose geometry meets the box into the page
  * `out` (features matched+offset .. +limit); out->total counts them all. */
-static void keep_hits(const GEOSPreparedGeometry *box, tb_rows *c, const items_args *a, tb_rows *out)
+static void keep_hits(const GEOSPreparedGeometry *box, tb_rows *c, const items_args *a,
+                      tb_rows *out)
 {
 	for (size_t i = 0; i < c->n; i++) {
-		if (!c->geoms[i] || GEOSPreparedIntersects_r(tb_geos(), box, c->geoms[i]) != 1) continue;
+		if (!c->geoms[i] || GEOSPreparedIntersects_r(tb_geos(), box, c->geoms[i]) != 1)
+			continue;
 		int64_t k = out->total++;
 		if (k < a->offset || k >= a->offset + a->limit) continue;
 		json_array_append(out->items, json_array_get(c->items, i));
@@ -422,9 +452,11 @@ static int fetch_bbox(tb_req *req, tb_query *q, const items_args *a, tb_rows *ou
 	memset(out, 0, sizeof *out);
 	out->items = json_array();
 	out->geoms = calloc((size_t)a->limit, sizeof *out->geoms);
-	GEOSGeometry *rect = GEOSGeom_createRectangle_r(tb_geos(), a->bbox[0], a->bbox[1], a->bbox[2], a->bbox[3]);
+	GEOSGeometry *rect =
+	    GEOSGeom_createRectangle_r(tb_geos(), a->bbox[0], a->bbox[1], a->bbox[2], a->bbox[3]);
 	const GEOSPreparedGeometry *box = rect ? GEOSPrepare_r(tb_geos(), rect) : NULL;
-	int rc = out->geoms && box ? 0 : tb_err_set(e, TB_ENOMEM, a->r->name, "bbox", "out of memory");
+	int rc =
+	    out->geoms && box ? 0 : tb_err_set(e, TB_ENOMEM, a->r->name, "bbox", "out of memory");
 	q->limit = CHUNK;
 	for (q->offset = 0; !rc;) {
 		tb_rows c;
@@ -446,9 +478,15 @@ static int fetch_bbox(tb_req *req, tb_query *q, const items_args *a, tb_rows *ou
 static int fetch_page(tb_req *req, const items_args *a, tb_rows *out, tb_err *e)
 {
 	char *scope = tb_jurisdiction(&req->who, a->r);
-	tb_query q = {.filters = a->f, .nfilters = a->n, .limit = a->limit, .offset = a->offset,
-		      .scope_in = scope, .bbox = a->have_bbox ? a->bbox : NULL, .with_geom = true};
-	int rc = a->have_bbox ? fetch_bbox(req, &q, a, out, e) : tb_record_list(req->db, a->r, &q, out, e);
+	tb_query q = {.filters = a->f,
+	              .nfilters = a->n,
+	              .limit = a->limit,
+	              .offset = a->offset,
+	              .scope_in = scope,
+	              .bbox = a->have_bbox ? a->bbox : NULL,
+	              .with_geom = true};
+	int rc = a->have_bbox ? fetch_bbox(req, &q, a, out, e)
+	                      : tb_record_list(req->db, a->r, &q, out, e);
 	free(scope);
 	return rc;
 }
@@ -470,16 +508,16 @@ static json_t *feature_json(GEOSGeoJSONWriter *w, json_t *props, const GEOSGeome
 	json_t *id = json_incref(json_object_get(props, "fid"));
 	json_object_del(props, "fid");
 	return json_pack("{s:s,s:o*,s:o,s:O}", "type", "Feature", "id", id, "geometry",
-			 geometry_json(w, g), "properties", props);
+	                 geometry_json(w, g), "properties", props);
 }
 
 static json_t *page_link(const char *base, const tb_req *req, const items_args *a, int64_t offset,
-			 const char *rel)
+                         const char *rel)
 {
 	tb_buf b;
 	tb_buf_init(&b, 1 << 16);
-	tb_buf_addf(&b, "%s%s?%slimit=%lld&offset=%lld", base, req->path, a->keep.data ? a->keep.data : "",
-		    (long long)a->limit, (long long)offset);
+	tb_buf_addf(&b, "%s%s?%slimit=%lld&offset=%lld", base, req->path,
+	            a->keep.data ? a->keep.data : "", (long long)a->limit, (long long)offset);
 	json_t *l = json_pack("{s:s?,s:s,s:s}", "href", b.data, "rel", rel, "type", MT_GEOJSON);
 	tb_buf_free(&b);
 	return l;
@@ -494,7 +532,9 @@ static json_t *items_links(const tb_req *req, const items_args *a, const tb_rows
 	if (a->offset + (int64_t)rows->n < rows->total)
 		json_array_append_new(links, page_link(base, req, a, a->offset + a->limit, "next"));
 	if (a->offset > 0)
-		json_array_append_new(links, page_link(base, req, a, a->offset > a->limit ? a->offset - a->limit : 0, "prev"));
+		json_array_append_new(
+		    links, page_link(base, req, a, a->offset > a->limit ? a->offset - a->limit : 0,
+		                     "prev"));
 	char path[128];
 	snprintf(path, sizeof path, "/ogc/collections/%s", a->r->name);
 	add_link_to(links, base, path, NULL, "collection", MT_JSON, a->r->label_en);
@@ -506,13 +546,14 @@ static json_t *feature_collection(const tb_req *req, const items_args *a, tb_row
 	json_t *features = json_array();
 	GEOSGeoJSONWriter *w = GEOSGeoJSONWriter_create_r(tb_geos());
 	for (size_t i = 0; i < rows->n; i++)
-		json_array_append_new(features, feature_json(w, json_array_get(rows->items, i), rows->geoms[i]));
+		json_array_append_new(
+		    features, feature_json(w, json_array_get(rows->items, i), rows->geoms[i]));
 	GEOSGeoJSONWriter_destroy_r(tb_geos(), w);
 	char now[32];
 	tb_time_now_iso(now);
-	return json_pack("{s:s,s:o,s:I,s:I,s:s,s:o}", "type", "FeatureCollection", "features", features,
-			 "numberMatched", (json_int_t)rows->total, "numberReturned", (json_int_t)rows->n,
-			 "timeStamp", now, "links", items_links(req, a, rows));
+	return json_pack("{s:s,s:o,s:I,s:I,s:s,s:o}", "type", "FeatureCollection", "features",
+	                 features, "numberMatched", (json_int_t)rows->total, "numberReturned",
+	                 (json_int_t)rows->n, "timeStamp", now, "links", items_links(req, a, rows));
 }
 
 static int geojson_reply(tb_resp *resp, json_t *doc)
@@ -531,7 +572,8 @@ int tb_ogc_items(tb_req *req, tb_resp *resp)
 	if (items_args_parse(req, r, &a, resp)) {
 		tb_rows rows;
 		tb_err e = {0};
-		if (fetch_page(req, &a, &rows, &e)) tb_resp_err(resp, &e);
+		if (fetch_page(req, &a, &rows, &e))
+			tb_resp_err(resp, &e);
 		else {
 			geojson_reply(resp, feature_collection(req, &a, &rows));
 			tb_rows_free(&rows);
@@ -550,7 +592,8 @@ int tb_ogc_item(tb_req *req, tb_resp *resp)
 	snprintf(id, sizeof id, "%lld", (long long)fid);
 	tb_filter f = {.field = "fid", .op = "eq", .value = id};
 	char *scope = tb_jurisdiction(&req->who, r);
-	tb_query q = {.filters = &f, .nfilters = 1, .limit = 1, .scope_in = scope, .with_geom = true};
+	tb_query q = {
+	    .filters = &f, .nfilters = 1, .limit = 1, .scope_in = scope, .with_geom = true};
 	tb_rows rows;
 	tb_err e = {0};
 	int rc = tb_record_list(req->db, r, &q, &rows, &e);
@@ -559,7 +602,8 @@ int tb_ogc_item(tb_req *req, tb_resp *resp)
 	if (!rows.n) {
 		tb_rows_free(&rows);
 		/* outside the caller's jurisdiction it does not exist for him */
-		return tb_resp_error(resp, 404, "not_found", NULL, "%s %lld: no such feature", r->name, (long long)fid);
+		return tb_resp_error(resp, 404, "not_found", NULL, "%s %lld: no such feature",
+		                     r->name, (long long)fid);
 	}
 	GEOSGeoJSONWriter *w = GEOSGeoJSONWriter_create_r(tb_geos());
 	json_t *feat = feature_json(w, json_array_get(rows.items, 0), rows.geoms[0]);
