@@ -1,15 +1,17 @@
-/* ogc.c — OGC API – Features Part 1 (Core, GeoJSON, OpenAPI 3.0) at /ogc,
- * see ogc.h.  Every document is built with jansson from the resource
- * descriptions, so a spatial kind described tomorrow is a collection
- * tomorrow; items come from the same list query as the JSON API
- * (tb_record_list, jurisdiction from the caller's principal), one SQL
- * statement per page. */
+/* ogc.c — OGC API – Features Part 1 (Core, GeoJSON, OpenAPI 3.0) at /ogc
+ * (see ogc.h), generated from the resource descriptions, so that a spatial
+ * kind described tomorrow is a collection tomorrow.  Items come from the
+ * list query of the JSON API (tb_record_list, jurisdiction from the
+ * caller's principal), one SQL statement per page.  Documents are built with
+ * jansson, except that GEOS's GeoJSON text of each geometry is copied into
+ * the body as it is. */
 #include "http/ogc.h"
 
 #include "base/tbtime.h"
 #include "registry/registry.h"
 
 #include <math.h>
+#include <stdint.h>
 #include <microhttpd.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -357,21 +359,23 @@ static enum MHD_Result collect(void *cls, enum MHD_ValueKind kind, const char *k
 	return a->too_many ? MHD_NO : MHD_YES;
 }
 
-/* A whole number ≥ min, or the default when absent. */
-static bool parse_count(tb_req *req, const char *name, int64_t min, int64_t dflt, int64_t *out,
-                        tb_resp *resp)
+/* A whole number ≥ min, or the default when absent.  Past max it becomes
+ * max when `clamp` (the spec's rule for limit), else it is refused (which
+ * also keeps offset + limit far from overflowing). */
+static bool parse_count(tb_req *req, const char *name, int64_t min, int64_t max, bool clamp,
+                        int64_t dflt, int64_t *out, tb_resp *resp)
 {
 	const char *v = tb_req_query(req, name);
 	*out = dflt;
 	if (!v) return true;
 	char *end;
 	long long n = strtoll(v, &end, 10);
-	if (*v && !*end && n >= min) {
-		*out = n;
+	if (*v && !*end && n >= min && (n <= max || clamp)) {
+		*out = n > max ? max : n;
 		return true;
 	}
-	tb_resp_error(resp, 400, "bad_request", name, "%s must be a whole number ≥ %lld", name,
-	              (long long)min);
+	tb_resp_error(resp, 400, "bad_request", name, "%s must be a whole number from %lld to %lld",
+	              name, (long long)min, (long long)max);
 	return false;
 }
 
@@ -413,10 +417,9 @@ static bool items_args_parse(tb_req *req, const tb_resource *r, items_args *a, t
 		tb_resp_error(resp, 400, "bad_request", NULL, "too many query parameters");
 		return false;
 	}
-	if (!parse_count(req, "limit", 1, LIMIT_DEFAULT, &a->limit, resp) ||
-	    !parse_count(req, "offset", 0, 0, &a->offset, resp))
+	if (!parse_count(req, "limit", 1, LIMIT_MAX, true, LIMIT_DEFAULT, &a->limit, resp) ||
+	    !parse_count(req, "offset", 0, INT32_MAX, false, 0, &a->offset, resp))
 		return false;
-	if (a->limit > LIMIT_MAX) a->limit = LIMIT_MAX; /* the spec: use the maximum, no error */
 	const char *bbox = tb_req_query(req, "bbox");
 	if (bbox && !(a->have_bbox = parse_bbox(bbox, a->bbox))) {
 		tb_resp_error(resp, 400, "bad_request", "bbox",
@@ -493,22 +496,42 @@ static int fetch_page(tb_req *req, const items_args *a, tb_rows *out, tb_err *e)
 
 /* ---- items: GeoJSON ------------------------------------------------------------------------ */
 
-static json_t *geometry_json(GEOSGeoJSONWriter *w, const GEOSGeometry *g)
+/* Documents with features are written straight into the body: jansson
+ * serialises properties and links, GEOS's GeoJSON writer the geometries,
+ * whose text goes in as it is (shortest round-trip digits) instead of being
+ * parsed and printed again, which was most of the cost of a page. */
+
+#define REALS JSON_COMPACT | JSON_REAL_PRECISION(15)
+
+/* Append v serialised (v consumed; NULL is an error). */
+static int put_json(tb_buf *b, json_t *v)
 {
-	if (!g) return json_null();
-	char *t = GEOSGeoJSONWriter_writeGeometry_r(tb_geos(), w, g, -1);
-	json_t *v = t ? json_loads(t, 0, NULL) : NULL;
-	GEOSFree_r(tb_geos(), t);
-	return v ? v : json_null();
+	char *t = v ? json_dumps(v, REALS) : NULL;
+	json_decref(v);
+	int rc = t ? tb_buf_adds(b, t) : TB_ENOMEM;
+	free(t);
+	return rc;
 }
 
-/* A GeoJSON Feature: id = fid, properties = the record without fid. */
-static json_t *feature_json(GEOSGeoJSONWriter *w, json_t *props, const GEOSGeometry *g)
+/* A GeoJSON Feature: id = fid, properties = the record without fid, and
+ * links (consumed) when not NULL. */
+static int put_feature(tb_buf *b, GEOSGeoJSONWriter *w, json_t *props, const GEOSGeometry *g,
+                       json_t *links)
 {
-	json_t *id = json_incref(json_object_get(props, "fid"));
+	json_int_t id = json_integer_value(json_object_get(props, "fid"));
 	json_object_del(props, "fid");
-	return json_pack("{s:s,s:o*,s:o,s:O}", "type", "Feature", "id", id, "geometry",
-	                 geometry_json(w, g), "properties", props);
+	char *geom = g ? GEOSGeoJSONWriter_writeGeometry_r(tb_geos(), w, g, -1) : NULL;
+	int rc = tb_buf_addf(
+	    b, "{\"type\":\"Feature\",\"id\":%" JSON_INTEGER_FORMAT ",\"geometry\":", id);
+	if (!rc) rc = tb_buf_adds(b, geom ? geom : "null");
+	if (!rc) rc = tb_buf_adds(b, ",\"properties\":");
+	if (!rc) rc = put_json(b, json_incref(props));
+	if (!rc && links) rc = tb_buf_adds(b, ",\"links\":");
+	if (!rc && links) rc = put_json(b, json_incref(links));
+	if (!rc) rc = tb_buf_adds(b, "}");
+	if (geom) GEOSFree_r(tb_geos(), geom);
+	json_decref(links);
+	return rc;
 }
 
 static json_t *page_link(const char *base, const tb_req *req, const items_args *a, int64_t offset,
@@ -541,26 +564,37 @@ static json_t *items_links(const tb_req *req, const items_args *a, const tb_rows
 	return links;
 }
 
-static json_t *feature_collection(const tb_req *req, const items_args *a, tb_rows *rows)
+static int put_collection(tb_buf *b, const tb_req *req, const items_args *a, tb_rows *rows)
 {
-	json_t *features = json_array();
+	int rc = tb_buf_adds(b, "{\"type\":\"FeatureCollection\",\"features\":[");
 	GEOSGeoJSONWriter *w = GEOSGeoJSONWriter_create_r(tb_geos());
-	for (size_t i = 0; i < rows->n; i++)
-		json_array_append_new(
-		    features, feature_json(w, json_array_get(rows->items, i), rows->geoms[i]));
+	for (size_t i = 0; !rc && i < rows->n; i++) {
+		if (i) rc = tb_buf_adds(b, ",");
+		if (!rc)
+			rc =
+			    put_feature(b, w, json_array_get(rows->items, i), rows->geoms[i], NULL);
+	}
 	GEOSGeoJSONWriter_destroy_r(tb_geos(), w);
 	char now[32];
 	tb_time_now_iso(now);
-	return json_pack("{s:s,s:o,s:I,s:I,s:s,s:o}", "type", "FeatureCollection", "features",
-	                 features, "numberMatched", (json_int_t)rows->total, "numberReturned",
-	                 (json_int_t)rows->n, "timeStamp", now, "links", items_links(req, a, rows));
+	if (!rc)
+		rc = tb_buf_addf(b,
+		                 "],\"numberMatched\":%lld,\"numberReturned\":%zu,\"timeStamp\":\"%"
+		                 "s\",\"links\":",
+		                 (long long)rows->total, rows->n, now);
+	if (!rc) rc = put_json(b, items_links(req, a, rows));
+	return rc ? rc : tb_buf_adds(b, "}");
 }
 
-static int geojson_reply(tb_resp *resp, json_t *doc)
+/* A 200 GeoJSON answer once `rc` (of writing the body) is 0; else 500. */
+static int geojson_done(tb_resp *resp, int rc)
 {
-	int status = tb_resp_json(resp, 200, doc);
-	if (status == 200) resp->content_type = MT_GEOJSON;
-	return status;
+	if (rc)
+		return tb_resp_error(resp, 500, "internal", NULL,
+		                     "the response could not be written");
+	resp->status = 200;
+	resp->content_type = MT_GEOJSON;
+	return 200;
 }
 
 int tb_ogc_items(tb_req *req, tb_resp *resp)
@@ -575,12 +609,24 @@ int tb_ogc_items(tb_req *req, tb_resp *resp)
 		if (fetch_page(req, &a, &rows, &e))
 			tb_resp_err(resp, &e);
 		else {
-			geojson_reply(resp, feature_collection(req, &a, &rows));
+			tb_buf_reset(&resp->body);
+			geojson_done(resp, put_collection(&resp->body, req, &a, &rows));
 			tb_rows_free(&rows);
 		}
 	}
 	tb_buf_free(&a.keep);
 	return resp->status;
+}
+
+static json_t *item_links(const tb_req *req, const tb_resource *r)
+{
+	char base[300], path[160];
+	base_url(req, base, sizeof base);
+	snprintf(path, sizeof path, "/ogc/collections/%s", r->name);
+	json_t *links = json_array();
+	add_link_to(links, base, req->path, NULL, "self", MT_GEOJSON, "this feature");
+	add_link_to(links, base, path, NULL, "collection", MT_JSON, r->label_en);
+	return links;
 }
 
 int tb_ogc_item(tb_req *req, tb_resp *resp)
@@ -606,15 +652,10 @@ int tb_ogc_item(tb_req *req, tb_resp *resp)
 		                     r->name, (long long)fid);
 	}
 	GEOSGeoJSONWriter *w = GEOSGeoJSONWriter_create_r(tb_geos());
-	json_t *feat = feature_json(w, json_array_get(rows.items, 0), rows.geoms[0]);
+	tb_buf_reset(&resp->body);
+	rc = put_feature(&resp->body, w, json_array_get(rows.items, 0), rows.geoms[0],
+	                 item_links(req, r));
 	GEOSGeoJSONWriter_destroy_r(tb_geos(), w);
 	tb_rows_free(&rows);
-	char base[300], path[160];
-	base_url(req, base, sizeof base);
-	snprintf(path, sizeof path, "/ogc/collections/%s", r->name);
-	json_t *links = json_array();
-	add_link_to(links, base, req->path, NULL, "self", MT_GEOJSON, "this feature");
-	add_link_to(links, base, path, NULL, "collection", MT_JSON, r->label_en);
-	json_object_set_new(feat, "links", links);
-	return geojson_reply(resp, feat);
+	return geojson_done(resp, rc);
 }
