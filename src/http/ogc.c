@@ -137,6 +137,19 @@ static json_t *field_schema(const tb_field *f)
 	}
 }
 
+/* A parameter of the query (schema consumed). */
+static json_t *query_param(const char *name, const char *description, json_t *schema)
+{
+	return json_pack("{s:s,s:s,s:s,s:b,s:o}", "name", name, "in", "query", "description",
+	                 description ? description : name, "required", 0, "schema", schema);
+}
+
+static json_t *path_param(const char *name, json_t *schema)
+{
+	return json_pack("{s:s,s:s,s:b,s:o}", "name", name, "in", "path", "required", 1, "schema",
+	                 schema);
+}
+
 /* The items parameters of one collection: paging, bbox and an equality
  * filter per described field (GDAL's OAPIF driver reads these to send
  * attribute filters to the server). */
@@ -147,9 +160,7 @@ static json_t *items_params(const tb_resource *r)
 	for (int i = 0; i < r->nfields; i++) {
 		const tb_field *f = &r->fields[i];
 		if (f->flags & TB_PRIVATE || f->type == TB_F_JSON) continue;
-		json_array_append_new(p, json_pack("{s:s,s:s,s:s,s:b,s:o}", "name", f->name, "in",
-		                                   "query", "description", f->label_zh, "required",
-		                                   0, "schema", field_schema(f)));
+		json_array_append_new(p, query_param(f->name, f->label_zh, field_schema(f)));
 	}
 	return p;
 }
@@ -160,40 +171,50 @@ static json_t *oas_parameters(void)
 	for (int i = 0; tb_registry_resources[i]; i++)
 		if (tb_registry_resources[i]->geom != TB_GEOM_NONE)
 			json_array_append_new(names, json_string(tb_registry_resources[i]->name));
-	return json_pack(
-	    "{s:{s:s,s:s,s:b,s:s,s:b,s:{s:s,s:i,s:i,s:i}},"
-	    "s:{s:s,s:s,s:b,s:{s:s,s:i,s:i}},"
-	    "s:{s:s,s:s,s:b,s:s,s:b,s:s,s:{s:s,s:i,s:i,s:{s:s}}},"
-	    "s:{s:s,s:s,s:b,s:{s:s,s:o}},"
-	    "s:{s:s,s:s,s:b,s:{s:s}}}",
-	    "limit", "name", "limit", "in", "query", "required", 0, "style", "form", "explode", 0,
-	    "schema", "type", "integer", "minimum", 1, "maximum", LIMIT_MAX, "default",
-	    LIMIT_DEFAULT, "offset", "name", "offset", "in", "query", "required", 0, "schema",
-	    "type", "integer", "minimum", 0, "default", 0, "bbox", "name", "bbox", "in", "query",
-	    "required", 0, "style", "form", "explode", 0, "description",
-	    "minlon,minlat,maxlon,maxlat (CRS84)", "schema", "type", "array", "minItems", 4,
-	    "maxItems", 4, "items", "type", "number", "collectionId", "name", "collectionId", "in",
-	    "path", "required", 1, "schema", "type", "string", "enum", names, "featureId", "name",
-	    "featureId", "in", "path", "required", 1, "schema", "type", "integer");
+	json_t *bbox = query_param("bbox", "minlon,minlat,maxlon,maxlat (CRS84)",
+	                           json_pack("{s:s,s:i,s:i,s:{s:s}}", "type", "array", "minItems",
+	                                     4, "maxItems", 4, "items", "type", "number"));
+	json_object_set_new(bbox, "style", json_string("form"));
+	json_object_set_new(bbox, "explode", json_false());
+	json_t *p = json_object();
+	json_object_set_new(
+	    p, "limit",
+	    query_param("limit", "features per page",
+	                json_pack("{s:s,s:i,s:i,s:i}", "type", "integer", "minimum", 1, "maximum",
+	                          LIMIT_MAX, "default", LIMIT_DEFAULT)));
+	json_object_set_new(
+	    p, "offset",
+	    query_param("offset", "features to skip",
+	                json_pack("{s:s,s:i,s:i}", "type", "integer", "minimum", 0, "default", 0)));
+	json_object_set_new(p, "bbox", bbox);
+	json_object_set_new(
+	    p, "collectionId",
+	    path_param("collectionId", json_pack("{s:s,s:o}", "type", "string", "enum", names)));
+	json_object_set_new(p, "featureId",
+	                    path_param("featureId", json_pack("{s:s}", "type", "integer")));
+	return p;
 }
 
 static json_t *oas_paths(void)
 {
-	json_t *paths = json_pack(
-	    "{s:o,s:o,s:o,s:o,s:o,s:o,s:o}", "/",
-	    operation("landing", "landing page", MT_JSON, NULL, true), "/conformance",
-	    operation("conformance", "conformance classes", MT_JSON, NULL, true), "/api",
-	    operation("api", "this API definition", MT_OAS, NULL, true), "/collections",
-	    operation("collections", "feature collections", MT_JSON, NULL, false),
-	    "/collections/{collectionId}",
-	    operation("collection", "one collection", MT_JSON,
-	              json_pack("[o]", param_ref("collectionId")), false),
-	    "/collections/{collectionId}/items",
+	json_t *p = json_object();
+	json_object_set_new(p, "/", operation("landing", "landing page", MT_JSON, NULL, true));
+	json_object_set_new(p, "/conformance",
+	                    operation("conformance", "conformance classes", MT_JSON, NULL, true));
+	json_object_set_new(p, "/api", operation("api", "this API definition", MT_OAS, NULL, true));
+	json_object_set_new(p, "/collections",
+	                    operation("collections", "feature collections", MT_JSON, NULL, false));
+	json_object_set_new(p, "/collections/{collectionId}",
+	                    operation("collection", "one collection", MT_JSON,
+	                              json_pack("[o]", param_ref("collectionId")), false));
+	json_object_set_new(
+	    p, "/collections/{collectionId}/items",
 	    operation("items", "features of a collection", MT_GEOJSON,
 	              json_pack("[o,o,o,o]", param_ref("collectionId"), param_ref("limit"),
 	                        param_ref("offset"), param_ref("bbox")),
-	              false),
-	    "/collections/{collectionId}/items/{featureId}",
+	              false));
+	json_object_set_new(
+	    p, "/collections/{collectionId}/items/{featureId}",
 	    operation("item", "one feature", MT_GEOJSON,
 	              json_pack("[o,o]", param_ref("collectionId"), param_ref("featureId")),
 	              false));
@@ -204,10 +225,19 @@ static json_t *oas_paths(void)
 		snprintf(path, sizeof path, "/collections/%s/items", r->name);
 		snprintf(id, sizeof id, "items_%s", r->name);
 		snprintf(summary, sizeof summary, "%s (%s): features", r->label_en, r->label_zh);
-		json_object_set_new(paths, path,
+		json_object_set_new(p, path,
 		                    operation(id, summary, MT_GEOJSON, items_params(r), false));
 	}
-	return paths;
+	return p;
+}
+
+/* Parameters and how to authenticate: an API token (Bearer) or the
+ * session cookie of the web UI. */
+static json_t *oas_components(void)
+{
+	return json_pack("{s:o,s:{s:{s:s,s:s},s:{s:s,s:s,s:s}}}", "parameters", oas_parameters(),
+	                 "securitySchemes", "bearer", "type", "http", "scheme", "bearer", "session",
+	                 "type", "apiKey", "in", "cookie", "name", "tb_session");
 }
 
 int tb_ogc_api(tb_req *req, tb_resp *resp)
@@ -215,15 +245,12 @@ int tb_ogc_api(tb_req *req, tb_resp *resp)
 	char base[300], server[320];
 	base_url(req, base, sizeof base);
 	snprintf(server, sizeof server, "%s/ogc", base);
-	json_t *doc = json_pack(
-	    "{s:s,s:{s:s,s:s,s:s},s:[{s:s}],s:o,s:{s:o,s:{s:{s:s,s:s},s:{s:s,s:s,s:s}}},s:[{s:[]},{"
-	    "s:[]}]}",
-	    "openapi", "3.0.3", "info", "title", "tianbao 天保 — OGC API – Features", "version",
-	    "1.0.0", "description", "Natural-forest registry layers as OGC API – Features (Part 1)",
-	    "servers", "url", server, "paths", oas_paths(), "components", "parameters",
-	    oas_parameters(), "securitySchemes", "bearer", "type", "http", "scheme", "bearer",
-	    "session", "type", "apiKey", "in", "cookie", "name", "tb_session", "security", "bearer",
-	    "session");
+	json_t *info = json_pack("{s:s,s:s,s:s}", "title", "tianbao 天保 — OGC API – Features",
+	                         "version", "1.0.0", "description",
+	                         "Natural-forest registry layers as OGC API – Features (Part 1)");
+	json_t *doc = json_pack("{s:s,s:o,s:[{s:s}],s:o,s:o,s:[{s:[]},{s:[]}]}", "openapi", "3.0.3",
+	                        "info", info, "servers", "url", server, "paths", oas_paths(),
+	                        "components", oas_components(), "security", "bearer", "session");
 	int status = tb_resp_json(resp, 200, doc);
 	if (status == 200) resp->content_type = MT_OAS;
 	return status;
