@@ -5,6 +5,8 @@
  * echo off when that is a terminal. */
 #include "cli/cli.h"
 
+#include "app/app.h"
+
 #include "auth/auth.h"
 #include "db/codes.h"
 #include "registry/registry.h"
@@ -18,17 +20,11 @@
 
 #define PW_BUF 1100 /* room for the longest password auth accepts */
 
-/* The registry's database with the auth module migrated. */
+/* The database with every module migrated. */
 static int open_db(tb_cli *cli, tb_db **db)
 {
 	tb_err e = {0};
-	if (tb_registry_open(cli->db_path, false, db, &e)) return cli_fail(cli, &e);
-	if (tb_schema_migrate(*db, &tb_auth_module, cli->actor.login, &e)) {
-		tb_db_close(*db);
-		*db = NULL;
-		return cli_fail(cli, &e);
-	}
-	return EXIT_OK;
+	return tb_app_open(cli->db_path, db, &e) ? cli_fail(cli, &e) : EXIT_OK;
 }
 
 /* ---- reading passwords ------------------------------------------------------ */

@@ -2,6 +2,7 @@
  * around io/gis.h. */
 #include "cli/cli.h"
 
+#include "app/app.h"
 #include "io/gis.h"
 #include "registry/registry.h"
 
@@ -65,7 +66,7 @@ int cmd_import(tb_cli *cli, int argc, char **argv)
 	o.path = argv[optind];
 	tb_err e = {0};
 	tb_db *db;
-	if (tb_registry_open(cli->db_path, false, &db, &e)) return cli_fail(cli, &e);
+	if (tb_app_open(cli->db_path, &db, &e)) return cli_fail(cli, &e);
 	tb_registry_ctx *rcx = tb_registry_ctx_new(db, &e);
 	o.user = rcx;
 	tb_import_report rep;

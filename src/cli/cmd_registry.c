@@ -2,6 +2,7 @@
  * printing around the registry module. */
 #include "cli/cli.h"
 
+#include "app/app.h"
 #include "db/codes.h"
 #include "db/event.h"
 #include "registry/demo.h"
@@ -72,7 +73,11 @@ int cmd_init(tb_cli *cli, int argc, char **argv)
 	if (argc > 1 && strcmp(argv[1], "--json")) return cli_usage(cli_command("init"), "unexpected argument '%s'", argv[1]);
 	tb_err e = {0};
 	tb_db *db;
-	if (tb_registry_init(cli->db_path, cli->actor.login, &db, &e)) return cli_fail(cli, &e);
+	if (tb_registry_init(cli->db_path, cli->actor.login, &db, &e) ||
+	    tb_app_migrate(db, cli->actor.login, &e)) {
+		tb_db_close(db);
+		return cli_fail(cli, &e);
+	}
 	if (!cli->quiet && !cli->json) printf("created %s\n", cli->db_path);
 	int rc = cli->json ? show_stats(cli, db) : EXIT_OK;
 	tb_db_close(db);
@@ -98,7 +103,7 @@ int cmd_demo(tb_cli *cli, int argc, char **argv)
 	tb_err e = {0};
 	tb_db *db;
 	if (tb_registry_init(cli->db_path, cli->actor.login, &db, &e)) return cli_fail(cli, &e);
-	if (tb_demo_load(db, &cli->actor, seed, &e)) {
+	if (tb_app_migrate(db, cli->actor.login, &e) || tb_demo_load(db, &cli->actor, seed, &e)) {
 		tb_db_close(db);
 		remove(cli->db_path);
 		return cli_fail(cli, &e);
@@ -115,7 +120,7 @@ int cmd_stats(tb_cli *cli, int argc, char **argv)
 		if (strcmp(argv[i], "--json")) return cli_usage(cli_command("stats"), "unexpected argument '%s'", argv[i]);
 	tb_err e = {0};
 	tb_db *db;
-	if (tb_registry_open(cli->db_path, false, &db, &e)) return cli_fail(cli, &e);
+	if (tb_app_open(cli->db_path, &db, &e)) return cli_fail(cli, &e);
 	int rc = show_stats(cli, db);
 	tb_db_close(db);
 	return rc;
@@ -241,7 +246,7 @@ int cmd_parcels(tb_cli *cli, int argc, char **argv)
 	if (show && (argc < 3 || argv[2][0] == '-')) return cli_usage(cmd, "show needs a parcel code");
 	tb_err e = {0};
 	tb_db *db;
-	if (tb_registry_open(cli->db_path, false, &db, &e)) return cli_fail(cli, &e);
+	if (tb_app_open(cli->db_path, &db, &e)) return cli_fail(cli, &e);
 	int rc = list ? parcels_list(cli, db, argc, argv) : parcels_show(cli, db, argv[2]);
 	tb_db_close(db);
 	return rc;

@@ -138,6 +138,13 @@ int tb_writer_insert(tb_writer *w, tb_record *rec, tb_errlist *errs, tb_err *e);
 int tb_record_update(tb_db *db, const tb_resource *r, tb_record *rec, int64_t expected_version,
 		     void *hook_ctx, tb_err *e);
 
+/* Insert every row of a CSV configuration file of data/ (tb_data_read:
+ * relpath) into r, inside the caller's transaction (hooks get ctx).
+ * Columns naming no field are ignored; empty cells are absent values; an
+ * error names "<file> line N" and the field.  *count gets the rows. */
+int tb_load_csv(tb_db *db, void *ctx, const tb_resource *r, const char *relpath, int64_t *count,
+		tb_err *e);
+
 /* ---- reads ----------------------------------------------------------------- */
 /* Row → JSON object of props (+ fid, version, created_at, updated_at).
  * With want_geom, *geom receives the geometry (caller destroys). */

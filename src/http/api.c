@@ -7,6 +7,7 @@
 #include "base/json.h"
 #include "db/codes.h"
 #include "db/event.h"
+#include "app/app.h"
 #include "http/server.h"
 #include "registry/registry.h"
 
@@ -17,7 +18,7 @@
 
 static const tb_resource *resource_of(tb_req *req, tb_resp *resp)
 {
-	const tb_resource *r = req->route->resource ? tb_registry_resource(req->route->resource) : NULL;
+	const tb_resource *r = req->route->resource ? tb_app_resource(req->route->resource) : NULL;
 	if (!r) tb_resp_error(resp, 500, "internal", NULL, "route has no resource");
 	return r;
 }
@@ -327,9 +328,9 @@ int tb_api_stats(tb_req *req, tb_resp *resp)
 int tb_api_schema(tb_req *req, tb_resp *resp)
 {
 	json_t *res = json_object();
-	for (int i = 0; tb_registry_resources[i]; i++)
-		json_object_set_new(res, tb_registry_resources[i]->name,
-				    tb_resource_schema(req->db, tb_registry_resources[i]));
+	for (int i = 0; tb_app_resources[i]; i++)
+		json_object_set_new(res, tb_app_resources[i]->name,
+				    tb_resource_schema(req->db, tb_app_resources[i]));
 	return tb_resp_json(resp, 200, json_pack("{s:o,s:o}", "resources", res, "codes", tb_codes_json(req->db)));
 }
 

@@ -5,6 +5,7 @@
  * Both hand the work to io/ exactly as the CLI does. */
 #include "http/api.h"
 
+#include "app/app.h"
 #include "io/gis.h"
 #include "registry/registry.h"
 
@@ -132,7 +133,7 @@ int tb_api_export(tb_req *req, tb_resp *resp)
 				       {"geojson", ".geojson", "application/geo+json"},
 				       {"csv", ".csv", "text/csv; charset=utf-8"},
 				       {"kml", ".kml", "application/vnd.google-earth.kml+xml"}};
-	const tb_resource *r = tb_registry_resource(req->params[0]);
+	const tb_resource *r = tb_app_resource(req->params[0]);
 	if (!r) return tb_resp_error(resp, 404, "not_found", "layer", "no such layer '%s'", req->params[0]);
 	const char *f = tb_req_query(req, "format");
 	int k = -1;

@@ -36,6 +36,18 @@ const tb_route tb_routes[] = {
 	RESOURCE("units", READERS, TB_R_ADMIN | TB_R_BUREAU),
 	ROUTE("GET", "/api/area_ledger", tb_api_list, READERS, TB_RATE_READ, "area_ledger", "the natural-forest area ledger"),
 	ROUTE("GET", "/api/area_ledger/{id}", tb_api_get, READERS, TB_RATE_READ, "area_ledger", "one ledger entry"),
+	/* duty (§3.1.2, §3.1.3, §4) */
+	ROUTE("GET", "/api/org_members", tb_api_list, READERS, TB_RATE_READ, "org_members", "the leading group (§4.1)"),
+	ROUTE("GET", "/api/duties", tb_api_list, READERS, TB_RATE_READ, "duties", "duties of member units (§4.2); ?unit_code="),
+	RESOURCE("agreements", READERS, EDITORS),
+	RESOURCE("grids", READERS, EDITORS),
+	RESOURCE("rangers", READERS, EDITORS),
+	RESOURCE("grid_rangers", READERS, EDITORS),
+	RESOURCE("trainings", READERS, EDITORS),
+	ROUTE("GET", "/api/patrols", tb_api_list, READERS, TB_RATE_READ, "patrols", "patrols with their measures and verdict"),
+	ROUTE("GET", "/api/patrols/{id}", tb_api_get, READERS, TB_RATE_READ, "patrols", "one patrol"),
+	ROUTE("GET", "/api/incidents", tb_api_list, READERS, TB_RATE_READ, "incidents", "incidents recorded on patrols"),
+	ROUTE("GET", "/api/incidents/{id}", tb_api_get, READERS, TB_RATE_READ, "incidents", "one incident"),
 	/* OGC API – Features Part 1 */
 	ROUTE("GET", "/ogc", tb_ogc_landing, TB_R_ANY, TB_RATE_READ, NULL, "OGC API landing page"),
 	ROUTE("GET", "/ogc/", tb_ogc_landing, TB_R_ANY, TB_RATE_READ, NULL, "OGC API landing page"),

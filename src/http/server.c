@@ -4,6 +4,7 @@
  * Requests are handed to the router (router.c). */
 #include "http/server.h"
 
+#include "app/app.h"
 #include "base/log.h"
 #include "base/tbtime.h"
 #include "http/http.h"
@@ -197,8 +198,7 @@ static void mhd_log(void *cls, const char *fmt, va_list ap)
 static int prepare_db(const tb_server_config *c, tb_err *e)
 {
 	tb_db *db;
-	int rc = tb_registry_open(c->db_path, false, &db, e); /* migrate once, up front */
-	if (!rc) rc = tb_schema_migrate(db, &tb_auth_module, "system", e);
+	int rc = tb_app_open(c->db_path, &db, e); /* migrate once, up front */
 	if (db) tb_db_close(db);
 	return rc;
 }

@@ -6,6 +6,7 @@
  * never outlive the data it shows. */
 #include "http/tiles.h"
 
+#include "app/app.h"
 #include "auth/auth.h"
 #include "base/hash.h"
 #include "geo/mvt.h"
@@ -116,7 +117,7 @@ static int build(tb_req *req, const tb_resource *r, int z, int x, int y, const c
 
 int tb_tiles_get(tb_req *req, tb_resp *resp)
 {
-	const tb_resource *r = tb_registry_resource(req->params[0]);
+	const tb_resource *r = tb_app_resource(req->params[0]);
 	int z, x, y;
 	if (!r || !r->geom) return tb_resp_error(resp, 404, "not_found", "layer", "no such tile layer '%s'", req->params[0]);
 	if (!parse_zxy(req, &z, &x, &y)) return tb_resp_error(resp, 404, "not_found", NULL, "no such tile");

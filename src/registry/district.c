@@ -71,38 +71,20 @@ static GEOSGeometry *read_outline(const char *rel, tb_err *e)
 	return g;
 }
 
-static int insert_csv(tb_db *db, tb_write_ctx *cx, const tb_resource *r, const char *rel,
-		      GEOSGeometry *district_geom, const char *district_code, int64_t *count, tb_err *e)
+/* The district's own row gets the outline. */
+static int set_outline(tb_db *db, tb_write_ctx *cx, const char *code, GEOSGeometry *outline, tb_err *e)
 {
-	size_t n;
-	char *text = tb_data_read(rel, &n);
-	if (!text) return tb_err_set(e, TB_EINPUT, rel, NULL, "data file is missing");
-	tb_writer *w = tb_writer_new(db, r, cx, e);
-	tb_csv c;
-	tb_csv_init(&c, text, n);
-	int rc = w ? tb_csv_read_header(&c) : TB_EDB;
-	rc = rc == 1 ? 0 : rc ? rc : TB_EINPUT;
-	while (!rc && (rc = tb_csv_next(&c)) == 1) {
-		json_t *props = json_object();
-		for (size_t i = 0; i < c.nheader && i < c.nfields; i++)
-			if (tb_resource_field(r, c.header[i]) && c.fields[i][0])
-				json_object_set_new(props, c.header[i], json_string(c.fields[i]));
-		char name[160];
-		snprintf(name, sizeof name, "%s line %d", rel, c.line);
-		tb_record rec = {.props = props, .name = name};
-		const char *code = json_string_value(json_object_get(props, "code"));
-		if (district_geom && code && !strcmp(code, district_code))
-			rec.geom = GEOSGeom_clone_r(tb_geos(), district_geom);
-		rc = tb_writer_insert(w, &rec, NULL, e);
-		if (rec.geom) GEOSGeom_destroy_r(tb_geos(), rec.geom);
-		json_decref(props);
-		(*count)++;
-	}
-	if (rc < 0 && !e->code) tb_err_set(e, rc, rel, NULL, "malformed CSV near line %d", c.line);
-	tb_csv_free(&c);
-	tb_writer_free(w);
-	free(text);
-	return rc < 0 ? rc : 0;
+	json_t *row = NULL;
+	int rc = tb_record_get_by_key(db, &tb_divisions, code, &row, NULL, e);
+	if (rc) return tb_err_set(e, TB_EINPUT, "divisions", "code",
+				  "the divisions file has no row for the district %s", code);
+	tb_record rec = {.props = json_object(), .geom = GEOSGeom_clone_r(tb_geos(), outline),
+			 .fid = json_integer_value(json_object_get(row, "fid")), .name = "district outline"};
+	rc = tb_record_update(db, &tb_divisions, &rec, 0, cx, e);
+	if (rec.geom) GEOSGeom_destroy_r(tb_geos(), rec.geom);
+	json_decref(rec.props);
+	json_decref(row);
+	return rc;
 }
 
 static int apply_settings(tb_db *db, const json_t *cfg, tb_err *e)
@@ -146,10 +128,10 @@ static int configure(tb_db *db, const char *actor, tb_err *e)
 	int rc = outline ? tb_db_begin(db, e) : TB_EINPUT;
 	if (!rc) rc = tb_event_next_seq(db, &cx.seq, e);
 	if (!rc) rc = apply_settings(db, cfg, e);
-	if (!rc) rc = insert_csv(db, &cx, &tb_divisions, json_string_value(json_object_get(cfg, "divisions")),
-				 outline, code, &ndiv, e);
-	if (!rc) rc = insert_csv(db, &cx, &tb_units, json_string_value(json_object_get(cfg, "units")),
-				 NULL, code, &nunit, e);
+	if (!rc) rc = tb_load_csv(db, &cx, &tb_divisions, json_string_value(json_object_get(cfg, "divisions")),
+				  &ndiv, e);
+	if (!rc) rc = set_outline(db, &cx, code, outline, e);
+	if (!rc) rc = tb_load_csv(db, &cx, &tb_units, json_string_value(json_object_get(cfg, "units")), &nunit, e);
 	if (!rc) rc = tb_gpkg_touch(db, "divisions", "geom", e);
 	if (!rc) {
 		json_t *p = json_pack("{s:O,s:I,s:I}", "district", cfg, "divisions", (json_int_t)ndiv,

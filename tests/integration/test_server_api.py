@@ -86,7 +86,7 @@ class Authorization(unittest.TestCase):
         if route["method"] == "POST" and route["path"] == "/api/session":
             return {"login": "nobody", "password": "wrong password"}
         # valid jurisdiction, otherwise incomplete: 422 when allowed
-        return {"xiang": town, "properties": None} if route["method"] == "POST" else {"version": 1}
+        return {"xiang": town, "town_code": town, "properties": None} if route["method"] == "POST" else {"version": 1}
 
     def test_matrix(self):
         checked = 0
