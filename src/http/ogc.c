@@ -458,6 +458,78 @@ static bool items_args_parse(tb_req *req, const tb_resource *r, items_args *a, t
 
 /* ---- items: query ------------------------------------------------------------------------ */
 
+/* bbox.  The query layer selects by R-tree envelope; OGC asks for the
+ * features whose geometry meets the box.  The difference — "misses", whose
+ * envelope meets the box but whose shape does not — have an envelope that
+ * reaches past the box and so crosses one of its four edges: four thin
+ * R-tree queries along the edges find them all, and the page is then the
+ * envelope query less those few ids, counted and paged by SQL.  When there
+ * are too many misses the page is cut from an exact scan instead. */
+
+#define MAX_MISSES 120 /* "fid ne" filters the query layer takes besides ours */
+
+typedef struct misses {
+	char id[MAX_MISSES][24];
+	int n;
+	bool overflow;
+} misses;
+
+static void note_misses(const GEOSPreparedGeometry *box, const tb_rows *c, misses *m)
+{
+	for (size_t i = 0; i < c->n && !m->overflow; i++) {
+		if (!c->geoms[i] || GEOSPreparedIntersects_r(tb_geos(), box, c->geoms[i]) == 1)
+			continue;
+		char id[24];
+		snprintf(id, sizeof id, "%" JSON_INTEGER_FORMAT,
+		         json_integer_value(json_object_get(json_array_get(c->items, i), "fid")));
+		bool seen = false;
+		for (int k = 0; k < m->n && !seen; k++)
+			seen = !strcmp(m->id[k], id);
+		if (seen) continue;
+		if (m->n == MAX_MISSES)
+			m->overflow = true;
+		else
+			memcpy(m->id[m->n++], id, sizeof id);
+	}
+}
+
+static int find_misses(tb_req *req, const tb_query *page, const items_args *a,
+                       const GEOSPreparedGeometry *box, misses *m, tb_err *e)
+{
+	const double *b = a->bbox;
+	const double edge[4][4] = {{b[0], b[1], b[0], b[3]},
+	                           {b[2], b[1], b[2], b[3]},
+	                           {b[0], b[1], b[2], b[1]},
+	                           {b[0], b[3], b[2], b[3]}};
+	int rc = 0;
+	for (int i = 0; i < 4 && !rc && !m->overflow; i++) {
+		tb_query q = *page;
+		q.bbox = edge[i];
+		q.limit = CHUNK;
+		q.offset = 0;
+		tb_rows c;
+		if ((rc = tb_record_list(req->db, a->r, &q, &c, e))) break;
+		m->overflow = c.total > CHUNK;
+		note_misses(box, &c, m);
+		tb_rows_free(&c);
+	}
+	return rc;
+}
+
+/* The envelope query less the misses. */
+static int page_without(tb_req *req, const tb_query *page, const items_args *a, const misses *m,
+                        tb_rows *out, tb_err *e)
+{
+	tb_filter f[MAX_FILTERS + MAX_MISSES];
+	memcpy(f, a->f, (size_t)a->n * sizeof *f);
+	for (int i = 0; i < m->n; i++)
+		f[a->n + i] = (tb_filter){.field = "fid", .op = "ne", .value = m->id[i]};
+	tb_query q = *page;
+	q.filters = f;
+	q.nfilters = a->n + m->n;
+	return tb_record_list(req->db, a->r, &q, out, e);
+}
+
 /* Move the candidates of `c` whose geometry meets the box into the page
  * `out` (features matched+offset .. +limit); out->total counts them all. */
 static void keep_hits(const GEOSPreparedGeometry *box, tb_rows *c, const items_args *a,
@@ -474,32 +546,43 @@ static void keep_hits(const GEOSPreparedGeometry *box, tb_rows *c, const items_a
 	}
 }
 
-/* bbox: the R-tree yields candidates by envelope; OGC asks for features
- * whose geometry intersects the box, so each candidate is tested with GEOS
- * and the page is cut from the exact matches. */
-static int fetch_bbox(tb_req *req, tb_query *q, const items_args *a, tb_rows *out, tb_err *e)
+/* Every candidate tested, the page cut from the exact matches. */
+static int scan_exact(tb_req *req, const tb_query *page, const items_args *a,
+                      const GEOSPreparedGeometry *box, tb_rows *out, tb_err *e)
 {
 	memset(out, 0, sizeof *out);
 	out->items = json_array();
 	out->geoms = calloc((size_t)a->limit, sizeof *out->geoms);
-	GEOSGeometry *rect =
-	    GEOSGeom_createRectangle_r(tb_geos(), a->bbox[0], a->bbox[1], a->bbox[2], a->bbox[3]);
-	const GEOSPreparedGeometry *box = rect ? GEOSPrepare_r(tb_geos(), rect) : NULL;
-	int rc =
-	    out->geoms && box ? 0 : tb_err_set(e, TB_ENOMEM, a->r->name, "bbox", "out of memory");
-	q->limit = CHUNK;
-	for (q->offset = 0; !rc;) {
+	int rc = out->geoms ? 0 : tb_err_set(e, TB_ENOMEM, a->r->name, "bbox", "out of memory");
+	tb_query q = *page;
+	q.limit = CHUNK;
+	for (q.offset = 0; !rc;) {
 		tb_rows c;
-		if ((rc = tb_record_list(req->db, a->r, q, &c, e))) break;
+		if ((rc = tb_record_list(req->db, a->r, &q, &c, e))) break;
 		keep_hits(box, &c, a, out);
 		int64_t total = c.total;
 		tb_rows_free(&c);
-		q->offset += CHUNK;
-		if (q->offset >= total) break;
+		q.offset += CHUNK;
+		if (q.offset >= total) break;
 	}
+	if (rc) tb_rows_free(out);
+	return rc;
+}
+
+static int fetch_bbox(tb_req *req, const tb_query *page, const items_args *a, tb_rows *out,
+                      tb_err *e)
+{
+	GEOSGeometry *rect =
+	    GEOSGeom_createRectangle_r(tb_geos(), a->bbox[0], a->bbox[1], a->bbox[2], a->bbox[3]);
+	const GEOSPreparedGeometry *box = rect ? GEOSPrepare_r(tb_geos(), rect) : NULL;
+	misses m = {.n = 0};
+	int rc = box ? find_misses(req, page, a, box, &m, e)
+	             : tb_err_set(e, TB_ENOMEM, a->r->name, "bbox", "out of memory");
+	if (!rc)
+		rc = m.overflow ? scan_exact(req, page, a, box, out, e)
+		                : page_without(req, page, a, &m, out, e);
 	if (box) GEOSPreparedGeom_destroy_r(tb_geos(), box);
 	if (rect) GEOSGeom_destroy_r(tb_geos(), rect);
-	if (rc) tb_rows_free(out);
 	return rc;
 }
 
