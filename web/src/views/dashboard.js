@@ -1,0 +1,92 @@
+// dashboard.js — natural-forest area against the target (§2), by town, unit,
+// restoration class and age group; recent events; counts.
+import * as api from '../api.js';
+import { h, clear } from '../dom.js';
+import { t, fmt, fmtTime, codeLabel, resourceLabel, nameOf } from '../i18n.js';
+import { barChart, donut } from '../charts.js';
+import { spinner, pageHeader } from '../components.js';
+
+const CLASS_COLOURS = { 1: '#2e7d32', 2: '#9ccc65', 3: '#c49a45' };
+const AGE_COLOURS = { 1: '#d9f0a3', 2: '#addd8e', 3: '#78c679', 4: '#31a354', 5: '#006837' };
+
+export async function renderDashboard(main, ctx) {
+  main.classList.add('page');
+  main.append(pageHeader(t('dash.title'), h('span.muted', ctx.config?.district?.name || '')));
+  const body = h('div.dash');
+  main.append(body);
+  body.append(spinner());
+  const [stats, events, zones, all] = await Promise.all([
+    api.get('/api/stats'),
+    api.get('/api/events?limit=20').catch((e) => ({ error: e })),
+    api.get('/api/zones?limit=1').catch(() => null),
+    api.get('/api/parcels?limit=1').catch(() => null),
+  ]);
+  clear(body);
+  const target = stats.target_ha ?? ctx.config?.target_ha ?? 5565.1;
+  const pct = stats.percent_of_target ?? (stats.natural_forest_ha / target) * 100;
+  const diff = stats.difference_ha ?? stats.natural_forest_ha - target;
+  const ok = diff >= -0.00005;
+  const scoped = !ctx.districtWide();
+
+  // KPI row
+  const bar = h('div.progress', { role: 'progressbar', 'aria-valuemin': 0, 'aria-valuemax': 100, 'aria-valuenow': Math.round(Math.min(pct, 100)), 'aria-label': t('dash.ofTarget') },
+    h('span', { style: { width: Math.min(pct, 100) + '%' } }));
+  body.append(h('section.kpis', { 'aria-label': t('dash.kpis') },
+    h('div.kpi.hero', { 'data-testid': 'kpi-natural' },
+      h('span.kpilabel', t('dash.natural')),
+      h('span.kpival', fmt(stats.natural_forest_ha, 1), h('small', ' ', t('unit.ha'))),
+      h('span.kpisub', t('dash.mu', { mu: fmt(stats.natural_forest_ha * 15, 0) })),
+      bar,
+      h('span.kpisub', t('dash.pctOf', { pct: fmt(pct, 1), target: fmt(target, 1) }))),
+    h('div.kpi', h('span.kpilabel', t('dash.target')), h('span.kpival', fmt(target, 1), h('small', ' ', t('unit.ha'))), h('span.kpisub', t('dash.targetNote'))),
+    h('div.kpi', { class: ok ? 'good' : 'bad' }, h('span.kpilabel', t('dash.diff')), h('span.kpival', (diff > 0 ? '+' : '') + fmt(diff, 4), h('small', ' ', t('unit.ha'))),
+      h('span.kpisub', ok ? t('dash.diffOk') : t('dash.diffBad'))),
+    h('div.kpi', h('span.kpilabel', t('dash.keyzone')), h('span.kpival', fmt(stats.key_zone?.inside_ha, 1), h('small', ' ', t('unit.ha'))),
+      h('span.kpisub', t('dash.keyzoneOut', { ha: fmt(stats.key_zone?.outside_ha, 1) }))),
+    h('div.kpi', h('span.kpilabel', t('dash.counts')),
+      h('ul.counts', { 'data-testid': 'counts' },
+        h('li', h('span', t('dash.naturalParcels')), h('strong', fmt(stats.natural_parcels, 0))),
+        h('li', h('span', t('dash.allParcels')), h('strong', fmt(all?.total ?? stats.all_parcels, 0))),
+        h('li', h('span', resourceLabel('zones')), h('strong', zones ? fmt(zones.total, 0) : '—')),
+        h('li', h('span', t('dash.openItems')), h('strong', fmt(stats.open_items ?? 0, 0))))),
+  ));
+  if (scoped) body.append(h('p.alert.info', t('dash.scoped', { scope: String(ctx.session.scope).split(',').map(nameOf).join('、') })));
+  if (stats.ledger_consistent === false) body.append(h('p.alert.error', { role: 'alert' }, t('dash.ledgerBad', { ha: fmt(stats.ledger_ha, 4) })));
+
+  const byTown = (stats.by_town || []).map((x) => ({ label: x.name || nameOf(x.code), value: x.ha, note: t('dash.nParcels', { n: x.parcels }) }));
+  const byClass = (stats.by_class || []).map((x) => ({ label: codeLabel('restoration_class', x.code) || x.name, value: x.ha, color: CLASS_COLOURS[x.code] || '#999' }));
+  const byAge = (stats.by_age_group || []).map((x) => ({ label: x.code ? codeLabel('ling_zu', x.code) : t('dash.noAge'), value: x.ha, color: AGE_COLOURS[x.code] || '#c8c8c0' }));
+  const units = stats.by_unit || [];
+  const topUnits = units.slice(0, 10).map((x) => ({ label: x.name || nameOf(x.code), value: x.ha, note: t('dash.nParcels', { n: x.parcels }) }));
+  const restUnits = units.slice(10).reduce((a, b) => a + b.ha, 0);
+  if (restUnits > 0) topUnits.push({ label: t('dash.otherUnits', { n: units.length - 10 }), value: restUnits, color: '#9aa59a' });
+  const byOrigin = (stats.by_origin || []).map((x, i) => ({ label: codeLabel('qi_yuan', x.code) || x.name, value: x.ha, color: ['#1b5e20', '#66bb6a', '#a5d6a7', '#c8e6c9'][i % 4] }));
+
+  body.append(h('div.grid2',
+    card(t('dash.byTown'), barChart(byTown, { unit: t('unit.ha'), title: t('dash.byTown') }), 'chart-town'),
+    card(t('dash.byClass'), donut(byClass, { unit: t('unit.ha'), title: t('dash.byClass'), centre: fmt(stats.natural_forest_ha, 0), centreSub: t('unit.ha') }), 'chart-class'),
+    card(t('dash.byUnit'), barChart(topUnits, { unit: t('unit.ha'), title: t('dash.byUnit'), color: '#3b7a57' }), 'chart-unit'),
+    card(t('dash.byAge'), donut(byAge, { unit: t('unit.ha'), title: t('dash.byAge'), centre: String((stats.by_age_group || []).reduce((a, b) => a + (b.parcels || 0), 0)), centreSub: t('dash.parcelsWord') }), 'chart-age'),
+    card(t('dash.byOrigin'), donut(byOrigin, { unit: t('unit.ha'), title: t('dash.byOrigin'), centre: fmt(stats.natural_forest_ha, 0), centreSub: t('unit.ha') }), 'chart-origin'),
+    card(t('dash.events'), eventsList(events), 'events')));
+}
+
+function card(title, content, testid) {
+  const id = 'card-' + testid;
+  return h('section.card', { 'aria-labelledby': id, 'data-testid': testid }, h('h2', { id }, title), content);
+}
+
+function eventsList(ev) {
+  if (ev.error) return h('p.muted', t('dash.eventsUnavailable'), ' (', ev.error.message, ')');
+  const items = ev.items || [];
+  if (!items.length) return h('p.muted', t('dash.noEvents'));
+  return h('ol.eventlist', items.map((e) => {
+    const [entity, verb] = String(e.action).split('.');
+    const ak = 'action.' + e.action, vk = 'verb.' + verb;
+    const label = t(ak) !== ak ? t(ak) : (resourceLabel(entity) + (t(vk) !== vk ? t(vk) : ' ' + (verb || '')));
+    const target = e.entity === 'parcels' && e.entity_id ? e.entity_id : '';
+    return h('li', h('time', { datetime: e.time }, fmtTime(e.time)),
+      h('span.evlabel', label, target ? h('span.muted', ' ', target) : null),
+      h('span.evactor.muted', e.actor, ' · ', codeLabel('role', e.role) || e.role));
+  }));
+}
