@@ -11,7 +11,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-static const char *importable[] = {"parcels", "zones", "divisions", "units", NULL};
+static const char *importable[] = {"parcels", "zones", "divisions", "units", "grids", "rangers",
+				   "grid_rangers", "agreements", "trainings", NULL};
 
 static bool allowed(const char *layer, const char **list)
 {
@@ -62,7 +63,8 @@ int cmd_import(tb_cli *cli, int argc, char **argv)
 	}
 	if (optind != argc - 1) return cli_usage(cmd, optind >= argc ? "which file?" : "one file at a time");
 	if (!allowed(layer, importable))
-		return cli_usage(cmd, "--layer must be parcels, zones, divisions or units, not '%s'", layer);
+		return cli_usage(cmd, "--layer must be parcels, zones, divisions, units, grids, rangers, grid_rangers,"
+				 " agreements or trainings, not '%s'", layer);
 	o.path = argv[optind];
 	tb_err e = {0};
 	tb_db *db;
@@ -72,7 +74,7 @@ int cmd_import(tb_cli *cli, int argc, char **argv)
 	tb_import_report rep;
 	tb_errlist errs;
 	tb_errlist_init(&errs, 1000);
-	const tb_resource *r = tb_registry_resource(layer);
+	const tb_resource *r = tb_app_resource(layer);
 	int rc = rcx ? tb_import(db, r, &o, &rep, &errs, &e) : e.code;
 	if (!rc && !o.dry_run && !strcmp(layer, "zones")) rc = tb_registry_recompute_zones(db, &e);
 	int exit;
@@ -112,7 +114,7 @@ int cmd_export(tb_cli *cli, int argc, char **argv)
 	}
 	if (optind != argc - 1) return cli_usage(cmd, "which file?");
 	if (!layer) return cli_usage(cmd, "--layer is required");
-	const tb_resource *r = tb_registry_resource(layer);
+	const tb_resource *r = tb_app_resource(layer);
 	if (!r) return cli_usage(cmd, "unknown layer '%s'", layer);
 	o.path = argv[optind];
 	if (!tb_export_driver(o.format, o.path))

@@ -3,6 +3,7 @@
 #include "cli/cli.h"
 
 #include "app/app.h"
+#include "duty/duty.h"
 #include "db/codes.h"
 #include "db/event.h"
 #include "registry/demo.h"
@@ -103,7 +104,8 @@ int cmd_demo(tb_cli *cli, int argc, char **argv)
 	tb_err e = {0};
 	tb_db *db;
 	if (tb_registry_init(cli->db_path, cli->actor.login, &db, &e)) return cli_fail(cli, &e);
-	if (tb_app_migrate(db, cli->actor.login, &e) || tb_demo_load(db, &cli->actor, seed, &e)) {
+	if (tb_app_migrate(db, cli->actor.login, &e) || tb_demo_load(db, &cli->actor, seed, &e) ||
+	    tb_duty_demo(db, &cli->actor, &e)) {
 		tb_db_close(db);
 		remove(cli->db_path);
 		return cli_fail(cli, &e);

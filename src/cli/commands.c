@@ -12,6 +12,7 @@ int cmd_export(tb_cli *, int, char **);
 int cmd_audit(tb_cli *, int, char **);
 int cmd_serve(tb_cli *, int, char **);
 int cmd_user(tb_cli *, int, char **);
+int cmd_duty(tb_cli *, int, char **);
 int cmd_token(tb_cli *, int, char **);
 int cmd_routes(tb_cli *, int, char **);
 
@@ -39,7 +40,8 @@ const tb_command tb_commands[] = {
 	 "--where yu_bi_du:ge:0.6 with OP one of eq ne lt le gt ge like in.\n"
 	 "`show` prints the attributes with their labels and the parcel's archive (档案) from the event log.\n"},
 	{"import", cmd_import, "import parcels, zones or divisions from a GIS file",
-	 "usage: tianbao [--db PATH] import FILE [--layer parcels|zones|divisions|units] [--source-layer NAME]\n"
+	 "usage: tianbao [--db PATH] import FILE [--layer parcels|zones|divisions|units|grids|rangers|\n"
+	 "                               grid_rangers|agreements|trainings] [--source-layer NAME]\n"
 	 "                               [--encoding E] [--srs CRS] [--repair] [--dry-run] [--json]\n\n"
 	 "FILE: Shapefile (.shp, or zipped .zip), GeoPackage, GeoJSON, KML, or CSV with a WKT column.\n"
 	 "Columns are matched by the standard 一张图 names (XIAN … GJGYL_BHDJ), field names or Chinese\n"
@@ -58,6 +60,15 @@ const tb_command tb_commands[] = {
 	 "usage: tianbao [--db PATH] audit verify [--json]\n\n"
 	 "Re-walks the hash chain of the event log and names the first broken event\n"
 	 "(exit code 3 when the chain is broken).\n"},
+	{"duty", cmd_duty, "full-coverage check of agreements, grids and rangers (全覆盖)",
+	 "usage: tianbao [--db PATH] duty check [--today YYYY-MM-DD] [--expiring-days N] [--json]\n\n"
+	 "Every active natural parcel must be covered by a valid chain of management responsibility\n"
+	 "agreements (signed, in force, up to a district-level agreement, §3.1.2) and lie in exactly one\n"
+	 "grid with at least one active ranger (§3.1.3). Lists parcels outside every grid, grid\n"
+	 "overlaps and parcels in several grids with their areas in ha, grids without an active ranger,\n"
+	 "parcels without a valid agreement chain, and agreements expiring within N days (60).\n"
+	 "JSON keys: ok, date, parcels_checked, grids, totals, gaps, overlaps, split, no_ranger,\n"
+	 "no_agreement, expiring.\n"},
 	{"serve", cmd_serve, "run the web server (API, OGC API – Features, tiles, web UI)",
 	 "usage: tianbao [--db PATH] serve [--listen HOST:PORT] [--config FILE] [--set KEY=VALUE]…\n\n"
 	 "Configuration: ./tianbao.conf (or --config FILE), then TIANBAO_* environment variables, then\n"

@@ -161,7 +161,11 @@ static json_t *norm_value(tb_db *db, const tb_field *f, const json_t *v, tb_err 
 		}
 		break;
 	}
-	case TB_F_JSON: out = json_deep_copy(v); break;
+	case TB_F_JSON: /* a JSON text (from a CSV or DBF cell) is parsed */
+		if (json_is_string(v) && strchr("[{", json_string_value(v)[0] ? json_string_value(v)[0] : 'x'))
+			out = json_loads(json_string_value(v), 0, NULL);
+		if (!out) out = json_deep_copy(v);
+		break;
 	}
 	if (!out && !e->code) {
 		static const char *what[] = {"text", "an integer", "a number", "true or false",

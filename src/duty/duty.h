@@ -34,4 +34,8 @@ extern const tb_module tb_duty_module;
  * today_iso: the date to judge validity and expiry (YYYY-MM-DD). */
 json_t *tb_duty_check(tb_db *db, const char *today_iso, int expiring_days, tb_err *e);
 
+/* The duty records of the demo district (after tb_demo_load): a grid per
+ * forest village, rangers, assignments, training, the agreement cascade. */
+int tb_duty_demo(tb_db *db, const tb_actor *who, tb_err *e);
+
 #endif

@@ -8,6 +8,8 @@
 #include "db/codes.h"
 #include "db/event.h"
 #include "app/app.h"
+#include "base/tbtime.h"
+#include "duty/duty.h"
 #include "http/server.h"
 #include "registry/registry.h"
 
@@ -377,6 +379,18 @@ int tb_api_events(tb_req *req, tb_resp *resp)
 		}
 	}
 	return tb_resp_json(resp, 200, json_pack("{s:o}", "items", ev));
+}
+
+int tb_api_duty_check(tb_req *req, tb_resp *resp)
+{
+	const char *today = tb_req_query(req, "today");
+	int64_t ms, days = 60;
+	if (today && (strlen(today) != 10 || !tb_time_parse_iso(today, &ms)))
+		return tb_resp_error(resp, 400, "bad_request", "today", "today must be YYYY-MM-DD");
+	if (!parse_int_arg(req, "expiring_days", &days, resp)) return 0;
+	tb_err e = {0};
+	json_t *r = tb_duty_check(req->db, today, (int)days, &e);
+	return r ? tb_resp_json(resp, 200, r) : tb_resp_err(resp, &e);
 }
 
 int tb_api_config(tb_req *req, tb_resp *resp)

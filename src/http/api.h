@@ -18,6 +18,7 @@ int tb_api_session_get(tb_req *req, tb_resp *resp);
 int tb_api_routes(tb_req *req, tb_resp *resp);
 int tb_api_events(tb_req *req, tb_resp *resp);
 int tb_api_config(tb_req *req, tb_resp *resp);
+int tb_api_duty_check(tb_req *req, tb_resp *resp);
 int tb_api_import(tb_req *req, tb_resp *resp);
 int tb_api_export(tb_req *req, tb_resp *resp);
 /* Parse ?bbox=minlon,minlat,maxlon,maxlat; false after replying 400. */

@@ -82,9 +82,9 @@ int tb_api_import(tb_req *req, tb_resp *resp)
 	const char *dry = tb_req_query(req, "dry_run");
 	const char *ext = upload_ext(tb_req_query(req, "filename"));
 	if (!layer) layer = "parcels";
-	const tb_resource *r = tb_registry_resource(layer);
-	if (!r || (strcmp(layer, "parcels") && strcmp(layer, "zones") && strcmp(layer, "divisions")))
-		return tb_resp_error(resp, 400, "bad_request", "layer", "layer must be parcels, zones or divisions");
+	const tb_resource *r = tb_app_resource(layer);
+	if (!r || (strcmp(layer, "parcels") && strcmp(layer, "zones") && strcmp(layer, "divisions") && strcmp(layer, "grids")))
+		return tb_resp_error(resp, 400, "bad_request", "layer", "layer must be parcels, zones, divisions or grids");
 	if (!ext)
 		return tb_resp_error(resp, 400, "bad_request", "filename",
 				     "name the file: .zip (shapefile), .gpkg, .geojson, .kml or .csv");

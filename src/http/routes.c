@@ -37,6 +37,7 @@ const tb_route tb_routes[] = {
 	ROUTE("GET", "/api/area_ledger", tb_api_list, READERS, TB_RATE_READ, "area_ledger", "the natural-forest area ledger"),
 	ROUTE("GET", "/api/area_ledger/{id}", tb_api_get, READERS, TB_RATE_READ, "area_ledger", "one ledger entry"),
 	/* duty (§3.1.2, §3.1.3, §4) */
+	ROUTE("GET", "/api/duty/check", tb_api_duty_check, TB_R_ADMIN | TB_R_BUREAU | TB_R_LEADER, TB_RATE_READ, NULL, "full-coverage check (全覆盖) ?today=&expiring_days="),
 	ROUTE("GET", "/api/org_members", tb_api_list, READERS, TB_RATE_READ, "org_members", "the leading group (§4.1)"),
 	ROUTE("GET", "/api/duties", tb_api_list, READERS, TB_RATE_READ, "duties", "duties of member units (§4.2); ?unit_code="),
 	RESOURCE("agreements", READERS, EDITORS),

@@ -48,6 +48,13 @@ json_t *tb_registry_stats(tb_db *db, tb_err *e);
 /* Recompute key_zone_ha of every parcel from the current zones. */
 int tb_registry_recompute_zones(tb_db *db, tb_err *e);
 
+/* Call fn for every active parcel (natural ones only when natural_only),
+ * in fid order, with its code, town, area and geometry (borrowed for the
+ * call).  fn returns nonzero to stop; that value is returned. */
+typedef int (*tb_parcel_fn)(void *ctx, const char *code, const char *town, double area_ha,
+			    const GEOSGeometry *g);
+int tb_registry_each_parcel(tb_db *db, bool natural_only, tb_parcel_fn fn, void *ctx, tb_err *e);
+
 /* ---- area ledger ----------------------------------------------------------- */
 /* Record a change of natural-forest area caused by event `seq`. */
 int tb_ledger_add(tb_db *db, int64_t seq, const char *kind, const char *parcel_code,

@@ -83,3 +83,23 @@ json_t *tb_registry_stats(tb_db *db, tb_err *e)
 	free(code);
 	return o;
 }
+
+int tb_registry_each_parcel(tb_db *db, bool natural_only, tb_parcel_fn fn, void *ctx, tb_err *e)
+{
+	sqlite3_stmt *st;
+	int rc = tb_db_prepare(db,
+			       natural_only ? "SELECT code, xiang, area_ha, geom" NATURAL " ORDER BY fid"
+					    : "SELECT code, xiang, area_ha, geom FROM parcels WHERE"
+					      " coalesce(status,'active')='active' ORDER BY fid",
+			       &st, e);
+	if (rc) return rc;
+	while (!rc && sqlite3_step(st) == SQLITE_ROW) {
+		GEOSGeometry *g = tb_gpkg_decode(sqlite3_column_blob(st, 3), (size_t)sqlite3_column_bytes(st, 3), NULL);
+		if (!g) continue;
+		rc = fn(ctx, (const char *)sqlite3_column_text(st, 0), (const char *)sqlite3_column_text(st, 1),
+			sqlite3_column_double(st, 2), g);
+		GEOSGeom_destroy_r(tb_geos(), g);
+	}
+	sqlite3_finalize(st);
+	return rc;
+}
