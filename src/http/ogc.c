@@ -11,8 +11,8 @@
 #include "registry/registry.h"
 
 #include <math.h>
-#include <stdint.h>
 #include <microhttpd.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -30,7 +30,7 @@
 #define LIMIT_DEFAULT 10
 #define LIMIT_MAX 10000 /* the query layer's page maximum */
 #define MAX_FILTERS 32
-#define CHUNK 10000 /* candidates per query when the bbox is tested exactly */
+#define CHUNK 10000 /* candidates per query while testing a bbox exactly */
 
 /* ---- links ------------------------------------------------------------------ */
 
@@ -83,8 +83,8 @@ int tb_ogc_landing(tb_req *req, tb_resp *resp)
 	add_link_to(links, base, "/ogc/collections", NULL, "data", MT_JSON, "feature collections");
 	return tb_resp_json(resp, 200,
 	                    json_pack("{s:s,s:s,s:o}", "title", title, "description",
-	                              "天然林保护修复 natural-forest registry: parcels (小班), key "
-	                              "protection zones and administrative divisions",
+	                              "天然林保护修复 natural-forest registry: its spatial layers "
+	                              "(parcels 小班, key protection zones, divisions …)",
 	                              "links", links));
 }
 
