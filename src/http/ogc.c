@@ -553,7 +553,11 @@ static int scan_exact(tb_req *req, const tb_query *page, const items_args *a,
 	memset(out, 0, sizeof *out);
 	out->items = json_array();
 	out->geoms = calloc((size_t)a->limit, sizeof *out->geoms);
-	int rc = out->geoms ? 0 : tb_err_set(e, TB_ENOMEM, a->r->name, "bbox", "out of memory");
+	if (!out->geoms) {
+		tb_rows_free(out);
+		return tb_err_set(e, TB_ENOMEM, a->r->name, "bbox", "out of memory");
+	}
+	int rc = 0;
 	tb_query q = *page;
 	q.limit = CHUNK;
 	for (q.offset = 0; !rc;) {
