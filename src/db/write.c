@@ -66,6 +66,32 @@ static json_t *diff(const tb_resource *r, const json_t *old, const json_t *now)
 	return json_pack("{s:o,s:o}", "before", before, "after", after);
 }
 
+/* Widen the layer's extent in gpkg_contents to take in a written geometry,
+ * so clients (QGIS, OGC collections) never see a stale box. */
+static int widen_extent(tb_db *db, const tb_resource *r, const GEOSGeometry *g, tb_err *e)
+{
+	if (!r->geom || !g || GEOSisEmpty_r(tb_geos(), g)) return 0;
+	double x0, y0, x1, y1;
+	GEOSGeom_getXMin_r(tb_geos(), g, &x0);
+	GEOSGeom_getYMin_r(tb_geos(), g, &y0);
+	GEOSGeom_getXMax_r(tb_geos(), g, &x1);
+	GEOSGeom_getYMax_r(tb_geos(), g, &y1);
+	static const char *sql =
+		"UPDATE gpkg_contents SET min_x=min(coalesce(min_x,?1),?1), min_y=min(coalesce(min_y,?2),?2),"
+		" max_x=max(coalesce(max_x,?3),?3), max_y=max(coalesce(max_y,?4),?4),"
+		" last_change=strftime('%Y-%m-%dT%H:%M:%fZ','now') WHERE table_name=?5";
+	sqlite3_stmt *st = tb_db_stmt(db, sql, e);
+	if (!st) return TB_EDB;
+	sqlite3_bind_double(st, 1, x0);
+	sqlite3_bind_double(st, 2, y0);
+	sqlite3_bind_double(st, 3, x1);
+	sqlite3_bind_double(st, 4, y1);
+	sqlite3_bind_text(st, 5, r->name, -1, SQLITE_STATIC);
+	int rc = sqlite3_step(st) == SQLITE_DONE ? 0 : tb_db_error(db, e, "gpkg_contents");
+	sqlite3_reset(st);
+	return rc;
+}
+
 static int finish(tb_db *db, const tb_actor *who, const char *action, const tb_resource *r,
 		  const char *id, tb_write_ctx *cx, json_t *payload, tb_err *e)
 {
@@ -92,6 +118,7 @@ int tb_write_create(tb_db *db, const tb_actor *who, const tb_resource *r, tb_rec
 	rc = tb_event_next_seq(db, &cx.seq, e);
 	if (!rc && !(w = tb_writer_new(db, r, &cx, e))) rc = e->code ? e->code : TB_EDB;
 	if (!rc) rc = tb_writer_insert(w, rec, NULL, e);
+	if (!rc) rc = widen_extent(db, r, rec->geom, e);
 	if (!rc) {
 		add_parcel(r, rec->props, cx.parcels);
 		char action[96], buf[32];
@@ -117,6 +144,7 @@ int tb_write_update(tb_db *db, const tb_actor *who, const tb_resource *r, tb_rec
 	if (!rc) rc = tb_record_get(db, r, rec->fid, &old, NULL, e);
 	if (!rc) rc = tb_event_next_seq(db, &cx.seq, e);
 	if (!rc) rc = tb_record_update(db, r, rec, expected, &cx, e);
+	if (!rc) rc = widen_extent(db, r, rec->geom, e);
 	if (!rc) {
 		add_parcel(r, old, cx.parcels);
 		add_parcel(r, rec->props, cx.parcels);
