@@ -3,7 +3,7 @@ import { h, s } from './dom.js';
 import { fmt } from './i18n.js';
 
 /** Horizontal bar chart. items: [{label, value, note}]; accessible as a table. */
-export function barChart(items, { unit = '', color = '#2e7d32', title = '', digits = 1, max } = {}) {
+export function barChart(items, { unit = '', color = '#2e7d32', title = '', digits = 1, max, note = '' } = {}) {
   const rowH = 26, labelW = 132, valueW = 96, width = 560;
   const height = Math.max(rowH * items.length + 8, 30);
   const top = max || Math.max(...items.map((i) => i.value), 1);
@@ -17,9 +17,11 @@ export function barChart(items, { unit = '', color = '#2e7d32', title = '', digi
       s('rect', { x: labelW, y: y + 4, width: plotW, height: rowH - 8, rx: 3, class: 'track' }),
       s('rect', { x: labelW, y: y + 4, width: w, height: rowH - 8, rx: 3, fill: it.color || color },
         s('title', {}, `${it.label}: ${fmt(it.value, digits)} ${unit}`)),
-      s('text', { x: labelW + w + 6, y: y + rowH / 2 + 1, 'dominant-baseline': 'middle', class: 'val' }, `${fmt(it.value, digits)}${it.note ? ' · ' + it.note : ''}`));
+      w > plotW * 0.62
+        ? s('text', { x: labelW + w - 6, y: y + rowH / 2 + 1, 'text-anchor': 'end', 'dominant-baseline': 'middle', class: 'val inside' }, `${fmt(it.value, digits)}${it.note ? ' · ' + it.note : ''}`)
+        : s('text', { x: labelW + w + 6, y: y + rowH / 2 + 1, 'dominant-baseline': 'middle', class: 'val' }, `${fmt(it.value, digits)}${it.note ? ' · ' + it.note : ''}`));
   });
-  return h('figure.chartbox', svg, srTable(items, unit, digits, title));
+  return h('figure.chartbox', svg, note ? h('figcaption.chartnote', note) : null, srTable(items, unit, digits, title));
 }
 
 /** Donut chart with a legend. items: [{label, value, color}] */

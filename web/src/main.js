@@ -66,7 +66,7 @@ function shell(activeId) {
   const nav = h('nav.mainnav', { 'aria-label': t('nav.label') },
     h('ul', VIEWS.filter((v) => v.allowed()).map((v) =>
       h('li', h('a', { href: '#/' + v.id, 'aria-current': v.id === activeId ? 'page' : null, 'data-nav': v.id },
-        h('span.navicon', { 'aria-hidden': 'true' }, v.icon), t(v.key))))));
+        h('span.navicon', { 'aria-hidden': 'true' }, v.icon), h('span.navtext', t(v.key)))))));
   const langBtn = h('button.btn.ghost.lang', {
     type: 'button', 'data-testid': 'lang-switch', lang: getLang() === 'zh' ? 'en' : 'zh',
     title: t('lang.switch'), onclick: () => setLang(getLang() === 'zh' ? 'en' : 'zh'),

@@ -59,13 +59,13 @@ export async function renderDashboard(main, ctx) {
   const units = stats.by_unit || [];
   const topUnits = units.slice(0, 10).map((x) => ({ label: x.name || nameOf(x.code), value: x.ha, note: t('dash.nParcels', { n: x.parcels }) }));
   const restUnits = units.slice(10).reduce((a, b) => a + b.ha, 0);
-  if (restUnits > 0) topUnits.push({ label: t('dash.otherUnits', { n: units.length - 10 }), value: restUnits, color: '#9aa59a' });
+  const unitNote = restUnits > 0 ? t('dash.otherUnits', { n: units.length - 10, ha: fmt(restUnits, 1) }) : '';
   const byOrigin = (stats.by_origin || []).map((x, i) => ({ label: codeLabel('qi_yuan', x.code) || x.name, value: x.ha, color: ['#1b5e20', '#66bb6a', '#a5d6a7', '#c8e6c9'][i % 4] }));
 
   body.append(h('div.grid2',
     card(t('dash.byTown'), barChart(byTown, { unit: t('unit.ha'), title: t('dash.byTown') }), 'chart-town'),
     card(t('dash.byClass'), donut(byClass, { unit: t('unit.ha'), title: t('dash.byClass'), centre: fmt(stats.natural_forest_ha, 0), centreSub: t('unit.ha') }), 'chart-class'),
-    card(t('dash.byUnit'), barChart(topUnits, { unit: t('unit.ha'), title: t('dash.byUnit'), color: '#3b7a57' }), 'chart-unit'),
+    card(t('dash.byUnit'), barChart(topUnits, { unit: t('unit.ha'), title: t('dash.byUnit'), color: '#3b7a57', note: unitNote }), 'chart-unit'),
     card(t('dash.byAge'), donut(byAge, { unit: t('unit.ha'), title: t('dash.byAge'), centre: String((stats.by_age_group || []).reduce((a, b) => a + (b.parcels || 0), 0)), centreSub: t('dash.parcelsWord') }), 'chart-age'),
     card(t('dash.byOrigin'), donut(byOrigin, { unit: t('unit.ha'), title: t('dash.byOrigin'), centre: fmt(stats.natural_forest_ha, 0), centreSub: t('unit.ha') }), 'chart-origin'),
     card(t('dash.events'), eventsList(events), 'events')));

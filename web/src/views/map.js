@@ -133,7 +133,7 @@ export async function renderMap(main, ctx) {
     declutter: true,
     style: (f, res) => (res > 250 ? null : new Style({
       text: new Text({ text: f.get('name'), font: '600 13px "Noto Sans CJK SC", "Noto Sans SC", sans-serif', fill: new Fill({ color: '#2b3a2b' }), stroke: new Stroke({ color: 'rgba(255,255,255,0.95)', width: 3.5 }), overflow: true }),
-      geometry: (feat) => feat.getGeometry().getInteriorPoints ? feat.getGeometry().getInteriorPoints() : feat.getGeometry(),
+      geometry: labelPoint,
     })),
   });
   const layers = [];
@@ -316,6 +316,15 @@ export async function renderMap(main, ctx) {
   };
   if (state.selected) openParcel(state.selected);
   return () => { map.setTarget(null); if (window.tb && window.tb.map === map) delete window.tb; clearTimeout(statusTimer); };
+}
+
+/** One label point per town: the interior point of its largest polygon. */
+function labelPoint(feat) {
+  const g = feat.getGeometry();
+  if (g.getType() !== 'MultiPolygon') return g.getInteriorPoint ? g.getInteriorPoint() : g;
+  let best = null;
+  for (const p of g.getPolygons()) if (!best || p.getArea() > best.getArea()) best = p;
+  return best.getInteriorPoint();
 }
 
 /** Arrow keys pan, +/- zoom when the map has focus (OpenLayers' keyboard
