@@ -12,6 +12,7 @@ import TileLayer from 'ol/layer/Tile.js';
 import XYZ from 'ol/source/XYZ.js';
 import MVT from 'ol/format/MVT.js';
 import GeoJSON from 'ol/format/GeoJSON.js';
+import Feature from 'ol/Feature.js';
 import { Fill, Stroke, Style, Text } from 'ol/style.js';
 import { transformExtent } from 'ol/proj.js';
 import { getCenter } from 'ol/extent.js';
@@ -104,10 +105,6 @@ export async function renderMap(main, ctx) {
       });
       styleCache.set(key, st);
     }
-    if (res < 6) {
-      const label = new Style({ text: new Text({ text: `${f.get('lin_ban')}-${f.get('xiao_ban')}`, font: '12px "Noto Sans CJK SC", sans-serif', fill: new Fill({ color: '#1b2b1b' }), stroke: new Stroke({ color: 'rgba(255,255,255,0.9)', width: 3 }), overflow: false }) });
-      return [st, label];
-    }
     return st;
   };
   const parcels = new VectorTileLayer({ source: mvt('parcels'), style: parcelStyle, declutter: false, renderMode: 'hybrid', properties: { name: 'parcels' } });
@@ -136,13 +133,36 @@ export async function renderMap(main, ctx) {
       geometry: labelPoint,
     })),
   });
+  // parcel labels (林班-小班): one point per parcel from the OGC API when zoomed in,
+  // so that a parcel cut by tile edges is labelled once
+  const labelSource = new VectorSource();
+  const labelLayer = new VectorLayer({
+    source: labelSource, declutter: true, minZoom: 14,
+    style: (f) => new Style({ text: new Text({ text: f.get('label'), font: '12px "Noto Sans CJK SC", "Noto Sans SC", sans-serif', fill: new Fill({ color: '#1b2b1b' }), stroke: new Stroke({ color: 'rgba(255,255,255,0.9)', width: 3 }) }) }),
+  });
+  let labelReq = 0;
+  async function refreshLabels() {
+    if (view.getZoom() < 14) { labelSource.clear(); return; }
+    const my = ++labelReq;
+    const ext = transformExtent(view.calculateExtent(map.getSize()), 'EPSG:3857', 'EPSG:4326');
+    try {
+      const fc = await api.get('/ogc/collections/parcels/items' + api.qs({ bbox: ext.map((x) => x.toFixed(6)).join(','), limit: 1000 }));
+      if (my !== labelReq) return;
+      const feats = new GeoJSON().readFeatures(fc, { dataProjection: 'EPSG:4326', featureProjection: 'EPSG:3857' });
+      labelSource.clear();
+      labelSource.addFeatures(feats.map((f) => {
+        const p = labelPoint(f);
+        return new Feature({ geometry: p, label: `${f.get('lin_ban')}-${f.get('xiao_ban')}` });
+      }));
+    } catch { /* labels are optional */ }
+  }
   const layers = [];
   let base = null;
   if (ctx.config?.basemap_url) {
     base = new TileLayer({ source: new XYZ({ url: ctx.config.basemap_url, crossOrigin: null, maxZoom: 18 }) });
     layers.push(base);
   }
-  layers.push(parcels, zones, divisions, townLabels);
+  layers.push(parcels, zones, divisions, townLabels, labelLayer);
   const view = new View({ center: [13063000, 4847000], zoom: 10, maxZoom: 19, minZoom: 6, constrainResolution: false });
   const map = new Map({ target: mapEl, layers, view, controls: defaultControls({ attribution: false, rotate: false }).extend([new ScaleLine({ units: 'metric' })]) });
   function applyVisibility() {
@@ -245,6 +265,7 @@ export async function renderMap(main, ctx) {
   });
   map.on('moveend', () => {
     state.view = { center: view.getCenter(), zoom: view.getZoom() };
+    refreshLabels();
   });
   keyHandler(mapEl, view);
   parcels.getSource().on('tileloadend', () => scheduleStatus());
@@ -301,7 +322,7 @@ export async function renderMap(main, ctx) {
 
   // hooks for the browser tests and for the console
   window.tb = {
-    map, layers: { parcels, zones, divisions, townLabels },
+    map, layers: { parcels, zones, divisions, townLabels, labels: labelLayer },
     renderedParcels: () => renderedParcels().map((f) => ({ fid: f.getId(), ...f.getProperties() })),
     pixelOfParcel(code) {
       const f = renderedParcels().find((x) => x.get('code') === code) || null;
@@ -312,6 +333,7 @@ export async function renderMap(main, ctx) {
       return [r.left + px[0], r.top + px[1]];
     },
     openParcel,
+    fitLonLat(ext) { view.fit(transformExtent(ext, 'EPSG:4326', 'EPSG:3857'), { padding: [60, 60, 60, 60], maxZoom: 16 }); },
     setTheme(th) { themeSel.value = th; themeSel.dispatchEvent(new Event('change')); },
   };
   if (state.selected) openParcel(state.selected);

@@ -1,2 +1,0 @@
-/* placeholder until the layer has code */
-typedef int tb_duty_placeholder;
