@@ -2,7 +2,7 @@
 // lists every bad record before anything is committed; then import.  Export.
 import * as api from '../api.js';
 import { h, clear } from '../dom.js';
-import { t, resourceLabel, fmt } from '../i18n.js';
+import { t, resourceLabel, fmt, field, fieldLabel } from '../i18n.js';
 import { pageHeader } from '../components.js';
 import { exportButtons } from './parcels.js';
 
@@ -57,7 +57,7 @@ export async function renderImport(main) {
           h('table.grid.errors', { 'data-testid': 'error-table' },
             h('caption.sr', t('import.errTable')),
             h('thead', h('tr', h('th', { scope: 'col' }, '#'), h('th', { scope: 'col' }, t('import.record')), h('th', { scope: 'col' }, t('import.field')), h('th', { scope: 'col' }, t('import.reason')))),
-            h('tbody', errors.map((er, i) => h('tr', h('td', i + 1), h('td', er.record ?? '—'), h('td', er.field ?? '—'), h('td', er.message)))))));
+            h('tbody', errors.map((er, i) => h('tr', h('td', i + 1), h('td', er.record ?? '—'), h('td', er.field ? (field(layerSel.value, er.field) ? `${fieldLabel(layerSel.value, er.field)} (${er.field})` : er.field) : '—'), h('td', er.message)))))));
       }
       checked = null;
     } finally {
