@@ -13,6 +13,7 @@ int cmd_audit(tb_cli *, int, char **);
 int cmd_serve(tb_cli *, int, char **);
 int cmd_user(tb_cli *, int, char **);
 int cmd_duty(tb_cli *, int, char **);
+int cmd_patrol(tb_cli *, int, char **);
 int cmd_token(tb_cli *, int, char **);
 int cmd_routes(tb_cli *, int, char **);
 
@@ -69,6 +70,17 @@ const tb_command tb_commands[] = {
 	 "parcels without a valid agreement chain, and agreements expiring within N days (60).\n"
 	 "JSON keys: ok, date, parcels_checked, grids, totals, gaps, overlaps, split, no_ranger,\n"
 	 "no_agreement, expiring.\n"},
+	{"patrol", cmd_patrol, "import a ranger's patrol track; monthly patrol summary",
+	 "usage: tianbao [--db PATH] patrol import FILE --ranger CODE [--json]\n"
+	 "       tianbao [--db PATH] patrol summary --month YYYY-MM [--json]\n\n"
+	 "FILE: GPX 1.0/1.1 (several segments, vendor extensions) or GeoJSON with point times. The track\n"
+	 "is checked against the grid assigned to the ranger that day and the ranger's earlier patrols:\n"
+	 "geodesic distance, duration, moving time, maximum speed, grid coverage, and the verdict valid or\n"
+	 "suspect with reasons outside_grid, too_short, too_brief, speed_outlier, teleport, duplicate,\n"
+	 "time_order, future_time (thresholds: district settings patrol_*). A track without timestamps is\n"
+	 "refused. summary: patrol days, km, hours, coverage and suspect patrols per ranger against the\n"
+	 "required days (20 a month in the fire season, 10 otherwise; settings fire_season_months,\n"
+	 "patrol_days_fire_season, patrol_days_other).\n"},
 	{"serve", cmd_serve, "run the web server (API, OGC API – Features, tiles, web UI)",
 	 "usage: tianbao [--db PATH] serve [--listen HOST:PORT] [--config FILE] [--set KEY=VALUE]…\n\n"
 	 "Configuration: ./tianbao.conf (or --config FILE), then TIANBAO_* environment variables, then\n"

@@ -2,6 +2,7 @@
  * Behaviour (area of grids, town of a patrol) is in hooks below; the rest
  * — tables, validation, API, import/export — comes from the descriptions. */
 #include "duty/duty.h"
+#include "duty/patrol.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -136,7 +137,7 @@ static const tb_field patrol_fields[] = {
 const tb_resource tb_patrols = {
 	.name = "patrols", .label_zh = "巡护记录", .label_en = "Patrols", .clause = "3.1.3",
 	.fields = patrol_fields, .nfields = N(patrol_fields), .geom = TB_GEOM_MULTILINESTRING,
-	.scope = "town_code",
+	.scope = "town_code", .before_write = tb_patrol_before_write,
 };
 
 static const tb_field incident_fields[] = {

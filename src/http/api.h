@@ -19,6 +19,9 @@ int tb_api_routes(tb_req *req, tb_resp *resp);
 int tb_api_events(tb_req *req, tb_resp *resp);
 int tb_api_config(tb_req *req, tb_resp *resp);
 int tb_api_duty_check(tb_req *req, tb_resp *resp);
+int tb_api_patrol_upload(tb_req *req, tb_resp *resp);
+int tb_api_patrol_points(tb_req *req, tb_resp *resp);
+int tb_api_patrol_summary(tb_req *req, tb_resp *resp);
 int tb_api_import(tb_req *req, tb_resp *resp);
 int tb_api_export(tb_req *req, tb_resp *resp);
 /* Parse ?bbox=minlon,minlat,maxlon,maxlat; false after replying 400. */

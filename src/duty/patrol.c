@@ -1,0 +1,187 @@
+/* patrol.c — storing patrols (巡护): a track read by track.c is analysed
+ * against the ranger's grid on the day of the patrol and the ranger's
+ * earlier patrols, and stored with its measures and verdict (valid or
+ * suspect, with reason codes) in one transaction with one event.  The
+ * thresholds are district settings (patrol_*), so a county tunes them as
+ * data.  Also the monthly summary per ranger and grid against the required
+ * patrol days. */
+#include "duty/patrol.h"
+
+#include "base/tbtime.h"
+#include "db/gpkg.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+void tb_patrol_rules_from_db(tb_db *db, tb_patrol_rules *r)
+{
+	tb_patrol_rules_default(r);
+	r->min_km = tb_setting_num(db, "patrol_min_km", r->min_km);
+	r->min_hours = tb_setting_num(db, "patrol_min_hours", r->min_hours);
+	r->max_speed_kmh = tb_setting_num(db, "patrol_max_speed_kmh", r->max_speed_kmh);
+	r->teleport_kmh = tb_setting_num(db, "patrol_teleport_kmh", r->teleport_kmh);
+	r->teleport_min_m = tb_setting_num(db, "patrol_teleport_min_m", r->teleport_min_m);
+	r->moving_min_kmh = tb_setting_num(db, "patrol_moving_min_kmh", r->moving_min_kmh);
+	r->min_inside_share = tb_setting_num(db, "patrol_min_inside_share", r->min_inside_share);
+	r->buffer_m = tb_setting_num(db, "patrol_buffer_m", r->buffer_m);
+	r->duplicate_m = tb_setting_num(db, "patrol_duplicate_m", r->duplicate_m);
+	r->future_slack_s = tb_setting_num(db, "patrol_future_slack_s", r->future_slack_s);
+}
+
+/* The ranger's town and the grid assigned on `date` (first by start). */
+static int ranger_grid(tb_db *db, const char *ranger, const char *date, char *town, size_t tn,
+		       char *grid, size_t gn, GEOSGeometry **geom, tb_err *e)
+{
+	sqlite3_stmt *st;
+	int rc = tb_db_prepare(db, "SELECT r.town_code, r.status FROM rangers r WHERE r.code=?", &st, e);
+	if (rc) return rc;
+	sqlite3_bind_text(st, 1, ranger, -1, SQLITE_STATIC);
+	if (sqlite3_step(st) != SQLITE_ROW) rc = tb_err_set(e, TB_EINPUT, ranger, "ranger", "no ranger with this code");
+	else snprintf(town, tn, "%s", sqlite3_column_text(st, 0));
+	sqlite3_finalize(st);
+	*geom = NULL;
+	grid[0] = 0;
+	if (rc) return rc;
+	rc = tb_db_prepare(db,
+			   "SELECT g.code, g.geom FROM grid_rangers a JOIN grids g ON g.code=a.grid_code WHERE a.ranger_code=?1"
+			   " AND a.start_date<=?2 AND (a.end_date IS NULL OR a.end_date>=?2) ORDER BY a.start_date LIMIT 1",
+			   &st, e);
+	if (rc) return rc;
+	sqlite3_bind_text(st, 1, ranger, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, date, -1, SQLITE_STATIC);
+	if (sqlite3_step(st) == SQLITE_ROW) {
+		snprintf(grid, gn, "%s", sqlite3_column_text(st, 0));
+		*geom = tb_gpkg_decode(sqlite3_column_blob(st, 1), (size_t)sqlite3_column_bytes(st, 1), NULL);
+	}
+	sqlite3_finalize(st);
+	return 0;
+}
+
+/* The ranger's earlier patrol lines, newest first (for `duplicate`). */
+static GEOSGeometry **earlier_lines(tb_db *db, const char *ranger, size_t *n)
+{
+	sqlite3_stmt *st;
+	GEOSGeometry **out = NULL;
+	*n = 0;
+	if (sqlite3_prepare_v2(db->h, "SELECT geom FROM patrols WHERE ranger_code=? AND geom IS NOT NULL"
+				      " ORDER BY fid DESC LIMIT 500", -1, &st, NULL) != SQLITE_OK)
+		return NULL;
+	sqlite3_bind_text(st, 1, ranger, -1, SQLITE_STATIC);
+	while (sqlite3_step(st) == SQLITE_ROW) {
+		GEOSGeometry *g = tb_gpkg_decode(sqlite3_column_blob(st, 0), (size_t)sqlite3_column_bytes(st, 0), NULL);
+		if (!g) continue;
+		out = realloc(out, (*n + 1) * sizeof *out);
+		out[(*n)++] = g;
+	}
+	sqlite3_finalize(st);
+	return out;
+}
+
+/* before_write of patrols: the measures come from the analysis in ctx. */
+int tb_patrol_before_write(tb_db *db, const tb_resource *r, tb_record *rec, void *ctx, tb_err *e)
+{
+	(void)db, (void)r;
+	tb_write_ctx *w = ctx;
+	const tb_patrol_result *a = w ? w->user : NULL;
+	if (!a) return tb_err_set(e, TB_EINPUT, rec->name, NULL, "patrols are created by uploading a track");
+	json_t *p = rec->props;
+	json_object_set_new(p, "distance_km", json_real(round(a->distance_m) / 1000));
+	json_object_set_new(p, "duration_h", json_real(round(a->duration_s / 36) / 100));
+	json_object_set_new(p, "moving_h", json_real(round(a->moving_s / 36) / 100));
+	json_object_set_new(p, "max_speed_kmh", json_real(round(a->max_speed_kmh * 10) / 10));
+	json_object_set_new(p, "coverage", json_real(round(a->grid_coverage * 1000) / 1000));
+	json_object_set_new(p, "inside_share", json_real(round(a->inside_share * 1000) / 1000));
+	json_object_set_new(p, "dropped_points", json_integer(a->dropped));
+	json_object_set_new(p, "status", json_string(json_array_size(a->reasons) ? "suspect" : "valid"));
+	json_object_set_new(p, "reasons", json_deep_copy(a->reasons));
+	return 0;
+}
+
+int tb_patrol_import(tb_db *db, const tb_actor *who, const char *ranger, const tb_track *t,
+		     const char *source, json_t **out, tb_err *e)
+{
+	*out = NULL;
+	if (!t->n) return tb_err_set(e, TB_EINPUT, source, NULL, "the track has no points");
+	char start[32], end[32], date[16], town[32], grid[64];
+	tb_time_format_iso(t->pts[0].t_ms, start);
+	tb_time_format_iso(t->pts[t->n - 1].t_ms, end);
+	snprintf(date, sizeof date, "%.10s", start);
+	GEOSGeometry *g = NULL;
+	int rc = ranger_grid(db, ranger, date, town, sizeof town, grid, sizeof grid, &g, e);
+	if (rc) return rc;
+	size_t nearlier = 0;
+	GEOSGeometry **earlier = earlier_lines(db, ranger, &nearlier);
+	tb_patrol_rules rules;
+	tb_patrol_rules_from_db(db, &rules);
+	tb_patrol_result a = {0};
+	rc = tb_patrol_analyse(t, g, (const GEOSGeometry *const *)earlier, nearlier, &rules, tb_time_now_ms(), &a, e);
+	if (!rc) {
+		json_t *props = json_pack("{s:s,s:s,s:s,s:s,s:s}", "ranger_code", ranger, "town_code", town,
+					  "start_time", start, "end_time", end, "source", source ? source : "upload");
+		if (grid[0]) json_object_set_new(props, "grid_code", json_string(grid));
+		char name[96];
+		snprintf(name, sizeof name, "patrol of %s", ranger);
+		tb_record rec = {.props = props, .geom = a.line ? GEOSGeom_clone_r(tb_geos(), a.line) : NULL, .name = name};
+		rc = tb_write_create(db, who, &tb_patrols, &rec, source, &a, e);
+		if (rec.geom) GEOSGeom_destroy_r(tb_geos(), rec.geom);
+		if (!rc) tb_record_get(db, &tb_patrols, rec.fid, out, NULL, e);
+		json_decref(props);
+	}
+	tb_patrol_result_free(&a);
+	for (size_t i = 0; i < nearlier; i++) GEOSGeom_destroy_r(tb_geos(), earlier[i]);
+	free(earlier);
+	if (g) GEOSGeom_destroy_r(tb_geos(), g);
+	return rc;
+}
+
+/* ---- monthly summary ------------------------------------------------------------ */
+
+static bool fire_season(tb_db *db, int month)
+{
+	char *months = tb_setting_get(db, "fire_season_months", "1,2,3,4,5,10,11,12");
+	bool in = false;
+	for (char *save = NULL, *t = strtok_r(months, ",", &save); t; t = strtok_r(NULL, ",", &save))
+		in |= atoi(t) == month;
+	free(months);
+	return in;
+}
+
+json_t *tb_patrol_summary(tb_db *db, const char *month, const char *scope, tb_err *e)
+{
+	int y, m;
+	if (!month || sscanf(month, "%4d-%2d", &y, &m) != 2 || m < 1 || m > 12 || strlen(month) != 7) {
+		tb_err_set(e, TB_EUSAGE, NULL, "month", "month must be YYYY-MM");
+		return NULL;
+	}
+	bool season = fire_season(db, m);
+	int required = (int)tb_setting_num(db, season ? "patrol_days_fire_season" : "patrol_days_other",
+					   season ? 20 : 10);
+	sqlite3_stmt *st;
+	if (tb_db_prepare(db,
+			  "SELECT r.code, r.name, r.town_code, (SELECT a.grid_code FROM grid_rangers a WHERE a.ranger_code=r.code"
+			  " ORDER BY a.start_date DESC LIMIT 1), count(DISTINCT CASE WHEN p.status='valid' THEN substr(p.start_time,1,10) END),"
+			  " coalesce(sum(CASE WHEN p.status='valid' THEN p.distance_km END),0),"
+			  " coalesce(sum(CASE WHEN p.status='valid' THEN p.duration_h END),0),"
+			  " coalesce(max(p.coverage),0), count(CASE WHEN p.status='suspect' THEN 1 END), count(p.fid)"
+			  " FROM rangers r LEFT JOIN patrols p ON p.ranger_code=r.code AND substr(p.start_time,1,7)=?1"
+			  " WHERE r.status='active' AND (?2 IS NULL OR instr(',' || ?2 || ',', ',' || r.town_code || ',') > 0)"
+			  " GROUP BY r.code ORDER BY r.town_code, r.code", &st, e))
+		return NULL;
+	sqlite3_bind_text(st, 1, month, -1, SQLITE_STATIC);
+	if (scope) sqlite3_bind_text(st, 2, scope, -1, SQLITE_STATIC);
+	json_t *rows = json_array();
+	while (sqlite3_step(st) == SQLITE_ROW) {
+		int days = sqlite3_column_int(st, 4);
+		json_array_append_new(rows, json_pack("{s:s,s:s,s:s?,s:s?,s:i,s:f,s:f,s:f,s:i,s:i,s:i,s:b}",
+			"ranger", sqlite3_column_text(st, 0), "name", sqlite3_column_text(st, 1), "town",
+			sqlite3_column_text(st, 2), "grid", sqlite3_column_text(st, 3), "patrol_days", days, "km",
+			round(sqlite3_column_double(st, 5) * 100) / 100, "hours", round(sqlite3_column_double(st, 6) * 100) / 100,
+			"best_coverage", sqlite3_column_double(st, 7), "suspect", sqlite3_column_int(st, 8), "patrols",
+			sqlite3_column_int(st, 9), "required_days", required, "met", days >= required));
+	}
+	sqlite3_finalize(st);
+	return json_pack("{s:s,s:b,s:i,s:o}", "month", month, "fire_season", season, "required_days", required,
+			 "rangers", rows);
+}
