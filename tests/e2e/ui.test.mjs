@@ -125,3 +125,41 @@ test('keyboard: the login form and navigation work without a mouse', async () =>
   await page.locator('[data-testid=parcel-table]').waitFor();
   await page.context().close();
 });
+
+test('readable at 200 % zoom: no horizontal scrolling, every control labelled', async () => {
+  // a 1280×800 window at 200 % zoom lays out like a 640×400 viewport at scale 2
+  const page = await newPage(browser, srv.base, { width: 640, height: 400 });
+  await page.setViewportSize({ width: 640, height: 400 });
+  await login(page, srv.base, 'bureau');
+  for (const [hash, ready] of [['#/dashboard', '[data-testid=chart-town]'], ['#/parcels', '[data-testid=parcel-table]'], ['#/parcels/3', '[data-testid=edit-form]'], ['#/import', '[data-testid=dry-run]'], ['#/map', '[data-testid=legend]']]) {
+    await page.goto(srv.base + '/' + hash);
+    await page.locator(ready).waitFor();
+    const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+    assert.ok(overflow <= 1, `${hash}: ${overflow}px of horizontal scrolling`);
+    const unlabelled = await page.evaluate(() => [...document.querySelectorAll('input, select, button')]
+      .filter((el) => !el.closest('.ol-viewport') && el.offsetParent !== null)
+      .filter((el) => !(el.labels && el.labels.length) && !el.getAttribute('aria-label') && !el.textContent.trim() && !el.title)
+      .map((el) => el.outerHTML.slice(0, 80)));
+    assert.deepEqual(unlabelled, [], hash);
+  }
+  await page.goto(srv.base + '/#/map');
+  await page.locator('[data-testid=legend]').waitFor();
+  await page.waitForFunction(() => window.tb && window.tb.renderedParcels().length > 0);
+  await shot(page, 'map-zoom200');
+  await page.context().close();
+});
+
+test('phone: the map and the parcel panel fit the screen', async () => {
+  const page = await newPage(browser, srv.base, { width: 390, height: 844 });
+  await login(page, srv.base, 'town_a');
+  await page.waitForFunction(() => window.tb && window.tb.renderedParcels().length > 0, null, { timeout: 30000 });
+  const code = await page.evaluate(() => window.tb.renderedParcels()[0].code);
+  await page.locator('[data-testid=map-search]').fill(code);
+  await page.keyboard.press('Enter');
+  await page.locator('[data-testid=panel-code]', { hasText: code }).waitFor();
+  const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+  assert.ok(overflow <= 1, `${overflow}px of horizontal scrolling`);
+  await page.waitForTimeout(500);
+  await shot(page, 'map-phone');
+  await page.context().close();
+});

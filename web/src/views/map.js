@@ -63,7 +63,7 @@ export async function renderMap(main, ctx) {
   main.classList.add('mapmain');
   const mapEl = h('div.map', { id: 'map', role: 'region', 'aria-label': t('map.aria'), tabindex: '0', 'data-testid': 'map' });
   const panel = h('aside.sidepanel', { id: 'sidepanel', 'aria-label': t('map.panel'), hidden: true, 'data-testid': 'sidepanel' });
-  const legend = h('section.legend', { 'aria-label': t('map.legend'), 'data-testid': 'legend' });
+  const legend = h('details.legend', { 'data-testid': 'legend', open: window.innerWidth > 720 && window.innerHeight > 500 });
   const themeSel = h('select', { id: 'theme', 'data-testid': 'theme' },
     THEMES.map((th) => h('option', { value: th, selected: th === state.theme }, t('theme.' + th))));
   const searchIn = h('input', { id: 'map-search', type: 'search', placeholder: t('map.searchPh'), autocomplete: 'off', 'aria-controls': 'search-results', 'data-testid': 'map-search' });
@@ -192,7 +192,7 @@ export async function renderMap(main, ctx) {
   // ---- legend ----
   function drawLegend() {
     clear(legend);
-    legend.append(h('h2', t('theme.' + state.theme)));
+    legend.append(h('summary', h('span.legendtitle', t('map.legend')), ' · ', t('theme.' + state.theme)));
     const ul = h('ul');
     for (const [, label, colour] of legendOf(state.theme, ctx)) {
       ul.append(h('li', h('span.swatch', { style: { background: hexA(colour, 0.75) }, 'aria-hidden': 'true' }), label));
@@ -269,6 +269,7 @@ export async function renderMap(main, ctx) {
   });
   keyHandler(mapEl, view);
   parcels.getSource().on('tileloadend', () => scheduleStatus());
+  map.on('rendercomplete', () => scheduleStatus());
   let statusTimer = null;
   function scheduleStatus() {
     clearTimeout(statusTimer);
