@@ -39,9 +39,10 @@ test('bureau: navigation, dashboard against the 5565.1 ha target, logout', async
   assert.ok(towns.includes('下营镇') && towns.length >= 7, towns.join(','));
   const classes = await page.locator('[data-testid=chart-class] .llabel').allTextContents();
   assert.deepEqual(classes, ['天然乔木林', '天然疏林地', '天然灌木林']);
-  // recent events: the login just made is listed
+  // recent events: the demo load and the users added are listed
   await page.locator('[data-testid=events] li').first().waitFor();
-  assert.match(await page.locator('[data-testid=events]').textContent(), /登录/);
+  assert.match(await page.locator('[data-testid=events]').textContent(), /载入示范数据/);
+  assert.match(await page.locator('[data-testid=events]').textContent(), /新增用户/);
   assert.match(await page.locator('[data-testid=counts]').textContent(), /518/);
   await page.waitForTimeout(200);
   await page.setViewportSize({ width: 1440, height: 1350 });

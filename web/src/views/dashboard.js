@@ -17,7 +17,7 @@ export async function renderDashboard(main, ctx) {
   body.append(spinner());
   const [stats, events, zones, all] = await Promise.all([
     api.get('/api/stats'),
-    api.get('/api/events?limit=20').catch((e) => ({ error: e })),
+    api.get('/api/events?limit=60').catch((e) => ({ error: e })),
     api.get('/api/zones?limit=1').catch(() => null),
     api.get('/api/parcels?limit=1').catch(() => null),
   ]);
@@ -78,7 +78,8 @@ function card(title, content, testid) {
 
 function eventsList(ev) {
   if (ev.error) return h('p.muted', t('dash.eventsUnavailable'), ' (', ev.error.message, ')');
-  const items = ev.items || [];
+  // logins and logouts are in the log too, but the dashboard shows the work
+  const items = (ev.items || []).filter((e) => !String(e.action).startsWith('session.')).slice(0, 15);
   if (!items.length) return h('p.muted', t('dash.noEvents'));
   return h('ol.eventlist', items.map((e) => {
     const [entity, verb] = String(e.action).split('.');

@@ -39,7 +39,7 @@ export function renderLogin(main, ctx, onDone) {
     h('section.loginhero', { 'aria-hidden': 'true' },
       h('div.herotext',
         h('p.heroeyebrow', t('login.eyebrow')),
-        h('p.herotitle', (district || '') + t('login.heroTitle')),
+        h('p.herotitle', t('login.heroTitle', { district })),
         h('p.herosub', t('login.heroSub', { target: ctx.config?.target_ha ?? 5565.1 })))),
     h('section.loginpanel',
       h('div.logincard',
