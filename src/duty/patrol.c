@@ -91,8 +91,9 @@ int tb_patrol_before_write(tb_db *db, const tb_resource *r, tb_record *rec, void
 	json_object_set_new(p, "duration_h", json_real(round(a->duration_s / 36) / 100));
 	json_object_set_new(p, "moving_h", json_real(round(a->moving_s / 36) / 100));
 	json_object_set_new(p, "max_speed_kmh", json_real(round(a->max_speed_kmh * 10) / 10));
-	json_object_set_new(p, "coverage", json_real(round(a->grid_coverage * 1000) / 1000));
-	json_object_set_new(p, "inside_share", json_real(round(a->inside_share * 1000) / 1000));
+	/* without a grid these are NAN: stored as null */
+	json_object_set_new(p, "coverage", isnan(a->grid_coverage) ? json_null() : json_real(round(a->grid_coverage * 1000) / 1000));
+	json_object_set_new(p, "inside_share", isnan(a->inside_share) ? json_null() : json_real(round(a->inside_share * 1000) / 1000));
 	json_object_set_new(p, "dropped_points", json_integer(a->dropped));
 	json_object_set_new(p, "status", json_string(json_array_size(a->reasons) ? "suspect" : "valid"));
 	json_object_set_new(p, "reasons", json_deep_copy(a->reasons));
@@ -117,7 +118,9 @@ int tb_patrol_import(tb_db *db, const tb_actor *who, const char *ranger, const t
 	tb_patrol_rules_from_db(db, &rules);
 	tb_patrol_result a = {0};
 	rc = tb_patrol_analyse(t, g, (const GEOSGeometry *const *)earlier, nearlier, &rules, tb_time_now_ms(), &a, e);
-	if (!rc) {
+	if (!rc) { /* times from the analysis: right even when points are out of order */
+		tb_time_format_iso(a.start_ms, start);
+		tb_time_format_iso(a.end_ms, end);
 		json_t *props = json_pack("{s:s,s:s,s:s,s:s,s:s}", "ranger_code", ranger, "town_code", town,
 					  "start_time", start, "end_time", end, "source", source ? source : "upload");
 		if (grid[0]) json_object_set_new(props, "grid_code", json_string(grid));
