@@ -25,7 +25,7 @@ function tb(db, args, env = {}) {
 }
 
 /** Demo database + users (bureau, town, leader) + server on 127.0.0.1:0. */
-export async function startServer() {
+export async function startServer({ settings = [] } = {}) {
   if (!existsSync(join(DIST, 'index.html'))) throw new Error(`${DIST}/index.html missing: run "npm ci && npm run build" in web/`);
   if (!existsSync(BIN)) throw new Error(`tianbao binary not found at ${BIN} (set TIANBAO_BIN)`);
   const dir = mkdtempSync(join(tmpdir(), 'tb-e2e-'));
@@ -38,7 +38,7 @@ export async function startServer() {
   tb(db, ['user', 'add', 'leader', '--role', 'leader', '--password-file', pw]);
   rmSync(pw);
   const proc = spawn(BIN, ['--db', db, 'serve', '--listen', '127.0.0.1:0', '--set', `static_dir=${DIST}`, '--set', 'rate_login=1000',
-    '--set', `access_log=${join(dir, 'access.log')}`], {
+    '--set', `access_log=${join(dir, 'access.log')}`, ...settings.flatMap((kv) => ['--set', kv])], {
     env: { ...process.env, TIANBAO_LOG: 'warn', TIANBAO_PWHASH_FAST: '1' }, stdio: ['ignore', 'pipe', 'pipe'],
   });
   let stderr = '';

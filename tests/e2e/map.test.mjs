@@ -45,7 +45,19 @@ test('bureau: the map renders every parcel of the district from the vector tiles
   const legend = await page.locator('[data-testid=legend] li').allTextContents();
   assert.ok(legend.includes('天然乔木林') && legend.includes('天然灌木林'), legend.join());
   assert.match(await page.locator('[data-testid=map-status]').textContent(), new RegExp(`${all}`));
-  await shot(page, 'map', { docs: 'map.png' });
+  await shot(page, 'map');
+  // the README's picture: the forested north of the district with one parcel open
+  await page.evaluate(() => {
+    const fs = window.tb.layers.parcels.getFeaturesInExtent(window.tb.map.getView().calculateExtent());
+    const ext = fs.reduce((e, f) => { const b = f.getExtent(); return [Math.min(e[0], b[0]), Math.min(e[1], b[1]), Math.max(e[2], b[2]), Math.max(e[3], b[3])]; }, [Infinity, Infinity, -Infinity, -Infinity]);
+    window.tb.map.getView().fit(ext, { padding: [20, 20, 20, 20] });
+  });
+  const busiest = (await api.get(`/api/parcels?xiang=${TOWN}&sort=-area_ha&limit=1`)).json.items[0];
+  await page.evaluate((fid) => window.tb.openParcel(fid), busiest.fid);
+  await page.locator('[data-testid=sidepanel] [data-testid=archive]').waitFor();
+  await waitForMap(page, 100);
+  await shot(page, 'map-north', { docs: 'map.png' });
+  await page.locator('[data-testid=panel-close]').click();
   // another theme: age groups, its legend and re-coloured parcels
   await page.locator('[data-testid=theme]').selectOption('ling_zu');
   assert.ok((await page.locator('[data-testid=legend] li').allTextContents()).includes('中龄林'));
@@ -154,4 +166,28 @@ test('town user: sees only the parcels of the town, on the map and in the list',
   await page.goto(srv.base + `/#/parcels/${other.fid}`);
   await page.locator('.alert.error').waitFor();
   await page.context().close();
+});
+
+test('an optional base map from the configuration is drawn under the parcels', async () => {
+  // a base-map template on the same server (it answers 404: the map must still work)
+  const other = await startServer({ settings: ['basemap_url=/basemap-test/{z}/{x}/{y}.png'] });
+  try {
+    const page = await newPage(browser, other.base);
+    const asked = [];
+    page.on('request', (r) => { if (r.url().includes('/basemap-test/')) asked.push(r.url()); });
+    await login(page, other.base, 'bureau');
+    await page.goto(other.base + '/#/map');
+    await waitForMap(page, 100);
+    assert.ok(asked.length > 0, 'base-map tiles were requested');
+    assert.match(asked[0], /\/basemap-test\/\d+\/\d+\/\d+\.png$/);
+    await page.locator('.layerbox summary').click();
+    const box = page.locator('input[data-layer=basemap]');
+    assert.equal(await box.isChecked(), true);
+    await box.uncheck();
+    assert.equal(await page.evaluate(() => window.tb.map.getLayers().item(0).getVisible()), false);
+    assert.deepEqual(page.external, []);
+    await page.context().close();
+  } finally {
+    await other.stop();
+  }
 });
