@@ -85,7 +85,7 @@ function eventsList(ev) {
     const [entity, verb] = String(e.action).split('.');
     const ak = 'action.' + e.action, vk = 'verb.' + verb;
     const label = t(ak) !== ak ? t(ak) : (resourceLabel(entity) + (t(vk) !== vk ? t(vk) : ' ' + (verb || '')));
-    const target = e.entity === 'parcels' && e.entity_id ? e.entity_id : '';
+    const target = e.entity_id ? String(e.entity_id) : '';
     return h('li', h('time', { datetime: e.time }, fmtTime(e.time)),
       h('span.evlabel', label, target ? h('span.muted', ' ', target) : null),
       h('span.evactor.muted', e.actor, ' · ', codeLabel('role', e.role) || e.role));
