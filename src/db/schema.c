@@ -3,6 +3,7 @@
 #include "db/schema.h"
 
 #include "base/data.h"
+#include "db/attach.h"
 #include "db/codes.h"
 #include "db/event.h"
 #include "db/gpkg.h"
@@ -109,6 +110,7 @@ static int core_step1(tb_db *db, tb_err *e)
 
 static const tb_migration core_steps[] = {
 	{1, "GeoPackage metadata, event log, settings, code lists", core_step1},
+	{2, "attachments (signed documents, photos)", tb_attach_init},
 };
 
-const tb_module tb_core_module = {"core", core_steps, 1};
+const tb_module tb_core_module = {"core", core_steps, 2};

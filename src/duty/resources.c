@@ -3,6 +3,7 @@
  * — tables, validation, API, import/export — comes from the descriptions. */
 #include "duty/duty.h"
 #include "duty/patrol.h"
+#include "db/attach.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -24,6 +25,31 @@ static int grid_before_write(tb_db *db, const tb_resource *r, tb_record *rec, vo
 	}
 	json_object_set_new(rec->props, "area_ha", json_real(tb_round4(tb_area_ha(rec->geom))));
 	return 0;
+}
+
+/* A field holding an attachment's SHA-256 must name a stored attachment. */
+static int attachment_ok(tb_db *db, tb_record *rec, const char *field, tb_err *e)
+{
+	const char *sha = json_string_value(json_object_get(rec->props, field));
+	if (!sha || tb_attach_exists(db, sha)) return 0;
+	return tb_err_set(e, TB_EINPUT, rec->name, field,
+			  "no attachment %.16s…; upload the file to /api/attachments first", sha);
+}
+
+static int agreement_before_write(tb_db *db, const tb_resource *r, tb_record *rec, void *ctx, tb_err *e)
+{
+	(void)r, (void)ctx;
+	const char *from = json_string_value(json_object_get(rec->props, "start_date"));
+	const char *to = json_string_value(json_object_get(rec->props, "end_date"));
+	if (from && to && strcmp(from, to) > 0)
+		return tb_err_set(e, TB_EINPUT, rec->name, "end_date", "ends (%s) before it starts (%s)", to, from);
+	return attachment_ok(db, rec, "document_sha256", e);
+}
+
+static int incident_before_write(tb_db *db, const tb_resource *r, tb_record *rec, void *ctx, tb_err *e)
+{
+	(void)r, (void)ctx;
+	return attachment_ok(db, rec, "photo_sha256", e);
 }
 
 static const tb_field org_fields[] = {
@@ -63,7 +89,7 @@ static const tb_field agreement_fields[] = {
 const tb_resource tb_agreements = {
 	.name = "agreements", .label_zh = "管护责任协议书", .label_en = "Management responsibility agreements",
 	.clause = "3.1.2", .fields = agreement_fields, .nfields = N(agreement_fields), .key = "code",
-	.scope = "town_code",
+	.scope = "town_code", .before_write = agreement_before_write,
 };
 
 static const tb_field grid_fields[] = {
@@ -152,7 +178,7 @@ static const tb_field incident_fields[] = {
 const tb_resource tb_incidents = {
 	.name = "incidents", .label_zh = "巡护事件", .label_en = "Patrol incidents", .clause = "3.1.3",
 	.fields = incident_fields, .nfields = N(incident_fields), .geom = TB_GEOM_POINT,
-	.scope = "town_code",
+	.scope = "town_code", .before_write = incident_before_write,
 };
 
 const tb_resource *const tb_duty_resources[] = {&tb_org_members, &tb_duties, &tb_agreements,

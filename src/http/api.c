@@ -180,9 +180,14 @@ static int split_body(json_t *body, json_t **props, GEOSGeometry **geom, tb_err 
 	*geom = NULL;
 	json_t *g = json_object_get(body, "geometry");
 	json_t *p = json_object_get(body, "properties");
-	*props = json_is_object(p) ? json_deep_copy(p) : json_deep_copy(body);
-	json_object_del(*props, "geometry");
-	json_object_del(*props, "type");
+	if (json_is_object(p)) { /* a GeoJSON Feature: its properties as they are */
+		*props = json_deep_copy(p);
+	} else { /* a flat object: geometry, GeoJSON "type" and version are not fields */
+		*props = json_deep_copy(body);
+		json_object_del(*props, "geometry");
+		if (json_is_string(json_object_get(body, "type")) && !strcmp(json_string_value(json_object_get(body, "type")), "Feature"))
+			json_object_del(*props, "type");
+	}
 	json_object_del(*props, "version");
 	if (!g || json_is_null(g)) return 0;
 	char *t = json_dumps(g, JSON_COMPACT);

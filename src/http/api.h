@@ -24,6 +24,8 @@ int tb_api_patrol_points(tb_req *req, tb_resp *resp);
 int tb_api_patrol_summary(tb_req *req, tb_resp *resp);
 int tb_api_import(tb_req *req, tb_resp *resp);
 int tb_api_export(tb_req *req, tb_resp *resp);
+int tb_api_attachment_put(tb_req *req, tb_resp *resp);
+int tb_api_attachment_get(tb_req *req, tb_resp *resp);
 /* Parse ?bbox=minlon,minlat,maxlon,maxlat; false after replying 400. */
 bool tb_api_bbox(tb_req *req, double bbox[4], bool *have, tb_resp *resp);
 

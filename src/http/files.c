@@ -6,6 +6,7 @@
 #include "http/api.h"
 
 #include "app/app.h"
+#include "db/attach.h"
 #include "io/gis.h"
 #include "registry/registry.h"
 
@@ -164,6 +165,40 @@ int tb_api_export(tb_req *req, tb_resp *resp)
 	resp->content_type = fmt[k][2];
 	resp->static_data = data;
 	resp->static_len = size;
+	resp->free_static = free;
+	return 200;
+}
+
+int tb_api_attachment_put(tb_req *req, tb_resp *resp)
+{
+	tb_actor who = {req->who.login, req->who.role};
+	char sha[65];
+	const char *mime = NULL;
+	tb_err e = {0};
+	if (tb_attach_put(req->db, &who, tb_req_query(req, "filename"), req->body ? req->body : "", req->body_len,
+			  sha, &mime, &e))
+		return tb_resp_err(resp, &e);
+	char loc[128];
+	snprintf(loc, sizeof loc, "/api/attachments/%s", sha);
+	tb_resp_header(resp, "Location", loc);
+	return tb_resp_json(resp, 201, json_pack("{s:s,s:s,s:I}", "sha256", sha, "mime", mime, "size",
+						 (json_int_t)req->body_len));
+}
+
+int tb_api_attachment_get(tb_req *req, tb_resp *resp)
+{
+	void *data;
+	size_t n;
+	char mime[64];
+	tb_err e = {0};
+	if (tb_attach_get(req->db, req->params[0], &data, &n, mime, sizeof mime, &e)) return tb_resp_err(resp, &e);
+	resp->status = 200;
+	resp->content_type = strstr(mime, "pdf") ? "application/pdf" : strstr(mime, "png") ? "image/png"
+			     : strstr(mime, "webp") ? "image/webp" : "image/jpeg";
+	tb_resp_header(resp, "Cache-Control", "private, max-age=31536000, immutable");
+	tb_resp_header(resp, "Content-Disposition", "inline");
+	resp->static_data = data;
+	resp->static_len = n;
 	resp->free_static = free;
 	return 200;
 }

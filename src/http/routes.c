@@ -28,6 +28,8 @@ const tb_route tb_routes[] = {
 	ROUTE("GET", "/api/events", tb_api_events, READERS, TB_RATE_READ, NULL, "recent events (jurisdiction applied)"),
 	ROUTE("POST", "/api/import", tb_api_import, TB_R_ADMIN | TB_R_BUREAU, TB_RATE_WRITE, NULL, "import a GIS file (raw body; ?layer=&filename=&dry_run=)"),
 	ROUTE("GET", "/api/export/{layer}", tb_api_export, READERS, TB_RATE_READ, NULL, "download a layer (?format=gpkg|shapefile|geojson|csv|kml)"),
+	ROUTE("POST", "/api/attachments", tb_api_attachment_put, TB_R_STAFF, TB_RATE_WRITE, NULL, "store a PDF/JPEG/PNG/WebP (raw body, ≤ 20 MiB) → sha256"),
+	ROUTE("GET", "/api/attachments/{sha}", tb_api_attachment_get, TB_R_STAFF, TB_RATE_READ, NULL, "an attachment by its SHA-256"),
 	ROUTE("GET", "/api/routes", tb_api_routes, TB_R_ADMIN | TB_R_BUREAU, TB_RATE_READ, NULL, "this table"),
 	RESOURCE("parcels", READERS, EDITORS),
 	ROUTE("GET", "/api/parcels/{id}/archive", tb_api_archive, READERS, TB_RATE_READ, "parcels", "a parcel's archive (档案) from the event log"),
@@ -51,6 +53,7 @@ const tb_route tb_routes[] = {
 	ROUTE("GET", "/api/patrols", tb_api_list, READERS, TB_RATE_READ, "patrols", "patrols with their measures and verdict"),
 	ROUTE("GET", "/api/patrols/{id}", tb_api_get, READERS, TB_RATE_READ, "patrols", "one patrol"),
 	ROUTE("GET", "/api/incidents", tb_api_list, READERS, TB_RATE_READ, "incidents", "incidents recorded on patrols"),
+	ROUTE("POST", "/api/incidents", tb_api_create, EDITORS | TB_R_RANGER, TB_RATE_WRITE, "incidents", "record an incident (type, point, time, photo, note)"),
 	ROUTE("GET", "/api/incidents/{id}", tb_api_get, READERS, TB_RATE_READ, "incidents", "one incident"),
 	/* OGC API – Features Part 1 */
 	ROUTE("GET", "/ogc", tb_ogc_landing, TB_R_ANY, TB_RATE_READ, NULL, "OGC API landing page"),

@@ -108,8 +108,9 @@ static enum MHD_Result reply_413(struct MHD_Connection *c, size_t max)
 
 static size_t body_limit(const tb_server *s, const char *url)
 {
-	return strncmp(url, "/api/upload", 11) && strncmp(url, "/api/import", 11) ? s->cfg.body_max
-										  : s->cfg.upload_max;
+	bool upload = !strncmp(url, "/api/upload", 11) || !strncmp(url, "/api/import", 11) ||
+		      !strncmp(url, "/api/attachments", 16) || !strncmp(url, "/api/patrols/upload", 19);
+	return upload ? s->cfg.upload_max : s->cfg.body_max;
 }
 
 static enum MHD_Result handle(void *cls, struct MHD_Connection *c, const char *url, const char *method,

@@ -87,12 +87,50 @@ class Patrols(TbCase):
             self.assertIn("no timestamps", r.json()["error"]["message"])
             b = srv.client()
             b.login("bureau")
+            self.attachments_and_incidents(b, ranger)
             lst = b.get("/api/patrols").json()
             self.assertEqual(lst["total"], 2)
             s = b.get("/api/patrols/summary?month=2026-11").json()
             self.assertEqual(next(x for x in s["rangers"] if x["ranger"] == "R1")["patrols"], 2)
         finally:
             srv.stop()
+
+
+    def attachments_and_incidents(self, bureau, ranger):
+        pdf = b"%PDF-1.4\n% signed agreement\n%%EOF\n"
+        r = bureau.request("POST", "/api/attachments?filename=agreement.pdf", raw=pdf,
+                           headers={"Content-Type": "application/octet-stream"})
+        self.assertEqual(r.status, 201, r)
+        sha = r.json()["sha256"]
+        self.assertEqual(r.json()["mime"], "application/pdf")
+        g = bureau.get("/api/attachments/" + sha)
+        self.assertEqual((g.status, g.headers["content-type"], g.body), (200, "application/pdf", pdf))
+        r = bureau.request("POST", "/api/attachments?filename=evil.pdf", raw=b"MZ\x90\x00 not a pdf",
+                           headers={"Content-Type": "application/pdf"})
+        self.assertEqual(r.status, 422, r)
+        self.assertIn("not a PDF, JPEG, PNG or WebP", r.json()["error"]["message"])
+        base = {"code": "A-1", "level": "district_town", "party_a": "D-LYJ", "party_b": "T-" + TOWN,
+                "town_code": TOWN, "start_date": "2021-01-01", "end_date": "2030-12-31", "status": "signed"}
+        r = bureau.request("POST", "/api/agreements", dict(base, document_sha256="0" * 64))
+        self.assertEqual(r.status, 422, r)
+        self.assertEqual(r.json()["error"]["field"], "document_sha256")
+        r = bureau.request("POST", "/api/agreements", dict(base, end_date="2020-01-01"))
+        self.assertEqual(r.json()["error"]["field"], "end_date")
+        r = bureau.request("POST", "/api/agreements", dict(base, document_sha256=sha))
+        self.assertEqual(r.status, 201, r)
+        jpeg = b"\xff\xd8\xff\xe0" + b"\x00" * 64
+        r = ranger.request("POST", "/api/attachments?filename=fire.jpg", raw=jpeg)
+        self.assertEqual(r.status, 201, r)
+        photo = r.json()["sha256"]
+        inc = {"type": "Feature", "geometry": {"type": "Point", "coordinates": [117.45, 40.146]},
+               "properties": {"ranger_code": "R1", "town_code": TOWN, "type": "fire",
+                              "time": "2026-11-28T01:30:00Z", "photo_sha256": photo, "note": "烟点"}}
+        r = ranger.request("POST", "/api/incidents", inc)
+        self.assertEqual(r.status, 201, r)
+        self.assertEqual(r.json()["photo_sha256"], photo)
+        inc["properties"]["town_code"] = "120119102"
+        r = ranger.request("POST", "/api/incidents", inc)
+        self.assertEqual(r.status, 403, r)  # outside the ranger's jurisdiction
 
 
 if __name__ == "__main__":
