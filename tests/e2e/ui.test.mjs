@@ -164,3 +164,15 @@ test('phone: the map and the parcel panel fit the screen', async () => {
   await shot(page, 'map-phone');
   await page.context().close();
 });
+
+test('town user: the dashboard marks the share of the town', async () => {
+  const page = await newPage(browser, srv.base);
+  await login(page, srv.base, 'town_a');
+  await page.goto(srv.base + '/#/dashboard');
+  const note = page.locator('[data-testid=own-share]');
+  await note.waitFor();
+  assert.match(await note.textContent(), /下营镇/);
+  assert.match(await note.textContent(), /1,473\.7 公顷/);
+  await shot(page, 'dashboard-town');
+  await page.context().close();
+});

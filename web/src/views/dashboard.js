@@ -50,10 +50,16 @@ export async function renderDashboard(main, ctx) {
         h('li', h('span', resourceLabel('zones')), h('strong', zones ? fmt(zones.total, 0) : '—')),
         h('li', h('span', t('dash.openItems')), h('strong', fmt(stats.open_items ?? 0, 0))))),
   ));
-  if (scoped) body.append(h('p.alert.info', t('dash.scoped', { scope: String(ctx.session.scope).split(',').map(nameOf).join('、') })));
+  const mine = scoped ? String(ctx.session.scope).split(',') : [];
+  if (scoped) {
+    const own = (stats.by_town || []).filter((x) => mine.includes(x.code));
+    const ha = own.reduce((a, b) => a + b.ha, 0), n = own.reduce((a, b) => a + b.parcels, 0);
+    const statsScoped = (stats.by_town || []).every((x) => mine.includes(x.code)); // the server already cut the figures
+    body.append(h('p.alert.info', { 'data-testid': 'own-share' }, t(statsScoped ? 'dash.scopedOnly' : 'dash.scoped', { scope: mine.map(nameOf).join('、'), ha: fmt(ha, 1), mu: fmt(ha * 15, 0), n, pct: fmt((ha / (stats.natural_forest_ha || 1)) * 100, 1) })));
+  }
   if (stats.ledger_consistent === false) body.append(h('p.alert.error', { role: 'alert' }, t('dash.ledgerBad', { ha: fmt(stats.ledger_ha, 4) })));
 
-  const byTown = (stats.by_town || []).map((x) => ({ label: x.name || nameOf(x.code), value: x.ha, note: t('dash.nParcels', { n: x.parcels }) }));
+  const byTown = (stats.by_town || []).map((x) => ({ label: x.name || nameOf(x.code), value: x.ha, note: t('dash.nParcels', { n: x.parcels }), color: mine.includes(x.code) ? '#c77d0a' : undefined }));
   const byClass = (stats.by_class || []).map((x) => ({ label: codeLabel('restoration_class', x.code) || x.name, value: x.ha, color: CLASS_COLOURS[x.code] || '#999' }));
   const byAge = (stats.by_age_group || []).map((x) => ({ label: x.code ? codeLabel('ling_zu', x.code) : t('dash.noAge'), value: x.ha, color: AGE_COLOURS[x.code] || '#c8c8c0' }));
   const units = stats.by_unit || [];
