@@ -105,12 +105,14 @@ static int core_meta(tb_db *db, tb_err *e)
 static int core_step1(tb_db *db, tb_err *e)
 {
 	int rc = core_meta(db, e);
-	return rc ? rc : core_v1(db, e);
+	if (!rc) rc = core_v1(db, e);
+	return rc ? rc : tb_attach_init(db, e);
 }
 
+/* Nothing has shipped yet, so step 1 still grows; after the first release
+ * every change is a new step. */
 static const tb_migration core_steps[] = {
-	{1, "GeoPackage metadata, event log, settings, code lists", core_step1},
-	{2, "attachments (signed documents, photos)", tb_attach_init},
+	{1, "GeoPackage metadata, event log, settings, code lists, attachments", core_step1},
 };
 
-const tb_module tb_core_module = {"core", core_steps, 2};
+const tb_module tb_core_module = {"core", core_steps, 1};

@@ -170,7 +170,7 @@ static void test_migrate_twice(void **state)
 	    1);
 	assert_string_equal(qtext(f->db, "SELECT payload FROM tb_event WHERE seq=1"),
 	                    "{\"module\":\"core\",\"version\":1,"
-	                    "\"what\":\"GeoPackage metadata, event log, settings, code lists\"}");
+	                    "\"what\":\"GeoPackage metadata, event log, settings, code lists, attachments\"}");
 	assert_int_equal(q64(f->db, "SELECT count(*) FROM gpkg_spatial_ref_sys"), 6);
 	/* and after reopening */
 	tb_db_close(f->db);
