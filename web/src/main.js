@@ -13,7 +13,7 @@ import { renderImport } from './views/import.js';
 
 const STAFF = ['admin', 'bureau', 'leader', 'town', 'unit', 'ranger', 'department'];
 export const ctx = {
-  session: null, config: null, schema: null, towns: [], villages: [],
+  session: null, config: null, schema: null, towns: [], villages: [], units: [],
   canEdit() { return ['admin', 'bureau', 'town', 'unit'].includes(this.session?.role); },
   canImport() { return ['admin', 'bureau'].includes(this.session?.role); },
   isStaff() { return STAFF.includes(this.session?.role); },
@@ -54,6 +54,7 @@ async function loadCommon() {
     ctx.towns = divs.items.filter((d) => d.level === 'town');
     ctx.villages = divs.items.filter((d) => d.level === 'village');
     ctx.district = divs.items.find((d) => d.level === 'district');
+    ctx.units = units.items;
     setNames(divs.items.map((d) => [d.code, d.name]));
     setNames(units.items.map((u) => [u.code, u.name]));
   } catch (e) {

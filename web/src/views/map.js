@@ -319,7 +319,19 @@ export async function renderMap(main, ctx) {
       status.textContent = e.message;
     }
   }
-  searchIn.addEventListener('keydown', (e) => { if (e.key === 'Escape') { results.hidden = true; } });
+  // keyboard: ↓ from the search box into the results, ↑/↓ between them, Esc closes
+  searchIn.addEventListener('keydown', (e) => {
+    if (e.key === 'Escape') results.hidden = true;
+    if (e.key === 'ArrowDown' && !results.hidden) { results.querySelector('button')?.focus(); e.preventDefault(); }
+  });
+  results.addEventListener('keydown', (e) => {
+    const bs = [...results.querySelectorAll('button')];
+    const i = bs.indexOf(document.activeElement);
+    if (e.key === 'ArrowDown' && i < bs.length - 1) { bs[i + 1].focus(); e.preventDefault(); }
+    if (e.key === 'ArrowUp') { (i > 0 ? bs[i - 1] : searchIn).focus(); e.preventDefault(); }
+    if (e.key === 'Escape') { results.hidden = true; searchIn.focus(); }
+  });
+  panel.addEventListener('keydown', (e) => { if (e.key === 'Escape') closePanel(); });
 
   // hooks for the browser tests and for the console
   window.tb = {

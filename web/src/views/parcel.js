@@ -43,8 +43,9 @@ export async function renderParcel(main, ctx, { id }) {
         input = h('select', { id, name: f.name, disabled: ro },
           f.required ? null : h('option', { value: '' }, '—'),
           codeList(f.codes).map((c) => h('option', { value: c.code, selected: String(v ?? '') === String(c.code) }, `${codeLabel(f.codes, c.code)} (${c.code})`)));
-      } else if (f.name === 'xiang' || f.name === 'cun') {
-        const opts = f.name === 'xiang' ? ctx.towns : ctx.villages.filter((x) => x.parent_code === row.xiang || x.town_code === row.xiang);
+      } else if (f.name === 'xiang' || f.name === 'cun' || (f.name === 'unit_code' && ctx.units.length)) {
+        const opts = f.name === 'xiang' ? ctx.towns : f.name === 'cun' ? ctx.villages.filter((x) => x.parent_code === row.xiang || x.town_code === row.xiang)
+          : ctx.units.filter((u) => u.kind === 'forest_unit' || u.town_code === row.xiang || u.code === v);
         input = h('select', { id, name: f.name, disabled: ro },
           f.required ? null : h('option', { value: '' }, '—'),
           opts.some((o) => o.code === v) || v == null ? null : h('option', { value: v, selected: true }, v),
