@@ -79,12 +79,61 @@ static GEOSGeometry **earlier_lines(tb_db *db, const char *ranger, size_t *n)
 	return out;
 }
 
+/* What a patrol's write needs from the import: the analysis and the
+ * parcels and grids it came within buffer_m of. */
+typedef struct patrol_ctx {
+	const tb_patrol_result *a;
+	json_t *parcels, *grids;
+} patrol_ctx;
+
+/* Codes of the records of `table` within buffer_m (geodesic) of the line:
+ * candidates from the R-tree around the line's box, then the nearest
+ * points of each candidate measured on the ellipsoid. */
+static json_t *visited(tb_db *db, const char *table, const GEOSGeometry *line, double buffer_m)
+{
+	json_t *out = json_array();
+	if (!line) return out;
+	GEOSContextHandle_t h = tb_geos();
+	double x0, y0, x1, y1;
+	GEOSGeom_getXMin_r(h, line, &x0);
+	GEOSGeom_getYMin_r(h, line, &y0);
+	GEOSGeom_getXMax_r(h, line, &x1);
+	GEOSGeom_getYMax_r(h, line, &y1);
+	double dlat = buffer_m / 110000.0, dlon = dlat / cos((y0 + y1) / 2 * M_PI / 180);
+	char sql[256];
+	snprintf(sql, sizeof sql, "SELECT t.code, t.geom FROM \"rtree_%s_geom\" r JOIN \"%s\" t ON t.fid=r.id"
+		 " WHERE r.maxx>=? AND r.minx<=? AND r.maxy>=? AND r.miny<=? ORDER BY t.code", table, table);
+	sqlite3_stmt *st;
+	if (sqlite3_prepare_v2(db->h, sql, -1, &st, NULL) != SQLITE_OK) return out;
+	sqlite3_bind_double(st, 1, x0 - dlon);
+	sqlite3_bind_double(st, 2, x1 + dlon);
+	sqlite3_bind_double(st, 3, y0 - dlat);
+	sqlite3_bind_double(st, 4, y1 + dlat);
+	while (sqlite3_step(st) == SQLITE_ROW) {
+		GEOSGeometry *g = tb_gpkg_decode(sqlite3_column_blob(st, 1), (size_t)sqlite3_column_bytes(st, 1), NULL);
+		if (!g) continue;
+		bool near = GEOSIntersects_r(h, g, line) == 1;
+		if (!near) {
+			GEOSCoordSequence *cs = GEOSNearestPoints_r(h, g, line);
+			double ax, ay, bx, by;
+			if (cs && GEOSCoordSeq_getXY_r(h, cs, 0, &ax, &ay) && GEOSCoordSeq_getXY_r(h, cs, 1, &bx, &by))
+				near = tb_distance_m(ax, ay, bx, by) <= buffer_m;
+			if (cs) GEOSCoordSeq_destroy_r(h, cs);
+		}
+		if (near) json_array_append_new(out, json_string((const char *)sqlite3_column_text(st, 0)));
+		GEOSGeom_destroy_r(h, g);
+	}
+	sqlite3_finalize(st);
+	return out;
+}
+
 /* before_write of patrols: the measures come from the analysis in ctx. */
 int tb_patrol_before_write(tb_db *db, const tb_resource *r, tb_record *rec, void *ctx, tb_err *e)
 {
 	(void)db, (void)r;
 	tb_write_ctx *w = ctx;
-	const tb_patrol_result *a = w ? w->user : NULL;
+	const patrol_ctx *pc = w ? w->user : NULL;
+	const tb_patrol_result *a = pc ? pc->a : NULL;
 	if (!a) return tb_err_set(e, TB_EINPUT, rec->name, NULL, "patrols are created by uploading a track");
 	json_t *p = rec->props;
 	json_object_set_new(p, "distance_km", json_real(round(a->distance_m) / 1000));
@@ -97,6 +146,8 @@ int tb_patrol_before_write(tb_db *db, const tb_resource *r, tb_record *rec, void
 	json_object_set_new(p, "dropped_points", json_integer(a->dropped));
 	json_object_set_new(p, "status", json_string(json_array_size(a->reasons) ? "suspect" : "valid"));
 	json_object_set_new(p, "reasons", json_deep_copy(a->reasons));
+	json_object_set_new(p, "parcels_visited", json_deep_copy(pc->parcels));
+	json_object_set_new(p, "grids_visited", json_deep_copy(pc->grids));
 	return 0;
 }
 
@@ -127,7 +178,11 @@ int tb_patrol_import(tb_db *db, const tb_actor *who, const char *ranger, const t
 		char name[96];
 		snprintf(name, sizeof name, "patrol of %s", ranger);
 		tb_record rec = {.props = props, .geom = a.line ? GEOSGeom_clone_r(tb_geos(), a.line) : NULL, .name = name};
-		rc = tb_write_create(db, who, &tb_patrols, &rec, source, &a, e);
+		patrol_ctx pc = {&a, visited(db, "parcels", a.line, rules.buffer_m),
+				 visited(db, "grids", a.line, rules.buffer_m)};
+		rc = tb_write_create(db, who, &tb_patrols, &rec, source, &pc, e);
+		json_decref(pc.parcels);
+		json_decref(pc.grids);
 		if (rec.geom) GEOSGeom_destroy_r(tb_geos(), rec.geom);
 		if (!rc) tb_record_get(db, &tb_patrols, rec.fid, out, NULL, e);
 		json_decref(props);

@@ -158,6 +158,8 @@ static const tb_field patrol_fields[] = {
 	{"dropped_points", TB_F_INT, TB_COMPUTED, "剔除点数", "Points dropped"},
 	{"status", TB_F_CODE, TB_COMPUTED, "判定", "Verdict", .codes = "patrol_status"},
 	{"reasons", TB_F_JSON, TB_COMPUTED, "存疑原因", "Reasons"},
+	{"parcels_visited", TB_F_JSON, TB_COMPUTED, "途经小班", "Parcels visited"},
+	{"grids_visited", TB_F_JSON, TB_COMPUTED, "途经网格", "Grids visited"},
 	{"source", TB_F_TEXT, 0, "来源", "Source"},
 };
 const tb_resource tb_patrols = {

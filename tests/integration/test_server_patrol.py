@@ -23,6 +23,10 @@ class Patrols(TbCase):
         gfields = [("code", tblib.ogr.OFTString), ("name", tblib.ogr.OFTString), ("town_code", tblib.ogr.OFTString)]
         self.ok(run("import", write_layer(self.path("g.geojson"), [({"code": "G1", "name": "测试网格", "town_code": TOWN}, grid)],
                                           fields=gfields), "--layer", "grids", db=self.db))
+        near = "POLYGON((117.449 40.1435,117.451 40.1435,117.451 40.1495,117.449 40.1495,117.449 40.1435))"
+        far = "POLYGON((117.430 40.139,117.431 40.139,117.431 40.1399,117.430 40.1399,117.430 40.139))"
+        self.ok(run("import", write_layer(self.path("p.geojson"), [
+            (tblib.parcel_attrs(XIAO_BAN="001"), near), (tblib.parcel_attrs(XIAO_BAN="002"), far)]), db=self.db))
         with open(self.path("r.csv"), "w") as f:
             f.write("code,name,town_code,status,login\nR1,护林员甲,%s,active,ranger1\nR2,护林员乙,%s,active,\n" % (TOWN, TOWN))
         self.ok(run("import", self.path("r.csv"), "--layer", "rangers", db=self.db))
@@ -39,6 +43,8 @@ class Patrols(TbCase):
         self.assertAlmostEqual(r["duration_h"], 1.5, delta=0.02)
         self.assertGreater(r["coverage"], 0)
         self.assertEqual(r["inside_share"], 1.0)
+        self.assertEqual(r["grids_visited"], ["G1"])
+        self.assertEqual(r["parcels_visited"], [TOWN + "-001-001"])  # the far parcel is ~450 m away
         d = self.ok(run("patrol", "import", os.path.join(FIX, "duplicate.gpx"), "--ranger", "R1", "--json", db=self.db)).json()
         self.assertEqual(d["status"], "suspect")
         self.assertEqual(d["reasons"], ["duplicate"])
