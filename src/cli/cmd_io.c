@@ -29,7 +29,11 @@ static void print_report(const tb_import_report *rep, const tb_import_opts *o, c
 	printf("  coordinate system: %s\n  text encoding: %s\n", rep->srs[0] ? rep->srs : "-", rep->encoding);
 	const char *k;
 	json_t *v;
-	json_object_foreach(rep->columns, k, v) if (json_is_null(v)) printf("  column %s: ignored\n", k);
+	json_object_foreach(rep->columns, k, v)
+	{
+		if (json_is_null(v)) printf("  column %s: ignored\n", k);
+		else if (strstr(json_string_value(v), "recomputed")) printf("  column %s: %s\n", k, json_string_value(v));
+	}
 	size_t i;
 	json_array_foreach(rep->repairs, i, v)
 	printf("  repaired feature %lld: %s\n", (long long)json_integer_value(json_object_get(v, "feature")),

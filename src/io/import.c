@@ -53,7 +53,13 @@ static int map_columns(const tb_resource *r, OGRFeatureDefnH defn, colmap *m,
 	for (int i = 0; i < m->nfields; i++) {
 		const char *name = OGR_Fld_GetNameRef(OGR_FD_GetFieldDefn(defn, i));
 		const tb_field *f = system_column(name) ? NULL : tb_resource_match(r, name);
-		if (f && f->flags & TB_COMPUTED) f = NULL; /* recomputed, never imported */
+		if (f && f->flags & TB_COMPUTED) { /* e.g. MIAN_JI: recomputed, never read */
+			char note[96];
+			snprintf(note, sizeof note, "%s (recomputed)", f->name);
+			json_object_set_new(rep->columns, name, json_string(note));
+			m->field[i] = NULL;
+			continue;
+		}
 		m->field[i] = f;
 		json_object_set_new(rep->columns, name, f ? json_string(f->name) : json_null());
 	}
