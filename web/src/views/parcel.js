@@ -119,7 +119,9 @@ export async function renderParcel(main, ctx, { id }) {
       else if (err.status === 409) {
         form.prepend(h('div.alert.error', { role: 'alert' }, t('form.conflict'), ' ',
           h('button.btn.small', { type: 'button', onclick: async () => { ({ row, etag } = await api.getParcel(row.fid)); buildForm(); drawSummary(); } }, t('form.reload'))));
-      } else form.prepend(h('div.alert.error', { role: 'alert' }, err.message));
+      } else if (err.code === 'csrf') form.prepend(h('div.alert.error', { role: 'alert' }, t('error.csrf')));
+      else if (err.status === 401) form.prepend(h('div.alert.error', { role: 'alert' }, t('error.expired'), ' ', h('a', { href: '#/login' }, t('login.submit'))));
+      else form.prepend(h('div.alert.error', { role: 'alert' }, err.message));
     } finally {
       const b = form.querySelector('[data-testid=save]');
       if (b) b.disabled = false;
