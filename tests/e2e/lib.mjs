@@ -83,6 +83,8 @@ export async function launch() {
 export async function newPage(browser, base, { width = 1440, height = 900, locale = 'zh-CN' } = {}) {
   const context = await browser.newContext({ viewport: { width, height }, locale, deviceScaleFactor: 1 });
   const page = await context.newPage();
+  // generous: under AddressSanitizer and a parallel `make check` the server is slow
+  page.setDefaultTimeout(90000);
   page.external = [];
   page.errors = [];
   await context.route('**/*', (route) => {
@@ -106,13 +108,13 @@ export async function login(page, base, user, password = PASSWORD) {
 
 /** Waits until the one-map has rendered parcels and the tiles are idle. */
 export async function waitForMap(page, min = 1) {
-  await page.waitForFunction((n) => window.tb && window.tb.renderedParcels().length >= n, min, { timeout: 30000 });
+  await page.waitForFunction((n) => window.tb && window.tb.renderedParcels().length >= n, min, { timeout: 90000 });
   await page.waitForFunction(() => new Promise((ok) => {
     const m = window.tb.map;
     if (!m.getView().getAnimating() && m.getLoadingOrNotReady && !m.getLoadingOrNotReady()) return ok(true);
     m.once('rendercomplete', () => ok(true));
     m.render();
-  }), null, { timeout: 30000 });
+  }), null, { timeout: 90000 });
 }
 
 export async function shot(page, name, { docs } = {}) {

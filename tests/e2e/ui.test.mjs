@@ -153,7 +153,7 @@ test('readable at 200 % zoom: no horizontal scrolling, every control labelled', 
 test('phone: the map and the parcel panel fit the screen', async () => {
   const page = await newPage(browser, srv.base, { width: 390, height: 844 });
   await login(page, srv.base, 'town_a');
-  await page.waitForFunction(() => window.tb && window.tb.renderedParcels().length > 0, null, { timeout: 30000 });
+  await page.waitForFunction(() => window.tb && window.tb.renderedParcels().length > 0, null, { timeout: 90000 });
   const code = await page.evaluate(() => window.tb.renderedParcels()[0].code);
   await page.locator('[data-testid=map-search]').fill(code);
   await page.keyboard.press('Enter');
