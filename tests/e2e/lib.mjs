@@ -45,7 +45,7 @@ export async function startServer({ settings = [] } = {}) {
   proc.stderr.on('data', (d) => { stderr += d; });
   const port = await new Promise((ok, fail) => {
     let out = '';
-    const timer = setTimeout(() => fail(new Error('server did not start in 30 s: ' + out + stderr)), 30000);
+    const timer = setTimeout(() => fail(new Error('server did not start in 60 s: ' + out + stderr)), 60000);
     proc.stdout.on('data', (d) => {
       out += d;
       const m = out.match(/http:\/\/127\.0\.0\.1:(\d+)\//);
