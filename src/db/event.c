@@ -299,6 +299,11 @@ static json_t *row_json(sqlite3_stmt *st)
 	for (int i = 1; i <= 6; i++)
 		json_object_set_new(o, names[i], COL(i) ? json_string(COL(i)) : json_null());
 	json_t *p = COL(7) ? json_loads(COL(7), 0, NULL) : NULL;
+	if (json_array_size(p) > 20) { /* an import or the demo: the count, not the list */
+		json_object_set_new(o, "parcel_count", json_integer((json_int_t)json_array_size(p)));
+		json_decref(p);
+		p = json_array();
+	}
 	json_object_set_new(o, "parcels", p ? p : json_array());
 	p = COL(8) ? json_loads(COL(8), 0, NULL) : NULL;
 	json_object_set_new(o, "payload", p ? p : json_object());

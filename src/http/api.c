@@ -372,17 +372,7 @@ int tb_api_events(tb_req *req, tb_resp *resp)
 		json_decref(ev);
 		ev = keep;
 	}
-	free(scope);
-	size_t i;
-	json_t *x;
-	json_array_foreach(ev, i, x) /* long parcel lists (imports) become a count */
-	{
-		json_t *ps = json_object_get(x, "parcels");
-		if (json_array_size(ps) > 20) {
-			json_object_set_new(x, "parcel_count", json_integer((json_int_t)json_array_size(ps)));
-			json_object_set_new(x, "parcels", json_array());
-		}
-	}
+	free(scope); /* long parcel lists (imports) arrive as parcel_count (event.c) */
 	return tb_resp_json(resp, 200, json_pack("{s:o}", "items", ev));
 }
 

@@ -85,5 +85,8 @@ int tb_api_session_get(tb_req *req, tb_resp *resp)
 	tb_resp_header(resp, "Cache-Control", "no-store");
 	json_t *o = who_json(&req->who);
 	json_object_set_new(o, "extent", req->who.user_id ? extent(req) : json_null());
+	/* a new tab of a cookie session learns its CSRF token here (same-origin
+	 * reads only: SameSite=Strict cookie, no CORS) */
+	if (req->who.via_cookie) json_object_set_new(o, "csrf", json_string(req->who.csrf));
 	return tb_resp_json(resp, 200, o);
 }
