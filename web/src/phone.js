@@ -408,7 +408,7 @@ function build() {
     h('h2', t('phone.incidentTitle')),
     h('div.ph-field', h('label', { for: 'inc-type' }, t('phone.incidentType')), el.incType),
     h('div.ph-field', h('label', { for: 'inc-note' }, t('phone.note')), el.incNote),
-    h('div.ph-field', h('label.ph-btn.ghost', { for: 'inc-photo' }, '📷 ', t('phone.photoTake')), el.incPhoto, el.incPreview),
+    h('div.ph-field', h('label.ph-btn.ghost', { for: 'inc-photo' }, '＋ ', t('phone.photoTake')), el.incPhoto, el.incPreview),
     h('div.ph-row', el.incSubmit, h('button.ph-btn', { type: 'button', onclick: () => showIncident(false) }, t('phone.cancel'))));
 
   const grid = S.grid;
