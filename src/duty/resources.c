@@ -46,10 +46,25 @@ static int agreement_before_write(tb_db *db, const tb_resource *r, tb_record *re
 	return attachment_ok(db, rec, "document_sha256", e);
 }
 
+/* The incident's ranger must exist; a ranger user reports only as himself. */
 static int incident_before_write(tb_db *db, const tb_resource *r, tb_record *rec, void *ctx, tb_err *e)
 {
-	(void)r, (void)ctx;
-	return attachment_ok(db, rec, "photo_sha256", e);
+	(void)r;
+	const tb_write_ctx *w = ctx;
+	const char *ranger = json_string_value(json_object_get(rec->props, "ranger_code"));
+	sqlite3_stmt *st;
+	int rc = tb_db_prepare(db, "SELECT login FROM rangers WHERE code=?", &st, e);
+	if (rc) return rc;
+	sqlite3_bind_text(st, 1, ranger ? ranger : "", -1, SQLITE_STATIC);
+	if (sqlite3_step(st) != SQLITE_ROW)
+		rc = tb_err_set(e, TB_EINPUT, rec->name, "ranger_code", "no ranger with code '%s'", ranger ? ranger : "");
+	else if (w && w->actor && w->actor->role && !strcmp(w->actor->role, "ranger")) {
+		const char *login = (const char *)sqlite3_column_text(st, 0);
+		if (!login || strcmp(login, w->actor->login))
+			rc = tb_err_set(e, TB_EDENIED, rec->name, "ranger_code", "a ranger reports incidents as himself only");
+	}
+	sqlite3_finalize(st);
+	return rc ? rc : attachment_ok(db, rec, "photo_sha256", e);
 }
 
 static const tb_field org_fields[] = {

@@ -38,6 +38,8 @@ export async function startServer({ settings = [] } = {}) {
   tb(db, ['user', 'add', 'leader', '--role', 'leader', '--password-file', pw]);
   rmSync(pw);
   const proc = spawn(BIN, ['--db', db, 'serve', '--listen', '127.0.0.1:0', '--set', `static_dir=${DIST}`, '--set', 'rate_login=1000',
+    // every browser context of the run comes from 127.0.0.1: allow them all
+    '--set', 'per_ip_connections=512', '--set', 'rate_read=1000000',
     '--set', `access_log=${join(dir, 'access.log')}`, ...settings.flatMap((kv) => ['--set', kv])], {
     env: { ...process.env, TIANBAO_LOG: 'warn', TIANBAO_PWHASH_FAST: '1' }, stdio: ['ignore', 'pipe', 'pipe'],
   });

@@ -30,9 +30,10 @@ test('bureau: the map renders every parcel of the district from the vector tiles
   const page = await newPage(browser, srv.base);
   await login(page, srv.base, 'bureau');
   await page.goto(srv.base + '/#/map');
-  await waitForMap(page, 100);
   const api = await apiSession(srv.base, 'bureau');
   const all = (await api.get('/api/parcels?limit=1')).json.total;
+  // after login the view moves to the jurisdiction: wait for every parcel, not the first tiles
+  await waitForMap(page, all);
   const rendered = await page.evaluate(() => window.tb.renderedParcels());
   assert.equal(new Set(rendered.map((f) => f.code)).size, all, 'all parcels of the district are in the first view');
   // features carry their attributes; the map is zoomed to the jurisdiction

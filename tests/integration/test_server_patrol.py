@@ -137,6 +137,13 @@ class Patrols(TbCase):
         inc["properties"]["town_code"] = "120119102"
         r = ranger.request("POST", "/api/incidents", inc)
         self.assertEqual(r.status, 403, r)  # outside the ranger's jurisdiction
+        inc["properties"].update(town_code=TOWN, ranger_code="R2")
+        r = ranger.request("POST", "/api/incidents", inc)
+        self.assertEqual(r.status, 403, r)  # not as a colleague
+        self.assertEqual(r.json()["error"]["field"], "ranger_code")
+        inc["properties"]["ranger_code"] = "R-NOPE"
+        r = bureau.request("POST", "/api/incidents", inc)
+        self.assertEqual(r.status, 422, r)
 
 
 if __name__ == "__main__":
