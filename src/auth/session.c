@@ -220,12 +220,11 @@ static int find_session(tb_db *db, const char *token, session_row *s, tb_err *e)
 	char hash[65];
 	if (!auth_token_hash(token, hash))
 		return tb_err_set(e, TB_EDENIED, NULL, NULL, EXPIRED_MSG);
-	sqlite3_stmt *st;
-	int rc = tb_db_prepare(db,
-	                       "SELECT id, user_id, created_at_ms, last_seen_ms, revoked, csrf"
-	                       " FROM tb_session WHERE token_hash=?",
-	                       &st, e);
-	if (rc) return rc;
+	static const char *sql = "SELECT id, user_id, created_at_ms, last_seen_ms, revoked, csrf"
+				 " FROM tb_session WHERE token_hash=?";
+	sqlite3_stmt *st = tb_db_stmt(db, sql, e); /* per request: cached */
+	if (!st) return TB_EDB;
+	int rc = 0;
 	sqlite3_bind_text(st, 1, hash, -1, SQLITE_STATIC);
 	int r = sqlite3_step(st);
 	if (r == SQLITE_ROW) {
@@ -239,7 +238,7 @@ static int find_session(tb_db *db, const char *token, session_row *s, tb_err *e)
 	} else
 		rc = r == SQLITE_DONE ? tb_err_set(e, TB_EDENIED, NULL, NULL, EXPIRED_MSG)
 		                      : tb_db_error(db, e, "tb_session");
-	sqlite3_finalize(st);
+	sqlite3_reset(st);
 	return rc;
 }
 

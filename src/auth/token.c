@@ -115,15 +115,15 @@ int tb_token_check(tb_db *db, const char *token, tb_principal *p, tb_err *e)
 {
 	char hash[65];
 	if (!auth_token_hash(token, hash)) return tb_err_set(e, TB_EDENIED, NULL, NULL, DENIED_MSG);
-	sqlite3_stmt *st;
-	int rc = tb_db_prepare(
-	    db, "SELECT user_id FROM tb_api_token WHERE token_hash=? AND revoked=0", &st, e);
-	if (rc) return rc;
+	/* every API request passes here: a cached statement */
+	static const char *sql = "SELECT user_id FROM tb_api_token WHERE token_hash=? AND revoked=0";
+	sqlite3_stmt *st = tb_db_stmt(db, sql, e);
+	if (!st) return TB_EDB;
 	sqlite3_bind_text(st, 1, hash, -1, SQLITE_STATIC);
 	int64_t uid = sqlite3_step(st) == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
-	sqlite3_finalize(st);
+	sqlite3_reset(st);
 	bool disabled = true;
-	rc = uid ? auth_principal_load(db, uid, p, &disabled, e) : 0;
+	int rc = uid ? auth_principal_load(db, uid, p, &disabled, e) : 0;
 	if (!rc && disabled) rc = tb_err_set(e, TB_EDENIED, NULL, NULL, DENIED_MSG);
 	if (!rc) p->via_token = true;
 	return rc;

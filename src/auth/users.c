@@ -56,10 +56,10 @@ static void copy(char *dst, size_t n, const unsigned char *src)
 
 int auth_principal_load(tb_db *db, int64_t id, tb_principal *p, bool *disabled, tb_err *e)
 {
-	sqlite3_stmt *st;
-	int rc = tb_db_prepare(
-	    db, "SELECT login, role, scope, unit, disabled FROM users WHERE fid=?", &st, e);
-	if (rc) return rc;
+	static const char *sql = "SELECT login, role, scope, unit, disabled FROM users WHERE fid=?";
+	sqlite3_stmt *st = tb_db_stmt(db, sql, e); /* per request: cached */
+	if (!st) return TB_EDB;
+	int rc = 0;
 	sqlite3_bind_int64(st, 1, id);
 	int s = sqlite3_step(st);
 	if (s == SQLITE_ROW) {
@@ -74,7 +74,7 @@ int auth_principal_load(tb_db *db, int64_t id, tb_principal *p, bool *disabled, 
 		rc = tb_err_set(e, TB_ENOTFOUND, NULL, NULL, "no such user");
 	else
 		rc = tb_db_error(db, e, "users");
-	sqlite3_finalize(st);
+	sqlite3_reset(st);
 	return rc;
 }
 

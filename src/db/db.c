@@ -21,9 +21,9 @@ static int pragmas(tb_db *db, bool ro, tb_err *e)
 	/* a 64 MiB page cache keeps a large import's pages out of the WAL
 	 * until it commits; statement journals (every INSERT that fires the
 	 * R-tree triggers has one) stay in memory instead of temp files */
-	const char *rw = "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL;"
-			 "PRAGMA foreign_keys=ON; PRAGMA busy_timeout=5000; PRAGMA cache_size=-65536;"
-			 "PRAGMA temp_store=MEMORY;";
+	/* busy_timeout first: switching to WAL may itself wait for a lock */
+	const char *rw = "PRAGMA busy_timeout=5000; PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL;"
+			 "PRAGMA foreign_keys=ON; PRAGMA cache_size=-65536; PRAGMA temp_store=MEMORY;";
 	const char *r = "PRAGMA foreign_keys=ON; PRAGMA busy_timeout=5000;";
 	return tb_db_exec(db, ro ? r : rw, e);
 }
@@ -50,6 +50,7 @@ int tb_db_open(const char *path, int flags, tb_db **out, tb_err *e)
 		return rc;
 	}
 	sqlite3_extended_result_codes(db->h, 1);
+	sqlite3_busy_timeout(db->h, 5000);
 	rc = pragmas(db, flags & TB_DB_READONLY, e);
 	if (!rc) rc = tb_gpkg_register_functions(db, e);
 	if (rc) {
@@ -66,7 +67,48 @@ typedef struct tb_stmt_cache {
 	const char *sql[64];
 	sqlite3_stmt *st[64];
 	int n;
+	const void *owner[128]; /* keyed statements (tb_db_stmt_keep) */
+	int kind[128];
+	sqlite3_stmt *kst[128];
+	int nk;
 } tb_stmt_cache;
+
+sqlite3_stmt *tb_db_stmt_find(tb_db *db, const void *owner, int kind)
+{
+	tb_stmt_cache *c = db->stmts;
+	for (int i = 0; c && i < c->nk; i++)
+		if (c->owner[i] == owner && c->kind[i] == kind) {
+			sqlite3_reset(c->kst[i]);
+			sqlite3_clear_bindings(c->kst[i]);
+			return c->kst[i];
+		}
+	return NULL;
+}
+
+sqlite3_stmt *tb_db_stmt_keep(tb_db *db, const void *owner, int kind, const char *sql, tb_err *e)
+{
+	tb_stmt_cache *c = db->stmts;
+	if (!c && !(c = db->stmts = calloc(1, sizeof *c))) {
+		tb_err_set(e, TB_ENOMEM, NULL, NULL, "out of memory");
+		return NULL;
+	}
+	sqlite3_stmt *st;
+	if (sqlite3_prepare_v3(db->h, sql, -1, SQLITE_PREPARE_PERSISTENT, &st, NULL) != SQLITE_OK) {
+		tb_db_error(db, e, "prepare");
+		return NULL;
+	}
+	if (c->nk == 128) { /* full: evict the oldest */
+		sqlite3_finalize(c->kst[0]);
+		memmove(c->owner, c->owner + 1, 127 * sizeof c->owner[0]);
+		memmove(c->kind, c->kind + 1, 127 * sizeof c->kind[0]);
+		memmove(c->kst, c->kst + 1, 127 * sizeof c->kst[0]);
+		c->nk--;
+	}
+	c->owner[c->nk] = owner;
+	c->kind[c->nk] = kind;
+	c->kst[c->nk++] = st;
+	return st;
+}
 
 sqlite3_stmt *tb_db_stmt(tb_db *db, const char *sql, tb_err *e)
 {
@@ -99,6 +141,7 @@ static void stmt_cache_free(tb_db *db)
 {
 	tb_stmt_cache *c = db->stmts;
 	for (int i = 0; c && i < c->n; i++) sqlite3_finalize(c->st[i]);
+	for (int i = 0; c && i < c->nk; i++) sqlite3_finalize(c->kst[i]);
 	free(c);
 	db->stmts = NULL;
 }

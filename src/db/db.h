@@ -46,6 +46,11 @@ int tb_db_prepare(tb_db *db, const char *sql, sqlite3_stmt **st, tb_err *e);
  * it is returned; it stays owned by the connection.  For hot paths (per
  * record checks in bulk imports). */
 sqlite3_stmt *tb_db_stmt(tb_db *db, const char *sql, tb_err *e);
+/* The same for SQL generated per owner (a resource description) and kind:
+ * tb_db_stmt_find returns the cached statement (reset) or NULL; then
+ * tb_db_stmt_keep prepares and caches sql under (owner, kind). */
+sqlite3_stmt *tb_db_stmt_find(tb_db *db, const void *owner, int kind);
+sqlite3_stmt *tb_db_stmt_keep(tb_db *db, const void *owner, int kind, const char *sql, tb_err *e);
 
 /* Transactions.  Nested begin/commit pairs join the outermost one. */
 int tb_db_begin(tb_db *db, tb_err *e);

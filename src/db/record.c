@@ -413,17 +413,22 @@ json_t *tb_record_row(sqlite3_stmt *st, const tb_resource *r, GEOSGeometry **geo
 	return o;
 }
 
+/* kind of a cached statement: by fid or by key, with or without geometry */
 static int get_where(tb_db *db, const tb_resource *r, const char *where, int64_t fid,
 		     const char *key, json_t **props, GEOSGeometry **geom, tb_err *e)
 {
-	tb_buf b;
-	tb_buf_init(&b, 1 << 16);
-	tb_record_select_sql(r, geom != NULL, &b);
-	tb_buf_adds(&b, where);
-	sqlite3_stmt *st;
-	int rc = tb_db_prepare(db, b.data, &st, e);
-	tb_buf_free(&b);
-	if (rc) return rc;
+	int kind = (key ? 1 : 0) | (geom ? 2 : 0);
+	sqlite3_stmt *st = tb_db_stmt_find(db, r, kind);
+	if (!st) {
+		tb_buf b;
+		tb_buf_init(&b, 1 << 16);
+		tb_record_select_sql(r, geom != NULL, &b);
+		tb_buf_adds(&b, where);
+		st = tb_db_stmt_keep(db, r, kind, b.data, e);
+		tb_buf_free(&b);
+		if (!st) return TB_EDB;
+	}
+	int rc;
 	if (key) sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
 	else sqlite3_bind_int64(st, 1, fid);
 	rc = sqlite3_step(st);
@@ -437,7 +442,7 @@ static int get_where(tb_db *db, const tb_resource *r, const char *where, int64_t
 		rc = tb_err_set(e, TB_ENOTFOUND, rec, NULL, "no such record");
 	} else
 		rc = tb_db_error(db, e, r->name);
-	sqlite3_finalize(st);
+	sqlite3_reset(st);
 	return rc;
 }
 
