@@ -180,7 +180,7 @@ static void generic_update_keeps_hash(void **state)
 	fx *f = *state;
 	add_user(f, "sun", "bureau", NULL);
 	char hash[256];
-	snprintf(hash, sizeof hash, "%s", qtext(f->db, "SELECT pw_hash FROM users"));
+	snprintf(hash, sizeof hash, "%.255s", qtext(f->db, "SELECT pw_hash FROM users"));
 	tb_err e = {0};
 	tb_record rec = {.props = json_pack("{s:s}", "name", "孙"), .fid = 1, .name = "sun"};
 	assert_int_equal(tb_write_update(f->db, &root, &tb_users, &rec, 0, NULL, NULL, &e), 0);
@@ -228,7 +228,7 @@ static void secrets_never_shown(void **state)
 	assert_int_equal(tb_token_add(f->db, &root, "zhou", "feed", tok, &e), 0);
 	assert_int_equal(tb_session_logout(f->db, st, &e), 0);
 	char hash[256], sql[512];
-	snprintf(hash, sizeof hash, "%s", qtext(f->db, "SELECT pw_hash FROM users"));
+	snprintf(hash, sizeof hash, "%.255s", qtext(f->db, "SELECT pw_hash FROM users"));
 	const char *secrets[] = {hash, "$argon2", "pw_hash", PW, "second passphrase",
 	                         st,   tok,       p.csrf};
 	for (size_t i = 0; i < sizeof secrets / sizeof secrets[0]; i++) {
