@@ -21,6 +21,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
@@ -75,11 +76,21 @@ def main():
               flush=True)
         rows = []
         for path, what, target in TARGETS:
-            c = http.client.HTTPConnection("127.0.0.1", srv.port, timeout=30)
-            c.request("GET", path, headers={"Authorization": "Bearer " + token})
-            r = c.getresponse()
-            body = r.read()
-            c.close()
+            for attempt in range(20):  # wrk's 32 connections may still count against per_ip_connections
+                if srv.proc.poll() is not None:
+                    sys.exit(f"the server exited with {srv.proc.returncode}: {srv.proc.stderr.read()[-3000:]}")
+                try:
+                    c = http.client.HTTPConnection("127.0.0.1", srv.port, timeout=30)
+                    c.request("GET", path, headers={"Authorization": "Bearer " + token})
+                    r = c.getresponse()
+                    body = r.read()
+                    c.close()
+                    break
+                except (ConnectionError, http.client.HTTPException) as ex:
+                    print(f"{path}: {ex!r}, retrying", flush=True)
+                    time.sleep(0.5)
+            else:
+                sys.exit(f"{path}: no answer")
             if r.status != 200:
                 print(f"{path}: {r.status} {body[:200]!r} — not measured", flush=True)
                 rows.append((path, what, target, None, len(body)))
