@@ -105,6 +105,10 @@ void tb_index_free(tb_index *ix);
 /* Add an item; consumes g.  Must not be called after the first query. */
 int tb_index_add(tb_index *ix, int64_t id, GEOSGeometry *g);
 size_t tb_index_size(const tb_index *ix);
+/* Build the point-lookup structure (flat rings on a uniform grid).  After
+ * it, tb_index_point only reads, so several threads may share the index;
+ * without it the first tb_index_point seals the index itself. */
+int tb_index_seal(tb_index *ix);
 /* The id of the first polygon (in the order added) that contains (lon, lat),
  * or -1.  A point on a boundary is not contained (GEOS contains). */
 int64_t tb_index_point(tb_index *ix, double lon, double lat);

@@ -5,12 +5,29 @@
  * tb_index_geom.  An index is used by one thread at a time. */
 #include "geo/geo.h"
 
+#include <math.h>
 #include <stdlib.h>
+#include <string.h>
 
 struct item {
 	int64_t id;
 	GEOSGeometry *g;                  /* owned */
 	const GEOSPreparedGeometry *prep; /* owned, made on first point test */
+};
+
+/* Flat copy of the polygons for point lookups (made by tb_index_seal):
+ * every ring's vertices in one array, a box per item, and a uniform grid
+ * of cells listing the items whose box meets the cell, in insertion order.
+ * Point tests then touch a few cache lines instead of GEOS objects. */
+struct flat {
+	double *xy;        /* x0 y0 x1 y1 … of all rings                      */
+	size_t *ring_at;   /* ring r spans xy[2*ring_at[r] .. 2*ring_at[r+1])   */
+	size_t *item_ring; /* item i has rings item_ring[i] .. item_ring[i+1]  */
+	double *box;       /* minx miny maxx maxy per item                      */
+	double x0, y0, cw, ch; /* grid origin and cell size                      */
+	size_t nx, ny;
+	size_t *cell_at;   /* CSR: cell c lists cell_items[cell_at[c]..cell_at[c+1]) */
+	size_t *cell_items;
 };
 
 struct tb_index {
@@ -19,6 +36,7 @@ struct tb_index {
 	GEOSSTRtree *tree; /* made at the first query; adding stops then */
 	size_t *slots;     /* id hash: item index + 1, 0 = free; open addressing */
 	size_t nslots;     /* a power of two, at least twice len */
+	struct flat *flat; /* point-lookup structure, after tb_index_seal */
 };
 
 tb_index *tb_index_new(void)
@@ -37,6 +55,11 @@ void tb_index_free(tb_index *ix)
 	}
 	free(ix->items);
 	free(ix->slots);
+	if (ix->flat) {
+		free(ix->flat->xy), free(ix->flat->ring_at), free(ix->flat->item_ring);
+		free(ix->flat->box), free(ix->flat->cell_at), free(ix->flat->cell_items);
+		free(ix->flat);
+	}
 	free(ix);
 }
 
@@ -128,32 +151,167 @@ static int build(tb_index *ix)
 	return 0;
 }
 
-struct point_query {
-	GEOSContextHandle_t h;
-	const GEOSGeometry *pt;
-	struct item *best; /* the earliest-added item that contains pt */
-};
+/* ---- flat point lookups ----------------------------------------------------- */
 
-static void point_cb(void *item, void *ud)
+typedef struct vec {
+	void *p;
+	size_t n, cap, size;
+} vec;
+
+static int vec_push(vec *v, const void *x)
 {
-	struct point_query *q = ud;
-	struct item *it = item;
-	if (q->best && q->best < it) return; /* only an earlier item can win now */
-	if (!it->prep) it->prep = GEOSPrepare_r(q->h, it->g);
-	if (it->prep && GEOSPreparedContains_r(q->h, it->prep, q->pt) == 1) q->best = it;
+	if (v->n == v->cap) {
+		size_t cap = v->cap ? 2 * v->cap : 256;
+		void *p = realloc(v->p, cap * v->size);
+		if (!p) return TB_ENOMEM;
+		v->p = p;
+		v->cap = cap;
+	}
+	memcpy((char *)v->p + v->n++ * v->size, x, v->size);
+	return 0;
+}
+
+/* Append one ring's vertices (without the closing repeat). */
+static int add_ring(GEOSContextHandle_t h, const GEOSGeometry *ring, vec *xy, vec *ring_at)
+{
+	const GEOSCoordSequence *cs = GEOSGeom_getCoordSeq_r(h, ring);
+	unsigned n = 0;
+	if (!cs || !GEOSCoordSeq_getSize_r(h, cs, &n) || n < 4) return 0;
+	size_t at = xy->n / 2;
+	int rc = vec_push(ring_at, &at);
+	for (unsigned i = 0; !rc && i + 1 < n; i++) {
+		double x, y;
+		GEOSCoordSeq_getXY_r(h, cs, i, &x, &y);
+		rc = vec_push(xy, &x);
+		if (!rc) rc = vec_push(xy, &y);
+	}
+	return rc;
+}
+
+static int add_polygon(GEOSContextHandle_t h, const GEOSGeometry *g, vec *xy, vec *ring_at)
+{
+	int type = GEOSGeomTypeId_r(h, g), rc = 0;
+	if (type == GEOS_MULTIPOLYGON || type == GEOS_GEOMETRYCOLLECTION) {
+		for (int k = 0; !rc && k < GEOSGetNumGeometries_r(h, g); k++)
+			rc = add_polygon(h, GEOSGetGeometryN_r(h, g, k), xy, ring_at);
+		return rc;
+	}
+	if (type != GEOS_POLYGON) return 0;
+	rc = add_ring(h, GEOSGetExteriorRing_r(h, g), xy, ring_at);
+	for (int k = 0; !rc && k < GEOSGetNumInteriorRings_r(h, g); k++)
+		rc = add_ring(h, GEOSGetInteriorRingN_r(h, g, k), xy, ring_at);
+	return rc;
+}
+
+static int flat_grid(struct flat *f, size_t n)
+{
+	double X0 = INFINITY, Y0 = INFINITY, X1 = -INFINITY, Y1 = -INFINITY;
+	for (size_t i = 0; i < n; i++) {
+		const double *b = &f->box[4 * i];
+		if (b[0] > b[2]) continue; /* empty */
+		X0 = fmin(X0, b[0]), Y0 = fmin(Y0, b[1]), X1 = fmax(X1, b[2]), Y1 = fmax(Y1, b[3]);
+	}
+	size_t side = (size_t)ceil(sqrt((double)(n ? n : 1)));
+	f->nx = f->ny = side;
+	f->x0 = X0, f->y0 = Y0;
+	f->cw = X1 > X0 ? (X1 - X0) / (double)side : 1;
+	f->ch = Y1 > Y0 ? (Y1 - Y0) / (double)side : 1;
+	size_t ncell = side * side;
+	if (!(f->cell_at = calloc(ncell + 1, sizeof *f->cell_at))) return TB_ENOMEM;
+	for (int pass = 0; pass < 2; pass++) { /* count, then fill (CSR) */
+		size_t *fill = NULL;
+		if (pass) {
+			for (size_t c = 0; c < ncell; c++) f->cell_at[c + 1] += f->cell_at[c];
+			if (!(f->cell_items = malloc((f->cell_at[ncell] + 1) * sizeof *f->cell_items)) ||
+			    !(fill = calloc(ncell, sizeof *fill)))
+				return free(fill), TB_ENOMEM;
+		}
+		for (size_t i = 0; i < n; i++) {
+			const double *b = &f->box[4 * i];
+			if (b[0] > b[2] || X0 > X1) continue;
+			size_t cx0 = (size_t)fmin(side - 1, (b[0] - X0) / f->cw), cx1 = (size_t)fmin(side - 1, (b[2] - X0) / f->cw);
+			size_t cy0 = (size_t)fmin(side - 1, (b[1] - Y0) / f->ch), cy1 = (size_t)fmin(side - 1, (b[3] - Y0) / f->ch);
+			for (size_t cy = cy0; cy <= cy1; cy++)
+				for (size_t cx = cx0; cx <= cx1; cx++) {
+					size_t c = cy * side + cx;
+					if (pass) f->cell_items[f->cell_at[c] + fill[c]++] = i;
+					else f->cell_at[c + 1]++;
+				}
+		}
+		free(fill);
+	}
+	return 0;
+}
+
+int tb_index_seal(tb_index *ix)
+{
+	if (!ix) return TB_EUSAGE;
+	if (ix->flat) return 0;
+	int rc = build(ix);
+	GEOSContextHandle_t h = tb_geos();
+	struct flat *f = calloc(1, sizeof *f);
+	vec xy = {.size = sizeof(double)}, ring_at = {.size = sizeof(size_t)};
+	if (!f || rc) return free(f), TB_ENOMEM;
+	f->item_ring = malloc((ix->len + 1) * sizeof *f->item_ring);
+	f->box = malloc((ix->len ? ix->len : 1) * 4 * sizeof *f->box);
+	rc = f->item_ring && f->box ? 0 : TB_ENOMEM;
+	for (size_t i = 0; !rc && i < ix->len; i++) {
+		f->item_ring[i] = ring_at.n;
+		double *b = &f->box[4 * i];
+		b[0] = b[1] = INFINITY, b[2] = b[3] = -INFINITY;
+		if (GEOSisEmpty_r(h, ix->items[i].g) == 0) {
+			GEOSGeom_getXMin_r(h, ix->items[i].g, &b[0]);
+			GEOSGeom_getYMin_r(h, ix->items[i].g, &b[1]);
+			GEOSGeom_getXMax_r(h, ix->items[i].g, &b[2]);
+			GEOSGeom_getYMax_r(h, ix->items[i].g, &b[3]);
+			rc = add_polygon(h, ix->items[i].g, &xy, &ring_at);
+		}
+	}
+	f->item_ring[ix->len] = ring_at.n;
+	size_t end = xy.n / 2;
+	if (!rc) rc = vec_push(&ring_at, &end);
+	f->xy = xy.p, f->ring_at = ring_at.p;
+	if (!rc) rc = flat_grid(f, ix->len);
+	ix->flat = f;
+	return rc;
+}
+
+/* Even-odd crossing test over all rings of item i; a point on an edge is
+ * outside, as with GEOS's contains. */
+static bool flat_contains(const struct flat *f, size_t i, double x, double y)
+{
+	bool in = false;
+	for (size_t r = f->item_ring[i]; r < f->item_ring[i + 1]; r++) {
+		const double *v = f->xy + 2 * f->ring_at[r];
+		size_t n = f->ring_at[r + 1] - f->ring_at[r];
+		for (size_t a = 0, b = n - 1; a < n; b = a++) {
+			double xa = v[2 * a], ya = v[2 * a + 1], xb = v[2 * b], yb = v[2 * b + 1];
+			double cross = (xb - xa) * (y - ya) - (yb - ya) * (x - xa);
+			if (cross == 0 && fmin(xa, xb) <= x && x <= fmax(xa, xb) && fmin(ya, yb) <= y && y <= fmax(ya, yb))
+				return false; /* on the boundary */
+			if ((ya > y) != (yb > y) && x < (xb - xa) * (y - ya) / (yb - ya) + xa) in = !in;
+		}
+	}
+	return in;
 }
 
 int64_t tb_index_point(tb_index *ix, double lon, double lat)
 {
-	if (!ix || build(ix)) return -1;
-	GEOSContextHandle_t h = tb_geos();
-	/* GEOSPreparedContainsXY arrived in GEOS 3.12; 3.11 needs a point. */
-	GEOSGeometry *pt = GEOSGeom_createPointFromXY_r(h, lon, lat);
-	if (!pt) return -1;
-	struct point_query q = {.h = h, .pt = pt};
-	GEOSSTRtree_query_r(h, ix->tree, pt, point_cb, &q);
-	GEOSGeom_destroy_r(h, pt);
-	return q.best ? q.best->id : -1;
+	if (!ix || (!ix->flat && tb_index_seal(ix))) return -1;
+	const struct flat *f = ix->flat;
+	if (!ix->len || !(lon >= f->x0 && lat >= f->y0)) return -1;
+	size_t cx = (size_t)((lon - f->x0) / f->cw), cy = (size_t)((lat - f->y0) / f->ch);
+	if (cx > f->nx || cy > f->ny) return -1;
+	cx = cx == f->nx ? cx - 1 : cx; /* the far edge belongs to the last cell */
+	cy = cy == f->ny ? cy - 1 : cy;
+	size_t c = cy * f->nx + cx;
+	for (size_t k = f->cell_at[c]; k < f->cell_at[c + 1]; k++) { /* insertion order: earliest wins */
+		size_t i = f->cell_items[k];
+		const double *b = &f->box[4 * i];
+		if (lon < b[0] || lon > b[2] || lat < b[1] || lat > b[3]) continue;
+		if (flat_contains(f, i, lon, lat)) return ix->items[i].id;
+	}
+	return -1;
 }
 
 struct env_query {

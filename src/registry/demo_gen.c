@@ -619,7 +619,7 @@ static int build_towns(demo *d)
 {
 	GEOSContextHandle_t h = d->h;
 	size_t n = d->ntowns;
-	double *lon = malloc(2 * n * sizeof *lon), *lat = lon ? lon + n : NULL;
+	double *lon = calloc(2 * n + 1, sizeof *lon), *lat = lon ? lon + n : NULL;
 	GEOSGeometry **cells = calloc(n, sizeof *cells);
 	d->out->towns = calloc(n, sizeof *d->out->towns);
 	d->town_ix = tb_index_new();
