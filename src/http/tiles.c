@@ -3,7 +3,7 @@
  * buffered bounds, within the caller's jurisdiction, encoded by geo/mvt.c.
  * Encoded tiles are cached in memory under (layer, z, x, y, jurisdiction,
  * head of the event log): any write appends an event, so a cached tile can
- * never outlive the data it shows. */
+ * never outlive the data it shows; the cache is bounded in bytes. */
 #include "http/tiles.h"
 
 #include "app/app.h"
@@ -13,27 +13,57 @@
 #include "registry/registry.h"
 
 #include <pthread.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#define CACHE_SLOTS 2048
+#define CACHE_SETS 256
+#define CACHE_WAYS 8
+#define CACHE_BYTES ((size_t)64 << 20) /* encoded tiles kept in memory at most */
 #define MAX_FEATURES 10000
 
+/* An 8-way set-associative cache with least-recently-used eviction inside a
+ * set and a byte budget over all sets. */
 typedef struct slot {
 	char key[200];
 	unsigned char *data;
 	size_t size;
+	uint64_t used; /* tick of the last use; 0 = free */
 } slot;
 
-static slot cache[CACHE_SLOTS];
+static slot cache[CACHE_SETS][CACHE_WAYS];
+static size_t cache_bytes;
+static uint64_t cache_tick;
 static pthread_mutex_t cache_lock = PTHREAD_MUTEX_INITIALIZER;
 
-static unsigned key_hash(const char *k)
+static unsigned key_set(const char *k)
 {
-	unsigned h = 2166136261u;
-	for (; *k; k++) h = (h ^ (unsigned char)*k) * 16777619u;
-	return h % CACHE_SLOTS;
+	uint64_t h = 1469598103934665603u;
+	for (; *k; k++) h = (h ^ (unsigned char)*k) * 1099511628211u;
+	h ^= h >> 33, h *= 0xff51afd7ed558ccdu, h ^= h >> 33; /* mix the high bits down */
+	return (unsigned)(h % CACHE_SETS);
+}
+
+static void drop(slot *s)
+{
+	cache_bytes -= s->size;
+	free(s->data);
+	memset(s, 0, sizeof *s);
+}
+
+/* Evict the least recently used tiles anywhere until `need` more bytes fit. */
+static void make_room(size_t need)
+{
+	while (cache_bytes + need > CACHE_BYTES) {
+		slot *old = NULL;
+		for (int i = 0; i < CACHE_SETS; i++)
+			for (int w = 0; w < CACHE_WAYS; w++)
+				if (cache[i][w].used && cache[i][w].size && (!old || cache[i][w].used < old->used))
+					old = &cache[i][w];
+		if (!old) break;
+		drop(old);
+	}
 }
 
 /* A copy of the cached tile (size 0 = cached empty), or NULL if absent. */
@@ -42,11 +72,16 @@ static unsigned char *cache_get(const char *key, size_t *size, bool *hit)
 	unsigned char *copy = NULL;
 	*hit = false;
 	pthread_mutex_lock(&cache_lock);
-	slot *s = &cache[key_hash(key)];
-	if (!strcmp(s->key, key)) {
+	slot *set = cache[key_set(key)];
+	for (int w = 0; w < CACHE_WAYS; w++) {
+		slot *s = &set[w];
+		if (!s->used || strcmp(s->key, key)) continue;
 		*hit = true;
 		*size = s->size;
+		s->used = ++cache_tick;
 		if (s->size && (copy = malloc(s->size))) memcpy(copy, s->data, s->size);
+		else if (s->size) *hit = false; /* out of memory: rebuild */
+		break;
 	}
 	pthread_mutex_unlock(&cache_lock);
 	return copy;
@@ -54,15 +89,26 @@ static unsigned char *cache_get(const char *key, size_t *size, bool *hit)
 
 static void cache_put(const char *key, const unsigned char *data, size_t size)
 {
+	if (size > CACHE_BYTES / 4) return; /* huge tiles are not kept */
 	unsigned char *copy = size ? malloc(size) : NULL;
 	if (size && !copy) return;
 	if (size) memcpy(copy, data, size);
 	pthread_mutex_lock(&cache_lock);
-	slot *s = &cache[key_hash(key)];
-	free(s->data);
-	snprintf(s->key, sizeof s->key, "%s", key);
-	s->data = copy;
-	s->size = size;
+	slot *set = cache[key_set(key)], *victim = &set[0];
+	for (int w = 0; w < CACHE_WAYS; w++) { /* the same key, a free way, or the LRU one */
+		if (set[w].used && !strcmp(set[w].key, key)) {
+			victim = &set[w];
+			break;
+		}
+		if (!set[w].used || set[w].used < victim->used) victim = &set[w];
+	}
+	if (victim->used) drop(victim);
+	make_room(size);
+	snprintf(victim->key, sizeof victim->key, "%s", key);
+	victim->data = copy;
+	victim->size = size;
+	victim->used = ++cache_tick;
+	cache_bytes += size;
 	pthread_mutex_unlock(&cache_lock);
 }
 
