@@ -311,12 +311,11 @@ static json_t *row_json(sqlite3_stmt *st)
 	return o;
 }
 
-static json_t *query_events(tb_db *db, const char *sql, const char *text, int limit, tb_err *e)
+static json_t *query_events(tb_db *db, const char *sql, const char *text, tb_err *e)
 {
 	sqlite3_stmt *st;
 	if (tb_db_prepare(db, sql, &st, e)) return NULL;
-	if (text) sqlite3_bind_text(st, 1, text, -1, SQLITE_STATIC);
-	else sqlite3_bind_int(st, 1, limit);
+	sqlite3_bind_text(st, 1, text, -1, SQLITE_STATIC);
 	json_t *arr = json_array();
 	int rc;
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) json_array_append_new(arr, row_json(st));
@@ -335,13 +334,32 @@ json_t *tb_event_archive(tb_db *db, const char *parcel_code, tb_err *e)
 			    "SELECT e.seq,time,actor,role,action,entity,entity_id,parcels,payload,hash"
 			    " FROM tb_event_parcel p JOIN tb_event e ON e.seq=p.seq WHERE p.parcel=?"
 			    " ORDER BY e.seq",
-			    parcel_code, 0, e);
+			    parcel_code, e);
 }
 
 json_t *tb_event_recent(tb_db *db, int limit, tb_err *e)
 {
-	return query_events(db,
-			    "SELECT seq,time,actor,role,action,entity,entity_id,parcels,payload,hash"
-			    " FROM tb_event ORDER BY seq DESC LIMIT ?",
-			    NULL, limit, e);
+	return tb_event_recent_where(db, limit, NULL, NULL, e);
+}
+
+json_t *tb_event_recent_where(tb_db *db, int limit, const char *cond, const char *param, tb_err *e)
+{
+	char sql[1024];
+	snprintf(sql, sizeof sql,
+		 "SELECT e.seq,time,actor,role,action,entity,entity_id,parcels,payload,hash FROM tb_event e"
+		 " WHERE %s ORDER BY e.seq DESC LIMIT ?2", cond ? cond : "?1 IS NULL OR 1");
+	sqlite3_stmt *st;
+	if (tb_db_prepare(db, sql, &st, e)) return NULL;
+	sqlite3_bind_text(st, 1, param, -1, SQLITE_STATIC);
+	sqlite3_bind_int(st, 2, limit);
+	json_t *arr = json_array();
+	int rc;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) json_array_append_new(arr, row_json(st));
+	if (rc != SQLITE_DONE) {
+		tb_db_error(db, e, "read events");
+		json_decref(arr);
+		arr = NULL;
+	}
+	sqlite3_finalize(st);
+	return arr;
 }

@@ -48,5 +48,8 @@ int tb_event_verify(tb_db *db, tb_verify_result *r, tb_err *e);
 json_t *tb_event_archive(tb_db *db, const char *parcel_code, tb_err *e);
 /* The newest `limit` events as a JSON array, newest first. */
 json_t *tb_event_recent(tb_db *db, int limit, tb_err *e);
+/* The same, of events meeting an SQL condition on the event (alias e) in
+ * which ?1 is `param` — for feature modules that know what an event touches. */
+json_t *tb_event_recent_where(tb_db *db, int limit, const char *cond, const char *param, tb_err *e);
 
 #endif

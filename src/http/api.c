@@ -346,34 +346,11 @@ int tb_api_events(tb_req *req, tb_resp *resp)
 	int64_t limit = 20;
 	if (!parse_int_arg(req, "limit", &limit, resp)) return 0;
 	if (limit < 1 || limit > 500) limit = 20;
-	tb_err e = {0};
-	json_t *ev = tb_event_recent(req->db, (int)limit, &e);
-	if (!ev) return tb_resp_err(resp, &e);
-	/* a town user sees events of its own parcels and district-wide ones */
 	char *scope = tb_jurisdiction(&req->who, &tb_parcels);
-	if (scope) {
-		json_t *keep = json_array();
-		size_t i;
-		json_t *x;
-		json_array_foreach(ev, i, x)
-		{
-			json_t *ps = json_object_get(x, "parcels");
-			bool ok = !json_array_size(ps);
-			size_t k;
-			json_t *code;
-			json_array_foreach(ps, k, code)
-			{
-				char town[16];
-				snprintf(town, sizeof town, "%.9s", json_string_value(code) ? json_string_value(code) : "");
-				ok = ok || tb_jurisdiction_allows(&req->who, town);
-			}
-			if (ok) json_array_append(keep, x);
-		}
-		json_decref(ev);
-		ev = keep;
-	}
-	free(scope); /* long parcel lists (imports) arrive as parcel_count (event.c) */
-	return tb_resp_json(resp, 200, json_pack("{s:o}", "items", ev));
+	tb_err e = {0};
+	json_t *ev = tb_registry_events(req->db, scope, (int)limit, &e);
+	free(scope);
+	return ev ? tb_resp_json(resp, 200, json_pack("{s:o}", "items", ev)) : tb_resp_err(resp, &e);
 }
 
 int tb_api_duty_check(tb_req *req, tb_resp *resp)

@@ -55,6 +55,11 @@ typedef int (*tb_parcel_fn)(void *ctx, const char *code, const char *town, doubl
 			    const GEOSGeometry *g);
 int tb_registry_each_parcel(tb_db *db, bool natural_only, tb_parcel_fn fn, void *ctx, tb_err *e);
 
+/* The newest events a jurisdiction may see: those touching a parcel of
+ * one of the towns (comma-separated codes), and those touching no parcel.
+ * towns NULL = every event. */
+json_t *tb_registry_events(tb_db *db, const char *towns, int limit, tb_err *e);
+
 /* ---- area ledger ----------------------------------------------------------- */
 /* Record a change of natural-forest area caused by event `seq`. */
 int tb_ledger_add(tb_db *db, int64_t seq, const char *kind, const char *parcel_code,

@@ -5,6 +5,7 @@
 #include "registry/registry.h"
 
 #include "db/codes.h"
+#include "db/event.h"
 
 #include <math.h>
 #include <stdlib.h>
@@ -102,4 +103,15 @@ int tb_registry_each_parcel(tb_db *db, bool natural_only, tb_parcel_fn fn, void 
 	}
 	sqlite3_finalize(st);
 	return rc;
+}
+
+json_t *tb_registry_events(tb_db *db, const char *towns, int limit, tb_err *e)
+{
+	if (!towns) return tb_event_recent(db, limit, e);
+	return tb_event_recent_where(
+		db, limit,
+		"NOT EXISTS (SELECT 1 FROM tb_event_parcel p WHERE p.seq=e.seq) OR EXISTS (SELECT 1 FROM"
+		" tb_event_parcel p JOIN parcels x ON x.code=p.parcel WHERE p.seq=e.seq"
+		" AND instr(',' || ?1 || ',', ',' || x.xiang || ',') > 0)",
+		towns, e);
 }

@@ -417,9 +417,20 @@ class Files(TbCase):
         self.assertEqual(client("bureau").get("/api/export/parcels?format=exe").status, 400)
 
     def test_events_config_extent(self):
-        r = client("bureau").get("/api/events?limit=5")
+        b = client("bureau")
+        r = b.get("/api/events?limit=5")
         self.assertEqual(r.status, 200)
         self.assertLessEqual(len(r.json()["items"]), 5)
+        # an edit in another town is not among a town user's events; district-wide ones are
+        pid = _shared["parcel"][TOWN_B]
+        tag = b.get(f"/api/parcels/{pid}").headers["etag"]
+        seq = b.request("PATCH", f"/api/parcels/{pid}", {"mei_gq_zs": 777}, headers={"If-Match": tag})
+        self.assertEqual(seq.status, 200, seq)
+        top = b.get("/api/events?limit=1").json()["items"][0]
+        self.assertEqual(top["action"], "parcels.update")
+        mine = client("town_a").get("/api/events?limit=500").json()["items"]
+        self.assertNotIn(top["seq"], [x["seq"] for x in mine])
+        self.assertIn("district.configure", [x["action"] for x in mine])
         cfg = client().get("/api/config").json()
         self.assertEqual(cfg["target_ha"], 5565.1)
         self.assertEqual(cfg["district"]["name"], "蓟州区")
