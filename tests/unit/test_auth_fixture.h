@@ -6,6 +6,7 @@
 #define TEST_AUTH_FIXTURE_H
 
 #include "auth/auth.h"
+#include "tb_test.h"
 #include "base/hash.h"
 #include "base/tbtime.h"
 #include "db/event.h"
@@ -100,13 +101,7 @@ static int teardown(void **state)
 {
 	fx *f = *state;
 	tb_db_close(f->db);
-	char p[160];
-	const char *sfx[] = {"", "-wal", "-shm"};
-	for (int i = 0; i < 3; i++) {
-		snprintf(p, sizeof p, "%s%s", f->path, sfx[i]);
-		unlink(p);
-	}
-	rmdir(f->dir);
+	tb_test_remove_db(f->dir, f->path);
 	free(f);
 	return 0;
 }

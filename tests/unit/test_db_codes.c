@@ -8,6 +8,8 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include "tb_test.h"
+
 #include "base/csv.h"
 #include "base/data.h"
 #include "db/codes.h"
@@ -42,13 +44,7 @@ static int teardown(void **state)
 {
 	fx *f = *state;
 	tb_db_close(f->db);
-	char p[160];
-	const char *sfx[] = {"", "-wal", "-shm"};
-	for (int i = 0; i < 3; i++) {
-		snprintf(p, sizeof p, "%s%s", f->path, sfx[i]);
-		unlink(p);
-	}
-	rmdir(f->dir);
+	tb_test_remove_db(f->dir, f->path);
 	free(f);
 	return 0;
 }

@@ -8,6 +8,8 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include "tb_test.h"
+
 #include "base/hash.h"
 #include "base/json.h"
 #include "db/event.h"
@@ -90,13 +92,7 @@ static int teardown(void **state)
 {
 	fx *f = *state;
 	tb_db_close(f->db);
-	char p[160];
-	const char *sfx[] = {"", "-wal", "-shm"};
-	for (int i = 0; i < 3; i++) {
-		snprintf(p, sizeof p, "%s%s", f->path, sfx[i]);
-		unlink(p);
-	}
-	rmdir(f->dir);
+	tb_test_remove_db(f->dir, f->path);
 	free(f);
 	unsetenv("TIANBAO_NOW");
 	return 0;
@@ -222,13 +218,7 @@ static void test_empty_log(void **state)
 	assert_string_equal(r.head,
 	                    "0000000000000000000000000000000000000000000000000000000000000000");
 	tb_db_close(db);
-	char p[96];
-	const char *sfx[] = {"", "-wal", "-shm"};
-	for (int i = 0; i < 3; i++) {
-		snprintf(p, sizeof p, "%s%s", path, sfx[i]);
-		unlink(p);
-	}
-	rmdir(dir);
+	tb_test_remove_db(dir, path);
 }
 
 /* ---- transactions and refusals -------------------------------------------------- */

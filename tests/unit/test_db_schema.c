@@ -8,6 +8,8 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include "tb_test.h"
+
 #include "db/event.h"
 #include "db/gpkg.h"
 #include "db/schema.h"
@@ -46,16 +48,6 @@ static const char *qtext(tb_db *db, const char *sql)
 	return out;
 }
 
-static void remove_db(const char *path)
-{
-	char p[160];
-	const char *sfx[] = {"", "-wal", "-shm"};
-	for (int i = 0; i < 3; i++) {
-		snprintf(p, sizeof p, "%s%s", path, sfx[i]);
-		unlink(p);
-	}
-}
-
 static int setup(void **state)
 {
 	fx *f = calloc(1, sizeof *f);
@@ -76,7 +68,7 @@ static int teardown(void **state)
 {
 	fx *f = *state;
 	tb_db_close(f->db);
-	remove_db(f->path);
+	tb_test_remove_db(NULL, f->path);
 	rmdir(f->dir);
 	free(f);
 	return 0;

@@ -12,6 +12,8 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include "tb_test.h"
+
 #include "base/tbtime.h"
 #include "duty/track.h"
 
@@ -41,15 +43,6 @@ static int64_t iso_ms(const char *s)
 	return ms;
 }
 
-static GEOSGeometry *wkt(const char *text)
-{
-	GEOSContextHandle_t h = tb_geos();
-	GEOSWKTReader *r = GEOSWKTReader_create_r(h);
-	GEOSGeometry *g = GEOSWKTReader_read_r(h, r, text);
-	GEOSWKTReader_destroy_r(h, r);
-	assert_non_null(g);
-	return g;
-}
 
 static void read_ok(const char *path, tb_track *t)
 {

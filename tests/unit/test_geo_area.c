@@ -10,24 +10,13 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include "tb_test.h"
+
 #include "geo/geo.h"
 
 #include <math.h>
 
-static GEOSGeometry *wkt(const char *text)
-{
-	GEOSContextHandle_t h = tb_geos();
-	GEOSWKTReader *r = GEOSWKTReader_create_r(h);
-	GEOSGeometry *g = GEOSWKTReader_read_r(h, r, text);
-	GEOSWKTReader_destroy_r(h, r);
-	assert_non_null(g);
-	return g;
-}
 
-static void drop(GEOSGeometry *g)
-{
-	GEOSGeom_destroy_r(tb_geos(), g);
-}
 
 /* Karney's algorithm in PROJ and in GeographicLib agree far better than the
  * 1e-6 relative asked for; hold them to 1e-9 relative (and 1e-6 ha). */

@@ -12,6 +12,8 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include "tb_test.h"
+
 #include "geo/geo.h"
 
 #include <math.h>
@@ -23,15 +25,6 @@
 #define REF_LON 117.1447960708
 #define REF_LAT 40.1053303239
 
-static GEOSGeometry *wkt(const char *text)
-{
-	GEOSContextHandle_t h = tb_geos();
-	GEOSWKTReader *r = GEOSWKTReader_create_r(h);
-	GEOSGeometry *g = GEOSWKTReader_read_r(h, r, text);
-	GEOSWKTReader_destroy_r(h, r);
-	assert_non_null(g);
-	return g;
-}
 
 static void gk39_prefixed_to_lonlat_and_back(void **state)
 {

@@ -9,26 +9,15 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include "tb_test.h"
+
 #include "geo/geo.h"
 
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
-static GEOSGeometry *wkt(const char *text)
-{
-	GEOSContextHandle_t h = tb_geos();
-	GEOSWKTReader *r = GEOSWKTReader_create_r(h);
-	GEOSGeometry *g = GEOSWKTReader_read_r(h, r, text);
-	GEOSWKTReader_destroy_r(h, r);
-	assert_non_null(g);
-	return g;
-}
 
-static void drop(GEOSGeometry *g)
-{
-	GEOSGeom_destroy_r(tb_geos(), g);
-}
 
 /* ---- a small byte writer for hand-built blobs ---------------------------- */
 

@@ -8,25 +8,14 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include "tb_test.h"
+
 #include "geo/geo.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 
-static GEOSGeometry *wkt(const char *text)
-{
-	GEOSContextHandle_t h = tb_geos();
-	GEOSWKTReader *r = GEOSWKTReader_create_r(h);
-	GEOSGeometry *g = GEOSWKTReader_read_r(h, r, text);
-	GEOSWKTReader_destroy_r(h, r);
-	assert_non_null(g);
-	return g;
-}
 
-static void drop(GEOSGeometry *g)
-{
-	GEOSGeom_destroy_r(tb_geos(), g);
-}
 
 static GEOSGeometry *box(double x0, double y0, double x1, double y1)
 {

@@ -9,6 +9,8 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include "tb_test.h"
+
 #include "geo/geo.h"
 #include "geo/mvt.h"
 
@@ -28,20 +30,7 @@
 
 /* ---- helpers ------------------------------------------------------------- */
 
-static GEOSGeometry *wkt(const char *text)
-{
-	GEOSContextHandle_t h = tb_geos();
-	GEOSWKTReader *r = GEOSWKTReader_create_r(h);
-	GEOSGeometry *g = GEOSWKTReader_read_r(h, r, text);
-	GEOSWKTReader_destroy_r(h, r);
-	assert_non_null(g);
-	return g;
-}
 
-static void drop(GEOSGeometry *g)
-{
-	GEOSGeom_destroy_r(tb_geos(), g);
-}
 
 static json_t *props(const char *text)
 {

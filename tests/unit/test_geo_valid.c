@@ -13,6 +13,8 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include "tb_test.h"
+
 #include "geo/geo.h"
 
 #include <math.h>
@@ -22,20 +24,7 @@
 #define BOWTIE "POLYGON((117.40 40.10, 117.41 40.11, 117.41 40.10, 117.40 40.11, 117.40 40.10))"
 #define BOWTIE_HA 47.336544162
 
-static GEOSGeometry *wkt(const char *text)
-{
-	GEOSContextHandle_t h = tb_geos();
-	GEOSWKTReader *r = GEOSWKTReader_create_r(h);
-	GEOSGeometry *g = GEOSWKTReader_read_r(h, r, text);
-	GEOSWKTReader_destroy_r(h, r);
-	assert_non_null(g);
-	return g;
-}
 
-static void drop(GEOSGeometry *g)
-{
-	GEOSGeom_destroy_r(tb_geos(), g);
-}
 
 static void valid_polygons_pass(void **state)
 {
