@@ -3,19 +3,41 @@
 #include "app/app.h"
 
 #include "auth/auth.h"
+#include "control/control.h"
 #include "duty/duty.h"
+#include "monitor/monitor.h"
 #include "registry/registry.h"
 
+#include <pthread.h>
 #include <string.h>
 
-const tb_module *const tb_app_modules[] = {&tb_core_module, &tb_registry_module, &tb_auth_module,
-					   &tb_duty_module, NULL};
+const tb_module *const tb_app_modules[] = {&tb_core_module,    &tb_registry_module, &tb_auth_module,
+					   &tb_duty_module,    &tb_control_module,  &tb_monitor_module,
+					   NULL};
 
-const tb_resource *const tb_app_resources[] = {
-	&tb_divisions, &tb_units, &tb_parcels, &tb_zones, &tb_area_ledger,           /* registry */
-	&tb_org_members, &tb_duties, &tb_agreements, &tb_grids, &tb_rangers,         /* duty     */
-	&tb_grid_rangers, &tb_trainings, &tb_patrols, &tb_incidents, NULL,
+/* Each feature module describes its resources in a NULL-terminated list;
+ * the application's list is their concatenation, in module order. */
+static const tb_resource *const *const resource_groups[] = {
+	tb_registry_resources, tb_duty_resources, tb_control_resources, tb_monitor_resources, NULL,
 };
+static const tb_resource *all_resources[128];
+static pthread_once_t all_once = PTHREAD_ONCE_INIT;
+
+static void collect(void)
+{
+	int n = 0;
+	for (int g = 0; resource_groups[g]; g++)
+		for (int i = 0; resource_groups[g][i]; i++)
+			if (n < (int)(sizeof all_resources / sizeof all_resources[0]) - 1)
+				all_resources[n++] = resource_groups[g][i];
+	all_resources[n] = NULL;
+}
+
+const tb_resource *const *tb_app_resource_list(void)
+{
+	pthread_once(&all_once, collect);
+	return all_resources;
+}
 
 const tb_resource *tb_app_resource(const char *name)
 {

@@ -12,7 +12,8 @@
 extern const tb_module *const tb_app_modules[];
 /* Every described resource of every module, NULL-terminated, and lookup by
  * name (for routes, OGC collections, tiles, /api/schema). */
-extern const tb_resource *const tb_app_resources[];
+const tb_resource *const *tb_app_resource_list(void);
+#define tb_app_resources (tb_app_resource_list())
 const tb_resource *tb_app_resource(const char *name);
 
 /* Open an existing database and migrate every module (read-write). */

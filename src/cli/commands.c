@@ -17,6 +17,14 @@ int cmd_patrol(tb_cli *, int, char **);
 int cmd_token(tb_cli *, int, char **);
 int cmd_routes(tb_cli *, int, char **);
 
+/* Feature modules list their commands in their own table fragment, one
+ * CMD(name, handler, summary, usage) line each (cli/commands_*.inc). */
+#define CMD(name, fn, summary, usage) int fn(tb_cli *, int, char **);
+#include "cli/commands_control.inc"
+#include "cli/commands_monitor.inc"
+#undef CMD
+#define CMD(name, fn, summary, usage) {name, fn, summary, usage},
+
 const tb_command tb_commands[] = {
 	{"init", cmd_init, "create an empty district database (configuration from data/)",
 	 "usage: tianbao [--db PATH] init\n\n"
@@ -107,5 +115,7 @@ const tb_command tb_commands[] = {
 	 "send it as `Authorization: Bearer TOKEN`.\n"},
 	{"routes", cmd_routes, "print the HTTP route table",
 	 "usage: tianbao routes [--json]\n\nMethod, path, rate class, the roles allowed, and what each route does.\n"},
+#include "cli/commands_control.inc"
+#include "cli/commands_monitor.inc"
 	{0},
 };

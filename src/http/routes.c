@@ -3,6 +3,8 @@
  * the described resource.  `tianbao routes` prints it and the authorization
  * tests are generated from it.  ROUTE refuses to compile without roles. */
 #include "http/api.h"
+#include "http/control.h"
+#include "http/monitor.h"
 #include "http/ogc.h"
 #include "http/router.h"
 #include "http/static.h"
@@ -55,6 +57,9 @@ const tb_route tb_routes[] = {
 	ROUTE("GET", "/api/incidents", tb_api_list, READERS, TB_RATE_READ, "incidents", "incidents recorded on patrols"),
 	ROUTE("POST", "/api/incidents", tb_api_create, EDITORS | TB_R_RANGER, TB_RATE_WRITE, "incidents", "record an incident (type, point, time, photo, note)"),
 	ROUTE("GET", "/api/incidents/{id}", tb_api_get, READERS, TB_RATE_READ, "incidents", "one incident"),
+	/* use control (§3.1.1, §3.2) and monitoring (§3.1.3, §3.3.3): ROUTE lines in their fragments */
+#include "http/routes_control.inc"
+#include "http/routes_monitor.inc"
 	/* OGC API – Features Part 1 */
 	ROUTE("GET", "/ogc", tb_ogc_landing, TB_R_ANY, TB_RATE_READ, NULL, "OGC API landing page"),
 	ROUTE("GET", "/ogc/", tb_ogc_landing, TB_R_ANY, TB_RATE_READ, NULL, "OGC API landing page"),

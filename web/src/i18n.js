@@ -2,8 +2,16 @@
 // schema (field labels and code lists come from GET /api/schema).
 import zh from './i18n/zh.json';
 import en from './i18n/en.json';
+// Feature modules keep their own catalogues (one file per feature and language).
+import controlZh from './i18n/control.zh.json';
+import controlEn from './i18n/control.en.json';
+import monitorZh from './i18n/monitor.zh.json';
+import monitorEn from './i18n/monitor.en.json';
 
-const catalogues = { zh, en };
+const catalogues = {
+  zh: { ...zh, ...controlZh, ...monitorZh },
+  en: { ...en, ...controlEn, ...monitorEn },
+};
 const LANG_KEY = 'tb.lang';
 let lang = 'zh';
 const listeners = new Set();

@@ -10,6 +10,8 @@ import { renderDashboard } from './views/dashboard.js';
 import { renderParcels } from './views/parcels.js';
 import { renderParcel } from './views/parcel.js';
 import { renderImport } from './views/import.js';
+import { renderApplications } from './views/applications.js';
+import { renderAlerts } from './views/alerts.js';
 
 const STAFF = ['admin', 'bureau', 'leader', 'town', 'unit', 'ranger', 'department'];
 export const ctx = {
@@ -24,6 +26,8 @@ const VIEWS = [
   { id: 'map', key: 'nav.map', icon: '◰', render: renderMap, allowed: () => true },
   { id: 'dashboard', key: 'nav.dashboard', icon: '▥', render: renderDashboard, allowed: () => true },
   { id: 'parcels', key: 'nav.parcels', icon: '☰', render: renderParcels, allowed: () => true },
+  { id: 'applications', key: 'nav.applications', icon: '✎', render: renderApplications, allowed: () => true },
+  { id: 'alerts', key: 'nav.alerts', icon: '⚠', render: renderAlerts, allowed: () => true },
   { id: 'import', key: 'nav.import', icon: '⇪', render: renderImport, allowed: () => ctx.canImport() },
 ];
 
