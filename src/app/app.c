@@ -18,7 +18,8 @@ const tb_module *const tb_app_modules[] = {&tb_core_module,    &tb_registry_modu
 /* Each feature module describes its resources in a NULL-terminated list;
  * the application's list is their concatenation, in module order. */
 static const tb_resource *const *const resource_groups[] = {
-	tb_registry_resources, tb_duty_resources, tb_control_resources, tb_monitor_resources, NULL,
+	tb_registry_resources, tb_duty_resources, tb_control_resources,
+	tb_site_resources,     tb_fire_resources, tb_alert_resources, NULL,
 };
 static const tb_resource *all_resources[128];
 static pthread_once_t all_once = PTHREAD_ONCE_INIT;

@@ -21,7 +21,9 @@ int cmd_routes(tb_cli *, int, char **);
  * CMD(name, handler, summary, usage) line each (cli/commands_*.inc). */
 #define CMD(name, fn, summary, usage) int fn(tb_cli *, int, char **);
 #include "cli/commands_control.inc"
-#include "cli/commands_monitor.inc"
+#include "cli/commands_fire.inc"
+#include "cli/commands_change.inc"
+#include "cli/commands_alerts.inc"
 #undef CMD
 #define CMD(name, fn, summary, usage) {name, fn, summary, usage},
 
@@ -116,6 +118,8 @@ const tb_command tb_commands[] = {
 	{"routes", cmd_routes, "print the HTTP route table",
 	 "usage: tianbao routes [--json]\n\nMethod, path, rate class, the roles allowed, and what each route does.\n"},
 #include "cli/commands_control.inc"
-#include "cli/commands_monitor.inc"
+#include "cli/commands_fire.inc"
+#include "cli/commands_change.inc"
+#include "cli/commands_alerts.inc"
 	{0},
 };

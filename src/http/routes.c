@@ -4,7 +4,8 @@
  * tests are generated from it.  ROUTE refuses to compile without roles. */
 #include "http/api.h"
 #include "http/control.h"
-#include "http/monitor.h"
+#include "http/alerts.h"
+#include "http/fire.h"
 #include "http/ogc.h"
 #include "http/router.h"
 #include "http/static.h"
@@ -59,7 +60,8 @@ const tb_route tb_routes[] = {
 	ROUTE("GET", "/api/incidents/{id}", tb_api_get, READERS, TB_RATE_READ, "incidents", "one incident"),
 	/* use control (§3.1.1, §3.2) and monitoring (§3.1.3, §3.3.3): ROUTE lines in their fragments */
 #include "http/routes_control.inc"
-#include "http/routes_monitor.inc"
+#include "http/routes_fire.inc"
+#include "http/routes_alerts.inc"
 	/* OGC API – Features Part 1 */
 	ROUTE("GET", "/ogc", tb_ogc_landing, TB_R_ANY, TB_RATE_READ, NULL, "OGC API landing page"),
 	ROUTE("GET", "/ogc/", tb_ogc_landing, TB_R_ANY, TB_RATE_READ, NULL, "OGC API landing page"),

@@ -5,6 +5,7 @@ import { h, clear } from '../dom.js';
 import { t, fmt, fmtTime, codeLabel, resourceLabel, nameOf } from '../i18n.js';
 import { barChart, donut } from '../charts.js';
 import { spinner, pageHeader } from '../components.js';
+import { alertsPanel } from './alerts_panel.js';
 
 const CLASS_COLOURS = { 1: '#2e7d32', 2: '#9ccc65', 3: '#c49a45' };
 const AGE_COLOURS = { 1: '#d9f0a3', 2: '#addd8e', 3: '#78c679', 4: '#31a354', 5: '#006837' };
@@ -75,6 +76,9 @@ export async function renderDashboard(main, ctx) {
     card(t('dash.byAge'), donut(byAge, { unit: t('unit.ha'), title: t('dash.byAge'), centre: String((stats.by_age_group || []).reduce((a, b) => a + (b.parcels || 0), 0)), centreSub: t('dash.parcelsWord') }), 'chart-age'),
     card(t('dash.byOrigin'), donut(byOrigin, { unit: t('unit.ha'), title: t('dash.byOrigin'), centre: fmt(stats.natural_forest_ha, 0), centreSub: t('unit.ha') }), 'chart-origin'),
     card(t('dash.events'), eventsList(events), 'events')));
+  // monitoring and early warning (§3.1.3): open alerts, fire danger, warnings
+  const panel = await alertsPanel(ctx).catch(() => null);
+  if (panel) body.append(panel);
 }
 
 function card(title, content, testid) {

@@ -1,0 +1,11 @@
+/* fire.c — placeholder, replaced by the part's implementation. */
+#include "monitor/monitor.h"
+
+const tb_resource *const tb_fire_resources[] = {NULL};
+
+int tb_monitor_fire_v1(tb_db *db, tb_err *e)
+{
+	(void)db;
+	(void)e;
+	return 0;
+}
