@@ -2,7 +2,8 @@
 // patrol recorded with the browser's geolocation, report incidents with a
 // photo, keep everything on the phone while offline (phone/store.js) and
 // upload it when the network is back; shows the ranger's grid and today's
-// track on a small map and the server's verdict on the last patrol.
+// track on a small map and the server's verdict on the last patrol; lists
+// the alerts assigned to the ranger for field verification (任务, tasks.js).
 import './phone.css';
 import * as api from './api.js';
 import { h, clear } from './dom.js';
@@ -10,6 +11,7 @@ import { t, initLang, setLang, getLang, setSchema, codeList, codeLabel, fmt, fmt
 import { Store, read, rememberCsrf, restoreCsrf, upload, isNetworkError, needsLogin } from './phone/store.js';
 import { trackLength, clock, dayOf, uid, downscale } from './phone/util.js';
 import { PatrolMap } from './phone/map.js';
+import { Tasks } from './phone/tasks.js';
 
 const MAX_ACCURACY_M = 100; // fixes less precise than this are dropped
 const RETRY_MS = 30000;
@@ -18,7 +20,7 @@ const S = {
   session: null, ranger: null, grid: null, config: null,
   store: null, rec: null, watchId: null, tick: null, wakeLock: null,
   lastFix: null, flushing: false, msg: null, photo: null, photoFile: null,
-  map: null, el: {},
+  map: null, el: {}, tasks: null,
 };
 let root;
 
@@ -163,9 +165,23 @@ async function init() {
     rec.seg = (rec.seg || 0) + 1;
     saveRec();
   }
+  S.tasks = S.ranger ? new Tasks({
+    store: S.store, map: S.map, fix: () => S.lastFix,
+    queued: () => { say(navigator.onLine ? t('phone.uploading') : t('phone.verifySaved'), navigator.onLine ? 'info' : 'warn'); paint(); flush(); },
+  }) : null;
   build();
   if (S.rec) startWatch();
   flush();
+  if (S.tasks) {
+    S.tasks.refresh();
+    // distances to the tasks: one fix now, if the phone allows it
+    currentPosition().then((fix) => {
+      if (!fix || S.lastFix) return;
+      S.lastFix = { ...fix, ms: Date.now() };
+      S.map?.setHere(fix);
+      if (S.tasks && !S.tasks.open) S.tasks.paint();
+    });
+  }
 }
 
 // ---------- today's tracks ----------
@@ -210,8 +226,10 @@ function stopWatch() {
 function onFix(pos) {
   const c = pos.coords;
   const fix = { lon: c.longitude, lat: c.latitude, acc: c.accuracy };
+  const first = !S.lastFix;
   S.lastFix = { ...fix, ms: Date.now() };
   S.map?.setHere(fix);
+  if (S.tasks && !S.tasks.open && (first || Date.now() - (S.tasksPainted || 0) > 15000)) { S.tasksPainted = Date.now(); S.tasks.paint(); }
   const rec = S.rec;
   if (!rec) return;
   if (!(c.accuracy <= MAX_ACCURACY_M)) { rec.dropped++; saveRec(); paint(); return; }
@@ -350,6 +368,9 @@ async function flush() {
         if (item.kind === 'patrol') {
           S.store.set('verdict', rec);
           say(t('phone.uploadedPatrol'), 'ok');
+        } else if (item.kind === 'verify') {
+          S.tasks?.done(item.alert_id);
+          say(t('phone.verifySent'), 'ok');
         } else say(t('phone.incidentSent'), 'ok');
       } catch (e) {
         if (needsLogin(e)) { say(t('phone.relogin'), 'error'); renderLogin(t('phone.relogin')); return; }
@@ -360,6 +381,7 @@ async function flush() {
         failed.push({ ...item, error: e.message, at: new Date().toISOString() });
         try { S.store.set('failed', failed); } catch { /* nothing more we can do */ }
         say(t('phone.uploadFailed', { msg: e.message }), 'error');
+        if (item.kind === 'verify') S.tasks?.refresh(); // the task is back (or gone) as the server says
       }
       paint();
     }
@@ -418,6 +440,7 @@ function build() {
       h('div', h('span.ph-label', t('phone.grid')), h('strong', { 'data-testid': 'phone-grid' }, grid ? grid.name || grid.code : t('phone.noGrid')),
         grid ? h('span.ph-code', grid.code) : null)),
     h('div.ph-status', el.net, el.pending, el.uploadNow),
+    S.tasks ? S.tasks.el : null,
     el.map,
     h('div.ph-mapfoot', el.locate, S.grid ? el.fitGrid : null, el.today),
     el.state,
@@ -437,6 +460,7 @@ function build() {
   S.map.setGrid(S.grid);
   S.map.setToday(todayTracks());
   S.map.setCurrent(S.rec ? S.rec.points : []);
+  if (S.tasks) S.tasks.paint();
   paintMsg();
   paint();
 }
@@ -505,7 +529,7 @@ async function main() {
   root = document.getElementById('phone');
   initLang('zh');
   document.title = t('phone.title');
-  window.addEventListener('online', () => { paint(); flush(); });
+  window.addEventListener('online', () => { paint(); flush(); S.tasks?.refresh(); });
   window.addEventListener('offline', () => paint());
   document.addEventListener('visibilitychange', () => { if (document.visibilityState === 'visible') flush(); });
   setInterval(() => { if (S.store && S.store.queue().length) flush(); }, RETRY_MS);
@@ -514,6 +538,7 @@ async function main() {
     get state() { return S; },
     queue: () => (S.store ? S.store.queue() : []),
     flush,
+    refreshTasks: () => S.tasks?.refresh(),
   };
   await init();
 }

@@ -1,6 +1,6 @@
 // phone/map.js — the small map of the patrol page: the ranger's grid (and
 // the neighbouring grids from the vector tiles), today's finished tracks,
-// the track being recorded and the last position.
+// the track being recorded, the last position and the alerts to verify.
 import 'ol/ol.css';
 import Map from 'ol/Map.js';
 import View from 'ol/View.js';
@@ -17,7 +17,7 @@ import LineString from 'ol/geom/LineString.js';
 import MultiLineString from 'ol/geom/MultiLineString.js';
 import Point from 'ol/geom/Point.js';
 import { fromLonLat } from 'ol/proj.js';
-import { Fill, Stroke, Style, Circle as CircleStyle, Text } from 'ol/style.js';
+import { Fill, Stroke, Style, Circle as CircleStyle, Text, RegularShape } from 'ol/style.js';
 import { defaults as defaultControls, ScaleLine } from 'ol/control.js';
 
 const casing = new Stroke({ color: '#ffffff', width: 8 });
@@ -26,6 +26,7 @@ const STYLES = {
   other: new Style({ stroke: new Stroke({ color: 'rgba(30,42,36,0.45)', width: 1, lineDash: [4, 4] }) }),
   today: [new Style({ stroke: casing }), new Style({ stroke: new Stroke({ color: '#6a1b9a', width: 4 }) })],
   current: [new Style({ stroke: casing }), new Style({ stroke: new Stroke({ color: '#d84315', width: 5 }) })],
+  task: new Style({ image: new RegularShape({ points: 3, radius: 12, fill: new Fill({ color: '#c62828' }), stroke: new Stroke({ color: '#fff', width: 3 }) }) }),
   here: new Style({ image: new CircleStyle({ radius: 9, fill: new Fill({ color: '#0b57d0' }), stroke: new Stroke({ color: '#fff', width: 3 }) }) }),
 };
 
@@ -35,6 +36,7 @@ export class PatrolMap {
     this.todaySource = new VectorSource();
     this.currentFeature = new Feature({ geometry: new MultiLineString([]) });
     this.hereFeature = new Feature();
+    this.taskSource = new VectorSource(); // alerts to verify (tasks.js)
     const layers = [];
     if (basemap) layers.push(new TileLayer({ source: new XYZ({ url: basemap, crossOrigin: 'anonymous' }) }));
     layers.push(
@@ -47,6 +49,9 @@ export class PatrolMap {
           stroke: new Stroke({ color: '#fff', width: 4 }), overflow: true }) })] }),
       new VectorLayer({ source: this.todaySource, style: STYLES.today }),
       new VectorLayer({ source: new VectorSource({ features: [this.currentFeature] }), style: STYLES.current }),
+      new VectorLayer({ source: this.taskSource, style: (f) => [STYLES.task, new Style({
+        text: new Text({ text: f.get('label') || '', offsetY: -22, font: '700 13px sans-serif', fill: new Fill({ color: '#7f0000' }),
+          stroke: new Stroke({ color: '#fff', width: 4 }), overflow: true }) })] }),
       new VectorLayer({ source: new VectorSource({ features: [this.hereFeature] }), style: STYLES.here }),
     );
     this.view = new View({ center: fromLonLat([117.4, 40.05]), zoom: 11, maxZoom: 19 });
@@ -96,6 +101,16 @@ export class PatrolMap {
     if (!fix) return;
     this.view.setCenter(fromLonLat([fix.lon, fix.lat]));
     if ((this.view.getZoom() || 0) < zoom) this.view.setZoom(zoom);
+  }
+
+  /** tasks: [{id, at:{lon,lat}, label}] — markers of the alerts to verify */
+  setTasks(tasks) {
+    this.taskSource.clear();
+    for (const tk of tasks || []) {
+      const f = new Feature({ geometry: new Point(fromLonLat([tk.at.lon, tk.at.lat])), label: tk.label });
+      f.setId(String(tk.id));
+      this.taskSource.addFeature(f);
+    }
   }
 
   setHere(fix) {

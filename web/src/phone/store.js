@@ -1,6 +1,6 @@
 // phone/store.js — what the patrol page keeps on the phone (localStorage,
 // one namespace per login): the recording in progress, the upload queue
-// (patrols and incidents with their photo), today's tracks, the last verdict.
+// (patrols, incidents and alert verifications with their photo), today's tracks, the last verdict.
 // Everything survives a reload, a closed tab and a dead battery's restart.
 import * as api from '../api.js';
 import { dataUrlToBlob } from './util.js';
@@ -76,6 +76,17 @@ export async function upload(store, item) {
       store.update(item);
     }
     return (await api.request('POST', '/api/incidents', { body: item.feature })).data;
+  }
+  if (item.kind === 'verify') { // field verification of an alert (§3.1.3)
+    if (item.photo && !item.body.photo) {
+      const blob = dataUrlToBlob(item.photo);
+      const { data } = await api.request('POST', '/api/attachments' + api.qs({ filename: item.photo_name || 'verify.jpg' }),
+        { raw: blob, headers: { 'Content-Type': blob.type } });
+      item.body.photo = data.sha256;
+      item.photo = null;
+      store.update(item);
+    }
+    return (await api.request('POST', `/api/alerts/${encodeURIComponent(item.alert_id)}/verify`, { body: item.body })).data;
   }
   throw new Error('unknown queue item ' + item.kind);
 }
