@@ -62,7 +62,8 @@ typedef enum tb_geomtype {
 	TB_GEOM_POLYGON,
 	TB_GEOM_MULTIPOINT,
 	TB_GEOM_MULTILINESTRING,
-	TB_GEOM_MULTIPOLYGON
+	TB_GEOM_MULTIPOLYGON,
+	TB_GEOM_GEOMETRY /* any type (GeoPackage GEOMETRY): alerts are points or polygons */
 } tb_geomtype;
 
 struct tb_resource;

@@ -1,29 +1,934 @@
-/* alert.c — placeholder, replaced by the part's implementation. */
+/* alert.c — alerts (告警) and their closed loop (§3.1.3): an alert pushed by a
+ * camera, drone, satellite change detection or the fire and pest warnings is
+ * checked (codes, confidence, time, inside the district), placed (town, grid,
+ * parcels, overlap with natural forest) and either merged into an open alert
+ * of the same type nearby in place and time, or stored and assigned to the
+ * active ranger of its grid.  The lifecycle new → assigned → verified →
+ * closed is a table of transitions (who may act, from which state); every
+ * step is one transaction with one event, and a confirmed loss of natural
+ * forest enters the area ledger, linked to the verification event.
+ * Notifications and their fatigue control are in notify.c. */
+#include "monitor/alert.h"
 #include "monitor/monitor.h"
 
-const tb_resource *const tb_alert_resources[] = {NULL};
+#include "base/data.h"
+#include "base/json.h"
+#include "base/log.h"
+#include "base/tbtime.h"
+#include "db/attach.h"
+#include "db/codes.h"
+#include "db/event.h"
+#include "db/gpkg.h"
+#include "registry/registry.h"
 
-int tb_monitor_alerts_v1(tb_db *db, tb_err *e)
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define N(a) ((int)(sizeof(a) / sizeof((a)[0])))
+
+/* ---- description ------------------------------------------------------------------ */
+
+/* Computed fields come from the operation (the write context's user data: an
+ * object of values) and, on update, from the stored row.  Alerts have no
+ * generic write path: they are raised and moved by the functions below. */
+int tb_monitor_keep_computed(const tb_resource *r, tb_record *rec, void *ctx, tb_err *e)
 {
-	(void)db;
-	(void)e;
+	tb_write_ctx *w = ctx;
+	json_t *set = w ? w->user : NULL;
+	if (!json_is_object(set))
+		return tb_err_set(e, TB_EINPUT, rec->name, NULL,
+				  "%s are written by their own operations, not edited directly", r->name);
+	for (int i = 0; rec->old && i < r->nfields; i++) {
+		if (!(r->fields[i].flags & TB_COMPUTED)) continue;
+		json_t *v = json_object_get(rec->old, r->fields[i].name);
+		if (v && !json_is_null(v)) json_object_set(rec->props, r->fields[i].name, v);
+	}
+	json_object_update(rec->props, set);
 	return 0;
 }
 
-#include "monitor/alert.h"
-
-int tb_alert_raise(tb_db *db, const tb_actor *who, const tb_alert_in *in, int64_t *id,
-		   bool *merged, tb_err *e)
+static int alert_before_write(tb_db *db, const tb_resource *r, tb_record *rec, void *ctx, tb_err *e)
 {
-	(void)db, (void)who, (void)in, (void)id, (void)merged;
-	return tb_err_set(e, TB_EINTERNAL, NULL, NULL, "alerts are not built yet");
+	int rc = tb_monitor_keep_computed(r, rec, ctx, e);
+	if (rc) return rc;
+	if (!json_object_get(rec->props, "code")) { /* AL-<day observed>-<fid>, inside the transaction */
+		int64_t next = 0;
+		if ((rc = tb_db_int64(db, "SELECT coalesce(max(fid),0)+1 FROM alerts", &next, e))) return rc;
+		const char *t = json_string_value(json_object_get(rec->props, "observed_at"));
+		char code[48];
+		snprintf(code, sizeof code, "AL-%.4s%.2s%.2s-%04lld", t ? t : "0000", t ? t + 5 : "00",
+			 t ? t + 8 : "00", (long long)next);
+		json_object_set_new(rec->props, "code", json_string(code));
+	}
+	tb_write_ctx *w = ctx;
+	json_t *parcels = json_object_get(rec->props, "parcel_codes");
+	size_t i;
+	json_t *v;
+	if (w && w->parcels) json_array_foreach(parcels, i, v) json_array_append(w->parcels, v);
+	return 0;
 }
 
-int tb_notify(tb_db *db, const tb_actor *who, const char *recipient_kind, const char *recipient,
-	      const char *kind, int level, const char *text_zh, const char *text_en, const char *ref,
-	      bool *sent, tb_err *e)
+static const tb_field alert_fields[] = {
+	{"code", TB_F_TEXT, TB_UNIQUE | TB_COMPUTED, "告警编号", "Alert no."},
+	{"source", TB_F_CODE, TB_REQUIRED | TB_INDEXED, "来源", "Source", .codes = "alert_source"},
+	{"type", TB_F_CODE, TB_REQUIRED | TB_INDEXED, "类型", "Type", .codes = "alert_type"},
+	{"observed_at", TB_F_TIME, TB_REQUIRED | TB_INDEXED, "发现时间", "Observed"},
+	{"confidence", TB_F_REAL, TB_REQUIRED | TB_RANGE, "置信度", "Confidence", .min = 0, .max = 1},
+	{"external_id", TB_F_TEXT, TB_INDEXED, "外部编号", "Sender's id", .max_len = 200},
+	{"media", TB_F_TEXT, 0, "影像", "Media (SHA-256 or URL)", .max_len = 2000},
+	{"note", TB_F_TEXT, 0, "说明", "Note", .max_len = 2000},
+	{"status", TB_F_CODE, TB_COMPUTED | TB_INDEXED, "状态", "Status", .codes = "alert_status"},
+	{"result", TB_F_CODE, TB_COMPUTED, "核实结果", "Result", .codes = "alert_result"},
+	{"town_code", TB_F_TEXT, TB_COMPUTED | TB_INDEXED, "乡镇", "Town"},
+	{"grid_code", TB_F_TEXT, TB_COMPUTED | TB_INDEXED, "网格", "Grid"},
+	{"ranger_code", TB_F_TEXT, TB_COMPUTED | TB_INDEXED, "护林员", "Ranger"},
+	{"parcel_codes", TB_F_JSON, TB_COMPUTED, "涉及小班", "Parcels"},
+	{"natural_forest_ha", TB_F_REAL, TB_COMPUTED, "涉及天然林面积", "Natural forest inside", .unit = "ha"},
+	{"merged_count", TB_F_INT, TB_COMPUTED, "合并次数", "Reports merged"},
+	{"last_seen_at", TB_F_TIME, TB_COMPUTED, "最近发现", "Last seen"},
+	{"assigned_at", TB_F_TIME, TB_COMPUTED, "派发时间", "Assigned"},
+	{"verified_at", TB_F_TIME, TB_COMPUTED, "核实时间", "Verified"},
+	{"verify_note", TB_F_TEXT, TB_COMPUTED, "核实说明", "Verification note", .max_len = 2000},
+	{"verify_photo", TB_F_TEXT, TB_COMPUTED, "核实照片", "Verification photo (SHA-256)"},
+	{"loss_ha", TB_F_REAL, TB_COMPUTED, "天然林损失面积", "Natural forest lost", .unit = "ha"},
+	{"closed_at", TB_F_TIME, TB_COMPUTED, "办结时间", "Closed"},
+	{"close_note", TB_F_TEXT, TB_COMPUTED, "办结说明", "Closing note", .max_len = 2000},
+};
+const tb_resource tb_alerts = {
+	.name = "alerts", .label_zh = "告警", .label_en = "Alerts", .clause = "3.1.3",
+	.fields = alert_fields, .nfields = N(alert_fields), .geom = TB_GEOM_GEOMETRY,
+	.geom_required = true, .key = "code", .scope = "town_code", .before_write = alert_before_write,
+};
+
+const tb_resource *const tb_alert_resources[] = {&tb_alerts, &tb_notifications, &tb_notify_counters, NULL};
+
+int tb_monitor_alerts_v1(tb_db *db, tb_err *e)
 {
-	(void)db, (void)who, (void)recipient_kind, (void)recipient, (void)kind, (void)level;
-	(void)text_zh, (void)text_en, (void)ref, (void)sent;
-	return tb_err_set(e, TB_EINTERNAL, NULL, NULL, "notifications are not built yet");
+	int rc = 0;
+	for (int i = 0; !rc && tb_alert_resources[i]; i++) rc = tb_resource_create(db, tb_alert_resources[i], e);
+	return rc;
+}
+
+/* ---- configuration --------------------------------------------------------------- */
+
+void tb_alert_config_load(tb_db *db, tb_alert_config *c)
+{
+	*c = (tb_alert_config){.dedup_distance_m = 500, .dedup_window_hours = 24, .future_tolerance_min = 10,
+			       .district_tolerance_m = 500, .notify_dedup_hours = 6, .notify_rate_per_hour = 10,
+			       .rate_exempt_level = 5, .auto_assign = true};
+	size_t n;
+	char *text = tb_data_read("district.json", &n);
+	json_t *d = text ? json_loadb(text, n, 0, NULL) : NULL;
+	free(text);
+	const char *rel = json_string_value(json_object_get(d, "alerts"));
+	text = rel ? tb_data_read(rel, &n) : NULL;
+	json_t *j = text ? json_loadb(text, n, 0, NULL) : NULL;
+	free(text);
+	json_decref(d);
+	static const struct {
+		const char *key;
+		size_t off;
+	} nums[] = {
+		{"dedup_distance_m", offsetof(tb_alert_config, dedup_distance_m)},
+		{"dedup_window_hours", offsetof(tb_alert_config, dedup_window_hours)},
+		{"future_tolerance_minutes", offsetof(tb_alert_config, future_tolerance_min)},
+		{"district_tolerance_m", offsetof(tb_alert_config, district_tolerance_m)},
+		{"notify_dedup_hours", offsetof(tb_alert_config, notify_dedup_hours)},
+		{"notify_rate_per_hour", offsetof(tb_alert_config, notify_rate_per_hour)},
+	};
+	for (int i = 0; i < N(nums); i++) {
+		double *p = (double *)((char *)c + nums[i].off);
+		json_t *v = json_object_get(j, nums[i].key);
+		if (json_is_number(v)) *p = json_number_value(v);
+		char key[64];
+		snprintf(key, sizeof key, "alert_%s", nums[i].key);
+		*p = tb_setting_num(db, key, *p);
+	}
+	json_t *v = json_object_get(j, "rate_exempt_level");
+	if (json_is_integer(v)) c->rate_exempt_level = (int)json_integer_value(v);
+	c->rate_exempt_level = (int)tb_setting_num(db, "alert_rate_exempt_level", c->rate_exempt_level);
+	v = json_object_get(j, "auto_assign");
+	if (json_is_boolean(v)) c->auto_assign = json_is_true(v);
+	c->auto_assign = tb_setting_num(db, "alert_auto_assign", c->auto_assign) != 0;
+	json_decref(j);
+}
+
+/* Notification level of an alert type (alerts.json "levels"; default 3). */
+static int type_level(const char *type)
+{
+	size_t n;
+	char *text = tb_data_read("jizhou/alerts.json", &n);
+	json_t *j = text ? json_loadb(text, n, 0, NULL) : NULL;
+	free(text);
+	json_t *v = json_object_get(json_object_get(j, "levels"), type ? type : "");
+	int level = json_is_integer(v) ? (int)json_integer_value(v) : 3;
+	json_decref(j);
+	return level < 1 ? 1 : level > 5 ? 5 : level;
+}
+
+/* ---- geometry and place ------------------------------------------------------------ */
+
+GEOSGeometry *tb_alert_geom_from_json(const json_t *g, tb_err *e)
+{
+	const char *t = json_string_value(json_object_get(g, "type"));
+	if (!t || (strcmp(t, "Point") && strcmp(t, "Polygon") && strcmp(t, "MultiPolygon"))) {
+		tb_err_set(e, TB_EINPUT, NULL, "geometry", "a GeoJSON Point or Polygon in lon/lat is required, got %s",
+			   t ? t : "none");
+		return NULL;
+	}
+	char *text = json_dumps(g, JSON_COMPACT);
+	GEOSGeoJSONReader *rd = GEOSGeoJSONReader_create_r(tb_geos());
+	GEOSGeometry *out = text ? GEOSGeoJSONReader_readGeometry_r(tb_geos(), rd, text) : NULL;
+	GEOSGeoJSONReader_destroy_r(tb_geos(), rd);
+	free(text);
+	if (!out) tb_err_set(e, TB_EINPUT, NULL, "geometry", "not a valid GeoJSON %s", t);
+	return out;
+}
+
+static json_t *geom_json(const GEOSGeometry *g)
+{
+	if (!g) return json_null();
+	GEOSGeoJSONWriter *w = GEOSGeoJSONWriter_create_r(tb_geos());
+	char *t = GEOSGeoJSONWriter_writeGeometry_r(tb_geos(), w, g, -1);
+	GEOSGeoJSONWriter_destroy_r(tb_geos(), w);
+	json_t *v = t ? json_loads(t, 0, NULL) : NULL;
+	GEOSFree_r(tb_geos(), t);
+	return v ? v : json_null();
+}
+
+static GEOSGeometry *blob_geom(sqlite3_stmt *st, int i)
+{
+	return sqlite3_column_type(st, i) == SQLITE_BLOB
+		       ? tb_gpkg_decode(sqlite3_column_blob(st, i), (size_t)sqlite3_column_bytes(st, i), NULL)
+		       : NULL;
+}
+
+/* Geodesic distance (m) between two geometries: 0 when they meet. */
+static double geom_distance_m(const GEOSGeometry *a, const GEOSGeometry *b)
+{
+	GEOSContextHandle_t h = tb_geos();
+	if (GEOSIntersects_r(h, a, b) == 1) return 0;
+	GEOSCoordSequence *cs = GEOSNearestPoints_r(h, a, b);
+	double ax, ay, bx, by, d = INFINITY;
+	if (cs && GEOSCoordSeq_getXY_r(h, cs, 0, &ax, &ay) && GEOSCoordSeq_getXY_r(h, cs, 1, &bx, &by))
+		d = tb_distance_m(ax, ay, bx, by);
+	if (cs) GEOSCoordSeq_destroy_r(h, cs);
+	return d;
+}
+
+/* Rows of `table` whose R-tree box meets g's box widened by pad degrees. */
+static sqlite3_stmt *near_rows(tb_db *db, const char *sql, const GEOSGeometry *g, double pad, tb_err *e)
+{
+	GEOSContextHandle_t h = tb_geos();
+	double x0, y0, x1, y1;
+	GEOSGeom_getXMin_r(h, g, &x0);
+	GEOSGeom_getYMin_r(h, g, &y0);
+	GEOSGeom_getXMax_r(h, g, &x1);
+	GEOSGeom_getYMax_r(h, g, &y1);
+	sqlite3_stmt *st;
+	if (tb_db_prepare(db, sql, &st, e)) return NULL;
+	double padx = pad / cos((y0 + y1) / 2 * M_PI / 180);
+	sqlite3_bind_double(st, 1, x0 - padx);
+	sqlite3_bind_double(st, 2, x1 + padx);
+	sqlite3_bind_double(st, 3, y0 - pad);
+	sqlite3_bind_double(st, 4, y1 + pad);
+	return st;
+}
+
+/* The parcels an alert touches: [{code, town, natural, area_ha, overlap_ha}]
+ * (overlap = ellipsoidal area of the intersection; 0 for a point). */
+static json_t *touched_parcels(tb_db *db, const GEOSGeometry *g, tb_err *e)
+{
+	sqlite3_stmt *st = near_rows(db,
+		"SELECT p.code, p.geom, p.natural, p.area_ha, p.xiang FROM rtree_parcels_geom r JOIN parcels p ON p.fid=r.id"
+		" WHERE r.maxx>=?1 AND r.minx<=?2 AND r.maxy>=?3 AND r.miny<=?4"
+		" AND coalesce(p.status,'active')='active' ORDER BY p.code", g, 0, e);
+	if (!st) return NULL;
+	GEOSContextHandle_t h = tb_geos();
+	json_t *out = json_array();
+	bool areal = GEOSGeomTypeId_r(h, g) != GEOS_POINT;
+	while (sqlite3_step(st) == SQLITE_ROW) {
+		GEOSGeometry *p = blob_geom(st, 1);
+		if (p && GEOSIntersects_r(h, p, g) == 1) {
+			double ov = 0;
+			if (areal) {
+				GEOSGeometry *x = GEOSIntersection_r(h, p, g);
+				ov = x ? tb_area_ha(x) : 0;
+				if (x) GEOSGeom_destroy_r(h, x);
+			}
+			json_array_append_new(out, json_pack("{s:s,s:s?,s:b,s:f,s:f}", "code", sqlite3_column_text(st, 0),
+				"town", sqlite3_column_text(st, 4), "natural", sqlite3_column_int(st, 2),
+				"area_ha", sqlite3_column_double(st, 3), "overlap_ha", ov));
+		}
+		if (p) GEOSGeom_destroy_r(h, p);
+	}
+	sqlite3_finalize(st);
+	return out;
+}
+
+/* The first row (code, town) of an R-tree table whose geometry holds pt. */
+static void holder(tb_db *db, const char *sql, const GEOSGeometry *pt, char *code, size_t cn, char *town,
+		   size_t tn)
+{
+	tb_err e = {0};
+	sqlite3_stmt *st = near_rows(db, sql, pt, 0, &e);
+	while (st && sqlite3_step(st) == SQLITE_ROW) {
+		GEOSGeometry *g = blob_geom(st, 2);
+		bool in = g && GEOSIntersects_r(tb_geos(), g, pt) == 1;
+		if (g) GEOSGeom_destroy_r(tb_geos(), g);
+		if (!in) continue;
+		snprintf(code, cn, "%s", sqlite3_column_text(st, 0) ? (const char *)sqlite3_column_text(st, 0) : "");
+		if (town) snprintf(town, tn, "%s", sqlite3_column_text(st, 1) ? (const char *)sqlite3_column_text(st, 1) : "");
+		break;
+	}
+	sqlite3_finalize(st);
+}
+
+typedef struct place {
+	char town[32], grid[64];
+	json_t *parcels; /* touched_parcels */
+	double natural_ha;
+} place;
+
+/* Town, grid and parcels of an alert: the grid holding a point on the
+ * geometry (its town), else the town division holding it, else the town of
+ * the first parcel touched. */
+static int locate(tb_db *db, const GEOSGeometry *g, place *pl, tb_err *e)
+{
+	memset(pl, 0, sizeof *pl);
+	GEOSGeometry *pt = GEOSPointOnSurface_r(tb_geos(), g);
+	if (!pt) return tb_err_set(e, TB_EINPUT, NULL, "geometry", "no point on the geometry");
+	holder(db, "SELECT g.code, g.town_code, g.geom FROM rtree_grids_geom r JOIN grids g ON g.fid=r.id"
+		   " WHERE r.maxx>=?1 AND r.minx<=?2 AND r.maxy>=?3 AND r.miny<=?4 ORDER BY g.code",
+	       pt, pl->grid, sizeof pl->grid, pl->town, sizeof pl->town);
+	if (!pl->town[0])
+		holder(db, "SELECT d.code, d.code, d.geom FROM rtree_divisions_geom r JOIN divisions d ON d.fid=r.id"
+			   " WHERE r.maxx>=?1 AND r.minx<=?2 AND r.maxy>=?3 AND r.miny<=?4 AND d.level='town' ORDER BY d.code",
+		       pt, pl->town, sizeof pl->town, NULL, 0);
+	GEOSGeom_destroy_r(tb_geos(), pt);
+	pl->parcels = touched_parcels(db, g, e);
+	if (!pl->parcels) return e->code ? e->code : TB_EDB;
+	size_t i;
+	json_t *p;
+	json_array_foreach(pl->parcels, i, p)
+	{
+		if (json_is_true(json_object_get(p, "natural")))
+			pl->natural_ha += json_number_value(json_object_get(p, "overlap_ha"));
+		if (!pl->town[0] && tb_json_str(p, "town")) snprintf(pl->town, sizeof pl->town, "%s", tb_json_str(p, "town"));
+	}
+	return 0;
+}
+
+/* ---- raising -------------------------------------------------------------------------- */
+
+static bool code_ok(tb_db *db, const char *list, const char *v)
+{
+	const tb_code_entry *c = v && *v ? tb_codes_find(db, list, v) : NULL;
+	return c && !strcmp(c->code, v);
+}
+
+/* The district outline, when the database has one (init loads it). */
+static int inside_district(tb_db *db, const GEOSGeometry *g, double tolerance_m, tb_err *e)
+{
+	sqlite3_stmt *st;
+	int rc = tb_db_prepare(db, "SELECT geom FROM divisions WHERE level='district' AND geom IS NOT NULL LIMIT 1", &st, e);
+	if (rc) return rc;
+	GEOSGeometry *d = sqlite3_step(st) == SQLITE_ROW ? blob_geom(st, 0) : NULL;
+	sqlite3_finalize(st);
+	if (!d) return 0;
+	double dist = geom_distance_m(d, g);
+	GEOSGeom_destroy_r(tb_geos(), d);
+	if (dist > tolerance_m)
+		return tb_err_set(e, TB_EINPUT, NULL, "geometry",
+				  "outside the district: %.0f m beyond its outline (tolerance %.0f m); lon/lat in EPSG:4490?",
+				  dist, tolerance_m);
+	return 0;
+}
+
+/* Check an alert before anything is written; *observed gets the normalised
+ * time.  Errors name the field. */
+static int check_in(tb_db *db, const tb_alert_in *in, const tb_alert_config *c, char observed[32], tb_err *e)
+{
+	if (!code_ok(db, "alert_source", in->source))
+		return tb_err_set(e, TB_EINPUT, "alert", "source", "unknown source '%s' (satellite, camera, drone, system, "
+				  "fire, pest, ranger, public)", in->source ? in->source : "");
+	if (!code_ok(db, "alert_type", in->type))
+		return tb_err_set(e, TB_EINPUT, "alert", "type", "unknown type '%s' (forest_loss, fire, smoke, intrusion, "
+				  "pest, other)", in->type ? in->type : "");
+	if (!(in->confidence >= 0 && in->confidence <= 1))
+		return tb_err_set(e, TB_EINPUT, "alert", "confidence", "confidence must be between 0 and 1, got %g",
+				  in->confidence);
+	int64_t t;
+	if (!in->observed_at || !tb_time_parse_iso(in->observed_at, &t))
+		return tb_err_set(e, TB_EINPUT, "alert", "observed_at", "observed_at must be an ISO 8601 time, got '%s'",
+				  in->observed_at ? in->observed_at : "");
+	int64_t now = tb_time_now_ms();
+	if (t > now + (int64_t)(c->future_tolerance_min * 60000)) {
+		char n[32];
+		tb_time_format_iso(now, n);
+		return tb_err_set(e, TB_EINPUT, "alert", "observed_at", "%s lies in the future (now %s, tolerance %g min)",
+				  in->observed_at, n, c->future_tolerance_min);
+	}
+	tb_time_format_iso(t, observed);
+	GEOSContextHandle_t h = tb_geos();
+	if (!in->geom || GEOSisEmpty_r(h, in->geom))
+		return tb_err_set(e, TB_EINPUT, "alert", "geometry", "a point or polygon is required");
+	int type = GEOSGeomTypeId_r(h, in->geom);
+	if (type != GEOS_POINT && type != GEOS_POLYGON && type != GEOS_MULTIPOLYGON)
+		return tb_err_set(e, TB_EINPUT, "alert", "geometry", "must be a Point or a Polygon");
+	if (type != GEOS_POINT && tb_geom_check_polygonal(in->geom, "alert", e)) return e->code;
+	if (in->media && strlen(in->media) > 2000) return tb_err_set(e, TB_EINPUT, "alert", "media", "too long");
+	return inside_district(db, in->geom, c->district_tolerance_m, e);
+}
+
+/* An open alert this one duplicates: the same sender's id, or the same type
+ * within the distance and the time window.  0 when none. */
+static int64_t duplicate_of(tb_db *db, const tb_alert_in *in, const char *observed, const tb_alert_config *c)
+{
+	int64_t fid = 0;
+	sqlite3_stmt *st;
+	if (in->external_id && *in->external_id &&
+	    sqlite3_prepare_v2(db->h, "SELECT fid FROM alerts WHERE source=? AND external_id=? AND status<>'closed'"
+				      " ORDER BY fid LIMIT 1", -1, &st, NULL) == SQLITE_OK) {
+		sqlite3_bind_text(st, 1, in->source, -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 2, in->external_id, -1, SQLITE_STATIC);
+		if (sqlite3_step(st) == SQLITE_ROW) fid = sqlite3_column_int64(st, 0);
+		sqlite3_finalize(st);
+		if (fid) return fid;
+	}
+	int64_t t;
+	tb_time_parse_iso(observed, &t);
+	char lo[32], hi[32];
+	tb_time_format_iso(t - (int64_t)(c->dedup_window_hours * 3600000), lo);
+	tb_time_format_iso(t + (int64_t)(c->dedup_window_hours * 3600000), hi);
+	tb_err e = {0};
+	double pad = c->dedup_distance_m / 110000.0 + 1e-6;
+	st = near_rows(db, "SELECT a.fid, a.geom FROM rtree_alerts_geom r JOIN alerts a ON a.fid=r.id"
+			   " WHERE r.maxx>=?1 AND r.minx<=?2 AND r.maxy>=?3 AND r.miny<=?4 AND a.type=?5"
+			   " AND a.status<>'closed' AND coalesce(a.last_seen_at,a.observed_at)>=?6 AND a.observed_at<=?7"
+			   " ORDER BY a.fid", in->geom, pad, &e);
+	if (!st) return 0;
+	sqlite3_bind_text(st, 5, in->type, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 6, lo, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 7, hi, -1, SQLITE_STATIC);
+	while (!fid && sqlite3_step(st) == SQLITE_ROW) {
+		GEOSGeometry *g = blob_geom(st, 1);
+		if (g && geom_distance_m(g, in->geom) <= c->dedup_distance_m) fid = sqlite3_column_int64(st, 0);
+		if (g) GEOSGeom_destroy_r(tb_geos(), g);
+	}
+	sqlite3_finalize(st);
+	return fid;
+}
+
+/* The fields of a changed alert before and after (for the event). */
+static json_t *changes(const json_t *old, const json_t *now)
+{
+	json_t *before = json_object(), *after = json_object();
+	const char *k;
+	json_t *v;
+	json_object_foreach((json_t *)now, k, v)
+	{
+		if (!strcmp(k, "version") || !strcmp(k, "updated_at") || !strcmp(k, "created_at")) continue;
+		json_t *o = json_object_get(old, k);
+		if ((o && json_equal(o, v)) || (!o && json_is_null(v))) continue;
+		json_object_set(before, k, o ? o : json_null());
+		json_object_set(after, k, v);
+	}
+	return json_pack("{s:o,s:o}", "before", before, "after", after);
+}
+
+typedef struct ledger_row {
+	char code[64];
+	double delta_ha;
+} ledger_row;
+
+/* One lifecycle step: in one transaction, check the alert is still in
+ * `from` (NULL = any open state), apply patch (input fields) and set
+ * (computed fields), add the ledger rows, and append one event "alerts.<action>". */
+static int alert_step(tb_db *db, const tb_actor *who, int64_t id, const char *action, const char *from,
+		      json_t *patch, json_t *set, const ledger_row *ledger, int nledger, const char *cause,
+		      json_t **out, tb_err *e)
+{
+	tb_write_ctx cx = {.actor = who, .parcels = json_array(), .cause = cause, .user = set};
+	char name[64];
+	snprintf(name, sizeof name, "alert %lld", (long long)id);
+	tb_record rec = {.props = patch ? json_deep_copy(patch) : json_object(), .fid = id, .name = name};
+	json_t *old = NULL, *payload = NULL;
+	int rc = tb_db_begin(db, e);
+	if (!rc) rc = tb_record_get(db, &tb_alerts, id, &old, NULL, e);
+	const char *status = old ? tb_json_str(old, "status") : NULL;
+	if (!rc && (from ? strcmp(status ? status : "", from) : !strcmp(status ? status : "", "closed")))
+		rc = tb_err_set(e, TB_ECONFLICT, tb_json_str(old, "code"), "status",
+				"the alert is %s now; reload it", status ? status : "?");
+	if (!rc) rc = tb_event_next_seq(db, &cx.seq, e);
+	if (!rc) rc = tb_record_update(db, &tb_alerts, &rec, 0, &cx, e);
+	for (int i = 0; !rc && i < nledger; i++) {
+		char why[200];
+		snprintf(why, sizeof why, "告警 %s 核实确认天然林损失 (alert confirmed: loss of natural forest)",
+			 tb_json_str(rec.props, "code"));
+		rc = tb_ledger_add(db, cx.seq, "loss", ledger[i].code, -ledger[i].delta_ha, why, e);
+	}
+	if (!rc) {
+		char act[64];
+		snprintf(act, sizeof act, "alerts.%s", action);
+		payload = changes(old, rec.props);
+		if (cause) json_object_set_new(payload, "cause", json_string(cause));
+		if (nledger) {
+			json_t *l = json_array();
+			for (int i = 0; i < nledger; i++)
+				json_array_append_new(l, json_pack("{s:s,s:f}", "parcel", ledger[i].code, "delta_ha",
+								   -ledger[i].delta_ha));
+			json_object_set_new(payload, "ledger", l);
+		}
+		tb_event_in ev = {.actor = who->login, .role = who->role, .action = act, .entity = "alerts",
+				  .entity_id = tb_json_str(rec.props, "code"), .parcels = cx.parcels, .payload = payload};
+		int64_t seq = 0;
+		rc = tb_event_append(db, &ev, &seq, e);
+		if (!rc && seq != cx.seq) rc = tb_err_set(e, TB_EINTERNAL, NULL, NULL, "event sequence moved during a write");
+	}
+	if (!rc) rc = tb_db_commit(db, e);
+	if (rc) tb_db_rollback(db);
+	if (rec.geom) GEOSGeom_destroy_r(tb_geos(), rec.geom);
+	if (!rc && out) *out = json_incref(rec.props);
+	json_decref(rec.props);
+	json_decref(old);
+	json_decref(payload);
+	json_decref(cx.parcels);
+	return rc;
+}
+
+static int assign_step(tb_db *db, const tb_actor *who, int64_t id, const char *ranger, bool automatic,
+		       json_t **out, tb_err *e);
+
+int tb_alert_raise(tb_db *db, const tb_actor *who, const tb_alert_in *in, int64_t *id, bool *merged, tb_err *e)
+{
+	*id = 0;
+	*merged = false;
+	tb_alert_config c;
+	tb_alert_config_load(db, &c);
+	char observed[32];
+	int rc = check_in(db, in, &c, observed, e);
+	if (rc) return rc;
+	int64_t dup = duplicate_of(db, in, observed, &c);
+	if (dup) { /* merge: one more report of the same thing */
+		json_t *old = NULL;
+		if ((rc = tb_record_get(db, &tb_alerts, dup, &old, NULL, e))) return rc;
+		const char *last = tb_json_str(old, "last_seen_at");
+		json_t *patch = json_object(), *set = json_pack("{s:I,s:s}", "merged_count",
+			(json_int_t)json_integer_value(json_object_get(old, "merged_count")) + 1, "last_seen_at",
+			last && strcmp(last, observed) > 0 ? last : observed);
+		if (in->confidence > tb_json_num(old, "confidence", 0))
+			json_object_set_new(patch, "confidence", json_real(in->confidence));
+		if (in->media && !tb_json_str(old, "media")) json_object_set_new(patch, "media", json_string(in->media));
+		char cause[160];
+		snprintf(cause, sizeof cause, "duplicate report from %s%s%s merged", in->source,
+			 in->external_id ? " " : "", in->external_id ? in->external_id : "");
+		rc = alert_step(db, who, dup, "merge", NULL, patch, set, NULL, 0, cause, NULL, e);
+		json_decref(patch);
+		json_decref(set);
+		json_decref(old);
+		if (!rc) *id = dup, *merged = true;
+		return rc;
+	}
+	place pl;
+	if ((rc = locate(db, in->geom, &pl, e))) return rc;
+	json_t *props = json_pack("{s:s,s:s,s:s,s:f}", "source", in->source, "type", in->type, "observed_at", observed,
+				  "confidence", in->confidence);
+	if (in->external_id && *in->external_id) json_object_set_new(props, "external_id", json_string(in->external_id));
+	if (in->media && *in->media) json_object_set_new(props, "media", json_string(in->media));
+	if (in->note && *in->note) json_object_set_new(props, "note", json_string(in->note));
+	json_t *codes = json_array();
+	size_t i;
+	json_t *p;
+	json_array_foreach(pl.parcels, i, p) json_array_append(codes, json_object_get(p, "code"));
+	json_t *set = json_pack("{s:s,s:o,s:f,s:i,s:s}", "status", "new", "parcel_codes", codes, "natural_forest_ha",
+				tb_round4(pl.natural_ha), "merged_count", 1, "last_seen_at", observed);
+	if (pl.town[0]) json_object_set_new(set, "town_code", json_string(pl.town));
+	if (pl.grid[0]) json_object_set_new(set, "grid_code", json_string(pl.grid));
+	tb_record rec = {.props = props, .geom = GEOSGeom_clone_r(tb_geos(), in->geom), .name = "new alert"};
+	rc = tb_write_create(db, who, &tb_alerts, &rec, NULL, set, e);
+	if (rec.geom) GEOSGeom_destroy_r(tb_geos(), rec.geom);
+	if (!rc) *id = rec.fid;
+	char town[32];
+	snprintf(town, sizeof town, "%s", pl.town);
+	const char *code = tb_json_str(props, "code");
+	char zh[256], en[256], ref[48];
+	snprintf(ref, sizeof ref, "alerts/%lld", (long long)rec.fid);
+	if (!rc && town[0]) { /* the town hears of every new alert in it */
+		snprintf(zh, sizeof zh, "新告警 %s：%s（%s），%s", code ? code : "",
+			 tb_codes_label(db, "alert_type", in->type, "zh"), tb_codes_label(db, "alert_source", in->source, "zh"), observed);
+		snprintf(en, sizeof en, "New alert %s: %s (%s), %s", code ? code : "",
+			 tb_codes_label(db, "alert_type", in->type, "en"), tb_codes_label(db, "alert_source", in->source, "en"), observed);
+		bool sent;
+		tb_err ne = {0};
+		if (tb_notify(db, who, "town", town, "alert", type_level(in->type), zh, en, ref, &sent, &ne))
+			tb_warn("alert %s: town not notified: %s", code ? code : "", ne.message);
+	}
+	json_decref(props);
+	json_decref(set);
+	json_decref(pl.parcels);
+	if (!rc && c.auto_assign && pl.grid[0]) { /* the grid's ranger verifies it in the field */
+		tb_err ae = {0};
+		if (assign_step(db, who, *id, NULL, true, NULL, &ae) && ae.code != TB_EINPUT)
+			tb_warn("alert %lld: not auto-assigned: %s", (long long)*id, ae.message);
+	}
+	return rc;
+}
+
+/* ---- lifecycle ------------------------------------------------------------------------------ */
+
+/* The state machine (DESIGN.md §9): action, from, to, the roles that may
+ * take it, and whether the assigned ranger may take it too. */
+typedef struct transition {
+	const char *action, *from, *to, *roles;
+	bool assigned_ranger;
+} transition;
+
+static const transition lifecycle[] = {
+	{"assign", "new", "assigned", "admin,bureau,town", false},
+	{"verify", "assigned", "verified", "admin,bureau,town", true},
+	{"close", "verified", "closed", "admin,bureau,town", false},
+	{"close", "new", "closed", "admin,bureau", false}, /* a false alarm seen at the desk */
+};
+
+static bool in_list(const char *list, const char *v)
+{
+	size_t n = v ? strlen(v) : 0;
+	for (const char *s = list; n && s && *s;) {
+		const char *c = strchr(s, ',');
+		size_t len = c ? (size_t)(c - s) : strlen(s);
+		if (len == n && !strncmp(s, v, n)) return true;
+		s = c ? c + 1 : NULL;
+	}
+	return false;
+}
+
+bool tb_alert_ranger_of_login(tb_db *db, const char *login, char code[64])
+{
+	code[0] = 0;
+	sqlite3_stmt *st;
+	if (!login || !*login ||
+	    sqlite3_prepare_v2(db->h, "SELECT code FROM rangers WHERE login=? ORDER BY fid LIMIT 1", -1, &st, NULL) != SQLITE_OK)
+		return false;
+	sqlite3_bind_text(st, 1, login, -1, SQLITE_STATIC);
+	if (sqlite3_step(st) == SQLITE_ROW) snprintf(code, 64, "%s", sqlite3_column_text(st, 0));
+	sqlite3_finalize(st);
+	return code[0] != 0;
+}
+
+/* The transition `action` allows from the alert's state for this actor:
+ * TB_ECONFLICT when none leaves the state, TB_EDENIED for the wrong role or
+ * a record outside the actor's towns. */
+static const transition *allowed(tb_db *db, const tb_actor *who, const json_t *alert, const char *action,
+				 const char *scope, tb_err *e)
+{
+	const char *status = tb_json_str(alert, "status"), *code = tb_json_str(alert, "code");
+	const char *town = tb_json_str(alert, "town_code");
+	if (scope && !strcmp(who->role, "town") && !in_list(scope, town)) {
+		tb_err_set(e, TB_EDENIED, code, "town_code", "the alert lies outside your jurisdiction");
+		return NULL;
+	}
+	const transition *t = NULL;
+	char from[96] = "";
+	for (int i = 0; i < N(lifecycle); i++) {
+		if (strcmp(lifecycle[i].action, action)) continue;
+		if (!strcmp(lifecycle[i].from, status ? status : "")) t = &lifecycle[i];
+		snprintf(from + strlen(from), sizeof from - strlen(from), "%s%s", from[0] ? " or " : "", lifecycle[i].from);
+	}
+	if (!t) {
+		tb_err_set(e, TB_ECONFLICT, code, "status", "cannot %s an alert that is %s (only when %s)", action,
+			   status ? status : "?", from);
+		return NULL;
+	}
+	if (in_list(t->roles, who->role)) return t;
+	if (t->assigned_ranger && !strcmp(who->role, "ranger")) {
+		char mine[64];
+		const char *r = tb_json_str(alert, "ranger_code");
+		if (tb_alert_ranger_of_login(db, who->login, mine) && r && !strcmp(mine, r)) return t;
+		tb_err_set(e, TB_EDENIED, code, "ranger_code", "only the assigned ranger may %s this alert", action);
+		return NULL;
+	}
+	tb_err_set(e, TB_EDENIED, code, NULL, "a %s user may not %s an alert that is %s", who->role, action,
+		   status ? status : "?");
+	return NULL;
+}
+
+static json_t *load_alert(tb_db *db, int64_t id, tb_err *e)
+{
+	json_t *a = NULL;
+	return tb_record_get(db, &tb_alerts, id, &a, NULL, e) ? NULL : a;
+}
+
+/* The active ranger of a grid today (first by assignment start), into r. */
+static void grid_ranger(tb_db *db, const char *grid, char r[64])
+{
+	r[0] = 0;
+	char now[32];
+	tb_time_now_iso(now);
+	now[10] = 0;
+	sqlite3_stmt *st;
+	if (sqlite3_prepare_v2(db->h, "SELECT a.ranger_code FROM grid_rangers a JOIN rangers x ON x.code=a.ranger_code"
+				      " WHERE a.grid_code=?1 AND x.status='active' AND a.start_date<=?2"
+				      " AND (a.end_date IS NULL OR a.end_date>=?2) ORDER BY a.start_date, a.ranger_code LIMIT 1",
+			       -1, &st, NULL) != SQLITE_OK)
+		return;
+	sqlite3_bind_text(st, 1, grid ? grid : "", -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, now, -1, SQLITE_STATIC);
+	if (sqlite3_step(st) == SQLITE_ROW) snprintf(r, 64, "%s", sqlite3_column_text(st, 0));
+	sqlite3_finalize(st);
+}
+
+static int ranger_active(tb_db *db, const char *code, char town[32], tb_err *e)
+{
+	sqlite3_stmt *st;
+	int rc = tb_db_prepare(db, "SELECT status, town_code FROM rangers WHERE code=?", &st, e);
+	if (rc) return rc;
+	sqlite3_bind_text(st, 1, code, -1, SQLITE_STATIC);
+	if (sqlite3_step(st) != SQLITE_ROW) rc = tb_err_set(e, TB_EINPUT, code, "ranger", "no ranger with code '%s'", code);
+	else if (strcmp((const char *)sqlite3_column_text(st, 0), "active"))
+		rc = tb_err_set(e, TB_EINPUT, code, "ranger", "ranger %s is not active", code);
+	else snprintf(town, 32, "%s", sqlite3_column_text(st, 1));
+	sqlite3_finalize(st);
+	return rc;
+}
+
+static void tell_ranger(tb_db *db, const tb_actor *who, const json_t *a)
+{
+	char zh[300], en[300], ref[48];
+	const char *code = tb_json_str(a, "code"), *type = tb_json_str(a, "type");
+	snprintf(ref, sizeof ref, "alerts/%lld", (long long)json_integer_value(json_object_get(a, "fid")));
+	snprintf(zh, sizeof zh, "核实任务：告警 %s（%s），请尽快到现场核实并拍照", code, tb_codes_label(db, "alert_type", type, "zh"));
+	snprintf(en, sizeof en, "Field check: alert %s (%s); verify on site with a photo", code,
+		 tb_codes_label(db, "alert_type", type, "en"));
+	bool sent;
+	tb_err e = {0};
+	if (tb_notify(db, who, "ranger", tb_json_str(a, "ranger_code"), "alert_task", type_level(type), zh, en, ref, &sent, &e))
+		tb_warn("alert %s: ranger not notified: %s", code, e.message);
+}
+
+static int assign_step(tb_db *db, const tb_actor *who, int64_t id, const char *ranger, bool automatic,
+		       json_t **out, tb_err *e)
+{
+	json_t *a = load_alert(db, id, e);
+	if (!a) return e->code;
+	char r[64] = "", town[32];
+	if (ranger && *ranger) snprintf(r, sizeof r, "%s", ranger);
+	else grid_ranger(db, tb_json_str(a, "grid_code"), r);
+	int rc = 0;
+	if (!r[0])
+		rc = tb_err_set(e, TB_EINPUT, tb_json_str(a, "code"), "ranger", "no active ranger in grid %s; name one",
+				tb_json_str(a, "grid_code") ? tb_json_str(a, "grid_code") : "(outside every grid)");
+	if (!rc) rc = ranger_active(db, r, town, e);
+	if (!rc && !automatic && !strcmp(who->role, "town") && tb_json_str(a, "town_code") &&
+	    strcmp(town, tb_json_str(a, "town_code")))
+		rc = tb_err_set(e, TB_EDENIED, r, "ranger", "ranger %s works in another town", r);
+	char now[32];
+	tb_time_now_iso(now);
+	json_t *set = json_pack("{s:s,s:s,s:s}", "status", "assigned", "ranger_code", r, "assigned_at", now);
+	json_t *row = NULL;
+	if (!rc) rc = alert_step(db, who, id, "assign", "new", NULL, set, NULL, 0,
+				 automatic ? "auto-assigned to the ranger of the grid" : NULL, &row, e);
+	if (!rc) tell_ranger(db, who, row);
+	if (!rc && out) *out = json_incref(row);
+	json_decref(row);
+	json_decref(set);
+	json_decref(a);
+	return rc;
+}
+
+int tb_alert_assign(tb_db *db, const tb_actor *who, int64_t id, const tb_alert_action *act, json_t **out, tb_err *e)
+{
+	json_t *a = load_alert(db, id, e);
+	if (!a) return e->code;
+	int rc = allowed(db, who, a, "assign", act ? act->scope : NULL, e) ? 0 : e->code;
+	json_decref(a);
+	return rc ? rc : assign_step(db, who, id, act ? act->ranger : NULL, false, out, e);
+}
+
+/* Natural parcels losing area, and how much each: a given loss is shared
+ * in proportion to the overlaps (all to the parcel holding a point); else
+ * a forest-loss alert loses its overlap with natural forest. */
+static int loss_rows(tb_db *db, const json_t *a, const GEOSGeometry *g, double given, ledger_row **rows, int *n,
+		     double *total, tb_err *e)
+{
+	*rows = NULL;
+	*n = 0;
+	*total = 0;
+	json_t *ps = touched_parcels(db, g, e);
+	if (!ps) return e->code ? e->code : TB_EDB;
+	double overlap = 0, area = 0;
+	size_t i;
+	json_t *p;
+	int nat = 0;
+	json_array_foreach(ps, i, p) if (json_is_true(json_object_get(p, "natural")))
+	{
+		overlap += tb_json_num(p, "overlap_ha", 0), area += tb_json_num(p, "area_ha", 0), nat++;
+	}
+	double loss = !isnan(given) ? given : !strcmp(tb_json_str(a, "type"), "forest_loss") ? overlap : 0;
+	int rc = 0;
+	if (loss > 0 && !nat)
+		rc = tb_err_set(e, TB_EINPUT, tb_json_str(a, "code"), "loss_ha", "the alert touches no natural-forest parcel");
+	else if (loss > area + 1e-4)
+		rc = tb_err_set(e, TB_EINPUT, tb_json_str(a, "code"), "loss_ha",
+				"%.4f ha is more than the %.4f ha of the natural parcels the alert touches", loss, area);
+	if (!rc && loss > 0) {
+		*rows = calloc((size_t)nat, sizeof **rows);
+		double left = tb_round4(loss);
+		json_array_foreach(ps, i, p)
+		{
+			if (!json_is_true(json_object_get(p, "natural"))) continue;
+			ledger_row *r = &(*rows)[(*n)++];
+			snprintf(r->code, sizeof r->code, "%s", tb_json_str(p, "code"));
+			double share = overlap > 0 ? tb_json_num(p, "overlap_ha", 0) / overlap : *n == 1 ? 1 : 0;
+			r->delta_ha = *n == nat ? left : tb_round4(loss * share);
+			left = tb_round4(left - r->delta_ha);
+		}
+		int k = 0; /* parcels without a share are not in the ledger */
+		for (int j = 0; j < *n; j++)
+			if ((*rows)[j].delta_ha > 0) (*rows)[k++] = (*rows)[j];
+		*n = k;
+		*total = tb_round4(loss);
+	}
+	json_decref(ps);
+	return rc;
+}
+
+int tb_alert_verify(tb_db *db, const tb_actor *who, int64_t id, const tb_alert_action *act, json_t **out, tb_err *e)
+{
+	GEOSGeometry *g = NULL;
+	json_t *a = NULL;
+	int rc = tb_record_get(db, &tb_alerts, id, &a, &g, e);
+	if (rc) return rc;
+	const char *code = tb_json_str(a, "code"), *result = act ? act->result : NULL;
+	const char *note = act ? act->note : NULL, *photo = act && act->photo && *act->photo ? act->photo : NULL;
+	double given = act ? act->loss_ha : NAN;
+	if (!allowed(db, who, a, "verify", act ? act->scope : NULL, e)) rc = e->code;
+	else if (!result || (strcmp(result, "confirmed") && strcmp(result, "false_alarm")))
+		rc = tb_err_set(e, TB_EINPUT, code, "result", "result must be confirmed or false_alarm");
+	else if (!note || !*note) rc = tb_err_set(e, TB_EINPUT, code, "note", "say what was found on site");
+	else if (!strcmp(result, "confirmed") && !photo)
+		rc = tb_err_set(e, TB_EINPUT, code, "photo", "a confirmed alert needs a photo from the site");
+	else if (photo && !tb_attach_exists(db, photo))
+		rc = tb_err_set(e, TB_EINPUT, code, "photo", "no attachment %.16s…; upload the photo to /api/attachments first", photo);
+	else if (!isnan(given) && !(given >= 0 && isfinite(given)))
+		rc = tb_err_set(e, TB_EINPUT, code, "loss_ha", "loss_ha must be a number ≥ 0");
+	else if (!isnan(given) && !strcmp(result, "false_alarm") && given > 0)
+		rc = tb_err_set(e, TB_EINPUT, code, "loss_ha", "a false alarm has no loss");
+	ledger_row *rows = NULL;
+	int nrows = 0;
+	double loss = 0;
+	if (!rc && !strcmp(result, "confirmed")) rc = loss_rows(db, a, g, given, &rows, &nrows, &loss, e);
+	if (!rc) {
+		char now[32];
+		tb_time_now_iso(now);
+		json_t *set = json_pack("{s:s,s:s,s:s,s:s,s:f}", "status", "verified", "result", result, "verify_note", note,
+					"verified_at", now, "loss_ha", loss);
+		if (photo) json_object_set_new(set, "verify_photo", json_string(photo));
+		json_t *row = NULL;
+		rc = alert_step(db, who, id, "verify", "assigned", NULL, set, rows, nrows, note, &row, e);
+		json_decref(set);
+		if (!rc && !strcmp(result, "confirmed")) {
+			char zh[300], en[300], ref[48];
+			snprintf(ref, sizeof ref, "alerts/%lld", (long long)id);
+			snprintf(zh, sizeof zh, "告警 %s 经现场核实确认（%s），天然林损失 %.4f 公顷", code,
+				 tb_codes_label(db, "alert_type", tb_json_str(a, "type"), "zh"), loss);
+			snprintf(en, sizeof en, "Alert %s confirmed on site (%s); natural forest lost %.4f ha", code,
+				 tb_codes_label(db, "alert_type", tb_json_str(a, "type"), "en"), loss);
+			bool sent;
+			tb_err ne = {0};
+			if (tb_notify(db, who, "bureau", "bureau", "alert_confirmed", type_level(tb_json_str(a, "type")), zh, en,
+				      ref, &sent, &ne))
+				tb_warn("alert %s: bureau not notified: %s", code, ne.message);
+		}
+		if (!rc && out) *out = json_incref(row);
+		json_decref(row);
+	}
+	free(rows);
+	if (g) GEOSGeom_destroy_r(tb_geos(), g);
+	json_decref(a);
+	return rc;
+}
+
+int tb_alert_close(tb_db *db, const tb_actor *who, int64_t id, const tb_alert_action *act, json_t **out, tb_err *e)
+{
+	json_t *a = load_alert(db, id, e);
+	if (!a) return e->code;
+	const char *note = act ? act->note : NULL, *code = tb_json_str(a, "code");
+	const transition *t = allowed(db, who, a, "close", act ? act->scope : NULL, e);
+	int rc = t ? 0 : e->code;
+	if (!rc && (!note || !*note)) rc = tb_err_set(e, TB_EINPUT, code, "note", "say why the alert is closed");
+	if (!rc) {
+		char now[32];
+		tb_time_now_iso(now);
+		json_t *set = json_pack("{s:s,s:s,s:s}", "status", "closed", "closed_at", now, "close_note", note);
+		if (!strcmp(t->from, "new")) json_object_set_new(set, "result", json_string("false_alarm"));
+		rc = alert_step(db, who, id, "close", t->from, NULL, set, NULL, 0, note, out, e);
+		json_decref(set);
+	}
+	json_decref(a);
+	return rc;
+}
+
+int tb_alert_find(tb_db *db, const char *code_or_id, int64_t *id, tb_err *e)
+{
+	json_t *a = NULL;
+	char *end;
+	long long n = code_or_id ? strtoll(code_or_id, &end, 10) : 0;
+	if (code_or_id && *code_or_id && !*end && n > 0) {
+		*id = n;
+		return 0;
+	}
+	int rc = tb_record_get_by_key(db, &tb_alerts, code_or_id ? code_or_id : "", &a, NULL, e);
+	if (!rc) *id = json_integer_value(json_object_get(a, "fid"));
+	json_decref(a);
+	return rc;
+}
+
+/* ---- views -------------------------------------------------------------------------------------- */
+
+json_t *tb_alert_mine(tb_db *db, const char *ranger, tb_err *e)
+{
+	tb_filter f[2] = {{"ranger_code", "eq", ranger ? ranger : ""}, {"status", "eq", "assigned"}};
+	tb_query q = {.filters = f, .nfilters = 2, .sort = "-observed_at", .limit = 1000, .with_geom = true};
+	tb_rows rows;
+	if (tb_record_list(db, &tb_alerts, &q, &rows, e)) return NULL;
+	json_t *items = json_array();
+	for (size_t i = 0; i < rows.n; i++) {
+		json_t *p = json_deep_copy(json_array_get(rows.items, i));
+		const GEOSGeometry *g = rows.geoms ? rows.geoms[i] : NULL;
+		json_object_set_new(p, "geometry", geom_json(g));
+		GEOSGeometry *pt = g ? GEOSPointOnSurface_r(tb_geos(), g) : NULL;
+		double x, y;
+		if (pt && GEOSGeomGetX_r(tb_geos(), pt, &x) && GEOSGeomGetY_r(tb_geos(), pt, &y)) {
+			json_object_set_new(p, "lon", json_real(round(x * 1e6) / 1e6));
+			json_object_set_new(p, "lat", json_real(round(y * 1e6) / 1e6));
+		}
+		if (pt) GEOSGeom_destroy_r(tb_geos(), pt);
+		json_array_append_new(items, p);
+	}
+	tb_rows_free(&rows);
+	return items;
+}
+
+json_t *tb_alert_counts(tb_db *db, const char *towns, const char *ranger, tb_err *e)
+{
+	sqlite3_stmt *st;
+	if (tb_db_prepare(db, "SELECT status, count(*), sum(CASE WHEN result='confirmed' THEN coalesce(loss_ha,0) END)"
+			      " FROM alerts WHERE (?1 IS NULL OR instr(',' || ?1 || ',', ',' || town_code || ',') > 0)"
+			      " AND (?2 IS NULL OR ranger_code=?2) GROUP BY status", &st, e))
+		return NULL;
+	if (towns) sqlite3_bind_text(st, 1, towns, -1, SQLITE_STATIC);
+	if (ranger) sqlite3_bind_text(st, 2, ranger, -1, SQLITE_STATIC);
+	json_t *o = json_pack("{s:i,s:i,s:i,s:i,s:f}", "new", 0, "assigned", 0, "verified", 0, "closed", 0,
+			      "confirmed_loss_ha", 0.0);
+	double loss = 0;
+	while (sqlite3_step(st) == SQLITE_ROW) {
+		json_object_set_new(o, (const char *)sqlite3_column_text(st, 0), json_integer(sqlite3_column_int64(st, 1)));
+		loss += sqlite3_column_double(st, 2);
+	}
+	sqlite3_finalize(st);
+	json_object_set_new(o, "confirmed_loss_ha", json_real(tb_round4(loss)));
+	return o;
 }

@@ -4,7 +4,8 @@
  * field verification; verified (confirmed / false alarm, photo, note);
  * closed.  Confirmed loss of natural forest goes into the area ledger.
  * Notifications to towns and rangers with a dedup window and a per-recipient
- * rate limit (alert fatigue).  Thresholds: data/jizhou/alerts.json. */
+ * rate limit (alert fatigue).  Thresholds: data/jizhou/alerts.json (each can
+ * be overridden by a district setting "alert_<name>"). */
 #ifndef TB_MONITOR_ALERT_H
 #define TB_MONITOR_ALERT_H
 
@@ -38,5 +39,80 @@ int tb_alert_raise(tb_db *db, const tb_actor *who, const tb_alert_in *in, int64_
 int tb_notify(tb_db *db, const tb_actor *who, const char *recipient_kind, const char *recipient,
 	      const char *kind, int level, const char *text_zh, const char *text_en, const char *ref,
 	      bool *sent, tb_err *e);
+
+/* ---- beyond the contract ------------------------------------------------------ */
+
+extern const tb_resource tb_alerts;          /* 告警 with their lifecycle fields        */
+extern const tb_resource tb_notifications;   /* 通知 sent to towns, rangers, the bureau */
+extern const tb_resource tb_notify_counters; /* suppressed notifications per recipient */
+
+/* Thresholds (alerts.json, settings "alert_<name>" override). */
+typedef struct tb_alert_config {
+	double dedup_distance_m;     /* open alert of the same type this near … */
+	double dedup_window_hours;   /* … and this close in time: merged         */
+	double future_tolerance_min; /* observed_at may lie this far ahead       */
+	double district_tolerance_m; /* geometry this far outside the outline ok */
+	double notify_dedup_hours;   /* same recipient+kind+ref: suppressed      */
+	double notify_rate_per_hour; /* per recipient, per rolling hour          */
+	int rate_exempt_level;       /* this level and above pass the rate limit */
+	bool auto_assign;            /* new alerts go to the grid's ranger       */
+} tb_alert_config;
+void tb_alert_config_load(tb_db *db, tb_alert_config *c);
+
+/* A geometry from GeoJSON geometry JSON (Point, Polygon, MultiPolygon), in
+ * lon/lat.  New geometry (caller destroys) or NULL and *e naming "geometry". */
+GEOSGeometry *tb_alert_geom_from_json(const json_t *geometry, tb_err *e);
+
+/* What a lifecycle action carries (unused members NULL / NAN). */
+typedef struct tb_alert_action {
+	const char *ranger;  /* assign: a ranger code; NULL = the active ranger of the grid */
+	const char *result;  /* verify: "confirmed" or "false_alarm"                         */
+	const char *note;    /* verify, close: required                                      */
+	const char *photo;   /* verify: attachment SHA-256; required when confirmed          */
+	double loss_ha;      /* verify: natural forest lost; NAN = computed (forest_loss)    */
+	const char *scope;   /* towns the actor may act in (comma-separated); NULL = all     */
+} tb_alert_action;
+
+/* The lifecycle (a state machine, see the table in alert.c):
+ *   assign  new → assigned            admin, bureau, town (auto on raise)
+ *   verify  assigned → verified       the assigned ranger, admin, bureau, town
+ *   close   verified → closed         admin, bureau, town
+ *   close   new → closed (false alarm) admin, bureau
+ * Anything else: TB_ECONFLICT naming "status".  Wrong role or a record
+ * outside the scope: TB_EDENIED.  Each action is one transaction with one
+ * event ("alerts.assign" …); *out (if not NULL) gets the record. */
+int tb_alert_assign(tb_db *db, const tb_actor *who, int64_t id, const tb_alert_action *a,
+		    json_t **out, tb_err *e);
+int tb_alert_verify(tb_db *db, const tb_actor *who, int64_t id, const tb_alert_action *a,
+		    json_t **out, tb_err *e);
+int tb_alert_close(tb_db *db, const tb_actor *who, int64_t id, const tb_alert_action *a,
+		   json_t **out, tb_err *e);
+/* The fid of an alert named by its code ("AL-20261129-0003") or fid. */
+int tb_alert_find(tb_db *db, const char *code_or_id, int64_t *id, tb_err *e);
+
+/* The ranger code bound to a user login (rangers.login); false when none. */
+bool tb_alert_ranger_of_login(tb_db *db, const char *login, char code[64]);
+/* The open alerts assigned to a ranger, newest first, each with "geometry"
+ * (GeoJSON) and "lon"/"lat" (a point on it) for the phone page. */
+json_t *tb_alert_mine(tb_db *db, const char *ranger, tb_err *e);
+/* Counts by status and the confirmed loss (ha) within towns (NULL = all) or
+ * of one ranger (ranger not NULL).  New reference. */
+json_t *tb_alert_counts(tb_db *db, const char *towns, const char *ranger, tb_err *e);
+
+/* Notifications a caller sees, newest first: role admin/bureau/leader/
+ * department all; town those of its towns; ranger his own.  {items, unread}. */
+json_t *tb_notifications_for(tb_db *db, const char *role, const char *towns, const char *ranger,
+			     int limit, tb_err *e);
+/* Mark one read (visible to the caller as above, else TB_ENOTFOUND). */
+int tb_notification_read(tb_db *db, const tb_actor *who, const char *towns, const char *ranger,
+			 int64_t id, json_t **out, tb_err *e);
+
+/* Internal to monitor/: the before_write of records written only by their
+ * operations — computed fields from the write context's user data (a JSON
+ * object) over those of the stored row. */
+int tb_monitor_keep_computed(const tb_resource *r, tb_record *rec, void *ctx, tb_err *e);
+
+/* Demo alerts, after the demo rangers exist (demo.c). */
+int tb_alert_demo(tb_db *db, const tb_actor *who, tb_err *e);
 
 #endif

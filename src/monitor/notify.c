@@ -1,0 +1,251 @@
+/* notify.c — notifications (通知) to towns, rangers and the bureau, with the
+ * controls against alert fatigue of §3.1.3's warning system: the same
+ * kind and reference reach a recipient once per dedup window, and each
+ * recipient gets at most notify_rate_per_hour in any rolling hour (levels
+ * from rate_exempt_level up, e.g. an extreme fire danger, pass the rate
+ * limit but not the dedup).  A suppressed notification is not lost: it is
+ * counted per recipient in notify_counters, with its reason, in one event. */
+#include "monitor/alert.h"
+#include "monitor/monitor.h"
+
+#include "base/json.h"
+#include "base/tbtime.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define N(a) ((int)(sizeof(a) / sizeof((a)[0])))
+
+static int notification_before_write(tb_db *db, const tb_resource *r, tb_record *rec, void *ctx, tb_err *e)
+{
+	(void)db;
+	return tb_monitor_keep_computed(r, rec, ctx, e);
+}
+
+static const tb_field notification_fields[] = {
+	{"recipient_kind", TB_F_CODE, TB_REQUIRED, "接收方类型", "Recipient kind", .codes = "notify_recipient"},
+	{"recipient", TB_F_TEXT, TB_REQUIRED | TB_INDEXED, "接收方", "Recipient"},
+	{"town_code", TB_F_TEXT, TB_INDEXED, "乡镇", "Town"},
+	{"kind", TB_F_TEXT, TB_REQUIRED | TB_INDEXED, "通知类别", "Kind", .max_len = 64},
+	{"level", TB_F_INT, TB_REQUIRED | TB_RANGE, "级别", "Level", .min = 1, .max = 5},
+	{"text_zh", TB_F_TEXT, TB_REQUIRED, "内容", "Text (Chinese)", .max_len = 2000},
+	{"text_en", TB_F_TEXT, 0, "内容（英文）", "Text (English)", .max_len = 2000},
+	{"ref", TB_F_TEXT, TB_INDEXED, "关联", "Reference", .max_len = 200},
+	{"sent_at", TB_F_TIME, TB_COMPUTED | TB_INDEXED, "发送时间", "Sent"},
+	{"read_at", TB_F_TIME, TB_COMPUTED, "已读时间", "Read"},
+};
+const tb_resource tb_notifications = {
+	.name = "notifications", .label_zh = "通知", .label_en = "Notifications", .clause = "3.1.3",
+	.fields = notification_fields, .nfields = N(notification_fields), .scope = "town_code",
+	.before_write = notification_before_write,
+};
+
+static const tb_field counter_fields[] = {
+	{"recipient_kind", TB_F_CODE, TB_REQUIRED, "接收方类型", "Recipient kind", .codes = "notify_recipient"},
+	{"recipient", TB_F_TEXT, TB_REQUIRED | TB_INDEXED, "接收方", "Recipient"},
+	{"town_code", TB_F_TEXT, TB_INDEXED, "乡镇", "Town"},
+	{"suppressed_dedup", TB_F_INT, 0, "重复抑制数", "Suppressed as duplicates"},
+	{"suppressed_rate", TB_F_INT, 0, "限流抑制数", "Suppressed by the rate limit"},
+	{"last_kind", TB_F_TEXT, 0, "最近抑制类别", "Last suppressed kind"},
+	{"last_ref", TB_F_TEXT, 0, "最近抑制关联", "Last suppressed reference"},
+	{"last_at", TB_F_TIME, 0, "最近抑制时间", "Last suppressed"},
+};
+const tb_resource tb_notify_counters = {
+	.name = "notify_counters", .label_zh = "通知抑制计数", .label_en = "Suppressed notifications",
+	.clause = "3.1.3", .fields = counter_fields, .nfields = N(counter_fields), .scope = "town_code",
+};
+
+/* The town a recipient belongs to (for jurisdiction), or an error naming
+ * the recipient. */
+static int recipient_town(tb_db *db, const char *kind, const char *who, char town[32], tb_err *e)
+{
+	town[0] = 0;
+	if (!strcmp(kind, "bureau")) return 0;
+	const char *sql = !strcmp(kind, "town") ? "SELECT code FROM divisions WHERE code=? AND level='town'"
+						: "SELECT town_code FROM rangers WHERE code=?";
+	sqlite3_stmt *st;
+	int rc = tb_db_prepare(db, sql, &st, e);
+	if (rc) return rc;
+	sqlite3_bind_text(st, 1, who, -1, SQLITE_STATIC);
+	if (sqlite3_step(st) == SQLITE_ROW) snprintf(town, 32, "%s", sqlite3_column_text(st, 0));
+	else rc = tb_err_set(e, TB_EINPUT, who, "recipient", "no %s with code '%s'", kind, who);
+	sqlite3_finalize(st);
+	return rc;
+}
+
+/* Notifications the recipient got since `since` (of this kind and ref when
+ * kind is not NULL). */
+static int64_t sent_since(tb_db *db, const char *rkind, const char *rcpt, const char *kind, const char *ref,
+			  const char *since)
+{
+	sqlite3_stmt *st;
+	int64_t n = 0;
+	if (sqlite3_prepare_v2(db->h, "SELECT count(*) FROM notifications WHERE recipient_kind=?1 AND recipient=?2"
+				      " AND sent_at>=?3 AND (?4 IS NULL OR (kind=?4 AND coalesce(ref,'')=coalesce(?5,'')))",
+			       -1, &st, NULL) != SQLITE_OK)
+		return 0;
+	sqlite3_bind_text(st, 1, rkind, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, rcpt, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 3, since, -1, SQLITE_STATIC);
+	if (kind) sqlite3_bind_text(st, 4, kind, -1, SQLITE_STATIC);
+	if (ref) sqlite3_bind_text(st, 5, ref, -1, SQLITE_STATIC);
+	if (sqlite3_step(st) == SQLITE_ROW) n = sqlite3_column_int64(st, 0);
+	sqlite3_finalize(st);
+	return n;
+}
+
+/* Count a suppressed notification for its recipient (one event). */
+static int count_suppressed(tb_db *db, const tb_actor *who, const char *rkind, const char *rcpt, const char *town,
+			    const char *kind, const char *ref, const char *reason, const char *now, tb_err *e)
+{
+	sqlite3_stmt *st;
+	int rc = tb_db_prepare(db, "SELECT fid, suppressed_dedup, suppressed_rate FROM notify_counters"
+				   " WHERE recipient_kind=? AND recipient=?", &st, e);
+	if (rc) return rc;
+	sqlite3_bind_text(st, 1, rkind, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, rcpt, -1, SQLITE_STATIC);
+	int64_t fid = 0, dd = 0, rr = 0;
+	if (sqlite3_step(st) == SQLITE_ROW)
+		fid = sqlite3_column_int64(st, 0), dd = sqlite3_column_int64(st, 1), rr = sqlite3_column_int64(st, 2);
+	sqlite3_finalize(st);
+	bool dedup = !strcmp(reason, "dedup");
+	json_t *p = json_pack("{s:I,s:I,s:s,s:s}", "suppressed_dedup", (json_int_t)(dd + dedup), "suppressed_rate",
+			      (json_int_t)(rr + !dedup), "last_kind", kind, "last_at", now);
+	json_object_set_new(p, "last_ref", ref ? json_string(ref) : json_null());
+	char cause[64];
+	snprintf(cause, sizeof cause, "notification suppressed (%s)", reason);
+	tb_record rec = {.props = p, .fid = fid, .name = "notification counter"};
+	if (fid) rc = tb_write_update(db, who, &tb_notify_counters, &rec, 0, cause, NULL, e);
+	else {
+		json_object_set_new(p, "recipient_kind", json_string(rkind));
+		json_object_set_new(p, "recipient", json_string(rcpt));
+		if (town && *town) json_object_set_new(p, "town_code", json_string(town));
+		rc = tb_write_create(db, who, &tb_notify_counters, &rec, cause, NULL, e);
+	}
+	json_decref(p);
+	return rc;
+}
+
+int tb_notify(tb_db *db, const tb_actor *who, const char *recipient_kind, const char *recipient,
+	      const char *kind, int level, const char *text_zh, const char *text_en, const char *ref,
+	      bool *sent, tb_err *e)
+{
+	*sent = false;
+	const char *rk = recipient_kind ? recipient_kind : "";
+	if (strcmp(rk, "town") && strcmp(rk, "ranger") && strcmp(rk, "bureau"))
+		return tb_err_set(e, TB_EINPUT, "notification", "recipient_kind", "recipient kind must be town, ranger or bureau");
+	const char *rcpt = !strcmp(rk, "bureau") && (!recipient || !*recipient) ? "bureau" : recipient;
+	if (!rcpt || !*rcpt) return tb_err_set(e, TB_EINPUT, "notification", "recipient", "no recipient");
+	if (!kind || !*kind) return tb_err_set(e, TB_EINPUT, "notification", "kind", "no kind");
+	if (level < 1 || level > 5) return tb_err_set(e, TB_EINPUT, "notification", "level", "level must be 1 to 5");
+	if (!text_zh || !*text_zh) return tb_err_set(e, TB_EINPUT, "notification", "text_zh", "no text");
+	tb_alert_config c;
+	tb_alert_config_load(db, &c);
+	char town[32], now[32], dedup_from[32], hour_ago[32];
+	int64_t t = tb_time_now_ms();
+	tb_time_format_iso(t, now);
+	tb_time_format_iso(t - (int64_t)(c.notify_dedup_hours * 3600000), dedup_from);
+	tb_time_format_iso(t - 3600000, hour_ago);
+	int rc = tb_db_begin(db, e); /* the counts and the write together */
+	if (!rc) rc = recipient_town(db, rk, rcpt, town, e);
+	const char *reason = NULL;
+	if (!rc && sent_since(db, rk, rcpt, kind, ref, dedup_from)) reason = "dedup";
+	else if (!rc && level < c.rate_exempt_level && sent_since(db, rk, rcpt, NULL, NULL, hour_ago) >= c.notify_rate_per_hour)
+		reason = "rate";
+	if (!rc && reason) rc = count_suppressed(db, who, rk, rcpt, town, kind, ref, reason, now, e);
+	else if (!rc) {
+		json_t *p = json_pack("{s:s,s:s,s:s,s:i,s:s}", "recipient_kind", rk, "recipient", rcpt, "kind", kind, "level",
+				      level, "text_zh", text_zh);
+		if (town[0]) json_object_set_new(p, "town_code", json_string(town));
+		if (text_en && *text_en) json_object_set_new(p, "text_en", json_string(text_en));
+		if (ref && *ref) json_object_set_new(p, "ref", json_string(ref));
+		json_t *set = json_pack("{s:s}", "sent_at", now);
+		tb_record rec = {.props = p, .name = "notification"};
+		rc = tb_write_create(db, who, &tb_notifications, &rec, NULL, set, e);
+		*sent = rc == 0;
+		json_decref(set);
+		json_decref(p);
+	}
+	if (!rc) rc = tb_db_commit(db, e);
+	if (rc) {
+		tb_db_rollback(db);
+		*sent = false;
+	}
+	return rc;
+}
+
+/* ---- reading ------------------------------------------------------------------------- */
+
+static bool sees_all(const char *role)
+{
+	return !strcmp(role, "admin") || !strcmp(role, "bureau") || !strcmp(role, "leader") || !strcmp(role, "department");
+}
+
+/* The condition on notifications n for a caller: ?1 towns, ?2 ranger. */
+static const char *visible_sql(const char *role)
+{
+	if (sees_all(role)) return "1";
+	if (!strcmp(role, "town"))
+		return "n.recipient_kind<>'bureau' AND instr(',' || ?1 || ',', ',' || n.town_code || ',') > 0";
+	if (!strcmp(role, "ranger")) return "n.recipient_kind='ranger' AND n.recipient=?2";
+	return "0";
+}
+
+json_t *tb_notifications_for(tb_db *db, const char *role, const char *towns, const char *ranger, int limit, tb_err *e)
+{
+	char sql[512];
+	snprintf(sql, sizeof sql, "SELECT n.fid, n.recipient_kind, n.recipient, n.town_code, n.kind, n.level, n.text_zh,"
+		 " n.text_en, n.ref, n.sent_at, n.read_at FROM notifications n WHERE %s ORDER BY n.fid DESC LIMIT ?3",
+		 visible_sql(role ? role : ""));
+	sqlite3_stmt *st;
+	if (tb_db_prepare(db, sql, &st, e)) return NULL;
+	sqlite3_bind_text(st, 1, towns ? towns : "", -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, ranger ? ranger : "", -1, SQLITE_STATIC);
+	sqlite3_bind_int(st, 3, limit > 0 && limit <= 1000 ? limit : 50);
+	json_t *items = json_array();
+	int unread = 0;
+	while (sqlite3_step(st) == SQLITE_ROW) {
+		json_t *o = json_object();
+		static const char *const cols[] = {"fid", "recipient_kind", "recipient", "town_code", "kind", "level",
+						   "text_zh", "text_en", "ref", "sent_at", "read_at"};
+		for (int i = 0; i < N(cols); i++) {
+			int type = sqlite3_column_type(st, i);
+			json_object_set_new(o, cols[i], type == SQLITE_NULL	   ? json_null()
+							: type == SQLITE_INTEGER ? json_integer(sqlite3_column_int64(st, i))
+										 : json_string((const char *)sqlite3_column_text(st, i)));
+		}
+		unread += json_is_null(json_object_get(o, "read_at"));
+		json_array_append_new(items, o);
+	}
+	sqlite3_finalize(st);
+	return json_pack("{s:o,s:i}", "items", items, "unread", unread);
+}
+
+int tb_notification_read(tb_db *db, const tb_actor *who, const char *towns, const char *ranger, int64_t id,
+			 json_t **out, tb_err *e)
+{
+	char sql[256];
+	snprintf(sql, sizeof sql, "SELECT n.read_at IS NULL FROM notifications n WHERE n.fid=?3 AND %s",
+		 visible_sql(who->role ? who->role : ""));
+	sqlite3_stmt *st;
+	int rc = tb_db_prepare(db, sql, &st, e);
+	if (rc) return rc;
+	sqlite3_bind_text(st, 1, towns ? towns : "", -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, ranger ? ranger : "", -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 3, id);
+	int unread = sqlite3_step(st) == SQLITE_ROW ? sqlite3_column_int(st, 0) : -1;
+	sqlite3_finalize(st);
+	if (unread < 0) return tb_err_set(e, TB_ENOTFOUND, NULL, NULL, "notification %lld: no such record", (long long)id);
+	json_t *p = json_object(), *set = json_object();
+	char now[32];
+	tb_time_now_iso(now);
+	json_object_set_new(set, "read_at", json_string(now));
+	tb_record rec = {.props = p, .fid = id, .name = "notification"};
+	if (unread) rc = tb_write_update(db, who, &tb_notifications, &rec, 0, "read", set, e);
+	if (rec.geom) GEOSGeom_destroy_r(tb_geos(), rec.geom);
+	if (!rc && out) rc = tb_record_get(db, &tb_notifications, id, out, NULL, e);
+	json_decref(p);
+	json_decref(set);
+	return rc;
+}
