@@ -41,6 +41,12 @@ export function anchorOf(g) {
   return { lon: x / n, lat: y / n };
 }
 
+/** Where the task is: the server's point on the alert, else from its geometry. */
+export function placeOf(a) {
+  if (Number.isFinite(a.lon) && Number.isFinite(a.lat)) return { lon: a.lon, lat: a.lat };
+  return anchorOf(a.geometry);
+}
+
 function label(list, code, prefix) {
   if (!code) return '—';
   if (codeList(list).some((c) => String(c.code) === String(code))) return codeLabel(list, code);
@@ -74,7 +80,7 @@ export class Tasks {
       const items = Array.isArray(d) ? d : d?.items || [];
       const tasks = await Promise.all(items.map(async (a) => {
         const r = a.properties ? { ...a.properties, id: a.id ?? a.properties.id, geometry: a.geometry } : { ...a };
-        if (!r.geometry) {
+        if (!r.geometry && !(Number.isFinite(r.lon) && Number.isFinite(r.lat))) {
           try {
             const full = await api.get(`/api/alerts/${encodeURIComponent(r.id)}`);
             r.geometry = full.geometry || full.feature?.geometry || null;
@@ -105,7 +111,7 @@ export class Tasks {
     const here = this.k.fix();
     const ul = h('ul.ph-tasklist');
     for (const a of all) {
-      const at = anchorOf(a.geometry);
+      const at = placeOf(a);
       let where = null;
       if (here && at) {
         const m = haversine(here, at);
@@ -128,7 +134,7 @@ export class Tasks {
       ul.append(li);
     }
     el.append(ul);
-    this.k.map?.setTasks?.(all.filter((a) => !pend.has(String(a.id))).map((a) => ({ id: a.id, at: anchorOf(a.geometry), label: label('alert_type', a.type, 'mon.type.') })).filter((x) => x.at));
+    this.k.map?.setTasks?.(all.filter((a) => !pend.has(String(a.id))).map((a) => ({ id: a.id, at: placeOf(a), label: label('alert_type', a.type, 'mon.type.') })).filter((x) => x.at));
   }
 
   form(a) {
@@ -162,6 +168,8 @@ export class Tasks {
         ev.preventDefault();
         const picked = ev.currentTarget.querySelector('input[name=tv-result]:checked');
         if (!picked) { err.hidden = false; err.textContent = t('phone.needResult'); return; }
+        if (!note.value.trim()) { err.hidden = false; err.textContent = t('phone.needNote'); note.focus(); return; }
+        if (picked.value === 'confirmed' && !this.photo) { err.hidden = false; err.textContent = t('phone.needPhoto'); return; }
         const body = { result: picked.value, note: note.value.trim() };
         if (picked.value === 'confirmed' && lossIn.value !== '') body.loss_ha = Number(lossIn.value);
         const item = { id: uid(), kind: 'verify', alert_id: a.id, code: a.code, body, photo: this.photo, photo_name: this.photoName, created: new Date().toISOString() };

@@ -89,7 +89,7 @@ async function renderAlertList(body, ctx, q) {
     clear(listBox).append(h('p.alert.error', { role: 'alert' }, e.message));
     return null;
   }
-  if (!data) { clear(listBox).append(notAvailable(t('mon.tab.alerts'))); mapEl.hidden = true; return null; }
+  if (!data) { clear(listBox).append(notAvailable(t('mon.tab.alerts'))); mapEl.hidden = true; detail.hidden = true; return null; }
   const items = itemsOf(data);
   const total = data.total ?? items.length;
   const mapper = alertsMap(mapEl, ctx, { onSelect: (a) => select(a.id ?? a.fid, true) });
@@ -224,7 +224,9 @@ function paintDetail(el, ctx, a, role, done) {
   const staff = ['admin', 'bureau', 'town'].includes(role);
   if (staff && (a.status === 'new' || a.status === 'assigned')) actions.append(assignForm(a, post));
   if ((staff || role === 'ranger') && a.status === 'assigned') actions.append(verifyForm(a, post, fail));
-  if (staff && a.status === 'verified') actions.append(closeForm(a, post));
+  if (staff && a.status === 'verified') actions.append(closeForm(a, post, 'mon.closeTitle'));
+  // a plain false alarm can be closed without the field trip (bureau)
+  if (['admin', 'bureau'].includes(role) && a.status === 'new') actions.append(closeForm(a, post, 'mon.closeFalse'));
   if (!actions.childNodes.length) actions.hidden = true;
 }
 
@@ -265,7 +267,7 @@ function verifyForm(a, post, fail) {
     h('option', { value: '' }, '—'),
     h('option', { value: 'confirmed' }, resultLabel('confirmed')),
     h('option', { value: 'false_alarm' }, resultLabel('false_alarm')));
-  const note = h('textarea#vf-note', { rows: 3, maxlength: 2000, 'data-testid': 'verify-note' });
+  const note = h('textarea#vf-note', { rows: 3, maxlength: 2000, required: true, 'data-testid': 'verify-note' });
   const photo = h('input#vf-photo', { type: 'file', accept: 'image/jpeg,image/png,image/webp', 'data-testid': 'verify-photo' });
   const loss = h('input#vf-loss', { type: 'number', min: 0, step: '0.0001', inputmode: 'decimal', 'data-testid': 'verify-loss' });
   const lossField = h('div.field', { hidden: true }, h('label', { for: 'vf-loss' }, t('mon.lossField')), loss);
@@ -280,6 +282,8 @@ function verifyForm(a, post, fail) {
       const body = { result: res.value, note: note.value.trim() };
       if (res.value === 'confirmed' && loss.value !== '') body.loss_ha = Number(loss.value);
       const file = photo.files && photo.files[0];
+      if (res.value === 'confirmed' && !file) { photo.setAttribute('aria-invalid', 'true'); photo.focus(); return fail(new Error(t('mon.needPhoto'))); }
+      photo.removeAttribute('aria-invalid');
       if (file) {
         btn.disabled = true;
         try {
@@ -298,11 +302,11 @@ function verifyForm(a, post, fail) {
   h('div.mon-formrow', btn));
 }
 
-function closeForm(a, post) {
-  const note = h('textarea#cl-note', { rows: 2, maxlength: 2000, 'data-testid': 'close-note' });
+function closeForm(a, post, titleKey) {
+  const note = h('textarea#cl-note', { rows: 2, maxlength: 2000, required: true, 'data-testid': 'close-note' });
   const btn = h('button.btn.primary', { type: 'submit', 'data-testid': 'close-submit' }, t('mon.close'));
   return h('form.mon-form', { 'data-testid': 'close-form', onsubmit: (e) => { e.preventDefault(); post('close', { note: note.value.trim() }, btn); } },
-    h('h3', t('mon.closeTitle')),
+    h('h3', t(titleKey)),
     h('div.field', h('label', { for: 'cl-note' }, t('mon.note')), note),
     h('div.mon-formrow', btn));
 }

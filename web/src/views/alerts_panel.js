@@ -4,11 +4,15 @@
 // monitoring endpoints are not there (the dashboard then shows nothing).
 import './monitor.css';
 import { h } from '../dom.js';
-import { t, fmt, fmtTime, getLang } from '../i18n.js';
+import { t, fmt, fmtTime, getLang, getSchema } from '../i18n.js';
 import { softGet, itemsOf, STATUSES, STATUS_COLOURS, statusLabel, levelBadge, levelColour, today } from './monitor_common.js';
 
 export async function alertsPanel() {
-  const [summary, danger] = await Promise.all([softGet('/api/monitor/summary'), softGet('/api/fire/danger?date=' + today())]);
+  // only what the server describes (no 404s in the console before the parts land)
+  const res = getSchema().resources || {};
+  if (!res.alerts) return null;
+  const [summary, danger] = await Promise.all([softGet('/api/monitor/summary'),
+    res.weather ? softGet('/api/fire/danger?date=' + today()) : null]);
   if (!summary || !summary.alerts) return null;
   const a = summary.alerts;
   const open = (a.new || 0) + (a.assigned || 0) + (a.verified || 0);
