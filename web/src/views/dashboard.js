@@ -6,6 +6,7 @@ import { t, fmt, fmtTime, codeLabel, resourceLabel, nameOf } from '../i18n.js';
 import { barChart, donut } from '../charts.js';
 import { spinner, pageHeader } from '../components.js';
 import { alertsPanel } from './alerts_panel.js';
+import { VERDICTS, verdictBadge } from './applications.js';
 
 const CLASS_COLOURS = { 1: '#2e7d32', 2: '#9ccc65', 3: '#c49a45' };
 const AGE_COLOURS = { 1: '#d9f0a3', 2: '#addd8e', 3: '#78c679', 4: '#31a354', 5: '#006837' };
@@ -76,6 +77,9 @@ export async function renderDashboard(main, ctx) {
     card(t('dash.byAge'), donut(byAge, { unit: t('unit.ha'), title: t('dash.byAge'), centre: String((stats.by_age_group || []).reduce((a, b) => a + (b.parcels || 0), 0)), centreSub: t('dash.parcelsWord') }), 'chart-age'),
     card(t('dash.byOrigin'), donut(byOrigin, { unit: t('unit.ha'), title: t('dash.byOrigin'), centre: fmt(stats.natural_forest_ha, 0), centreSub: t('unit.ha') }), 'chart-origin'),
     card(t('dash.events'), eventsList(events), 'events')));
+  // use control (§3.2): approved natural-forest losses against the target, pending applications
+  const control = ctx.schema?.resources?.applications ? await controlCard(target).catch(() => null) : null;
+  if (control) body.append(control);
   // monitoring and early warning (§3.1.3): open alerts, fire danger, warnings
   const panel = await alertsPanel(ctx).catch(() => null);
   if (panel) body.append(panel);
@@ -100,4 +104,32 @@ function eventsList(ev) {
       h('span.evlabel', label, target ? h('span.muted', ' ', target) : null),
       h('span.evactor.muted', e.actor, ' · ', codeLabel('role', e.role) || e.role));
   }));
+}
+
+/** Use control (§3.2): what the approved losses of natural forest do to the
+ * area against the target (§2), and the applications still pending. */
+async function controlCard(targetHa) {
+  const s = await api.get('/api/control/summary');
+  const target = s.target_ha ?? targetHa;
+  const loss = s.approved_loss_ha ?? 0;
+  const after = s.after_loss_ha ?? (s.natural_forest_ha ?? 0) - loss;
+  const diff = after - target;
+  const below = diff < -0.00005;
+  const pct = target ? (after / target) * 100 : 0;
+  const count = (x) => (typeof x === 'number' ? x : x?.count ?? 0);
+  return h('section.card.ctlcard', { 'aria-labelledby': 'card-control', 'data-testid': 'control-card' },
+    h('h2', { id: 'card-control' }, t('ctl.dash.title')),
+    h('div.kpis.small',
+      h('div.kpi', { 'data-testid': 'ctl-loss' }, h('span.kpilabel', t('ctl.dash.loss')), h('span.kpival', fmt(loss, 4), h('small', ' ', t('unit.ha'))),
+        h('span.kpisub', t('ctl.mu', { mu: fmt(loss * 15, 1) }))),
+      h('div.kpi', { 'data-testid': 'ctl-after', class: below ? 'bad' : 'good' }, h('span.kpilabel', t('ctl.dash.after')),
+        h('span.kpival', fmt(after, 4), h('small', ' ', t('unit.ha'))),
+        h('span.kpisub', t('ctl.dash.vsTarget', { target: fmt(target, 1), diff: (diff > 0 ? '+' : '') + fmt(diff, 4) })),
+        h('div.progress', { role: 'progressbar', 'aria-valuemin': 0, 'aria-valuemax': 100, 'aria-valuenow': Math.round(Math.min(pct, 100)), 'aria-label': t('ctl.dash.after') },
+          h('span', { style: { width: Math.min(pct, 100) + '%' } })),
+        h('span.kpisub', below ? t('ctl.dash.belowTarget') : t('ctl.dash.keep')))),
+    h('p', { 'data-testid': 'ctl-pending' }, t('ctl.dash.pending', { n: fmt(s.pending?.count ?? 0, 0), ha: fmt(s.pending?.natural_forest_ha ?? 0, 4) })),
+    s.by_verdict ? h('ul.ctlverdicts', { 'aria-label': t('ctl.dash.byVerdict') },
+      VERDICTS.filter((v) => s.by_verdict[v] !== undefined).map((v) => h('li', verdictBadge(v), ' ', fmt(count(s.by_verdict[v]), 0)))) : null,
+    h('a.btn', { href: '#/applications' }, t('ctl.dash.open')));
 }

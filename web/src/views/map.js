@@ -21,6 +21,8 @@ import * as api from '../api.js';
 import { h, clear } from '../dom.js';
 import { t, codeList, codeLabel, fieldLabel, nameOf, fmt, MU_PER_HA, getLang } from '../i18n.js';
 import { attributeList, archiveTimeline, spinner } from '../components.js';
+import { VERDICT_COLOURS, VERDICTS, verdictBadge, statusBadge, label as ctlLabel } from './applications.js';
+import CircleStyle from 'ol/style/Circle.js';
 
 const CATEGORICAL = ['#1b9e77', '#d95f02', '#7570b3', '#e7298a', '#66a61e', '#e6ab02', '#a6761d', '#1f78b4',
   '#b2df8a', '#fb9a99', '#cab2d6', '#fdbf6f', '#8dd3c7', '#bebada', '#80b1d3', '#b3de69', '#fccde5',
@@ -71,7 +73,9 @@ export async function renderMap(main, ctx) {
   const toggles = h('fieldset.layers', h('legend', t('map.layers')),
     ...[['zones', t('map.layer.zones')], ['towns', t('map.layer.towns')], ['villages', t('map.layer.villages')]]
       .concat(ctx.config?.basemap_url ? [['basemap', t('map.layer.basemap')]] : [])
-      .map(([k, label]) => h('label.check', h('input', { type: 'checkbox', checked: state[k], 'data-layer': k, onchange: (e) => { state[k] = e.target.checked; applyVisibility(); } }), label)));
+      .map(([k, label]) => h('label.check', h('input', { type: 'checkbox', checked: state[k], 'data-layer': k, onchange: (e) => { state[k] = e.target.checked; applyVisibility(); } }), label)),
+    // use control and monitoring overlays (applications, alerts), when the server has them
+    ...overlayToggles(ctx, state, () => { applyVisibility(); drawLegend(); }));
   const status = h('p.mapstatus.muted', { role: 'status', 'data-testid': 'map-status' });
   const toolbar = h('div.maptools',
     h('form.searchform', { role: 'search', onsubmit: (e) => { e.preventDefault(); doSearch(searchIn.value); } },
@@ -162,7 +166,8 @@ export async function renderMap(main, ctx) {
     base = new TileLayer({ source: new XYZ({ url: ctx.config.basemap_url, crossOrigin: null, maxZoom: 18 }) });
     layers.push(base);
   }
-  layers.push(parcels, zones, divisions, townLabels, labelLayer);
+  const overlays = overlayLayers(ctx, state, mvt);
+  layers.push(parcels, zones, divisions, ...Object.values(overlays), townLabels, labelLayer);
   const view = new View({ center: [13063000, 4847000], zoom: 10, maxZoom: 19, minZoom: 6, constrainResolution: false });
   const map = new Map({ target: mapEl, layers, view, controls: defaultControls({ attribution: false, rotate: false }).extend([new ScaleLine({ units: 'metric' })]) });
   function applyVisibility() {
@@ -170,6 +175,7 @@ export async function renderMap(main, ctx) {
     townLabels.setVisible(state.towns);
     divisions.changed();
     if (base) base.setVisible(state.basemap);
+    for (const [k, l] of Object.entries(overlays)) l.setVisible(!!state[k]);
   }
   applyVisibility();
 
@@ -201,7 +207,8 @@ export async function renderMap(main, ctx) {
       h('ul.legendlines',
         h('li', h('span.line.zone', { 'aria-hidden': 'true' }), t('map.layer.zones')),
         h('li', h('span.line.town', { 'aria-hidden': 'true' }), t('map.layer.towns')),
-        h('li', h('span.line.village', { 'aria-hidden': 'true' }), t('map.layer.villages'))));
+        h('li', h('span.line.village', { 'aria-hidden': 'true' }), t('map.layer.villages'))),
+      overlayLegend(ctx, state));
   }
   drawLegend();
   themeSel.addEventListener('change', () => { state.theme = themeSel.value; styleCache.clear(); parcels.changed(); drawLegend(); });
@@ -255,6 +262,7 @@ export async function renderMap(main, ctx) {
     } catch { /* ignore */ }
   }
   map.on('singleclick', async (evt) => {
+    if (await overlayClick(overlays, evt.pixel, panel, { onOpen: () => main.classList.add('panelopen'), onClose: closePanel })) return;
     const feats = await parcels.getFeatures(evt.pixel);
     if (feats.length) openParcel(feats[0].getId());
   });
@@ -335,7 +343,7 @@ export async function renderMap(main, ctx) {
 
   // hooks for the browser tests and for the console
   window.tb = {
-    map, layers: { parcels, zones, divisions, townLabels, labels: labelLayer },
+    map, layers: { parcels, zones, divisions, townLabels, labels: labelLayer, ...overlays },
     renderedParcels: () => renderedParcels().map((f) => ({ fid: f.getId(), ...f.getProperties() })),
     pixelOfParcel(code) {
       const f = renderedParcels().find((x) => x.get('code') === code) || null;
@@ -375,3 +383,108 @@ function keyHandler(el, view) {
   });
 }
 void getCenter; void getLang;
+
+// ---- overlays: use-control applications (§3.2) and monitoring alerts (§3.1.3) ----
+// Each is a vector-tile layer of a resource of the server; its toggle only
+// appears when /api/schema describes that resource with a geometry.
+const OVERLAYS = ['applications', 'alerts'];
+const hasLayer = (ctx, name) => !!ctx.schema?.resources?.[name]?.geometry;
+
+function overlayLayers(ctx, state, mvt) {
+  const out = {};
+  for (const name of OVERLAYS) {
+    if (!hasLayer(ctx, name)) continue;
+    if (state[name] === undefined) state[name] = true;
+    const style = name === 'applications' ? applicationStyle : alertStyle;
+    const layer = new VectorTileLayer({ source: mvt(name), style, renderMode: 'hybrid', zIndex: 5 });
+    layer.set('name', name);
+    out[name] = layer;
+  }
+  return out;
+}
+
+function overlayToggles(ctx, state, onchange) {
+  for (const n of OVERLAYS) if (hasLayer(ctx, n) && state[n] === undefined) state[n] = true;
+  return OVERLAYS.filter((n) => hasLayer(ctx, n)).map((n) => h('label.check',
+    h('input', { type: 'checkbox', checked: state[n], 'data-layer': n, onchange: (e) => { state[n] = e.target.checked; onchange(); } }),
+    t('ctl.map.' + n)));
+}
+
+const appStyles = new globalThis.Map();
+/** Applications: fill by verdict; dashed outline while under review, solid
+ * once approved, grey when rejected. */
+function applicationStyle(f) {
+  const v = f.get('verdict') || '', st = f.get('status') || '';
+  const key = v + '|' + st;
+  let s = appStyles.get(key);
+  if (!s) {
+    const colour = st === 'rejected' ? '#9e9e9e' : VERDICT_COLOURS[v] || '#0b57d0';
+    s = new Style({
+      fill: new Fill({ color: hexA(colour, st === 'rejected' ? 0.2 : 0.4) }),
+      stroke: new Stroke({ color: st === 'approved' ? '#1b1b1b' : colour, width: 2.5, lineDash: st === 'approved' || st === 'rejected' ? undefined : [7, 4] }),
+      zIndex: 20,
+    });
+    appStyles.set(key, s);
+  }
+  return s;
+}
+const ALERT_COLOURS = { 1: '#1565c0', 2: '#f9a825', 3: '#ef6c00', 4: '#c62828', blue: '#1565c0', yellow: '#f9a825', orange: '#ef6c00', red: '#c62828' };
+function alertStyle(f) {
+  const colour = ALERT_COLOURS[f.get('level')] || '#6a1b9a';
+  return new Style({
+    image: new CircleStyle({ radius: 7, fill: new Fill({ color: colour }), stroke: new Stroke({ color: '#fff', width: 2 }) }),
+    fill: new Fill({ color: hexA(colour, 0.25) }),
+    stroke: new Stroke({ color: colour, width: 2 }),
+    zIndex: 30,
+  });
+}
+
+function overlayLegend(ctx, state) {
+  const parts = [];
+  if (hasLayer(ctx, 'applications') && state.applications) {
+    parts.push(h('ul.legendlines', { 'data-testid': 'legend-applications' },
+      h('li', h('strong', t('ctl.map.legendApps'))),
+      VERDICTS.map((v) => h('li', h('span.swatch.dashed', { style: { background: hexA(VERDICT_COLOURS[v], 0.45), borderColor: VERDICT_COLOURS[v] }, 'aria-hidden': 'true' }), ctlLabel('verdict', v))),
+      h('li.muted', t('ctl.map.legendStatus'))));
+  }
+  if (hasLayer(ctx, 'alerts') && state.alerts) {
+    parts.push(h('ul.legendlines', { 'data-testid': 'legend-alerts' },
+      h('li', h('span.swatch', { style: { background: '#c62828', borderRadius: '50%' }, 'aria-hidden': 'true' }), t('ctl.map.alertLegend'))));
+  }
+  return parts;
+}
+
+/** A click on an overlay feature fills the side panel; true when it did. */
+async function overlayClick(overlays, pixel, panel, { onOpen, onClose }) {
+  for (const [name, layer] of Object.entries(overlays)) {
+    if (!layer.getVisible()) continue;
+    const feats = await layer.getFeatures(pixel);
+    if (!feats.length) continue;
+    const f = feats[0];
+    const id = f.getId() ?? f.get('fid');
+    const p = f.getProperties();
+    const close = h('button.btn.icon.close', { type: 'button', 'aria-label': t('close'), 'data-testid': 'panel-close', onclick: onClose }, '×');
+    panel.hidden = false;
+    onOpen();
+    clear(panel);
+    if (name === 'applications') {
+      panel.append(
+        h('div.panelhead', h('div', h('p.eyebrow', t('ctl.kind')), h('h2', { 'data-testid': 'panel-code' }, p.code || `#${id}`)), close),
+        h('p.ctlmapinfo', statusBadge(p.status), ' ', verdictBadge(p.verdict, { testid: 'panel-verdict' })),
+        h('dl.meta.ctlmapinfo',
+          h('div', h('dt', t('ctl.f.applicant')), h('dd', p.applicant || '—')),
+          h('div', h('dt', t('ctl.f.activity')), h('dd', ctlLabel('activity', p.activity))),
+          p.natural_forest_ha != null ? h('div', h('dt', t('ctl.f.natural_forest_ha')), h('dd', fmt(p.natural_forest_ha, 4), ' ', t('unit.ha'))) : null),
+        h('div.panelactions', h('a.btn.primary', { href: `#/applications/${id}`, 'data-testid': 'panel-open-application' }, t('ctl.map.open'))));
+    } else {
+      panel.append(
+        h('div.panelhead', h('div', h('p.eyebrow', t('ctl.map.alertKind')), h('h2', { 'data-testid': 'panel-code' }, p.code || p.title || `#${id}`)), close),
+        h('dl.meta.ctlmapinfo', ['kind', 'type', 'level', 'status', 'title', 'message', 'detected_at'].filter((k) => p[k] != null && p[k] !== '')
+          .map((k) => h('div', h('dt', fieldLabel('alerts', k)), h('dd', String(p[k]))))),
+        h('div.panelactions', h('a.btn.primary', { href: `#/alerts/${id}` }, t('ctl.map.alertOpen'))));
+    }
+    close.focus({ preventScroll: true });
+    return true;
+  }
+  return false;
+}
