@@ -222,7 +222,7 @@ function paintDetail(el, ctx, a, role, done) {
     } catch (e) { fail(e); btn.disabled = false; }
   };
   const staff = ['admin', 'bureau', 'town'].includes(role);
-  if (staff && (a.status === 'new' || a.status === 'assigned')) actions.append(assignForm(a, post));
+  if (staff && a.status === 'new') actions.append(assignForm(a, post));
   if ((staff || role === 'ranger') && a.status === 'assigned') actions.append(verifyForm(a, post, fail));
   if (staff && a.status === 'verified') actions.append(closeForm(a, post, 'mon.closeTitle'));
   // a plain false alarm can be closed without the field trip (bureau)
@@ -249,7 +249,7 @@ function timeline(a) {
 
 function assignForm(a, post) {
   const sel = h('select#as-ranger', { 'data-testid': 'assign-ranger' }, h('option', { value: '' }, t('mon.gridRanger')));
-  const btn = h('button.btn.primary', { type: 'submit', 'data-testid': 'assign-submit' }, a.status === 'assigned' ? t('mon.reassign') : t('mon.assign'));
+  const btn = h('button.btn.primary', { type: 'submit', 'data-testid': 'assign-submit' }, t('mon.assign'));
   softGet('/api/rangers' + api.qs({ town_code: a.town_code, limit: 1000, sort: 'code' })).then((d) => {
     for (const r of itemsOf(d)) {
       if (r.status === 'inactive') continue;
