@@ -1,0 +1,959 @@
+/* change.c — satellite change detection over natural forest (§3.1.3): the
+ * configuration, the natural-forest parcels, and the streaming detector.
+ * See change.h for the method; docs/change-detection.md for the user view.
+ *
+ * The detector reads AFTER's grid strip by strip (strip_rows rows, rounded
+ * to the block height), BEFORE either directly (same grid) or through a GDAL
+ * warped VRT onto AFTER's grid.  Per row:
+ *   1. forest row: a scanline fill of the natural parcels (transformed once
+ *      into pixel space, edges sorted by y, an active-edge list) marks the
+ *      pixels whose centre lies inside a parcel with that parcel's index;
+ *   2. ΔNDVI (and ΔNBR) on the forest pixels that are neither nodata nor
+ *      cloud in either image; loss pixels;
+ *   3. runs of loss pixels are joined to the previous row's runs
+ *      (8-connectivity) with a union-find over labels; a label collects the
+ *      pixel count, ΔNDVI sum/min, parcels and its runs;
+ *   4. a component that got no run in this row is closed: MMU test on the
+ *      ellipsoidal area of the union of its run rectangles (EPSG:4490), and
+ *      emitted as a patch or dropped. */
+#include "monitor/change.h"
+
+#include "base/data.h"
+#include "base/json.h"
+#include "geo/geo.h"
+#include "registry/registry.h"
+
+#include <cpl_conv.h>
+#include <gdal.h>
+#include <gdal_utils.h>
+#include <math.h>
+#include <ogr_srs_api.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* ---- configuration --------------------------------------------------------- */
+
+int tb_change_defaults(tb_change_opts *o, tb_err *e)
+{
+	memset(o, 0, sizeof *o);
+	o->red = 3, o->nir = 4, o->swir = 0;
+	o->ndvi_threshold = -0.2, o->nbr_threshold = -0.2, o->mmu_ha = 0.0667;
+	o->conf_scale = 0.3, o->conf_min = 0.5, o->conf_max = 1.0, o->strip_rows = 512;
+	snprintf(o->resampling, sizeof o->resampling, "bilinear");
+	size_t len;
+	char *text = tb_data_read("jizhou/change.json", &len);
+	if (!text) return 0; /* built-in defaults above */
+	json_t *j = tb_json_parse(text, len, e);
+	free(text);
+	if (!j) {
+		snprintf(e->record, sizeof e->record, "data/jizhou/change.json");
+		return TB_EINPUT;
+	}
+	int rc = 0;
+	json_t *b = json_object_get(j, "bands");
+	o->red = (int)tb_json_num(b, "red", o->red);
+	o->nir = (int)tb_json_num(b, "nir", o->nir);
+	o->swir = (int)tb_json_num(b, "swir", o->swir);
+	o->ndvi_threshold = tb_json_num(j, "ndvi_threshold", o->ndvi_threshold);
+	o->nbr_threshold = tb_json_num(j, "nbr_threshold", o->nbr_threshold);
+	o->mmu_ha = tb_json_num(j, "mmu_ha", o->mmu_ha);
+	o->strip_rows = (int)tb_json_num(j, "strip_rows", o->strip_rows);
+	json_t *c = json_object_get(j, "confidence");
+	o->conf_scale = tb_json_num(c, "scale", o->conf_scale);
+	o->conf_min = tb_json_num(c, "min", o->conf_min);
+	o->conf_max = tb_json_num(c, "max", o->conf_max);
+	const char *comb = tb_json_str(j, "combine");
+	if (comb && strcmp(comb, "and") && strcmp(comb, "or"))
+		rc = tb_err_set(e, TB_EINPUT, "data/jizhou/change.json", "combine", "'%s' is not 'and' or 'or'", comb);
+	o->combine_or = comb && !strcmp(comb, "or");
+	const char *rs = tb_json_str(j, "resampling");
+	if (rs) snprintf(o->resampling, sizeof o->resampling, "%s", rs);
+	if (!rc && (o->red < 1 || o->nir < 1 || o->swir < 0))
+		rc = tb_err_set(e, TB_EINPUT, "data/jizhou/change.json", "bands", "red and nir must be ≥ 1, swir ≥ 0");
+	if (!rc && !(o->conf_scale > 0))
+		rc = tb_err_set(e, TB_EINPUT, "data/jizhou/change.json", "confidence.scale", "must be > 0");
+	json_decref(j);
+	return rc;
+}
+
+/* ---- natural-forest parcels ---------------------------------------------------- */
+
+int tb_change_forest_add(tb_change_forest *f, const char *code, const GEOSGeometry *g4490)
+{
+	if (f->n == f->cap) {
+		size_t cap = f->cap ? 2 * f->cap : 64;
+		char **c = realloc(f->codes, cap * sizeof *c);
+		if (!c) return TB_ENOMEM;
+		f->codes = c;
+		GEOSGeometry **g = realloc(f->geoms, cap * sizeof *g);
+		if (!g) return TB_ENOMEM;
+		f->geoms = g;
+		f->cap = cap;
+	}
+	f->codes[f->n] = strdup(code ? code : "");
+	f->geoms[f->n] = GEOSGeom_clone_r(tb_geos(), g4490);
+	if (!f->codes[f->n] || !f->geoms[f->n]) return TB_ENOMEM;
+	f->n++;
+	return 0;
+}
+
+static int forest_cb(void *ctx, const char *code, const char *town, double area_ha, const GEOSGeometry *g)
+{
+	(void)town, (void)area_ha;
+	return tb_change_forest_add(ctx, code, g);
+}
+
+int tb_change_forest_load(tb_db *db, tb_change_forest *f, tb_err *e)
+{
+	int rc = tb_registry_each_parcel(db, true, forest_cb, f, e);
+	if (rc == TB_ENOMEM) return tb_err_set(e, rc, "parcels", NULL, "out of memory");
+	return rc;
+}
+
+void tb_change_forest_free(tb_change_forest *f)
+{
+	for (size_t i = 0; i < f->n; i++) {
+		free(f->codes[i]);
+		GEOSGeom_destroy_r(tb_geos(), f->geoms[i]);
+	}
+	free(f->codes);
+	free(f->geoms);
+	memset(f, 0, sizeof *f);
+}
+
+void tb_change_result_free(tb_change_result *r)
+{
+	for (size_t i = 0; i < r->n; i++) {
+		tb_change_patch *p = &r->patches[i];
+		if (p->geom) GEOSGeom_destroy_r(tb_geos(), p->geom);
+		for (size_t k = 0; k < p->nparcels; k++) free(p->parcels[k]);
+		free(p->parcels);
+	}
+	free(r->patches);
+	memset(r, 0, sizeof *r);
+}
+
+/* ---- the forest rows: scanline fill in pixel space ---------------------------- */
+
+typedef struct edge {
+	double ya, yb;  /* ya < yb, pixel rows (y grows downwards)  */
+	double xa, dx;  /* x at ya, dx/dy                            */
+	int32_t pid;    /* parcel index + 1                          */
+} edge;
+
+typedef struct cross {
+	int32_t pid;
+	float x;
+} cross;
+
+typedef struct filler {
+	edge *e;
+	size_t n, cap, next;
+	size_t *act; /* active edge indexes */
+	size_t nact, capact;
+	cross *cr;
+	size_t capcr;
+} filler;
+
+static int edge_cmp(const void *a, const void *b)
+{
+	double x = ((const edge *)a)->ya, y = ((const edge *)b)->ya;
+	return x < y ? -1 : x > y;
+}
+
+static int cross_cmp(const void *a, const void *b)
+{
+	const cross *x = a, *y = b;
+	if (x->pid != y->pid) return x->pid < y->pid ? -1 : 1;
+	return x->x < y->x ? -1 : x->x > y->x;
+}
+
+static int filler_ring(filler *f, const GEOSGeometry *ring, const double gt[6], int32_t pid, int height)
+{
+	GEOSContextHandle_t h = tb_geos();
+	const GEOSCoordSequence *cs = GEOSGeom_getCoordSeq_r(h, ring);
+	unsigned int n = 0;
+	if (!cs || !GEOSCoordSeq_getSize_r(h, cs, &n) || n < 2) return 0;
+	double px0 = 0, py0 = 0;
+	for (unsigned int i = 0; i < n; i++) {
+		double x, y;
+		GEOSCoordSeq_getXY_r(h, cs, i, &x, &y);
+		double px = (x - gt[0]) / gt[1], py = (y - gt[3]) / gt[5];
+		if (i > 0 && py != py0) {
+			edge ed;
+			if (py0 < py) ed = (edge){py0, py, px0, (px - px0) / (py - py0), pid};
+			else ed = (edge){py, py0, px, (px0 - px) / (py0 - py), pid};
+			if (ed.yb > 0 && ed.ya < height) {
+				if (f->n == f->cap) {
+					size_t cap = f->cap ? 2 * f->cap : 1024;
+					edge *ne = realloc(f->e, cap * sizeof *ne);
+					if (!ne) return TB_ENOMEM;
+					f->e = ne, f->cap = cap;
+				}
+				f->e[f->n++] = ed;
+			}
+		}
+		px0 = px, py0 = py;
+	}
+	return 0;
+}
+
+static int filler_geom(filler *f, const GEOSGeometry *g, const double gt[6], int32_t pid, int height)
+{
+	GEOSContextHandle_t h = tb_geos();
+	int type = GEOSGeomTypeId_r(h, g);
+	if (type == GEOS_MULTIPOLYGON || type == GEOS_GEOMETRYCOLLECTION) {
+		int k = GEOSGetNumGeometries_r(h, g);
+		for (int i = 0; i < k; i++) {
+			int rc = filler_geom(f, GEOSGetGeometryN_r(h, g, i), gt, pid, height);
+			if (rc) return rc;
+		}
+		return 0;
+	}
+	if (type != GEOS_POLYGON) return 0;
+	int rc = filler_ring(f, GEOSGetExteriorRing_r(h, g), gt, pid, height);
+	int holes = GEOSGetNumInteriorRings_r(h, g);
+	for (int i = 0; !rc && i < holes; i++) rc = filler_ring(f, GEOSGetInteriorRingN_r(h, g, i), gt, pid, height);
+	return rc;
+}
+
+/* Fill row y (0-based) of pid: pixels whose centre is inside a parcel get
+ * its index + 1 (even-odd per parcel).  Rows must come in increasing order. */
+static int filler_row(filler *f, int y, int width, int32_t *pid)
+{
+	double yc = y + 0.5;
+	while (f->next < f->n && f->e[f->next].ya <= yc) {
+		if (f->nact == f->capact) {
+			size_t cap = f->capact ? 2 * f->capact : 256;
+			size_t *na = realloc(f->act, cap * sizeof *na);
+			if (!na) return TB_ENOMEM;
+			f->act = na, f->capact = cap;
+		}
+		f->act[f->nact++] = f->next++;
+	}
+	size_t k = 0;
+	for (size_t i = 0; i < f->nact; i++)
+		if (f->e[f->act[i]].yb > yc) f->act[k++] = f->act[i];
+	f->nact = k;
+	if (f->nact > f->capcr) {
+		cross *nc = realloc(f->cr, f->nact * sizeof *nc);
+		if (!nc) return TB_ENOMEM;
+		f->cr = nc, f->capcr = f->nact;
+	}
+	size_t nc = 0;
+	for (size_t i = 0; i < f->nact; i++) {
+		const edge *ed = &f->e[f->act[i]];
+		if (ed->ya > yc) continue; /* added later in sort order but not yet active */
+		f->cr[nc++] = (cross){ed->pid, (float)(ed->xa + (yc - ed->ya) * ed->dx)};
+	}
+	if (nc > 1) qsort(f->cr, nc, sizeof *f->cr, cross_cmp);
+	for (size_t i = 0; i + 1 < nc; i += 2) {
+		if (f->cr[i].pid != f->cr[i + 1].pid) { /* odd count for a parcel: skip one */
+			i--;
+			continue;
+		}
+		/* centres i + 0.5 in [x0, x1) */
+		double a = ceil(f->cr[i].x - 0.5), b = ceil(f->cr[i + 1].x - 0.5);
+		if (a < 0) a = 0;
+		if (b > width) b = width;
+		for (int x = (int)a; x < (int)b; x++) pid[x] = f->cr[i].pid;
+	}
+	return 0;
+}
+
+static void filler_free(filler *f)
+{
+	free(f->e);
+	free(f->act);
+	free(f->cr);
+}
+
+/* ---- union-find over components ------------------------------------------------- */
+
+typedef struct seg {
+	int32_t row, x0, x1, next; /* x1 inclusive */
+} seg;
+
+typedef struct label {
+	int32_t parent, last_row, head, tail;
+	int32_t row0, col0, col1;
+	int32_t *pids;
+	int32_t npid, cappid;
+	int64_t npix;
+	double sum_d, sum_nbr;
+	float min_d;
+	bool done;
+} label;
+
+typedef struct run {
+	int32_t x0, x1, lab;
+} run;
+
+typedef struct ccl {
+	label *l;
+	size_t n, cap;
+	seg *s;
+	size_t ns, caps;
+	int32_t free_seg;
+} ccl;
+
+static int32_t find(ccl *c, int32_t x)
+{
+	while (c->l[x].parent != x) {
+		c->l[x].parent = c->l[c->l[x].parent].parent;
+		x = c->l[x].parent;
+	}
+	return x;
+}
+
+static int add_pid(label *l, int32_t pid)
+{
+	for (int32_t i = 0; i < l->npid; i++)
+		if (l->pids[i] == pid) return 0;
+	if (l->npid == l->cappid) {
+		int32_t cap = l->cappid ? 2 * l->cappid : 4;
+		int32_t *np = realloc(l->pids, (size_t)cap * sizeof *np);
+		if (!np) return TB_ENOMEM;
+		l->pids = np, l->cappid = cap;
+	}
+	l->pids[l->npid++] = pid;
+	return 0;
+}
+
+static int32_t new_label(ccl *c, int row)
+{
+	if (c->n == c->cap) {
+		size_t cap = c->cap ? 2 * c->cap : 1024;
+		label *nl = realloc(c->l, cap * sizeof *nl);
+		if (!nl) return -1;
+		c->l = nl, c->cap = cap;
+	}
+	int32_t id = (int32_t)c->n++;
+	c->l[id] = (label){.parent = id, .last_row = row, .head = -1, .tail = -1, .row0 = row, .col0 = INT32_MAX,
+			   .col1 = -1, .min_d = INFINITY};
+	return id;
+}
+
+static int32_t union_labels(ccl *c, int32_t a, int32_t b)
+{
+	a = find(c, a), b = find(c, b);
+	if (a == b) return a;
+	if (b < a) {
+		int32_t t = a;
+		a = b, b = t;
+	}
+	label *A = &c->l[a], *B = &c->l[b];
+	B->parent = a;
+	A->npix += B->npix, A->sum_d += B->sum_d, A->sum_nbr += B->sum_nbr;
+	if (B->min_d < A->min_d) A->min_d = B->min_d;
+	if (B->last_row > A->last_row) A->last_row = B->last_row;
+	if (B->row0 < A->row0) A->row0 = B->row0;
+	if (B->col0 < A->col0) A->col0 = B->col0;
+	if (B->col1 > A->col1) A->col1 = B->col1;
+	if (B->head >= 0) {
+		if (A->tail >= 0) c->s[A->tail].next = B->head;
+		else A->head = B->head;
+		A->tail = B->tail;
+	}
+	B->head = B->tail = -1;
+	for (int32_t i = 0; i < B->npid; i++)
+		if (add_pid(A, B->pids[i])) return -1;
+	free(B->pids);
+	B->pids = NULL, B->npid = B->cappid = 0;
+	return a;
+}
+
+static int add_seg(ccl *c, int32_t lab, int32_t row, int32_t x0, int32_t x1)
+{
+	int32_t id;
+	if (c->free_seg >= 0) {
+		id = c->free_seg;
+		c->free_seg = c->s[id].next;
+	} else {
+		if (c->ns == c->caps) {
+			size_t cap = c->caps ? 2 * c->caps : 4096;
+			seg *ns = realloc(c->s, cap * sizeof *ns);
+			if (!ns) return TB_ENOMEM;
+			c->s = ns, c->caps = cap;
+		}
+		id = (int32_t)c->ns++;
+	}
+	c->s[id] = (seg){row, x0, x1, -1};
+	label *L = &c->l[lab];
+	if (L->tail >= 0) c->s[L->tail].next = id;
+	else L->head = id;
+	L->tail = id;
+	return 0;
+}
+
+/* ---- the detector ------------------------------------------------------------- */
+
+typedef struct det {
+	const tb_change_opts *o;
+	const tb_change_forest *forest;
+	tb_change_result *r;
+	double gt[6];
+	tb_transform *to4490; /* analysis CRS → EPSG:4490, NULL when it is 4490 */
+	ccl c;
+	size_t cap_patches;
+	tb_err *e;
+} det;
+
+static int seg_cmp(const void *a, const void *b)
+{
+	const seg *x = a, *y = b;
+	if (x->x0 != y->x0) return x->x0 < y->x0 ? -1 : 1;
+	if (x->x1 != y->x1) return x->x1 < y->x1 ? -1 : 1;
+	return (x->row > y->row) - (x->row < y->row);
+}
+
+static GEOSGeometry *rect(det *d, int32_t row0, int32_t row1, int32_t x0, int32_t x1)
+{
+	GEOSContextHandle_t h = tb_geos();
+	const double *gt = d->gt;
+	double ax = gt[0] + x0 * gt[1], bx = gt[0] + (x1 + 1) * gt[1];
+	double ay = gt[3] + row0 * gt[5], by = gt[3] + (row1 + 1) * gt[5];
+	double xs[5] = {ax, bx, bx, ax, ax}, ys[5] = {ay, ay, by, by, ay};
+	GEOSCoordSequence *cs = GEOSCoordSeq_copyFromArrays_r(h, xs, ys, NULL, NULL, 5);
+	GEOSGeometry *ring = cs ? GEOSGeom_createLinearRing_r(h, cs) : NULL;
+	return ring ? GEOSGeom_createPolygon_r(h, ring, NULL, 0) : NULL;
+}
+
+/* The union of a component's runs, in EPSG:4490 (MultiPolygon). */
+static GEOSGeometry *component_geom(det *d, label *L)
+{
+	GEOSContextHandle_t h = tb_geos();
+	size_t n = 0;
+	for (int32_t s = L->head; s >= 0; s = d->c.s[s].next) n++;
+	seg *v = malloc((n ? n : 1) * sizeof *v);
+	if (!v) return NULL;
+	n = 0;
+	for (int32_t s = L->head; s >= 0; s = d->c.s[s].next) v[n++] = d->c.s[s];
+	qsort(v, n, sizeof *v, seg_cmp);
+	GEOSGeometry **parts = malloc((n ? n : 1) * sizeof *parts);
+	size_t np = 0;
+	for (size_t i = 0; parts && i < n;) {
+		size_t j = i + 1; /* same x0..x1 on consecutive rows → one rectangle */
+		while (j < n && v[j].x0 == v[i].x0 && v[j].x1 == v[i].x1 && v[j].row == v[j - 1].row + 1) j++;
+		GEOSGeometry *g = rect(d, v[i].row, v[j - 1].row, v[i].x0, v[i].x1);
+		if (g) parts[np++] = g;
+		i = j;
+	}
+	free(v);
+	if (!parts) return NULL;
+	GEOSGeometry *coll = GEOSGeom_createCollection_r(h, GEOS_GEOMETRYCOLLECTION, parts, (unsigned)np);
+	free(parts);
+	if (!coll) return NULL;
+	GEOSGeometry *u = GEOSUnaryUnion_r(h, coll);
+	GEOSGeom_destroy_r(h, coll);
+	if (!u) return NULL;
+	GEOSGeometry *m = tb_geom_to_multi(u);
+	GEOSGeom_destroy_r(h, u);
+	if (!m || !d->to4490) return m;
+	GEOSGeometry *t = tb_transform_geom_copy(d->to4490, m, NULL);
+	GEOSGeom_destroy_r(h, m);
+	if (t) GEOSSetSRID_r(h, t, TB_SRS_CGCS2000);
+	return t;
+}
+
+static int str_cmp(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+static void free_segs(ccl *c, label *L)
+{
+	if (L->head >= 0) {
+		c->s[L->tail].next = c->free_seg;
+		c->free_seg = L->head;
+	}
+	L->head = L->tail = -1;
+}
+
+static int finalize(det *d, int32_t id)
+{
+	label *L = &d->c.l[id];
+	L->done = true;
+	const tb_change_opts *o = d->o;
+	tb_change_result *r = d->r;
+	int rc = 0;
+	/* cheap pre-filter: well below the MMU by pixel count */
+	if (L->npix * r->pixel_ha < 0.5 * o->mmu_ha) {
+		r->dropped_mmu++, r->dropped_px += L->npix;
+		goto done;
+	}
+	GEOSGeometry *g = component_geom(d, L);
+	if (!g) {
+		rc = tb_err_set(d->e, TB_EINTERNAL, "patch", "geometry", "could not build the patch polygon: %s",
+				tb_geos_last_error());
+		goto done;
+	}
+	double area = tb_area_ha(g);
+	if (area < o->mmu_ha) {
+		GEOSGeom_destroy_r(tb_geos(), g);
+		r->dropped_mmu++, r->dropped_px += L->npix;
+		goto done;
+	}
+	if (r->n == d->cap_patches) {
+		size_t cap = d->cap_patches ? 2 * d->cap_patches : 16;
+		tb_change_patch *np = realloc(r->patches, cap * sizeof *np);
+		if (!np) {
+			GEOSGeom_destroy_r(tb_geos(), g);
+			rc = tb_err_set(d->e, TB_ENOMEM, "patch", NULL, "out of memory");
+			goto done;
+		}
+		r->patches = np, d->cap_patches = cap;
+	}
+	tb_change_patch *p = &r->patches[r->n++];
+	memset(p, 0, sizeof *p);
+	p->pixels = L->npix;
+	p->area_ha = area;
+	p->mean_dndvi = L->sum_d / (double)L->npix;
+	p->min_dndvi = L->min_d;
+	p->mean_dnbr = o->swir ? L->sum_nbr / (double)L->npix : NAN;
+	double k = (-p->mean_dndvi - fabs(o->ndvi_threshold)) / o->conf_scale;
+	k = k < 0 ? 0 : k > 1 ? 1 : k;
+	p->confidence = o->conf_min + (o->conf_max - o->conf_min) * k;
+	p->row0 = L->row0, p->row1 = L->last_row, p->col0 = L->col0, p->col1 = L->col1;
+	p->geom = g;
+	GEOSGeometry *pt = GEOSPointOnSurface_r(tb_geos(), g);
+	if (pt) {
+		GEOSGeomGetX_r(tb_geos(), pt, &p->lon);
+		GEOSGeomGetY_r(tb_geos(), pt, &p->lat);
+		GEOSGeom_destroy_r(tb_geos(), pt);
+	}
+	p->alert_id = 0;
+	if (L->npid) {
+		p->parcels = calloc((size_t)L->npid, sizeof *p->parcels);
+		for (int32_t i = 0; p->parcels && i < L->npid; i++)
+			if (L->pids[i] > 0 && d->forest && (size_t)L->pids[i] <= d->forest->n)
+				p->parcels[p->nparcels++] = strdup(d->forest->codes[L->pids[i] - 1]);
+		if (p->parcels) qsort(p->parcels, p->nparcels, sizeof *p->parcels, str_cmp);
+	}
+done:
+	free_segs(&d->c, L);
+	free(L->pids);
+	L->pids = NULL, L->npid = L->cappid = 0;
+	return rc;
+}
+
+/* ---- opening and aligning the rasters ------------------------------------------ */
+
+static void gdal_init(void)
+{
+	static bool done;
+	if (!done) GDALAllRegister(), done = true;
+}
+
+static int open_raster(const char *path, GDALDatasetH *ds, tb_err *e)
+{
+	CPLErrorReset();
+	*ds = GDALOpenEx(path, GDAL_OF_RASTER | GDAL_OF_READONLY, NULL, NULL, NULL);
+	if (!*ds) {
+		const char *m = CPLGetLastErrorMsg();
+		return tb_err_set(e, TB_EIO, path, NULL, "cannot open the raster: %s", m && *m ? m : "unknown format");
+	}
+	return 0;
+}
+
+static bool same_grid(GDALDatasetH a, GDALDatasetH b)
+{
+	if (GDALGetRasterXSize(a) != GDALGetRasterXSize(b) || GDALGetRasterYSize(a) != GDALGetRasterYSize(b))
+		return false;
+	double ga[6], gb[6];
+	if (GDALGetGeoTransform(a, ga) != CE_None || GDALGetGeoTransform(b, gb) != CE_None) return false;
+	for (int i = 0; i < 6; i++)
+		if (fabs(ga[i] - gb[i]) > 1e-6 * fabs(ga[1])) return false;
+	OGRSpatialReferenceH sa = GDALGetSpatialRef(a), sb = GDALGetSpatialRef(b);
+	if (!sa || !sb) return !sa && !sb;
+	return OSRIsSame(sa, sb);
+}
+
+/* A warped VRT of src on ref's grid (nearest for masks, o->resampling for
+ * the image).  Source nodata is honoured; outside src is nodata (or 0). */
+static int warp_onto(GDALDatasetH src, GDALDatasetH ref, const char *resampling, const char *path,
+		     GDALDatasetH *out, tb_err *e)
+{
+	double gt[6];
+	GDALGetGeoTransform(ref, gt);
+	int w = GDALGetRasterXSize(ref), h = GDALGetRasterYSize(ref);
+	char *wkt = NULL;
+	OSRExportToWkt(GDALGetSpatialRef(ref), &wkt);
+	if (!GDALGetSpatialRef(src))
+		return tb_err_set(e, TB_EINPUT, path, "crs",
+				  "has another grid than the AFTER image but no CRS, so it cannot be aligned");
+	char te[4][32], ts[2][16];
+	snprintf(te[0], 32, "%.12g", gt[0]);
+	snprintf(te[1], 32, "%.12g", gt[3] + h * gt[5]);
+	snprintf(te[2], 32, "%.12g", gt[0] + w * gt[1]);
+	snprintf(te[3], 32, "%.12g", gt[3]);
+	snprintf(ts[0], 16, "%d", w);
+	snprintf(ts[1], 16, "%d", h);
+	char *argv[] = {"-of", "VRT", "-t_srs", wkt, "-te", te[0], te[1], te[2], te[3], "-ts", ts[0], ts[1],
+			"-r", (char *)resampling, NULL};
+	GDALWarpAppOptions *wo = GDALWarpAppOptionsNew(argv, NULL);
+	int usage = 0;
+	CPLErrorReset();
+	*out = wo ? GDALWarp("", NULL, 1, &src, wo, &usage) : NULL;
+	if (wo) GDALWarpAppOptionsFree(wo);
+	CPLFree(wkt);
+	if (!*out)
+		return tb_err_set(e, TB_EINPUT, path, "crs", "cannot be warped onto the AFTER image's grid: %s",
+				  CPLGetLastErrorMsg());
+	return 0;
+}
+
+static void crs_name(GDALDatasetH ds, char *out, size_t n)
+{
+	OGRSpatialReferenceH s = GDALGetSpatialRef(ds);
+	if (!s) {
+		snprintf(out, n, "none");
+		return;
+	}
+	OGRSpatialReferenceH c = OSRClone(s);
+	OSRAutoIdentifyEPSG(c);
+	const char *an = OSRGetAuthorityName(c, NULL), *code = OSRGetAuthorityCode(c, NULL);
+	if (an && code) snprintf(out, n, "%s:%s", an, code);
+	else snprintf(out, n, "custom");
+	OSRDestroySpatialReference(c);
+}
+
+/* AFTER's acquisition time from TIFF/IMAGERY metadata, as ISO 8601 UTC. */
+static void acquired(GDALDatasetH ds, char *out, size_t n)
+{
+	out[0] = 0;
+	const char *v = GDALGetMetadataItem(ds, "ACQUISITIONDATETIME", "IMAGERY");
+	if (v && strlen(v) >= 10) {
+		snprintf(out, n, "%s", v);
+		return;
+	}
+	v = GDALGetMetadataItem(ds, "TIFFTAG_DATETIME", NULL);
+	int Y, M, D, h = 0, m = 0, s = 0;
+	if (v && sscanf(v, "%d:%d:%d %d:%d:%d", &Y, &M, &D, &h, &m, &s) >= 3 && Y > 1900 && M >= 1 && M <= 12 &&
+	    D >= 1 && D <= 31)
+		snprintf(out, n, "%04d-%02d-%02dT%02d:%02d:%02dZ", Y, M, D, h, m, s);
+}
+
+typedef struct bandinfo {
+	bool has_nd;
+	float nd;
+} bandinfo;
+
+static int check_band(GDALDatasetH ds, const char *path, int b, const char *role, bandinfo *bi, tb_err *e)
+{
+	if (b < 1 || b > GDALGetRasterCount(ds))
+		return tb_err_set(e, TB_EINPUT, path, role, "band %d does not exist (the image has %d bands)", b,
+				  GDALGetRasterCount(ds));
+	int has = 0;
+	double nd = GDALGetRasterNoDataValue(GDALGetRasterBand(ds, b), &has);
+	if (bi) bi->has_nd = has, bi->nd = (float)nd;
+	return 0;
+}
+
+static inline bool bad(float v, const bandinfo *bi)
+{
+	return isnan(v) || (bi->has_nd && v == bi->nd);
+}
+
+/* pixel-space geotransform sanity and the centre pixel's area */
+static double centre_pixel_ha(det *d, int w, int h)
+{
+	GEOSGeometry *g = rect(d, h / 2, h / 2, w / 2, w / 2);
+	if (!g) return 0;
+	GEOSGeometry *t = d->to4490 ? tb_transform_geom_copy(d->to4490, g, NULL) : NULL;
+	double a = tb_area_ha(t ? t : g);
+	GEOSGeom_destroy_r(tb_geos(), g);
+	if (t) GEOSGeom_destroy_r(tb_geos(), t);
+	return a;
+}
+
+static int patch_cmp(const void *a, const void *b)
+{
+	const tb_change_patch *x = a, *y = b;
+	if (x->area_ha != y->area_ha) return x->area_ha > y->area_ha ? -1 : 1;
+	if (x->row0 != y->row0) return x->row0 < y->row0 ? -1 : 1;
+	return (x->col0 > y->col0) - (x->col0 < y->col0);
+}
+
+int tb_change_detect(const char *before, const char *after, const tb_change_opts *o,
+		     const tb_change_forest *forest, tb_change_result *r, tb_err *e)
+{
+	memset(r, 0, sizeof *r);
+	gdal_init();
+	if (!forest && !o->no_forest_mask)
+		return tb_err_set(e, TB_EUSAGE, "forest", NULL, "the natural-forest parcels are required");
+	if (o->ndvi_threshold > 0 || o->nbr_threshold > 0)
+		return tb_err_set(e, TB_EINPUT, "options", o->ndvi_threshold > 0 ? "ndvi_threshold" : "nbr_threshold",
+				  "must be ≤ 0 (a loss is a negative difference)");
+	if (!(o->mmu_ha >= 0)) return tb_err_set(e, TB_EINPUT, "options", "mmu_ha", "must be ≥ 0");
+	det d = {.o = o, .forest = forest, .r = r, .e = e, .c = {.free_seg = -1}};
+	GDALDatasetH A = NULL, B = NULL, Bw = NULL, M[TB_CHANGE_MAX_MASKS] = {0}, Mw[TB_CHANGE_MAX_MASKS] = {0};
+	filler f = {0};
+	float *abuf = NULL, *bbuf = NULL, *mbuf = NULL, *drow = NULL, *nrow = NULL;
+	int32_t *pid = NULL;
+	run *prev = NULL, *cur = NULL;
+	int rc = open_raster(after, &A, e);
+	if (!rc) rc = open_raster(before, &B, e);
+	if (rc) goto out;
+	int w = GDALGetRasterXSize(A), h = GDALGetRasterYSize(A);
+	r->width = w, r->height = h;
+	if (GDALGetGeoTransform(A, d.gt) != CE_None || d.gt[2] != 0 || d.gt[4] != 0 || d.gt[1] <= 0 || d.gt[5] >= 0) {
+		rc = tb_err_set(e, TB_EINPUT, after, "geotransform",
+				"needs a north-up georeferenced grid (no rotation); warp it first");
+		goto out;
+	}
+	if (!GDALGetSpatialRef(A)) {
+		rc = tb_err_set(e, TB_EINPUT, after, "crs", "has no coordinate reference system");
+		goto out;
+	}
+	crs_name(A, r->crs, sizeof r->crs);
+	acquired(A, r->acquired, sizeof r->acquired);
+	/* bands */
+	bandinfo ab[4] = {0}, bb[4] = {0};
+	int amap[4], bmap[4], na = 0, nb = 0;
+	const char *roles[3] = {"red", "nir", "swir"};
+	int bands[3] = {o->red, o->nir, o->swir};
+	for (int i = 0; i < 3 && !rc; i++) {
+		if (!bands[i]) continue;
+		rc = check_band(A, after, bands[i], roles[i], &ab[na], e);
+		if (!rc) rc = check_band(B, before, bands[i], roles[i], &bb[nb], e);
+		amap[na++] = bands[i], bmap[nb++] = bands[i];
+	}
+	if (!rc && o->cloud_band) {
+		rc = check_band(A, after, o->cloud_band, "cloud_band", NULL, e);
+		amap[na++] = o->cloud_band;
+	}
+	if (!rc && o->before_cloud_band) {
+		rc = check_band(B, before, o->before_cloud_band, "before_cloud_band", NULL, e);
+		bmap[nb++] = o->before_cloud_band;
+	}
+	if (rc) goto out;
+	/* alignment */
+	GDALDatasetH Bsrc = B;
+	if (!same_grid(A, B)) {
+		rc = warp_onto(B, A, o->resampling, before, &Bw, e);
+		if (rc) goto out;
+		Bsrc = Bw;
+		r->warped = true;
+		for (int i = 0; i < 3 && bands[i]; i++) { /* the warped VRT's nodata for outside */
+			int has = 0;
+			double nd = GDALGetRasterNoDataValue(GDALGetRasterBand(Bw, bmap[i]), &has);
+			if (has) bb[i].has_nd = true, bb[i].nd = (float)nd;
+		}
+	}
+	int nm = 0;
+	GDALDatasetH Msrc[TB_CHANGE_MAX_MASKS];
+	for (int i = 0; i < TB_CHANGE_MAX_MASKS && o->cloud_masks[i]; i++, nm++) {
+		rc = open_raster(o->cloud_masks[i], &M[i], e);
+		if (rc) goto out;
+		Msrc[i] = M[i];
+		if (!same_grid(A, M[i])) {
+			rc = warp_onto(M[i], A, "near", o->cloud_masks[i], &Mw[i], e);
+			if (rc) goto out;
+			Msrc[i] = Mw[i];
+		}
+	}
+	/* the analysis CRS → EPSG:4490, and the parcels into pixel space */
+	{
+		char *wkt = NULL;
+		OSRExportToWkt(GDALGetSpatialRef(A), &wkt);
+		bool is4490 = !strcmp(r->crs, "EPSG:4490");
+		if (!is4490) {
+			d.to4490 = tb_transform_new(wkt, e);
+			if (!d.to4490) {
+				CPLFree(wkt);
+				rc = e->code ? e->code : TB_EINPUT;
+				snprintf(e->record, sizeof e->record, "%s", after);
+				snprintf(e->field, sizeof e->field, "crs");
+				goto out;
+			}
+		}
+		tb_transform *from4490 = NULL;
+		if (forest && !o->no_forest_mask && !is4490) {
+			from4490 = tb_transform_new2("EPSG:4490", wkt, e);
+			if (!from4490) {
+				CPLFree(wkt);
+				rc = e->code ? e->code : TB_EINPUT;
+				goto out;
+			}
+		}
+		CPLFree(wkt);
+		for (size_t i = 0; forest && !o->no_forest_mask && i < forest->n && !rc; i++) {
+			GEOSGeometry *g = from4490 ? tb_transform_geom_copy(from4490, forest->geoms[i], NULL) : NULL;
+			if (from4490 && !g) continue; /* outside the CRS's domain: not on this image */
+			rc = filler_geom(&f, g ? g : forest->geoms[i], d.gt, (int32_t)(i + 1), h);
+			if (g) GEOSGeom_destroy_r(tb_geos(), g);
+		}
+		if (from4490) tb_transform_free(from4490);
+		if (rc) {
+			rc = tb_err_set(e, TB_ENOMEM, "parcels", NULL, "out of memory");
+			goto out;
+		}
+		qsort(f.e, f.n, sizeof *f.e, edge_cmp);
+	}
+	r->pixel_ha = centre_pixel_ha(&d, w, h);
+	/* strips */
+	int bw = 0, bh = 0;
+	GDALGetBlockSize(GDALGetRasterBand(A, amap[0]), &bw, &bh);
+	int rows = o->strip_rows > 0 ? o->strip_rows : 512;
+	if (bh > 1 && bh < h) rows = ((rows + bh - 1) / bh) * bh;
+	if (rows > h) rows = h;
+	size_t plane = (size_t)w * (size_t)rows;
+	abuf = malloc(plane * (size_t)na * sizeof *abuf);
+	bbuf = malloc(plane * (size_t)nb * sizeof *bbuf);
+	mbuf = nm ? malloc(plane * sizeof *mbuf) : NULL;
+	unsigned char *cloud = nm ? malloc(plane) : NULL;
+	drow = malloc((size_t)w * sizeof *drow);
+	nrow = malloc((size_t)w * sizeof *nrow);
+	pid = malloc((size_t)w * sizeof *pid);
+	prev = malloc(((size_t)w / 2 + 2) * sizeof *prev);
+	cur = malloc(((size_t)w / 2 + 2) * sizeof *cur);
+	if (!abuf || !bbuf || (nm && (!mbuf || !cloud)) || !drow || !nrow || !pid || !prev || !cur) {
+		free(cloud);
+		rc = tb_err_set(e, TB_ENOMEM, after, NULL, "out of memory for %d-row strips of %d pixels", rows, w);
+		goto out;
+	}
+	const bool swir = o->swir > 0, use_or = o->combine_or;
+	const int cb_a = o->cloud_band ? na - 1 : -1, cb_b = o->before_cloud_band ? nb - 1 : -1;
+	const float thr = (float)o->ndvi_threshold, thr_n = (float)o->nbr_threshold;
+	size_t nprev = 0;
+	for (int y0 = 0; y0 < h && !rc; y0 += rows) {
+		int nr = y0 + rows <= h ? rows : h - y0;
+		size_t pl = (size_t)w * (size_t)nr;
+		CPLErrorReset();
+		if (GDALDatasetRasterIO(A, GF_Read, 0, y0, w, nr, abuf, w, nr, GDT_Float32, na, amap, 0, 0, 0) != CE_None) {
+			rc = tb_err_set(e, TB_EIO, after, NULL, "read failed at row %d: %s", y0, CPLGetLastErrorMsg());
+			break;
+		}
+		if (GDALDatasetRasterIO(Bsrc, GF_Read, 0, y0, w, nr, bbuf, w, nr, GDT_Float32, nb, bmap, 0, 0, 0) !=
+		    CE_None) {
+			rc = tb_err_set(e, TB_EIO, before, NULL, "read failed at row %d: %s", y0, CPLGetLastErrorMsg());
+			break;
+		}
+		if (nm) memset(cloud, 0, pl);
+		for (int m = 0; m < nm && !rc; m++) {
+			if (GDALRasterIO(GDALGetRasterBand(Msrc[m], 1), GF_Read, 0, y0, w, nr, mbuf, w, nr, GDT_Float32, 0,
+					 0) != CE_None) {
+				rc = tb_err_set(e, TB_EIO, o->cloud_masks[m], NULL, "read failed at row %d: %s", y0,
+						CPLGetLastErrorMsg());
+				break;
+			}
+			for (size_t k = 0; k < pl; k++) cloud[k] |= mbuf[k] != 0 && !isnan(mbuf[k]);
+		}
+		for (int yy = 0; yy < nr && !rc; yy++) {
+			int y = y0 + yy;
+			size_t off = (size_t)yy * (size_t)w;
+			if (o->no_forest_mask) {
+				for (int x = 0; x < w; x++) pid[x] = INT32_MAX;
+			} else {
+				memset(pid, 0, (size_t)w * sizeof *pid);
+				if (filler_row(&f, y, w, pid)) {
+					rc = tb_err_set(e, TB_ENOMEM, "parcels", NULL, "out of memory");
+					break;
+				}
+			}
+			const float *ar = abuf + off, *an = abuf + pl + off, *as = swir ? abuf + 2 * pl + off : NULL;
+			const float *br = bbuf + off, *bn = bbuf + pl + off, *bs = swir ? bbuf + 2 * pl + off : NULL;
+			const float *ac = cb_a >= 0 ? abuf + (size_t)cb_a * pl + off : NULL;
+			const float *bc = cb_b >= 0 ? bbuf + (size_t)cb_b * pl + off : NULL;
+			const unsigned char *cl = nm ? cloud + off : NULL;
+			size_t ncur = 0;
+			int32_t rx0 = -1;
+			for (int x = 0; x <= w; x++) {
+				bool loss = false;
+				if (x < w && pid[x]) {
+					r->forest_px++;
+					float a_r = ar[x], a_n = an[x], b_r = br[x], b_n = bn[x];
+					float sa = a_n + a_r, sb = b_n + b_r;
+					bool masked = bad(a_r, &ab[0]) || bad(a_n, &ab[1]) || bad(b_r, &bb[0]) ||
+						      bad(b_n, &bb[1]) || sa == 0 || sb == 0 || (cl && cl[x]) ||
+						      (ac && ac[x] != 0) || (bc && bc[x] != 0);
+					float dn = 0, db = 0;
+					if (!masked && swir) {
+						float a_s = as[x], b_s = bs[x], ta = a_n + a_s, tbb = b_n + b_s;
+						masked = bad(a_s, &ab[2]) || bad(b_s, &bb[2]) || ta == 0 || tbb == 0;
+						if (!masked) db = (a_n - a_s) / ta - (b_n - b_s) / tbb;
+					}
+					if (masked) r->masked_px++;
+					else {
+						dn = (a_n - a_r) / sa - (b_n - b_r) / sb;
+						bool ln = dn <= thr;
+						loss = !swir ? ln : use_or ? (ln || db <= thr_n) : (ln && db <= thr_n);
+					}
+					if (loss) drow[x] = dn, nrow[x] = db;
+				}
+				if (loss && rx0 < 0) rx0 = x;
+				if (!loss && rx0 >= 0) {
+					cur[ncur++] = (run){rx0, x - 1, -1};
+					rx0 = -1;
+				}
+			}
+			/* join this row's runs to the previous row's (8-connectivity) */
+			size_t k0 = 0;
+			for (size_t i = 0; i < ncur && !rc; i++) {
+				run *c = &cur[i];
+				int32_t lab = -1;
+				for (size_t k = k0; k < nprev && prev[k].x0 <= c->x1 + 1; k++) {
+					if (prev[k].x1 < c->x0 - 1) continue;
+					lab = lab < 0 ? find(&d.c, prev[k].lab) : union_labels(&d.c, lab, prev[k].lab);
+					if (lab < 0) break;
+				}
+				while (k0 < nprev && prev[k0].x1 < c->x1 + 1) k0++;
+				if (lab < 0) lab = new_label(&d.c, y);
+				if (lab < 0) {
+					rc = tb_err_set(e, TB_ENOMEM, "patch", NULL, "out of memory");
+					break;
+				}
+				c->lab = lab;
+				label *L = &d.c.l[lab];
+				L->last_row = y;
+				L->npix += c->x1 - c->x0 + 1;
+				if (c->x0 < L->col0) L->col0 = c->x0;
+				if (c->x1 > L->col1) L->col1 = c->x1;
+				int32_t lastpid = 0;
+				for (int32_t x = c->x0; x <= c->x1; x++) {
+					L->sum_d += drow[x], L->sum_nbr += nrow[x];
+					if (drow[x] < L->min_d) L->min_d = drow[x];
+					if (pid[x] != lastpid && pid[x] != INT32_MAX) {
+						lastpid = pid[x];
+						if (add_pid(L, pid[x])) rc = TB_ENOMEM;
+					}
+				}
+				if (!rc) rc = add_seg(&d.c, lab, y, c->x0, c->x1);
+				if (rc) rc = tb_err_set(e, TB_ENOMEM, "patch", NULL, "out of memory");
+				r->loss_px += c->x1 - c->x0 + 1;
+			}
+			/* components of the previous row that did not continue are closed */
+			for (size_t k = 0; k < nprev && !rc; k++) {
+				int32_t root = find(&d.c, prev[k].lab);
+				if (!d.c.l[root].done && d.c.l[root].last_row < y) rc = finalize(&d, root);
+			}
+			run *t = prev;
+			prev = cur, cur = t, nprev = ncur;
+		}
+		if (o->progress) o->progress(o->progress_ctx, y0 + nr, h);
+	}
+	for (size_t k = 0; k < nprev && !rc; k++) {
+		int32_t root = find(&d.c, prev[k].lab);
+		if (!d.c.l[root].done) rc = finalize(&d, root);
+	}
+	free(cloud);
+	if (!rc && r->n > 1) qsort(r->patches, r->n, sizeof *r->patches, patch_cmp);
+out:
+	for (size_t i = 0; i < d.c.n; i++) free(d.c.l[i].pids);
+	free(d.c.l);
+	free(d.c.s);
+	free(abuf), free(bbuf), free(mbuf), free(drow), free(nrow), free(pid), free(prev), free(cur);
+	filler_free(&f);
+	if (d.to4490) tb_transform_free(d.to4490);
+	for (int i = 0; i < TB_CHANGE_MAX_MASKS; i++) {
+		if (Mw[i]) GDALClose(Mw[i]);
+		if (M[i]) GDALClose(M[i]);
+	}
+	if (Bw) GDALClose(Bw);
+	if (B) GDALClose(B);
+	if (A) GDALClose(A);
+	if (rc) tb_change_result_free(r);
+	return rc;
+}
