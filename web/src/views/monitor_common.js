@@ -59,8 +59,10 @@ export function levelName(d) {
 }
 export function levelBadge(d) {
   const lv = Number(d.level) || 0;
+  // the server's names carry the level already ("三级 较高火险"); the catalogue's do not
+  const named = getLang() === 'en' ? d.name_en : d.name_zh;
   return h('span.mon-level', { 'data-level': lv, style: { background: levelColour(lv, d.colour), color: LEVEL_INK[lv] || '#fff' } },
-    t('mon.levelN', { n: lv || '—' }), ' · ', levelName(d));
+    named || `${t('mon.levelN', { n: lv || '—' })} · ${t('mon.level.' + lv)}`);
 }
 
 /** A line chart of one or more series over dates. series: [{label, color, points:[{x:'YYYY-MM-DD', y}]}];

@@ -28,9 +28,11 @@ export async function renderSites(body, ctx) {
     h('dl.attrs.mon-attrs',
       h('div.attr', h('dt', t('mon.code')), h('dd', s.code)),
       s.town_code ? h('div.attr', h('dt', t('mon.col.town_code')), h('dd', nameOf(s.town_code))) : null,
-      h('div.attr', h('dt', t('mon.housing')), h('dd', text(s.housing))),
-      h('div.attr', h('dt', t('mon.equipment')), h('dd', text(s.equipment))),
-      h('div.attr', h('dt', t('mon.staff')), h('dd', text(s.staff))))))));
+      s.address ? h('div.attr', h('dt', t('mon.address')), h('dd', s.address)) : null,
+      h('div.attr', h('dt', t('mon.housing')), h('dd', { 'data-field': 'housing' }, s.housing_m2 != null ? `${fmt(s.housing_m2, 0)} m²` : '', s.housing_m2 != null && s.housing ? ' · ' : '', s.housing ? text(s.housing) : s.housing_m2 == null ? '—' : '')),
+      h('div.attr', h('dt', t('mon.equipment')), h('dd', { 'data-field': 'equipment' }, text(s.equipment))),
+      h('div.attr', h('dt', t('mon.staff')), h('dd', { 'data-field': 'staff' }, s.staff_count != null ? t('mon.people', { n: s.staff_count }) : '', s.staff_count != null && s.staff ? ' · ' : '', s.staff ? text(s.staff) : s.staff_count == null ? '—' : '')),
+      s.established ? h('div.attr', h('dt', t('mon.established')), h('dd', s.established)) : null)))));
 
   const plots = itemsOf(await tryGet('/api/plots?limit=1000&sort=code').catch(() => null));
   const card = h('section.card', { 'data-testid': 'plots' }, h('h2', t('mon.plots')));
@@ -39,7 +41,7 @@ export async function renderSites(body, ctx) {
   card.append(spinner());
   const latest = await Promise.all(plots.map(async (p) => {
     try {
-      const sv = itemsOf(await api.get('/api/plot_surveys' + api.qs({ plot_code: p.code, sort: '-survey_date', limit: 1 })).catch(() => api.get('/api/plot_surveys' + api.qs({ plot_code: p.code, sort: '-fid', limit: 1 }))))[0];
+      const sv = itemsOf(await api.get('/api/plot_surveys' + api.qs({ plot_code: p.code, sort: '-date', limit: 1 })))[0];
       if (!sv) return null;
       const ind = await api.get(`/api/plot_surveys/${encodeURIComponent(sv.id ?? sv.fid)}/indicators`).catch(() => null);
       return { survey: sv, ind };
@@ -56,7 +58,7 @@ export async function renderSites(body, ctx) {
         return h('tr', { 'data-plot': p.code },
           h('th', { scope: 'row' }, p.name ? `${p.name} ` : '', h('span.muted', p.code)),
           h('td', p.site_code ? (list.find((s) => s.code === p.site_code)?.name || p.site_code) : '—'),
-          h('td', l ? (l.survey.survey_date || l.survey.date || '—') : t('mon.noSurvey')),
+          h('td', l ? (l.survey.date || l.survey.survey_date || '—') : t('mon.noSurvey')),
           IND.map(([k, d]) => h('td.num', { 'data-ind': k }, ind[k] != null ? fmt(ind[k], d) : '—')));
       })))));
   const species = latest.find((l) => l?.ind?.species?.length);
