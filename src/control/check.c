@@ -1,0 +1,335 @@
+/* check.c — deciding an activity on an area (§3.1.1, §3.2): the area is
+ * overlaid with the parcels (小班; natural forest or not) and the key
+ * protection zones (重点区域), candidates found through the GeoPackage
+ * R-trees, never by a scan.  Each part (a parcel inside or outside the key
+ * zones, and the land outside every parcel) is decided by its rule row; the
+ * whole takes the strictest verdict and every part is reported.  Areas are
+ * ellipsoidal hectares (CGCS2000). */
+#include "control/control.h"
+
+#include "db/codes.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+static double r4(double v)
+{
+	double r = tb_round4(v);
+	return r == 0 ? 0 : r;
+}
+
+static void envelope(const GEOSGeometry *g, double b[4])
+{
+	GEOSContextHandle_t h = tb_geos();
+	GEOSGeom_getXMin_r(h, g, &b[0]);
+	GEOSGeom_getYMin_r(h, g, &b[1]);
+	GEOSGeom_getXMax_r(h, g, &b[2]);
+	GEOSGeom_getYMax_r(h, g, &b[3]);
+}
+
+static double inter_ha(const GEOSGeometry *a, const GEOSGeometry *b)
+{
+	GEOSGeometry *x = GEOSIntersection_r(tb_geos(), a, b);
+	double ha = x ? tb_area_ha(x) : 0;
+	if (x) GEOSGeom_destroy_r(tb_geos(), x);
+	return ha;
+}
+
+/* The union of the key zones whose boxes meet the area (NULL when none). */
+static GEOSGeometry *zones_near(tb_db *db, const double b[4], tb_err *e)
+{
+	static const char *sql = "SELECT z.geom FROM rtree_zones_geom r JOIN zones z ON z.fid=r.id"
+				 " WHERE r.maxx>=? AND r.minx<=? AND r.maxy>=? AND r.miny<=?";
+	sqlite3_stmt *st = tb_db_stmt(db, sql, e);
+	if (!st) return NULL;
+	sqlite3_bind_double(st, 1, b[0]);
+	sqlite3_bind_double(st, 2, b[2]);
+	sqlite3_bind_double(st, 3, b[1]);
+	sqlite3_bind_double(st, 4, b[3]);
+	GEOSContextHandle_t h = tb_geos();
+	GEOSGeometry *parts[256];
+	unsigned n = 0;
+	while (sqlite3_step(st) == SQLITE_ROW && n < 256) {
+		GEOSGeometry *g = tb_gpkg_decode(sqlite3_column_blob(st, 0), (size_t)sqlite3_column_bytes(st, 0), NULL);
+		if (g) parts[n++] = g;
+	}
+	sqlite3_reset(st);
+	if (!n) return NULL;
+	GEOSGeometry *coll = GEOSGeom_createCollection_r(h, GEOS_GEOMETRYCOLLECTION, parts, n);
+	GEOSGeometry *u = GEOSUnaryUnion_r(h, coll);
+	GEOSGeom_destroy_r(h, coll);
+	return u;
+}
+
+typedef struct decider {
+	const tb_use_rules_set *rules;
+	const tb_use_query *q;
+	json_t *reasons; /* rule code → reason object */
+	tb_verdict worst;
+} decider;
+
+/* Decide one part and add its area to the reason of its rule. */
+static const tb_use_rule *decide(decider *d, bool forest, bool natural, bool in_kz, const char *gyl,
+				 const char *bh, double ha)
+{
+	tb_use_situation s = {.activity = d->q->activity, .purpose = d->q->purpose, .forest_land = forest,
+			      .natural = natural, .in_key_zone = in_kz, .gyl_grade = gyl, .bh_dj = bh,
+			      .design_approved = d->q->design_approved};
+	const tb_use_rule *r = tb_use_rules_match(d->rules, &s);
+	if (!r) return NULL;
+	if (r->verdict > d->worst) d->worst = r->verdict;
+	json_t *reason = json_object_get(d->reasons, r->code);
+	if (!reason) {
+		reason = json_pack("{s:s,s:s?,s:s?,s:s?,s:s?,s:s?,s:s?,s:s?,s:f}", "verdict", tb_verdict_name(r->verdict),
+				   "clause", r->clause, "rule", r->code, "message_zh", r->message_zh, "message_en",
+				   r->message_en, "authority", r->authority, "conditions_zh", r->conditions_zh,
+				   "conditions_en", r->conditions_en, "area_ha", 0.0);
+		json_object_set_new(d->reasons, r->code, reason);
+	}
+	json_object_set_new(reason, "area_ha", json_real(json_number_value(json_object_get(reason, "area_ha")) + ha));
+	return r;
+}
+
+static json_t *part_json(const tb_use_rule *r, bool in_kz, double ha)
+{
+	return json_pack("{s:b,s:f,s:s,s:s?,s:s?}", "in_key_zone", in_kz, "area_ha", r4(ha), "verdict",
+			 r ? tb_verdict_name(r->verdict) : "", "clause", r ? r->clause : NULL, "rule",
+			 r ? r->code : NULL);
+}
+
+typedef struct totals {
+	double natural, natural_kz, forest, overlap_kz_forest;
+	double town_best;
+	char town[32];
+} totals;
+
+/* One candidate parcel: its part inside the area, split by the key zones. */
+static int parcel_part(decider *d, sqlite3_stmt *st, const GEOSGeometry *g, const GEOSPreparedGeometry *gp,
+		       const GEOSGeometry *zones, json_t *parcels, totals *t)
+{
+	GEOSContextHandle_t h = tb_geos();
+	GEOSGeometry *pg = tb_gpkg_decode(sqlite3_column_blob(st, 6), (size_t)sqlite3_column_bytes(st, 6), NULL);
+	if (!pg) return 0;
+	GEOSGeometry *part = GEOSPreparedIntersects_r(h, gp, pg) == 1 ? GEOSIntersection_r(h, g, pg) : NULL;
+	GEOSGeom_destroy_r(h, pg);
+	double ha = part ? tb_area_ha(part) : 0;
+	if (ha < 1e-7) { /* touching only */
+		if (part) GEOSGeom_destroy_r(h, part);
+		return 0;
+	}
+	double kz = zones ? inter_ha(part, zones) : 0;
+	if (kz < 1e-7) kz = 0;
+	GEOSGeom_destroy_r(h, part);
+	const char *code = (const char *)sqlite3_column_text(st, 1), *town = (const char *)sqlite3_column_text(st, 2);
+	bool natural = sqlite3_column_int(st, 3) != 0;
+	const char *gyl = (const char *)sqlite3_column_text(st, 4), *bh = (const char *)sqlite3_column_text(st, 5);
+	json_t *parts = json_array();
+	const tb_use_rule *worst = NULL;
+	double out = ha - kz;
+	if (kz > 0) {
+		const tb_use_rule *r = decide(d, true, natural, true, gyl, bh, kz);
+		json_array_append_new(parts, part_json(r, true, kz));
+		worst = r;
+	}
+	if (out > 1e-7) {
+		const tb_use_rule *r = decide(d, true, natural, false, gyl, bh, out);
+		json_array_append_new(parts, part_json(r, false, out));
+		if (!worst || (r && r->verdict > worst->verdict)) worst = r;
+	}
+	json_array_append_new(parcels, json_pack("{s:s,s:s?,s:f,s:b,s:b,s:f,s:s,s:s?,s:s?,s:o}", "id", code, "town_code",
+						 town, "area_ha", r4(ha), "natural", natural, "in_key_zone", kz > 0,
+						 "key_zone_ha", r4(kz), "verdict", worst ? tb_verdict_name(worst->verdict) : "",
+						 "clause", worst ? worst->clause : NULL, "rule", worst ? worst->code : NULL,
+						 "parts", parts));
+	t->forest += ha;
+	t->overlap_kz_forest += kz;
+	if (natural) {
+		t->natural += ha;
+		t->natural_kz += kz;
+	}
+	if (town && ha > t->town_best) {
+		t->town_best = ha;
+		snprintf(t->town, sizeof t->town, "%s", town);
+	}
+	return 0;
+}
+
+static int overlay(tb_db *db, decider *d, const GEOSGeometry *g, json_t *parcels, totals *t, double *zone_ha,
+		   tb_err *e)
+{
+	double b[4];
+	envelope(g, b);
+	GEOSContextHandle_t h = tb_geos();
+	GEOSGeometry *zones = zones_near(db, b, e);
+	if (e && e->code) return e->code;
+	*zone_ha = zones ? inter_ha(g, zones) : 0;
+	static const char *sql =
+		"SELECT p.fid, p.code, p.xiang, p.natural, p.gjgyl_bhdj, p.bh_dj, p.geom"
+		" FROM rtree_parcels_geom r JOIN parcels p ON p.fid=r.id"
+		" WHERE r.maxx>=? AND r.minx<=? AND r.maxy>=? AND r.miny<=?"
+		" AND coalesce(p.status,'active')='active' ORDER BY p.code";
+	sqlite3_stmt *st = tb_db_stmt(db, sql, e);
+	if (!st) {
+		if (zones) GEOSGeom_destroy_r(h, zones);
+		return TB_EDB;
+	}
+	sqlite3_bind_double(st, 1, b[0]);
+	sqlite3_bind_double(st, 2, b[2]);
+	sqlite3_bind_double(st, 3, b[1]);
+	sqlite3_bind_double(st, 4, b[3]);
+	const GEOSPreparedGeometry *gp = GEOSPrepare_r(h, g);
+	while (sqlite3_step(st) == SQLITE_ROW) parcel_part(d, st, g, gp, zones, parcels, t);
+	sqlite3_reset(st);
+	GEOSPreparedGeom_destroy_r(h, gp);
+	if (zones) GEOSGeom_destroy_r(h, zones);
+	return 0;
+}
+
+/* The town the area mostly lies in when it touches no parcel. */
+static void town_of_area(tb_db *db, const GEOSGeometry *g, totals *t)
+{
+	double b[4];
+	envelope(g, b);
+	sqlite3_stmt *st = NULL;
+	if (tb_db_prepare(db,
+			  "SELECT d.code, d.geom FROM rtree_divisions_geom r JOIN divisions d ON d.fid=r.id"
+			  " WHERE r.maxx>=? AND r.minx<=? AND r.maxy>=? AND r.miny<=? AND d.level='town'",
+			  &st, NULL))
+		return;
+	sqlite3_bind_double(st, 1, b[0]);
+	sqlite3_bind_double(st, 2, b[2]);
+	sqlite3_bind_double(st, 3, b[1]);
+	sqlite3_bind_double(st, 4, b[3]);
+	while (sqlite3_step(st) == SQLITE_ROW) {
+		GEOSGeometry *dg = tb_gpkg_decode(sqlite3_column_blob(st, 1), (size_t)sqlite3_column_bytes(st, 1), NULL);
+		double ha = dg ? inter_ha(g, dg) : 0;
+		if (dg) GEOSGeom_destroy_r(tb_geos(), dg);
+		if (ha > t->town_best) {
+			t->town_best = ha;
+			snprintf(t->town, sizeof t->town, "%s", (const char *)sqlite3_column_text(st, 0));
+		}
+	}
+	sqlite3_finalize(st);
+}
+
+static int by_strictness(const void *a, const void *b)
+{
+	const json_t *x = *(json_t *const *)a, *y = *(json_t *const *)b;
+	int vx = tb_verdict_parse(json_string_value(json_object_get(x, "verdict")));
+	int vy = tb_verdict_parse(json_string_value(json_object_get(y, "verdict")));
+	if (vx != vy) return vy - vx;
+	return strcmp(json_string_value(json_object_get(x, "rule")), json_string_value(json_object_get(y, "rule")));
+}
+
+static int by_string(const void *a, const void *b)
+{
+	return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+/* Reasons sorted strictest first, their areas rounded; clauses unique and sorted. */
+static void finish_reasons(json_t *map, json_t **reasons, json_t **clauses)
+{
+	size_t n = json_object_size(map), k = 0;
+	json_t **arr = calloc(n ? n : 1, sizeof *arr);
+	const char **cl = calloc(n ? n : 1, sizeof *cl);
+	const char *key;
+	json_t *v;
+	json_object_foreach(map, key, v) arr[k++] = v;
+	qsort(arr, n, sizeof *arr, by_strictness);
+	*reasons = json_array();
+	*clauses = json_array();
+	size_t nc = 0;
+	for (size_t i = 0; i < n; i++) {
+		json_object_set_new(arr[i], "area_ha", json_real(r4(json_number_value(json_object_get(arr[i], "area_ha")))));
+		json_array_append(*reasons, arr[i]);
+		const char *c = json_string_value(json_object_get(arr[i], "clause"));
+		bool seen = false;
+		for (size_t j = 0; c && j < nc; j++) seen |= !strcmp(cl[j], c);
+		if (c && !seen) cl[nc++] = c;
+	}
+	qsort(cl, nc, sizeof *cl, by_string);
+	for (size_t i = 0; i < nc; i++) json_array_append_new(*clauses, json_string(cl[i]));
+	free(cl);
+	free(arr);
+}
+
+/* Activity and purpose as codes (labels accepted). */
+static int normalise_query(tb_db *db, const tb_use_query *in, tb_use_query *out, tb_err *e)
+{
+	*out = *in;
+	if (!in->activity || !*in->activity)
+		return tb_err_set(e, TB_EINPUT, NULL, "activity", "the activity is missing");
+	const tb_code_entry *a = tb_codes_find(db, "use_activity", in->activity);
+	if (!a)
+		return tb_err_set(e, TB_EINPUT, NULL, "activity",
+				  "unknown activity '%s' (one of commercial_logging, tending, sanitation_felling, "
+				  "occupation, clearing_for_farming, conversion_to_plantation, ecotourism, "
+				  "fire_prevention, pest_control, restoration, grazing, mining, other_production)",
+				  in->activity);
+	out->activity = a->code;
+	if (in->purpose && *in->purpose) {
+		const tb_code_entry *p = tb_codes_find(db, "use_purpose", in->purpose);
+		if (!p)
+			return tb_err_set(e, TB_EINPUT, NULL, "purpose",
+					  "unknown purpose '%s' (national_defence, national_major_project or other)",
+					  in->purpose);
+		out->purpose = p->code;
+	} else
+		out->purpose = NULL;
+	return 0;
+}
+
+json_t *tb_control_check(tb_db *db, const tb_use_query *qin, const GEOSGeometry *g, tb_err *e)
+{
+	tb_use_query q;
+	if (normalise_query(db, qin, &q, e)) return NULL;
+	tb_use_rules_set rules;
+	if (tb_use_rules_load(db, &rules, e)) return NULL;
+	decider d = {.rules = &rules, .q = &q, .reasons = json_object()};
+	json_t *parcels = json_array();
+	totals t = {0};
+	double zone_ha = 0, total = tb_area_ha(g);
+	int rc = overlay(db, &d, g, parcels, &t, &zone_ha, e);
+	/* the land outside every parcel (not forest land), inside and outside the zones */
+	double nonforest = total - t.forest, nf_kz = zone_ha - t.overlap_kz_forest;
+	if (nf_kz < 1e-7) nf_kz = 0;
+	if (nf_kz > nonforest) nf_kz = nonforest;
+	json_t *nf_parts = json_array();
+	if (!rc && nonforest > 1e-6) {
+		if (nf_kz > 1e-6) json_array_append_new(nf_parts, part_json(decide(&d, false, false, true, NULL, NULL, nf_kz), true, nf_kz));
+		if (nonforest - nf_kz > 1e-6)
+			json_array_append_new(nf_parts, part_json(decide(&d, false, false, false, NULL, NULL, nonforest - nf_kz),
+								  false, nonforest - nf_kz));
+	}
+	if (!rc && !t.town[0]) town_of_area(db, g, &t);
+	json_t *out = NULL;
+	if (!rc) {
+		json_t *reasons, *clauses;
+		finish_reasons(d.reasons, &reasons, &clauses);
+		if (d.worst == TB_V_NONE) { /* no rule row covers it: the bureau decides */
+			d.worst = TB_V_NEEDS_APPROVAL;
+			json_array_append_new(reasons, json_pack("{s:s,s:s,s:s,s:s,s:s,s:s,s:f}", "verdict", "needs_approval",
+								 "clause", "3.2.2", "rule", "-", "message_zh",
+								 "没有适用的规则，由区林业局审查决定。", "message_en",
+								 "No rule covers this case; the district forestry bureau decides.",
+								 "authority", "区林业局", "area_ha", r4(total)));
+			json_array_append_new(clauses, json_string("3.2.2"));
+		}
+		out = json_pack("{s:s,s:s?,s:b,s:s,s:o,s:o,s:f,s:f,s:f,s:f,s:f,s:f,s:f,s:s?,s:o,s:{s:f,s:f,s:o}}",
+				"activity", q.activity, "purpose", q.purpose, "design_approved", q.design_approved,
+				"verdict", tb_verdict_name(d.worst), "clauses", clauses, "reasons", reasons,
+				"natural_forest_ha", r4(t.natural), "key_zone_ha", r4(t.natural_kz),
+				"outside_key_zone_ha", r4(t.natural - t.natural_kz), "forest_ha", r4(t.forest),
+				"non_forest_ha", r4(nonforest > 0 ? nonforest : 0), "total_ha", r4(total),
+				"key_zone_total_ha", r4(zone_ha), "town_code", t.town[0] ? t.town : NULL, "parcels",
+				parcels, "non_forest", "area_ha", r4(nonforest > 0 ? nonforest : 0), "in_key_zone_ha",
+				r4(nf_kz), "parts", nf_parts);
+		parcels = nf_parts = NULL;
+	}
+	json_decref(parcels);
+	json_decref(nf_parts);
+	json_decref(d.reasons);
+	tb_use_rules_free(&rules);
+	return out;
+}

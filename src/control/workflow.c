@@ -1,0 +1,422 @@
+/* workflow.c — applications and operation designs as state machines
+ * (DESIGN.md §9): the moves are a table (from, to, action, who may act); a
+ * move not in the table, or one whose preconditions fail, is refused with
+ * TB_ECONFLICT in this one place.  Every move is one transaction and one
+ * event.  Approving an activity that removes natural forest (occupation,
+ * mining) shrinks the natural parcels it covers; the registry's parcel hook
+ * records each loss in the area ledger with the approval's event (§2). */
+#include "control/control.h"
+#include "control/internal.h"
+
+#include "db/attach.h"
+#include "db/event.h"
+#include "registry/registry.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+typedef struct move {
+	const char *from, *to, *action;
+	const char *roles; /* comma-separated roles that may make the move */
+} move;
+
+/* 申请审查 submitted → checked (初审) → approved / rejected (区林业局). */
+static const move app_moves[] = {
+	{"submitted", "checked", "check", "admin,bureau,town,unit"},
+	{"checked", "approved", "approve", "admin,bureau"},
+	{"checked", "rejected", "reject", "admin,bureau"},
+	{"submitted", "rejected", "reject", "admin,bureau"},
+};
+
+/* 作业设计 draft → submitted (报审) → approved / rejected (林业主管部门, §3.2.1). */
+static const move design_moves[] = {
+	{"draft", "submitted", "submit", "admin,bureau,town,unit"},
+	{"submitted", "approved", "approve", "admin,bureau"},
+	{"submitted", "rejected", "reject", "admin,bureau"},
+};
+
+/* Activities whose approval removes natural forest from the registry. */
+static const char *const removes_forest[] = {"occupation", "mining", NULL};
+/* Activities that need an approved operation design before approval. */
+static const char *const needs_design[] = {"tending", "sanitation_felling", NULL};
+
+static bool in_list(const char *const *list, const char *v)
+{
+	for (int i = 0; v && list[i]; i++)
+		if (!strcmp(list[i], v)) return true;
+	return false;
+}
+
+/* v is one of the comma-separated items of csv. */
+static bool in_csv(const char *csv, const char *v)
+{
+	if (!csv || !v || !*v) return false;
+	size_t n = strlen(v);
+	for (const char *p = csv; (p = strstr(p, v)); p += n)
+		if ((p == csv || p[-1] == ',') && (p[n] == ',' || !p[n])) return true;
+	return false;
+}
+
+static const char *str(const json_t *o, const char *k)
+{
+	return json_string_value(json_object_get(o, k));
+}
+
+/* The move from → to, or an error naming the moves there are. */
+static const move *find_move(const move *t, size_t n, const char *what, const char *code, const char *from,
+			     const char *to, const tb_actor *who, tb_err *e)
+{
+	const move *m = NULL;
+	char allowed[128] = "";
+	for (size_t i = 0; i < n; i++) {
+		if (strcmp(t[i].from, from)) continue;
+		if (!strcmp(t[i].to, to)) m = &t[i];
+		size_t l = strlen(allowed);
+		snprintf(allowed + l, sizeof allowed - l, "%s%s", l ? ", " : "", t[i].to);
+	}
+	if (!m) {
+		tb_err_set(e, TB_ECONFLICT, code, "status", "%s %s is %s: it cannot become %s (possible: %s)", what, code,
+			   from, to ? to : "(nothing)", allowed[0] ? allowed : "none, the case is closed");
+		return NULL;
+	}
+	if (!who->role || !in_csv(m->roles, who->role)) {
+		tb_err_set(e, TB_EDENIED, code, "status", "the role %s may not %s %s %s (roles: %s)",
+			   who->role ? who->role : "(none)", m->action, what, code, m->roles);
+		return NULL;
+	}
+	return m;
+}
+
+/* ---- create ------------------------------------------------------------------- */
+
+int tb_application_create(tb_db *db, const tb_actor *who, const char *scope, json_t *props,
+			  const GEOSGeometry *geom, int64_t *fid, tb_err *e)
+{
+	GEOSGeometry *g = NULL;
+	int rc = tb_control_check_geometry(db, geom, &g, e);
+	if (rc) return rc;
+	tb_use_query q = {.activity = str(props, "activity"), .purpose = str(props, "purpose"),
+			  .design_approved = tb__design_approved(db, str(props, "design_code"), NULL)};
+	json_t *d = tb_control_check(db, &q, g, e);
+	if (!d) rc = e->code ? e->code : TB_EINTERNAL;
+	const char *town = d ? str(d, "town_code") : NULL;
+	if (!rc && scope && !in_csv(scope, town))
+		rc = tb_err_set(e, TB_EDENIED, "new application", "town_code",
+				"the area lies in town %s, outside your jurisdiction", town ? town : "(none)");
+	if (!rc) {
+		tb__app_move mv = {.decision = d};
+		tb_record rec = {.props = props, .geom = g, .name = "new application"};
+		rc = tb_write_create(db, who, &tb_applications, &rec, NULL, &mv, e);
+		g = rec.geom;
+		if (!rc) *fid = rec.fid;
+	}
+	if (g) GEOSGeom_destroy_r(tb_geos(), g);
+	json_decref(d);
+	return rc;
+}
+
+/* Every named parcel that exists must lie in the caller's towns. */
+static int design_in_scope(tb_db *db, const char *scope, const char *parcels, tb_err *e)
+{
+	if (!scope) return 0;
+	char *buf = strdup(parcels ? parcels : "");
+	int rc = 0;
+	sqlite3_stmt *st = tb_db_stmt(db, "SELECT xiang FROM parcels WHERE code=?", e);
+	for (char *t = strtok(buf, ",，、 "); st && !rc && t; t = strtok(NULL, ",，、 ")) {
+		sqlite3_bind_text(st, 1, t, -1, SQLITE_STATIC);
+		if (sqlite3_step(st) == SQLITE_ROW && !in_csv(scope, (const char *)sqlite3_column_text(st, 0)))
+			rc = tb_err_set(e, TB_EDENIED, "new design", "parcels", "parcel %s is outside your jurisdiction", t);
+		sqlite3_reset(st);
+	}
+	free(buf);
+	return st ? rc : TB_EDB;
+}
+
+int tb_design_create(tb_db *db, const tb_actor *who, const char *scope, json_t *props, int64_t *fid, tb_err *e)
+{
+	int rc = design_in_scope(db, scope, str(props, "parcels"), e);
+	tb_record rec = {.props = props, .name = "new design"};
+	if (!rc) rc = tb_write_create(db, who, &tb_designs, &rec, NULL, NULL, e);
+	if (!rc) *fid = rec.fid;
+	return rc;
+}
+
+/* ---- approval of a loss ---------------------------------------------------------- */
+
+/* The polygonal part of g as a MultiPolygon (new), NULL when none. */
+static GEOSGeometry *polygonal(GEOSGeometry *g)
+{
+	GEOSContextHandle_t h = tb_geos();
+	int type = GEOSGeomTypeId_r(h, g);
+	if (type == GEOS_MULTIPOLYGON) return GEOSGeom_clone_r(h, g);
+	if (type == GEOS_POLYGON) return tb_geom_to_multi(g);
+	GEOSGeometry *parts[512];
+	unsigned n = 0;
+	for (int i = 0; i < GEOSGetNumGeometries_r(h, g) && n < 512; i++) {
+		const GEOSGeometry *p = GEOSGetGeometryN_r(h, g, i);
+		if (GEOSGeomTypeId_r(h, p) == GEOS_POLYGON && !GEOSisEmpty_r(h, p)) parts[n++] = GEOSGeom_clone_r(h, p);
+	}
+	return n ? GEOSGeom_createCollection_r(h, GEOS_MULTIPOLYGON, parts, n) : NULL;
+}
+
+/* Shrink one natural parcel by the approved area; *loss gets the hectares. */
+static int shrink_parcel(tb_db *db, tb_write_ctx *cx, int64_t fid, const GEOSGeometry *area, double *loss,
+			 json_t *ledger, tb_err *e)
+{
+	GEOSContextHandle_t h = tb_geos();
+	json_t *old = NULL;
+	GEOSGeometry *pg = NULL;
+	int rc = tb_record_get(db, &tb_parcels, fid, &old, &pg, e);
+	if (rc) return rc;
+	double before = json_number_value(json_object_get(old, "area_ha"));
+	GEOSGeometry *d = GEOSDifference_r(h, pg, area);
+	GEOSGeometry *rest = d ? polygonal(d) : NULL;
+	if (d) GEOSGeom_destroy_r(h, d);
+	json_t *patch = json_object();
+	if (!rest || tb_area_ha(rest) < 0.0001) { /* the whole parcel is taken */
+		if (rest) GEOSGeom_destroy_r(h, rest);
+		rest = NULL;
+		json_object_set_new(patch, "status", json_string("lost"));
+	}
+	char name[96];
+	snprintf(name, sizeof name, "parcel %s", str(old, "code"));
+	tb_record rec = {.props = patch, .geom = rest, .fid = fid, .name = name};
+	rc = tb_record_update(db, &tb_parcels, &rec, 0, cx, e);
+	if (!rc) {
+		const char *st = str(rec.props, "status");
+		double after = st && strcmp(st, "active") ? 0 : json_number_value(json_object_get(rec.props, "area_ha"));
+		*loss = tb_round4(before - after);
+		json_array_append_new(cx->parcels, json_string(str(old, "code")));
+		json_array_append_new(ledger, json_pack("{s:s,s:f}", "parcel", str(old, "code"), "delta_ha", -*loss));
+	}
+	if (rec.geom) GEOSGeom_destroy_r(h, rec.geom);
+	json_decref(patch);
+	json_decref(old);
+	GEOSGeom_destroy_r(h, pg);
+	return rc;
+}
+
+/* The natural parcels whose part inside the area is not a sliver. */
+static int natural_parcels_in(tb_db *db, const GEOSGeometry *area, int64_t **fids, size_t *n, tb_err *e)
+{
+	GEOSContextHandle_t h = tb_geos();
+	double b[4];
+	GEOSGeom_getXMin_r(h, area, &b[0]);
+	GEOSGeom_getYMin_r(h, area, &b[1]);
+	GEOSGeom_getXMax_r(h, area, &b[2]);
+	GEOSGeom_getYMax_r(h, area, &b[3]);
+	sqlite3_stmt *st;
+	int rc = tb_db_prepare(db,
+			       "SELECT p.fid, p.geom FROM rtree_parcels_geom r JOIN parcels p ON p.fid=r.id"
+			       " WHERE r.maxx>=? AND r.minx<=? AND r.maxy>=? AND r.miny<=? AND p.natural=1"
+			       " AND coalesce(p.status,'active')='active' ORDER BY p.fid",
+			       &st, e);
+	if (rc) return rc;
+	sqlite3_bind_double(st, 1, b[0]);
+	sqlite3_bind_double(st, 2, b[2]);
+	sqlite3_bind_double(st, 3, b[1]);
+	sqlite3_bind_double(st, 4, b[3]);
+	size_t cap = 0;
+	*fids = NULL;
+	*n = 0;
+	while (sqlite3_step(st) == SQLITE_ROW) {
+		GEOSGeometry *pg = tb_gpkg_decode(sqlite3_column_blob(st, 1), (size_t)sqlite3_column_bytes(st, 1), NULL);
+		GEOSGeometry *x = pg ? GEOSIntersection_r(h, pg, area) : NULL;
+		double ha = x ? tb_area_ha(x) : 0;
+		if (x) GEOSGeom_destroy_r(h, x);
+		if (pg) GEOSGeom_destroy_r(h, pg);
+		if (ha < 0.0001) continue;
+		if (*n == cap) {
+			cap = cap ? cap * 2 : 16;
+			*fids = realloc(*fids, cap * sizeof **fids);
+		}
+		(*fids)[(*n)++] = sqlite3_column_int64(st, 0);
+	}
+	sqlite3_finalize(st);
+	return 0;
+}
+
+static int record_loss(tb_db *db, tb_write_ctx *cx, const char *code, const GEOSGeometry *area, double *total,
+		       json_t *ledger, tb_err *e)
+{
+	int64_t *fids = NULL;
+	size_t n = 0;
+	int rc = natural_parcels_in(db, area, &fids, &n, e);
+	char cause[160];
+	snprintf(cause, sizeof cause, "批准占用 approved application %s", code);
+	tb_write_ctx pcx = {.seq = cx->seq, .actor = cx->actor, .parcels = cx->parcels, .cause = cause};
+	for (size_t i = 0; !rc && i < n; i++) {
+		double loss = 0;
+		rc = shrink_parcel(db, &pcx, fids[i], area, &loss, ledger, e);
+		*total += loss;
+	}
+	free(fids);
+	*total = tb_round4(*total);
+	return rc;
+}
+
+/* ---- transitions ---------------------------------------------------------------- */
+
+/* Why an application may not be approved (TB_ECONFLICT), or 0. */
+static int approvable(tb_db *db, const json_t *app, const char *doc, tb_err *e)
+{
+	const char *code = str(app, "code"), *verdict = str(app, "verdict"), *act = str(app, "activity");
+	if (verdict && !strcmp(verdict, "prohibited")) {
+		json_t *r0 = json_array_get(json_object_get(json_object_get(app, "decision"), "reasons"), 0);
+		return tb_err_set(e, TB_ECONFLICT, code, "verdict",
+				  "prohibited by §%s: %s A prohibited activity cannot be approved.",
+				  str(r0, "clause") ? str(r0, "clause") : "3.2", str(r0, "message_en") ? str(r0, "message_en") : "");
+	}
+	if (act && !strcmp(act, "occupation") && !doc)
+		return tb_err_set(e, TB_ECONFLICT, code, "approval_doc",
+				  "an occupation of forest land needs the higher authority's approval document "
+				  "(§3.2.2): upload it to /api/attachments and give its approval_doc");
+	if (in_list(needs_design, act) && !tb__design_approved(db, str(app, "design_code"), code))
+		return tb_err_set(e, TB_ECONFLICT, code, "design_code",
+				  "tending needs an operation design (作业设计) approved by the forestry authority "
+				  "before it starts (§3.2.1); design %s is not approved",
+				  str(app, "design_code") ? str(app, "design_code") : "(none)");
+	return 0;
+}
+
+int tb_application_transition(tb_db *db, const tb_actor *who, int64_t fid, const char *to, const char *note,
+			      const char *doc, tb_err *e)
+{
+	json_t *app = NULL, *ledger = json_array(), *payload = NULL;
+	GEOSGeometry *g = NULL;
+	tb__app_move mv = {.to = to, .actor = who->login, .note = note, .approval_doc = doc};
+	tb_write_ctx cx = {.actor = who, .parcels = json_array(), .user = &mv};
+	int rc = tb_db_begin(db, e);
+	if (!rc) rc = tb_record_get(db, &tb_applications, fid, &app, &g, e);
+	const char *code = app ? str(app, "code") : "";
+	const move *m = NULL;
+	if (!rc && !(m = find_move(app_moves, sizeof app_moves / sizeof *app_moves, "application", code,
+				   str(app, "status"), to, who, e)))
+		rc = e->code;
+	if (!rc && doc && !tb_attach_exists(db, doc))
+		rc = tb_err_set(e, TB_EINPUT, code, "approval_doc",
+				"no attachment %.16s…; upload the approval document to /api/attachments first", doc);
+	if (!rc && !strcmp(to, "approved")) rc = approvable(db, app, doc, e);
+	if (!rc) rc = tb_event_next_seq(db, &cx.seq, e);
+	if (!rc && !strcmp(to, "approved") && in_list(removes_forest, str(app, "activity")))
+		rc = record_loss(db, &cx, code, g, &mv.loss_ha, ledger, e);
+	if (!rc) {
+		json_t *patch = json_object();
+		tb_record rec = {.props = patch, .fid = fid, .name = code};
+		rc = tb_record_update(db, &tb_applications, &rec, 0, &cx, e);
+		if (rec.geom) GEOSGeom_destroy_r(tb_geos(), rec.geom);
+		json_decref(patch);
+	}
+	if (!rc) {
+		char action[64];
+		snprintf(action, sizeof action, "applications.%s", m->action);
+		payload = json_pack("{s:s,s:s,s:s?,s:s?,s:f,s:O}", "from", str(app, "status"), "to", to, "note", note,
+				    "approval_doc", doc, "loss_ha", mv.loss_ha, "ledger", ledger);
+		tb_event_in ev = {.actor = who->login, .role = who->role, .action = action, .entity = "applications",
+				  .entity_id = code, .parcels = cx.parcels, .payload = payload};
+		int64_t seq = 0;
+		rc = tb_event_append(db, &ev, &seq, e);
+		if (!rc && seq != cx.seq) rc = tb_err_set(e, TB_EINTERNAL, NULL, NULL, "event sequence moved during a write");
+	}
+	if (!rc) rc = tb_db_commit(db, e);
+	if (rc) tb_db_rollback(db);
+	if (g) GEOSGeom_destroy_r(tb_geos(), g);
+	json_decref(app);
+	json_decref(ledger);
+	json_decref(payload);
+	json_decref(cx.parcels);
+	return rc;
+}
+
+int tb_design_transition(tb_db *db, const tb_actor *who, int64_t fid, const char *to, const char *note, tb_err *e)
+{
+	json_t *d = NULL, *payload = NULL;
+	tb__design_move mv = {.to = to, .actor = who->login, .note = note};
+	tb_write_ctx cx = {.actor = who, .parcels = json_array(), .user = &mv};
+	int rc = tb_db_begin(db, e);
+	if (!rc) rc = tb_record_get(db, &tb_designs, fid, &d, NULL, e);
+	const char *code = d ? str(d, "code") : "";
+	const move *m = NULL;
+	if (!rc && !(m = find_move(design_moves, sizeof design_moves / sizeof *design_moves, "design", code,
+				   str(d, "status"), to, who, e)))
+		rc = e->code;
+	if (!rc) rc = tb_event_next_seq(db, &cx.seq, e);
+	if (!rc) {
+		json_t *patch = json_object();
+		tb_record rec = {.props = patch, .fid = fid, .name = code};
+		rc = tb_record_update(db, &tb_designs, &rec, 0, &cx, e);
+		json_decref(patch);
+	}
+	if (!rc) {
+		char action[64];
+		snprintf(action, sizeof action, "designs.%s", m->action);
+		char *buf = strdup(str(d, "parcels") ? str(d, "parcels") : "");
+		for (char *t = strtok(buf, ","); t; t = strtok(NULL, ",")) json_array_append_new(cx.parcels, json_string(t));
+		free(buf);
+		payload = json_pack("{s:s,s:s,s:s?}", "from", str(d, "status"), "to", to, "note", note);
+		tb_event_in ev = {.actor = who->login, .role = who->role, .action = action, .entity = "designs",
+				  .entity_id = code, .parcels = cx.parcels, .payload = payload};
+		int64_t seq = 0;
+		rc = tb_event_append(db, &ev, &seq, e);
+	}
+	if (!rc) rc = tb_db_commit(db, e);
+	if (rc) tb_db_rollback(db);
+	json_decref(d);
+	json_decref(payload);
+	json_decref(cx.parcels);
+	return rc;
+}
+
+/* ---- summary --------------------------------------------------------------------- */
+
+#define SCOPED(col) " AND (?1 IS NULL OR instr(',' || ?1 || ',', ',' || " col " || ',') > 0)"
+
+static double sum_of(tb_db *db, const char *sql, const char *scope)
+{
+	sqlite3_stmt *st;
+	if (tb_db_prepare(db, sql, &st, NULL)) return 0;
+	sqlite3_bind_text(st, 1, scope, -1, SQLITE_STATIC);
+	double v = sqlite3_step(st) == SQLITE_ROW ? sqlite3_column_double(st, 0) : 0;
+	sqlite3_finalize(st);
+	return v;
+}
+
+static json_t *counts(tb_db *db, const char *sql, const char *scope)
+{
+	json_t *o = json_object();
+	sqlite3_stmt *st;
+	if (tb_db_prepare(db, sql, &st, NULL)) return o;
+	sqlite3_bind_text(st, 1, scope, -1, SQLITE_STATIC);
+	while (sqlite3_step(st) == SQLITE_ROW)
+		if (sqlite3_column_text(st, 0))
+			json_object_set_new(o, (const char *)sqlite3_column_text(st, 0), json_integer(sqlite3_column_int64(st, 1)));
+	sqlite3_finalize(st);
+	return o;
+}
+
+json_t *tb_control_summary(tb_db *db, const char *scope, tb_err *e)
+{
+	(void)e;
+	double target = tb_setting_num(db, "target_ha", 0);
+	double natural = sum_of(db, "SELECT coalesce(sum(area_ha),0) FROM parcels WHERE natural=1"
+				    " AND coalesce(status,'active')='active'" SCOPED("xiang"), scope);
+	double lost = sum_of(db, "SELECT coalesce(sum(loss_ha),0) FROM applications WHERE status='approved'" SCOPED("town_code"), scope);
+	double pcount = sum_of(db, "SELECT count(*) FROM applications WHERE status IN ('submitted','checked')" SCOPED("town_code"), scope);
+	double pha = sum_of(db, "SELECT coalesce(sum(natural_forest_ha),0) FROM applications"
+				" WHERE status IN ('submitted','checked')" SCOPED("town_code"), scope);
+	double ploss = sum_of(db, "SELECT coalesce(sum(natural_forest_ha),0) FROM applications WHERE status IN"
+				  " ('submitted','checked') AND activity IN ('occupation','mining') AND verdict<>'prohibited'"
+				  SCOPED("town_code"), scope);
+	json_t *o = json_pack("{s:f,s:f,s:f,s:f,s:{s:I,s:f,s:f},s:f}", "target_ha", target, "natural_forest_ha",
+			      tb_round4(natural), "difference_ha", tb_round4(natural - target), "approved_loss_ha",
+			      tb_round4(lost), "pending", "count", (json_int_t)pcount, "natural_forest_ha", tb_round4(pha),
+			      "possible_loss_ha", tb_round4(ploss), "after_pending_ha", tb_round4(natural - ploss));
+	json_object_set_new(o, "percent_of_target", json_real(target > 0 ? tb_round4(natural / target * 100) : 0));
+	json_object_set_new(o, "by_status", counts(db, "SELECT status, count(*) FROM applications WHERE 1" SCOPED("town_code")
+						      " GROUP BY status", scope));
+	json_object_set_new(o, "by_verdict", counts(db, "SELECT verdict, count(*) FROM applications WHERE 1" SCOPED("town_code")
+						       " GROUP BY verdict", scope));
+	json_object_set_new(o, "scoped", json_boolean(scope != NULL));
+	return o;
+}
