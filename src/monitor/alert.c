@@ -491,7 +491,7 @@ static int alert_step(tb_db *db, const tb_actor *who, int64_t id, const char *ac
 	if (!rc) rc = tb_db_commit(db, e);
 	if (rc) tb_db_rollback(db);
 	if (rec.geom) GEOSGeom_destroy_r(tb_geos(), rec.geom);
-	if (!rc && out) *out = json_incref(rec.props);
+	if (!rc && out) rc = tb_record_get(db, &tb_alerts, id, out, NULL, e); /* with fid and version */
 	json_decref(rec.props);
 	json_decref(old);
 	json_decref(payload);
@@ -504,10 +504,17 @@ static int assign_step(tb_db *db, const tb_actor *who, int64_t id, const char *r
 
 int tb_alert_raise(tb_db *db, const tb_actor *who, const tb_alert_in *in, int64_t *id, bool *merged, tb_err *e)
 {
+	return tb_alert_raise_opt(db, who, in, true, id, merged, e);
+}
+
+int tb_alert_raise_opt(tb_db *db, const tb_actor *who, const tb_alert_in *in, bool may_assign, int64_t *id,
+		       bool *merged, tb_err *e)
+{
 	*id = 0;
 	*merged = false;
 	tb_alert_config c;
 	tb_alert_config_load(db, &c);
+	c.auto_assign &= may_assign;
 	char observed[32];
 	int rc = check_in(db, in, &c, observed, e);
 	if (rc) return rc;
@@ -694,11 +701,11 @@ static int ranger_active(tb_db *db, const char *code, char town[32], tb_err *e)
 	return rc;
 }
 
-static void tell_ranger(tb_db *db, const tb_actor *who, const json_t *a)
+static void tell_ranger(tb_db *db, const tb_actor *who, int64_t id, const json_t *a)
 {
 	char zh[300], en[300], ref[48];
 	const char *code = tb_json_str(a, "code"), *type = tb_json_str(a, "type");
-	snprintf(ref, sizeof ref, "alerts/%lld", (long long)json_integer_value(json_object_get(a, "fid")));
+	snprintf(ref, sizeof ref, "alerts/%lld", (long long)id);
 	snprintf(zh, sizeof zh, "核实任务：告警 %s（%s），请尽快到现场核实并拍照", code, tb_codes_label(db, "alert_type", type, "zh"));
 	snprintf(en, sizeof en, "Field check: alert %s (%s); verify on site with a photo", code,
 		 tb_codes_label(db, "alert_type", type, "en"));
@@ -730,7 +737,7 @@ static int assign_step(tb_db *db, const tb_actor *who, int64_t id, const char *r
 	json_t *row = NULL;
 	if (!rc) rc = alert_step(db, who, id, "assign", "new", NULL, set, NULL, 0,
 				 automatic ? "auto-assigned to the ranger of the grid" : NULL, &row, e);
-	if (!rc) tell_ranger(db, who, row);
+	if (!rc) tell_ranger(db, who, id, row);
 	if (!rc && out) *out = json_incref(row);
 	json_decref(row);
 	json_decref(set);

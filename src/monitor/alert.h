@@ -31,6 +31,11 @@ typedef struct tb_alert_in {
 int tb_alert_raise(tb_db *db, const tb_actor *who, const tb_alert_in *in, int64_t *id,
 		   bool *merged, tb_err *e);
 
+/* The same, with auto-assignment off when may_assign is false (the demo
+ * keeps some alerts new). */
+int tb_alert_raise_opt(tb_db *db, const tb_actor *who, const tb_alert_in *in, bool may_assign, int64_t *id,
+		       bool *merged, tb_err *e);
+
 /* A notification to a recipient ("town" + town code, "ranger" + ranger
  * code, "bureau"): kind ("fire_danger", "pest", "alert"), level 1–5, text in
  * Chinese and English, a reference ("alerts/12", "fire/2026-04-02/station").
@@ -112,7 +117,5 @@ int tb_notification_read(tb_db *db, const tb_actor *who, const char *towns, cons
  * object) over those of the stored row. */
 int tb_monitor_keep_computed(const tb_resource *r, tb_record *rec, void *ctx, tb_err *e);
 
-/* Demo alerts, after the demo rangers exist (demo.c). */
-int tb_alert_demo(tb_db *db, const tb_actor *who, tb_err *e);
 
 #endif
