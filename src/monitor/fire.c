@@ -404,9 +404,11 @@ int tb_fire_table(const tb_fire_config *cfg, const char *text, size_t len, const
 /* The fid of the row of `table` for station and date, 0 if none, <0 on error. */
 static int64_t day_fid(tb_db *db, const char *table, const char *station, const char *date, tb_err *e)
 {
-	char sql[96];
-	snprintf(sql, sizeof sql, "SELECT fid FROM %s WHERE station=?1 AND date=?2", table);
-	sqlite3_stmt *st = tb_db_stmt(db, sql, e);
+	/* tb_db_stmt caches by the text's address: one literal per table */
+	sqlite3_stmt *st = tb_db_stmt(db,
+				      !strcmp(table, "weather") ? "SELECT fid FROM weather WHERE station=?1 AND date=?2"
+								: "SELECT fid FROM fire_danger WHERE station=?1 AND date=?2",
+				      e);
 	if (!st) return TB_EDB;
 	sqlite3_bind_text(st, 1, station, -1, SQLITE_TRANSIENT);
 	sqlite3_bind_text(st, 2, date, -1, SQLITE_TRANSIENT);
