@@ -522,11 +522,13 @@ static int store_records(tb_db *db, tb_write_ctx *cx, const char *station, const
 		json_object_del(props, "_record");
 		json_object_set_new(props, "station", json_string(station));
 		if (!json_object_get(props, "source") && source) json_object_set_new(props, "source", json_string(source));
-		const char *date = json_string_value(json_object_get(props, "date"));
+		char date[16] = "";
+		if (json_is_string(json_object_get(props, "date")))
+			copy(date, sizeof date, json_string_value(json_object_get(props, "date")));
 		tb_record rec = {.props = props, .name = name};
 		bool rep = false;
 		int rc;
-		if (date && json_object_get(seen, date))
+		if (*date && json_object_get(seen, date))
 			rc = tb_errlist_addf(errs, TB_EINPUT, name, "date", "%s appears twice (first at %s)", date,
 					     json_string_value(json_object_get(seen, date)));
 		else
