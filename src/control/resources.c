@@ -95,6 +95,21 @@ static void keep_computed(tb_record *rec, const char *const *names)
 	}
 }
 
+char *tb__commas(const char *s)
+{
+	size_t n = s ? strlen(s) : 0;
+	char *out = malloc(n + 1), *o = out;
+	for (size_t i = 0; i < n;) {
+		if (!strncmp(s + i, "，", 3) || !strncmp(s + i, "、", 3)) {
+			*o++ = ',';
+			i += 3;
+		} else
+			*o++ = s[i++];
+	}
+	*o = 0;
+	return out;
+}
+
 /* A fresh code: PREFIX-YYYY-NNNN, numbered within the year. */
 static int next_code(tb_db *db, const char *table, const char *prefix, tb_record *rec, tb_err *e)
 {
@@ -262,10 +277,10 @@ static const char *const design_computed[] = {"status", "approved_by", "town_cod
  * pointers into *buf (caller frees both). */
 static char **split(const char *s, char **buf, int *n)
 {
-	*buf = strdup(s ? s : "");
+	*buf = tb__commas(s);
 	char **out = calloc(strlen(*buf) / 2 + 2, sizeof *out);
 	*n = 0;
-	for (char *tok = strtok(*buf, ",，、"); tok; tok = strtok(NULL, ",，、")) {
+	for (char *tok = strtok(*buf, ","); tok; tok = strtok(NULL, ",")) {
 		while (*tok == ' ') tok++;
 		char *end = tok + strlen(tok);
 		while (end > tok && end[-1] == ' ') *--end = 0;

@@ -120,10 +120,10 @@ int tb_application_create(tb_db *db, const tb_actor *who, const char *scope, jso
 static int design_in_scope(tb_db *db, const char *scope, const char *parcels, tb_err *e)
 {
 	if (!scope) return 0;
-	char *buf = strdup(parcels ? parcels : "");
+	char *buf = tb__commas(parcels);
 	int rc = 0;
 	sqlite3_stmt *st = tb_db_stmt(db, "SELECT xiang FROM parcels WHERE code=?", e);
-	for (char *t = strtok(buf, ",，、 "); st && !rc && t; t = strtok(NULL, ",，、 ")) {
+	for (char *t = strtok(buf, ", "); st && !rc && t; t = strtok(NULL, ", ")) {
 		sqlite3_bind_text(st, 1, t, -1, SQLITE_STATIC);
 		if (sqlite3_step(st) == SQLITE_ROW && !in_csv(scope, (const char *)sqlite3_column_text(st, 0)))
 			rc = tb_err_set(e, TB_EDENIED, "new design", "parcels", "parcel %s is outside your jurisdiction", t);
