@@ -51,6 +51,12 @@ static bool iso_date(const char *s, char *out, size_t n)
 	return true;
 }
 
+static const char *scene_name(const char *path)
+{
+	const char *s = strrchr(path, '/');
+	return s ? s + 1 : path;
+}
+
 static void print_text(const tb_change_result *r, const tb_change_opts *o)
 {
 	printf("分析网格 grid %d × %d, %s%s, pixel %.4f ha; 天然林 forest pixels %lld, masked %lld, loss pixels %lld\n",
@@ -159,7 +165,7 @@ int cmd_detect_change(tb_cli *cli, int argc, char **argv)
 			tb_err_set(&re, TB_EINPUT, files[1], "date",
 				   "the AFTER image has no acquisition date (TIFFTAG_DATETIME): give --date");
 			exit = EXIT_USAGE;
-		} else if (tb_change_record(db, &cli->actor, &r, when, &recorded, &re))
+		} else if (tb_change_record(db, &cli->actor, &r, scene_name(files[1]), when, &recorded, &re))
 			exit = EXIT_FAIL;
 	}
 	if (cli->json) {
@@ -175,7 +181,12 @@ int cmd_detect_change(tb_cli *cli, int argc, char **argv)
 		cli_print_json(j);
 	} else {
 		print_text(&r, &o);
-		if (!dry && !exit) printf("已登记预警 recorded %zu alerts (observed %s)\n", recorded, when);
+		if (!dry && !exit) {
+			size_t merged = 0;
+			for (size_t i = 0; i < r.n; i++) merged += r.patches[i].merged;
+			printf("已登记预警 recorded %zu patches as alerts, %zu new, %zu merged into open alerts (observed %s)\n",
+			       recorded, recorded - merged, merged, when);
+		}
 	}
 	if (exit) {
 		char msg[1024];

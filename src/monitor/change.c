@@ -28,6 +28,7 @@
 #include <gdal_utils.h>
 #include <math.h>
 #include <ogr_srs_api.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -668,6 +669,75 @@ static double centre_pixel_ha(det *d, int w, int h)
 	return a;
 }
 
+/* The reader thread: strip after strip into two slots, ahead of the
+ * computation by at most one strip. */
+typedef struct slot {
+	float *a, *b;          /* AFTER's and BEFORE's bands, band after band */
+	unsigned char *cloud;  /* union of the mask rasters, or NULL            */
+	int y0, nr;
+	bool full;
+} slot;
+
+typedef struct reader {
+	GDALDatasetH A, B, M[TB_CHANGE_MAX_MASKS];
+	int nm, w, h, rows, na, nb;
+	const char *after, *before;
+	const char *const *masks;
+	int *amap, *bmap;
+	slot slot[2];
+	float *mbuf;
+	pthread_t thread;
+	pthread_mutex_t mu;
+	pthread_cond_t cv;
+	bool sync, running, stop;
+	int rc;
+	tb_err e;
+} reader;
+
+static int read_strip(reader *rd, slot *s, int y0, int nr, tb_err *e)
+{
+	int w = rd->w;
+	size_t pl = (size_t)w * (size_t)nr;
+	CPLErrorReset();
+	if (GDALDatasetRasterIO(rd->A, GF_Read, 0, y0, w, nr, s->a, w, nr, GDT_Float32, rd->na, rd->amap, 0, 0, 0) !=
+	    CE_None)
+		return tb_err_set(e, TB_EIO, rd->after, NULL, "read failed at row %d: %s", y0, CPLGetLastErrorMsg());
+	if (GDALDatasetRasterIO(rd->B, GF_Read, 0, y0, w, nr, s->b, w, nr, GDT_Float32, rd->nb, rd->bmap, 0, 0, 0) !=
+	    CE_None)
+		return tb_err_set(e, TB_EIO, rd->before, NULL, "read failed at row %d: %s", y0, CPLGetLastErrorMsg());
+	if (rd->nm) memset(s->cloud, 0, pl);
+	for (int m = 0; m < rd->nm; m++) {
+		if (GDALRasterIO(GDALGetRasterBand(rd->M[m], 1), GF_Read, 0, y0, w, nr, rd->mbuf, w, nr, GDT_Float32, 0,
+				 0) != CE_None)
+			return tb_err_set(e, TB_EIO, rd->masks[m], NULL, "read failed at row %d: %s", y0,
+					  CPLGetLastErrorMsg());
+		for (size_t k = 0; k < pl; k++) s->cloud[k] |= rd->mbuf[k] != 0 && !isnan(rd->mbuf[k]);
+	}
+	return 0;
+}
+
+static void *reader_main(void *arg)
+{
+	reader *rd = arg;
+	for (int y0 = 0, k = 0; y0 < rd->h; y0 += rd->rows, k ^= 1) {
+		int nr = y0 + rd->rows <= rd->h ? rd->rows : rd->h - y0;
+		pthread_mutex_lock(&rd->mu);
+		while (rd->slot[k].full && !rd->stop) pthread_cond_wait(&rd->cv, &rd->mu);
+		bool stop = rd->stop;
+		pthread_mutex_unlock(&rd->mu);
+		if (stop) break;
+		tb_err e = {0};
+		int rc = read_strip(rd, &rd->slot[k], y0, nr, &e);
+		pthread_mutex_lock(&rd->mu);
+		if (rc) rd->rc = rc, rd->e = e;
+		else rd->slot[k].y0 = y0, rd->slot[k].nr = nr, rd->slot[k].full = true;
+		pthread_cond_broadcast(&rd->cv);
+		pthread_mutex_unlock(&rd->mu);
+		if (rc) break;
+	}
+	return NULL;
+}
+
 static int patch_cmp(const void *a, const void *b)
 {
 	const tb_change_patch *x = a, *y = b;
@@ -690,7 +760,8 @@ int tb_change_detect(const char *before, const char *after, const tb_change_opts
 	det d = {.o = o, .forest = forest, .r = r, .e = e, .c = {.free_seg = -1}};
 	GDALDatasetH A = NULL, B = NULL, Bw = NULL, M[TB_CHANGE_MAX_MASKS] = {0}, Mw[TB_CHANGE_MAX_MASKS] = {0};
 	filler f = {0};
-	float *abuf = NULL, *bbuf = NULL, *mbuf = NULL, *drow = NULL, *nrow = NULL;
+	float *drow = NULL, *nrow = NULL;
+	reader rd = {0};
 	int32_t *pid = NULL;
 	run *prev = NULL, *cur = NULL;
 	int rc = open_raster(after, &A, e);
@@ -743,7 +814,7 @@ int tb_change_detect(const char *before, const char *after, const tb_change_opts
 		}
 	}
 	int nm = 0;
-	GDALDatasetH Msrc[TB_CHANGE_MAX_MASKS];
+	GDALDatasetH Msrc[TB_CHANGE_MAX_MASKS] = {0};
 	for (int i = 0; i < TB_CHANGE_MAX_MASKS && o->cloud_masks[i]; i++, nm++) {
 		rc = open_raster(o->cloud_masks[i], &M[i], e);
 		if (rc) goto out;
@@ -793,54 +864,59 @@ int tb_change_detect(const char *before, const char *after, const tb_change_opts
 		qsort(f.e, f.n, sizeof *f.e, edge_cmp);
 	}
 	r->pixel_ha = centre_pixel_ha(&d, w, h);
-	/* strips */
+	/* strips, read by a second thread while this one computes (double buffer) */
 	int bw = 0, bh = 0;
 	GDALGetBlockSize(GDALGetRasterBand(A, amap[0]), &bw, &bh);
 	int rows = o->strip_rows > 0 ? o->strip_rows : 512;
 	if (bh > 1 && bh < h) rows = ((rows + bh - 1) / bh) * bh;
 	if (rows > h) rows = h;
 	size_t plane = (size_t)w * (size_t)rows;
-	abuf = malloc(plane * (size_t)na * sizeof *abuf);
-	bbuf = malloc(plane * (size_t)nb * sizeof *bbuf);
-	mbuf = nm ? malloc(plane * sizeof *mbuf) : NULL;
-	unsigned char *cloud = nm ? malloc(plane) : NULL;
+	rd = (reader){.A = A, .B = Bsrc, .nm = nm, .after = after, .before = before, .masks = o->cloud_masks,
+		      .w = w, .h = h, .rows = rows, .na = na, .nb = nb, .amap = amap, .bmap = bmap};
+	memcpy(rd.M, Msrc, sizeof Msrc);
+	bool alloc_ok = true;
+	for (int k = 0; k < 2; k++) {
+		rd.slot[k].a = malloc(plane * (size_t)na * sizeof(float));
+		rd.slot[k].b = malloc(plane * (size_t)nb * sizeof(float));
+		rd.slot[k].cloud = nm ? malloc(plane) : NULL;
+		alloc_ok &= rd.slot[k].a && rd.slot[k].b && (!nm || rd.slot[k].cloud);
+	}
+	rd.mbuf = nm ? malloc(plane * sizeof(float)) : NULL;
 	drow = malloc((size_t)w * sizeof *drow);
 	nrow = malloc((size_t)w * sizeof *nrow);
 	pid = malloc((size_t)w * sizeof *pid);
 	prev = malloc(((size_t)w / 2 + 2) * sizeof *prev);
 	cur = malloc(((size_t)w / 2 + 2) * sizeof *cur);
-	if (!abuf || !bbuf || (nm && (!mbuf || !cloud)) || !drow || !nrow || !pid || !prev || !cur) {
-		free(cloud);
+	if (!alloc_ok || (nm && !rd.mbuf) || !drow || !nrow || !pid || !prev || !cur) {
 		rc = tb_err_set(e, TB_ENOMEM, after, NULL, "out of memory for %d-row strips of %d pixels", rows, w);
 		goto out;
 	}
+	pthread_mutex_init(&rd.mu, NULL);
+	pthread_cond_init(&rd.cv, NULL);
+	rd.sync = true;
+	if (pthread_create(&rd.thread, NULL, reader_main, &rd)) {
+		rc = tb_err_set(e, TB_EINTERNAL, after, NULL, "cannot start the reader thread");
+		goto out;
+	}
+	rd.running = true;
 	const bool swir = o->swir > 0, use_or = o->combine_or;
 	const int cb_a = o->cloud_band ? na - 1 : -1, cb_b = o->before_cloud_band ? nb - 1 : -1;
 	const float thr = (float)o->ndvi_threshold, thr_n = (float)o->nbr_threshold;
 	size_t nprev = 0;
-	for (int y0 = 0; y0 < h && !rc; y0 += rows) {
+	for (int y0 = 0, sk = 0; y0 < h && !rc; y0 += rows, sk ^= 1) {
 		int nr = y0 + rows <= h ? rows : h - y0;
 		size_t pl = (size_t)w * (size_t)nr;
-		CPLErrorReset();
-		if (GDALDatasetRasterIO(A, GF_Read, 0, y0, w, nr, abuf, w, nr, GDT_Float32, na, amap, 0, 0, 0) != CE_None) {
-			rc = tb_err_set(e, TB_EIO, after, NULL, "read failed at row %d: %s", y0, CPLGetLastErrorMsg());
+		pthread_mutex_lock(&rd.mu);
+		while (!rd.slot[sk].full && !rd.rc) pthread_cond_wait(&rd.cv, &rd.mu);
+		bool ok = rd.slot[sk].full && rd.slot[sk].y0 == y0;
+		pthread_mutex_unlock(&rd.mu);
+		if (!ok) {
+			rc = rd.rc ? rd.rc : TB_EINTERNAL;
+			*e = rd.e;
 			break;
 		}
-		if (GDALDatasetRasterIO(Bsrc, GF_Read, 0, y0, w, nr, bbuf, w, nr, GDT_Float32, nb, bmap, 0, 0, 0) !=
-		    CE_None) {
-			rc = tb_err_set(e, TB_EIO, before, NULL, "read failed at row %d: %s", y0, CPLGetLastErrorMsg());
-			break;
-		}
-		if (nm) memset(cloud, 0, pl);
-		for (int m = 0; m < nm && !rc; m++) {
-			if (GDALRasterIO(GDALGetRasterBand(Msrc[m], 1), GF_Read, 0, y0, w, nr, mbuf, w, nr, GDT_Float32, 0,
-					 0) != CE_None) {
-				rc = tb_err_set(e, TB_EIO, o->cloud_masks[m], NULL, "read failed at row %d: %s", y0,
-						CPLGetLastErrorMsg());
-				break;
-			}
-			for (size_t k = 0; k < pl; k++) cloud[k] |= mbuf[k] != 0 && !isnan(mbuf[k]);
-		}
+		const float *abuf = rd.slot[sk].a, *bbuf = rd.slot[sk].b;
+		const unsigned char *cloud = rd.slot[sk].cloud;
 		for (int yy = 0; yy < nr && !rc; yy++) {
 			int y = y0 + yy;
 			size_t off = (size_t)yy * (size_t)w;
@@ -932,19 +1008,35 @@ int tb_change_detect(const char *before, const char *after, const tb_change_opts
 			run *t = prev;
 			prev = cur, cur = t, nprev = ncur;
 		}
+		pthread_mutex_lock(&rd.mu);
+		rd.slot[sk].full = false;
+		pthread_cond_broadcast(&rd.cv);
+		pthread_mutex_unlock(&rd.mu);
 		if (o->progress) o->progress(o->progress_ctx, y0 + nr, h);
 	}
 	for (size_t k = 0; k < nprev && !rc; k++) {
 		int32_t root = find(&d.c, prev[k].lab);
 		if (!d.c.l[root].done) rc = finalize(&d, root);
 	}
-	free(cloud);
 	if (!rc && r->n > 1) qsort(r->patches, r->n, sizeof *r->patches, patch_cmp);
 out:
+	if (rd.running) {
+		pthread_mutex_lock(&rd.mu);
+		rd.stop = true;
+		pthread_cond_broadcast(&rd.cv);
+		pthread_mutex_unlock(&rd.mu);
+		pthread_join(rd.thread, NULL);
+	}
+	if (rd.sync) {
+		pthread_mutex_destroy(&rd.mu);
+		pthread_cond_destroy(&rd.cv);
+	}
+	for (int k = 0; k < 2; k++) free(rd.slot[k].a), free(rd.slot[k].b), free(rd.slot[k].cloud);
+	free(rd.mbuf);
 	for (size_t i = 0; i < d.c.n; i++) free(d.c.l[i].pids);
 	free(d.c.l);
 	free(d.c.s);
-	free(abuf), free(bbuf), free(mbuf), free(drow), free(nrow), free(pid), free(prev), free(cur);
+	free(drow), free(nrow), free(pid), free(prev), free(cur);
 	filler_free(&f);
 	if (d.to4490) tb_transform_free(d.to4490);
 	for (int i = 0; i < TB_CHANGE_MAX_MASKS; i++) {

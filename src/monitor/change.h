@@ -104,10 +104,11 @@ void tb_change_result_free(tb_change_result *r);
 json_t *tb_change_result_json(const tb_change_result *r, const tb_change_opts *o, bool geometry);
 
 /* Record every patch as an alert (tb_alert_raise: source "satellite",
- * type "forest_loss", observed_at, polygon, confidence).  Stops at the
- * first failure (earlier alerts stay: each is its own transaction); *done
- * = patches recorded. */
-int tb_change_record(tb_db *db, const tb_actor *who, tb_change_result *r, const char *observed_at,
-		     size_t *done, tb_err *e);
+ * type "forest_loss", observed_at, polygon, confidence, external_id
+ * "<scene>@<observed_at>#r<row0>c<col0>" so that running the same scene
+ * again merges into the same alerts).  Stops at the first failure (earlier
+ * alerts stay: each is its own transaction); *done = patches recorded. */
+int tb_change_record(tb_db *db, const tb_actor *who, tb_change_result *r, const char *scene,
+		     const char *observed_at, size_t *done, tb_err *e);
 
 #endif

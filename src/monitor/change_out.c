@@ -60,8 +60,8 @@ json_t *tb_change_result_json(const tb_change_result *r, const tb_change_opts *o
 	return json_pack("{s:o, s:o, s:o}", "patches", ps, "summary", s, "options", opts);
 }
 
-int tb_change_record(tb_db *db, const tb_actor *who, tb_change_result *r, const char *observed_at,
-		     size_t *done, tb_err *e)
+int tb_change_record(tb_db *db, const tb_actor *who, tb_change_result *r, const char *scene,
+		     const char *observed_at, size_t *done, tb_err *e)
 {
 	*done = 0;
 	for (size_t i = 0; i < r->n; i++) {
@@ -71,7 +71,10 @@ int tb_change_record(tb_db *db, const tb_actor *who, tb_change_result *r, const 
 				 p->area_ha, p->mean_dndvi);
 		for (size_t k = 0; k < p->nparcels && n > 0 && (size_t)n < sizeof note - 40; k++)
 			n += snprintf(note + n, sizeof note - (size_t)n, "%s%s", k ? ", " : "; 小班 parcels ", p->parcels[k]);
-		tb_alert_in in = {.source = "satellite",
+		char xid[200];
+		snprintf(xid, sizeof xid, "%.100s@%.32s#r%dc%d", scene ? scene : "scene", observed_at, p->row0, p->col0);
+		tb_alert_in in = {.external_id = xid,
+				  .source = "satellite",
 				  .type = "forest_loss",
 				  .observed_at = observed_at,
 				  .geom = p->geom,
