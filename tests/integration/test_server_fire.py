@@ -48,9 +48,13 @@ def records(rows, year=2026):
 
 class FireServer(TbCase):
     def client(self, login=None, token=None):
+        """A client per login, logged in once (logins are rate-limited)."""
+        if login and login in _shared.setdefault("clients", {}):
+            return _shared["clients"][login]
         c = _shared["srv"].client()
         if login:
             self.assertEqual(c.login(login).status, 200)
+            _shared["clients"][login] = c
         c.token = token
         return c
 
