@@ -37,11 +37,12 @@ static double inter_ha(const GEOSGeometry *a, const GEOSGeometry *b)
 }
 
 /* The union of the key zones whose boxes meet the area (NULL when none). */
-static GEOSGeometry *zones_near(tb_db *db, const double b[4], tb_err *e)
+static GEOSGeometry *zones_near(tb_db *db, const double b[4], bool *failed, tb_err *e)
 {
 	static const char *sql = "SELECT z.geom FROM rtree_zones_geom r JOIN zones z ON z.fid=r.id"
 				 " WHERE r.maxx>=? AND r.minx<=? AND r.maxy>=? AND r.miny<=?";
 	sqlite3_stmt *st = tb_db_stmt(db, sql, e);
+	*failed = !st;
 	if (!st) return NULL;
 	sqlite3_bind_double(st, 1, b[0]);
 	sqlite3_bind_double(st, 2, b[2]);
@@ -161,8 +162,9 @@ static int overlay(tb_db *db, decider *d, const GEOSGeometry *g, json_t *parcels
 	double b[4];
 	envelope(g, b);
 	GEOSContextHandle_t h = tb_geos();
-	GEOSGeometry *zones = zones_near(db, b, e);
-	if (e && e->code) return e->code;
+	bool failed;
+	GEOSGeometry *zones = zones_near(db, b, &failed, e);
+	if (failed) return TB_EDB;
 	*zone_ha = zones ? inter_ha(g, zones) : 0;
 	static const char *sql =
 		"SELECT p.fid, p.code, p.xiang, p.natural, p.gjgyl_bhdj, p.bh_dj, p.geom"
