@@ -79,10 +79,10 @@ export class Tasks {
       const d = await api.get('/api/alerts/mine');
       const items = Array.isArray(d) ? d : d?.items || [];
       const tasks = await Promise.all(items.map(async (a) => {
-        const r = a.properties ? { ...a.properties, id: a.id ?? a.properties.id, geometry: a.geometry } : { ...a };
+        const r = a.properties ? { ...a.properties, id: a.id ?? a.properties.id ?? a.properties.fid, geometry: a.geometry } : { ...a, id: a.id ?? a.fid };
         if (!r.geometry && !(Number.isFinite(r.lon) && Number.isFinite(r.lat))) {
           try {
-            const full = await api.get(`/api/alerts/${encodeURIComponent(r.id)}`);
+            const full = await api.get(`/api/alerts/${encodeURIComponent(r.id)}?geometry=true`);
             r.geometry = full.geometry || full.feature?.geometry || null;
           } catch { /* listed without a marker */ }
         }

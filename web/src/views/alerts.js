@@ -137,7 +137,7 @@ async function renderAlertList(body, ctx, q) {
       clear(detail).append(h('p.alert.error', { role: 'alert' }, e.message));
       return;
     }
-    const a = rec && rec.properties ? { ...rec.properties, id: rec.id ?? rec.properties.id, geometry: rec.geometry } : rec;
+    const a = rec && rec.properties ? { ...rec.properties, id: rec.id ?? rec.properties.id ?? rec.properties.fid, geometry: rec.geometry } : { ...rec, id: rec.id ?? rec.fid };
     const row = items.find((x) => String(x.id ?? x.fid) === selected);
     if (row && a.status && row.status !== a.status) { Object.assign(row, a); paintList(); mapper.setStatus(selected, a.status); }
     paintDetail(detail, ctx, a, role, async () => { await refresh(); });

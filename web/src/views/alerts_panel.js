@@ -40,6 +40,6 @@ export async function alertsPanel() {
       ? h('ul.mon-notes', { 'data-testid': 'panel-warnings' }, warnings.map((n) => h('li', { 'data-level': n.level },
         h('span.mon-nlevel', { style: { background: levelColour(Number(n.level)) }, 'aria-hidden': 'true' }),
         h('span', (getLang() === 'en' ? n.text_en : n.text_zh) || n.text_zh || n.text_en),
-        h('time.muted', { datetime: n.created_at }, fmtTime(n.created_at)))))
+        h('time.muted', { datetime: n.sent_at || n.created_at }, fmtTime(n.sent_at || n.created_at)))))
       : h('p.muted', t('mon.noWarnings')));
 }

@@ -60,15 +60,16 @@ export async function renderFire(body, ctx, q) {
 
 async function fwiSeries(day, rows) {
   const from = addDays(day, -29);
-  let all = itemsOf(await softGet('/api/fire/danger' + api.qs({ from, to: day })));
-  if (new Set(all.map((r) => r.date)).size < 2) {
+  // the stored station-days (one request); else one danger request per day
+  let all = itemsOf(await softGet('/api/fire_danger' + api.qs({ 'date.ge': from, 'date.le': day, limit: 2000, sort: 'date' })));
+  if (!all.length) {
     const days = Array.from({ length: 30 }, (_, i) => addDays(from, i));
     const got = await Promise.all(days.map((d) => softGet('/api/fire/danger' + api.qs({ date: d }))));
-    all = got.flatMap((g, i) => itemsOf(g).map((r) => ({ date: days[i], ...r })));
+    all = got.flatMap((g, i) => itemsOf(g).filter((r) => !r.date || r.date === days[i]).map((r) => ({ date: days[i], ...r })));
   }
   const stations = [...new Set([...rows.map((r) => r.station), ...all.map((r) => r.station)])];
   return stations.map((st, i) => ({
-    label: stationName(all.find((r) => r.station === st) || rows.find((r) => r.station === st) || { station: st }),
+    label: stationName(rows.find((r) => r.station === st) || all.find((r) => r.station === st && r.name) || { station: st }),
     color: PALETTE[i % PALETTE.length],
     points: all.filter((r) => r.station === st && Number.isFinite(Number(r.fwi))).map((r) => ({ x: String(r.date).slice(0, 10), y: Number(r.fwi) }))
       .sort((a, b) => a.x.localeCompare(b.x)),
@@ -80,13 +81,20 @@ export function noticeCard(title, notes, testid) {
     h('ul.mon-notes', notes.slice(0, 20).map((n) => h('li', { 'data-level': n.level },
       h('span.mon-nlevel', { style: { background: levelColour(Number(n.level)) }, 'aria-hidden': 'true' }),
       h('span', (getLang() === 'en' ? n.text_en : n.text_zh) || n.text_zh || n.text_en),
-      h('time.muted', { datetime: n.created_at }, fmtTime(n.created_at))))));
+      h('time.muted', { datetime: n.sent_at || n.created_at }, fmtTime(n.sent_at || n.created_at))))));
 }
 
 // ---------------------------------------------------------------- pests
 
-const speciesName = (r) => (getLang() === 'en' ? (r.species_name_en || r.name_en) : (r.species_name_zh || r.name_zh)) || r.species_name || r.species || '—';
-const stageName = (st) => (st && typeof st === 'object' ? (getLang() === 'en' ? st.name_en || st.name : st.name_zh || st.name) || st.code : st) || '—';
+const nameIn = (o) => (o ? (getLang() === 'en' ? o.name_en || o.name_zh : o.name_zh || o.name_en) || o.code || '' : '');
+
+/** One row per station and species, from {stations:[{station, name, species:[…]}]} or a flat list. */
+function pestRows(data) {
+  if (Array.isArray(data?.stations)) {
+    return data.stations.flatMap((st) => (st.species || []).map((sp) => ({ ...sp, station: st.station, station_name: st.name })));
+  }
+  return itemsOf(data);
+}
 
 export async function renderPests(body, ctx, q) {
   const { day, el } = dateBar(q, 'pests');
@@ -97,38 +105,57 @@ export async function renderPests(body, ctx, q) {
   try { data = await tryGet('/api/pests/status' + api.qs({ date: day })); } catch (e) { clear(box).append(h('p.alert.error', { role: 'alert' }, e.message)); return; }
   clear(box);
   if (!data) { box.append(notAvailable(t('mon.tab.pests'))); return; }
-  const rows = itemsOf(data).length ? itemsOf(data) : itemsOf(data.stations || data.status || []);
-  if (!rows.length) box.append(h('p.alert.info', t('mon.pestNone', { day })));
-  for (const r of rows) {
-    const dd = Number(r.degree_days ?? r.dd);
-    const stages = Array.isArray(r.stages) ? r.stages : [];
-    const max = Math.max(dd || 0, ...stages.map((s) => Number(s.dd ?? s.degree_days ?? s.threshold) || 0), 1);
-    const disaster = !!(r.disaster ?? r.is_disaster);
-    box.append(h('section.card.mon-pest', { 'data-testid': 'pest-status', 'data-species': r.species || '', class: disaster ? 'disaster' : '' },
-      h('h2', speciesName(r), ' · ', r.station_name || r.name || r.station || ''),
-      h('p', t('mon.dd'), ': ', h('strong', { 'data-testid': 'pest-dd' }, fmt(dd, 1)), ' ', t('mon.ddUnit'),
-        r.base_c != null ? h('span.muted', ' ', t('mon.ddBase', { c: fmt(r.base_c, 1) })) : null),
-      h('p', t('mon.stage'), ': ', h('strong', { 'data-testid': 'pest-stage' }, stageName(r.stage)),
-        r.next_stage ? h('span.muted', ' → ', stageName(r.next_stage), r.next_dd != null ? ` (${fmt(r.next_dd, 0)} ${t('mon.ddUnit')})` : '') : null),
-      stages.length ? h('div.mon-ddbar', { role: 'img', 'aria-label': `${t('mon.dd')} ${fmt(dd, 1)}` },
-        h('span.mon-ddfill', { style: { width: Math.min(100, (dd / max) * 100) + '%' } }),
-        stages.map((s) => h('span.mon-ddmark', { style: { left: Math.min(100, ((Number(s.dd ?? s.degree_days ?? s.threshold) || 0) / max) * 100) + '%' }, title: stageName(s) },
-          h('span.mon-ddlabel', stageName(s))))) : null,
-      gradesOf(r),
-      h('p', { 'data-testid': 'pest-disaster', class: disaster ? 'mon-bad' : 'mon-good' }, disaster ? '⚠ ' + t('mon.disaster') : t('mon.noDisaster'),
-        r.threshold != null ? h('span.muted', ' ', t('mon.threshold', { v: r.threshold })) : null)));
+  const rows = pestRows(data);
+  const surveys = Array.isArray(data.surveys) ? data.surveys : [];
+  const traps = Array.isArray(data.traps) ? data.traps : [];
+  const warnings = Array.isArray(data.warnings) ? data.warnings : [];
+  if (warnings.length) {
+    box.append(h('section.card.mon-pestwarn', { 'data-testid': 'pest-warnings' }, h('h2', t('mon.pestWarnings')),
+      h('ul.mon-notes', warnings.map((w) => h('li', { 'data-level': w.level },
+        h('span.mon-nlevel', { style: { background: levelColour(Number(w.level)) }, 'aria-hidden': 'true' }),
+        h('span', (getLang() === 'en' ? w.text_en : w.text_zh) || w.text_zh),
+        h('span.muted', w.date || ''))))));
   }
-  const [surveys, traps] = await Promise.all([softGet('/api/pest_surveys?limit=50&sort=-fid'), softGet('/api/pest_traps?limit=50&sort=-fid')]);
-  if (surveys) box.append(h('section.card', h('h2', t('mon.pestSurveys')), resourceTable('pest_surveys', itemsOf(surveys))));
-  if (traps) box.append(h('section.card', h('h2', t('mon.pestTraps')), resourceTable('pest_traps', itemsOf(traps))));
-}
-
-function gradesOf(r) {
-  const g = r.grades || r.survey_grades;
-  if (!g) return null;
-  const list = Array.isArray(g) ? g : Object.entries(g).map(([k, v]) => ({ grade: k, count: v }));
-  if (!list.length) return h('p.muted', t('mon.noSurveys'));
-  return h('p', t('mon.grades'), ': ', list.map((x, i) => [i ? '、' : '', typeof x === 'object' ? `${x.grade ?? x.code ?? ''}${x.name_zh && getLang() === 'zh' ? ' ' + x.name_zh : ''}${x.count != null ? ' × ' + x.count : ''}` : String(x)]));
+  if (!rows.length) box.append(h('p.alert.info', t('mon.pestNone', { day })));
+  const cards = h('div.mon-cards');
+  box.append(cards);
+  for (const r of rows) {
+    const dd = Number(r.degree_days ?? r.dd) || 0;
+    const stage = r.stage && typeof r.stage === 'object' ? r.stage : null;
+    const next = r.next && typeof r.next === 'object' ? r.next : null;
+    const marks = [stage, next].filter((m) => m && Number.isFinite(Number(m.dd)));
+    const max = Math.max(dd, ...marks.map((m) => Number(m.dd)), 1) * 1.08;
+    const disaster = surveys.some((x) => x.species === r.species && x.disaster);
+    cards.append(h('section.card.mon-pest', { 'data-testid': 'pest-status', 'data-species': r.species || '', 'data-station': r.station || '', class: disaster ? 'disaster' : '' },
+      h('h2', nameIn(r) || r.species, h('span.muted', ' · ', r.station_name || r.station || '')),
+      h('p', t('mon.dd'), ': ', h('strong', { 'data-testid': 'pest-dd' }, fmt(dd, 1)), ' ', t('mon.ddUnit'),
+        r.base_temp != null ? h('span.muted', ' ', t('mon.ddBase', { c: fmt(r.base_temp, 1) })) : null),
+      h('p', t('mon.stage'), ': ', h('strong', { 'data-testid': 'pest-stage' }, stage ? nameIn(stage) : t('mon.noStage'))),
+      next ? h('p.muted', t('mon.nextStage', { name: nameIn(next), dd: fmt(Number(next.dd), 0), left: fmt(Number(next.remaining_dd ?? next.dd - dd), 0) })) : null,
+      h('div.mon-ddbar', { role: 'img', 'aria-label': `${t('mon.dd')} ${fmt(dd, 1)} ${t('mon.ddUnit')}` },
+        h('span.mon-ddfill', { style: { width: Math.min(100, (dd / max) * 100) + '%' } }),
+        marks.map((m) => h('span.mon-ddmark', { style: { left: Math.min(100, (Number(m.dd) / max) * 100) + '%' }, title: `${nameIn(m)} ${fmt(Number(m.dd), 0)}` },
+          h('span.mon-ddlabel', `${fmt(Number(m.dd), 0)}`)))),
+      r.missing_days ? h('p.muted.mon-small', t('mon.missingDays', { n: r.missing_days })) : null,
+      h('p', { 'data-testid': 'pest-disaster', class: disaster ? 'mon-bad' : 'mon-good' }, disaster ? '⚠ ' + t('mon.disaster') : t('mon.noDisaster'))));
+  }
+  const sv = h('section.card', { 'data-testid': 'pest-surveys' }, h('h2', t('mon.pestSurveys')));
+  box.append(sv);
+  if (!surveys.length) sv.append(h('p.muted', t('mon.noSurveys')));
+  else {
+    sv.append(h('div.scrollx', { tabindex: '0', role: 'region', 'aria-label': t('mon.pestSurveys') }, h('table.grid',
+      h('thead', h('tr', ['date', 'parcel', 'infested', 'leafloss', 'grade', 'disaster'].map((k) => h('th', { scope: 'col' }, t('mon.ps.' + k))))),
+      h('tbody', surveys.slice(-100).reverse().map((x) => h('tr', { class: x.disaster ? 'mon-badrow' : '' },
+        h('td', x.date), h('td', x.parcel_code || '—'), h('td.num', fmt(x.infested_rate_pct, 2), '%'), h('td.num', fmt(x.leaf_loss_pct, 0), '%'),
+        h('td', (getLang() === 'en' ? x.grade : x.grade_zh) || x.grade || '—'),
+        h('td', x.disaster ? h('strong.mon-bad', t('yes')) : t('no'))))))));
+  }
+  if (traps.length) {
+    box.append(h('section.card', { 'data-testid': 'pest-traps' }, h('h2', t('mon.pestTraps')),
+      h('div.scrollx', { tabindex: '0', role: 'region', 'aria-label': t('mon.pestTraps') }, h('table.grid',
+        h('thead', h('tr', ['date', 'site', 'parcel', 'count'].map((k) => h('th', { scope: 'col' }, t('mon.pt.' + k))))),
+        h('tbody', traps.slice(-100).reverse().map((x) => h('tr', h('td', x.date), h('td', x.site || '—'), h('td', x.parcel_code || '—'), h('td.num', fmt(x.count, 0)))))))));
+  }
 }
 
 /** A table of records with the schema's labels (first `max` fields). */

@@ -1,7 +1,7 @@
 // monitor_map.js — the small map of the alerts tab: the listed alerts as
 // points or polygons coloured by status, town outlines, the selected one
-// highlighted.  Geometries come from the OGC API (one request for the page)
-// or, failing that, from each alert's record.
+// highlighted.  Geometries come with the list or from each alert's record
+// (GET /api/alerts/{id}?geometry=true).
 import 'ol/ol.css';
 import Map from 'ol/Map.js';
 import View from 'ol/View.js';
@@ -74,31 +74,25 @@ export function alertsMap(el, ctx, { onSelect } = {}) {
 
   return {
     map, source,
-    /** items: listed alerts; each drawn from its own geometry, the OGC
-     * feature of the same id, or its record. */
+    /** items: listed alerts; each drawn from its own geometry or its record's. */
     async show(items) {
       source.clear();
       const byId = new globalThis.Map(items.map((a) => [String(a.id ?? a.fid), a]));
       const geoms = new globalThis.Map();
       for (const a of items) if (a.geometry) geoms.set(String(a.id ?? a.fid), a.geometry);
       const missing = items.filter((a) => !geoms.has(String(a.id ?? a.fid)));
-      if (missing.length) {
-        try {
-          const fc = await api.get('/ogc/collections/alerts/items?limit=1000');
-          for (const f of fc.features || []) {
-            const id = String(f.id ?? f.properties?.id ?? f.properties?.fid);
-            if (byId.has(id) && f.geometry) geoms.set(id, f.geometry);
-          }
-        } catch { /* no OGC collection: records below */ }
-        const still = items.filter((a) => !geoms.has(String(a.id ?? a.fid))).slice(0, 60);
-        await Promise.all(still.map(async (a) => {
+      // the records' geometries (?geometry=true), a few at a time
+      const queue = missing.slice(0, 200);
+      const worker = async () => {
+        for (let a = queue.shift(); a; a = queue.shift()) {
           try {
-            const r = await api.get(`/api/alerts/${encodeURIComponent(a.id ?? a.fid)}`);
+            const r = await api.get(`/api/alerts/${encodeURIComponent(a.id ?? a.fid)}?geometry=true`);
             const g = r?.geometry || r?.feature?.geometry;
             if (g) geoms.set(String(a.id ?? a.fid), g);
           } catch { /* drawn without it */ }
-        }));
-      }
+        }
+      };
+      await Promise.all([worker(), worker(), worker(), worker()]);
       for (const [id, g] of geoms) {
         const a = byId.get(id);
         const f = new GeoJSON().readFeature({ type: 'Feature', geometry: g, properties: {} }, fmt4326);

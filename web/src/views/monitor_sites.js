@@ -64,7 +64,7 @@ export async function renderSites(body, ctx) {
   const species = latest.find((l) => l?.ind?.species?.length);
   if (species) {
     card.append(h('h3', t('mon.speciesOf', { plot: species.survey.plot_code || '' })),
-      h('ul.mon-species', species.ind.species.slice(0, 12).map((sp) => h('li', `${sp.name || sp.species || sp.code}`, h('span.muted', ' ',
+      h('ul.mon-species', species.ind.species.slice(0, 12).map((sp) => h('li', sp.name || (sp.species ? codeLabel('you_shi_sz', sp.species) : sp.code), h('span.muted', ' ',
         sp.stems_ha != null ? `${fmt(sp.stems_ha, 0)} ${t('mon.perHa')}` : '', sp.share != null ? ` · ${fmt(sp.share * 100, 1)}%` : '')))));
   }
 }
@@ -86,7 +86,7 @@ export async function renderNotices(body) {
       onclick: async () => {
         btn.disabled = true;
         try {
-          await api.request('POST', `/api/notifications/${encodeURIComponent(n.id)}/read`);
+          await api.request('POST', `/api/notifications/${encodeURIComponent(n.id ?? n.fid)}/read`);
           li.classList.remove('unread');
           btn.replaceWith(h('span.muted', t('mon.read')));
           const left = box.querySelectorAll('li.unread').length;
@@ -94,12 +94,12 @@ export async function renderNotices(body) {
         } catch (e) { btn.disabled = false; btn.title = e.message; }
       },
     }, t('mon.markRead'));
-    const li = h('li', { class: n.read_at ? 'read' : 'unread', 'data-id': n.id, 'data-kind': n.kind },
+    const li = h('li', { class: n.read_at ? 'read' : 'unread', 'data-id': n.id ?? n.fid, 'data-kind': n.kind },
       h('span.mon-nlevel', { style: { background: levelColour(Number(n.level)) }, title: t('mon.levelN', { n: n.level ?? '—' }) }),
       h('div.mon-ntext',
         h('strong', kindLabel(n.kind)), ' ',
         h('span', (getLang() === 'en' ? n.text_en : n.text_zh) || n.text_zh || n.text_en),
-        h('div.muted.mon-small', h('time', { datetime: n.created_at }, fmtTime(n.created_at)), n.ref ? refLink(n.ref) : null)),
+        h('div.muted.mon-small', h('time', { datetime: n.sent_at || n.created_at }, fmtTime(n.sent_at || n.created_at)), n.ref ? refLink(n.ref) : null)),
       btn || h('span.muted', t('mon.read')));
     return li;
   })));
