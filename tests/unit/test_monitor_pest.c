@@ -241,6 +241,24 @@ static void test_gap_restarts(void **state)
 	assert_int_equal(n, 3);
 }
 
+/* The demo spring series: 61 days (March–April) per station, computed
+ * without a gap, climbing to a warning level at least once. */
+static void test_fire_demo(void **state)
+{
+	fixture *f = *state;
+	tb_err e = {0};
+	assert_int_equal(tb_fire_demo(f->db, &WHO, &e), 0);
+	int64_t n = 0;
+	assert_int_equal(tb_db_int64(f->db, "SELECT count(*) FROM fire_danger", &n, &e), 0);
+	assert_int_equal(n, 2 * 61);
+	assert_int_equal(tb_db_int64(f->db, "SELECT count(*) FROM fire_danger WHERE startup", &n, &e), 0);
+	assert_int_equal(n, 2);
+	assert_int_equal(tb_db_int64(f->db, "SELECT max(level) FROM fire_danger", &n, &e), 0);
+	assert_true(n >= 3);
+	assert_int_equal(tb_db_int64(f->db, "SELECT min(level) FROM fire_danger", &n, &e), 0);
+	assert_int_equal(n, 1);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -250,6 +268,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_degree_day_series, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_import_all_or_nothing, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_gap_restarts, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_fire_demo, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
