@@ -388,6 +388,36 @@ static int add_seg(ccl *c, int32_t lab, int32_t row, int32_t x0, int32_t x1)
 	return 0;
 }
 
+/* Keep only the labels of the open components: the roots of the last row's
+ * runs, renumbered.  Every other label is a closed component or a non-root
+ * whose data went to its root, so memory stays O(width + open components). */
+static int compact(ccl *c, run *runs, size_t nruns)
+{
+	int32_t *map = malloc(c->n * sizeof *map);
+	label *nl = malloc((nruns + 1) * sizeof *nl);
+	if (!map || !nl) {
+		free(map), free(nl);
+		return TB_ENOMEM;
+	}
+	for (size_t i = 0; i < c->n; i++) map[i] = -1;
+	int32_t m = 0;
+	for (size_t k = 0; k < nruns; k++) {
+		int32_t r = find(c, runs[k].lab);
+		if (map[r] < 0) {
+			nl[m] = c->l[r];
+			nl[m].parent = m;
+			map[r] = m++;
+			c->l[r].pids = NULL; /* moved */
+		}
+		runs[k].lab = map[r];
+	}
+	for (size_t i = 0; i < c->n; i++) free(c->l[i].pids);
+	free(c->l);
+	free(map);
+	c->l = nl, c->n = (size_t)m, c->cap = nruns + 1;
+	return 0;
+}
+
 /* ---- the detector ------------------------------------------------------------- */
 
 typedef struct det {
@@ -861,7 +891,7 @@ int tb_change_detect(const char *before, const char *after, const tb_change_opts
 			rc = tb_err_set(e, TB_ENOMEM, "parcels", NULL, "out of memory");
 			goto out;
 		}
-		qsort(f.e, f.n, sizeof *f.e, edge_cmp);
+		if (f.n) qsort(f.e, f.n, sizeof *f.e, edge_cmp);
 	}
 	r->pixel_ha = centre_pixel_ha(&d, w, h);
 	/* strips, read by a second thread while this one computes (double buffer) */
@@ -1007,6 +1037,8 @@ int tb_change_detect(const char *before, const char *after, const tb_change_opts
 			}
 			run *t = prev;
 			prev = cur, cur = t, nprev = ncur;
+			if (!rc && d.c.n > 4 * (size_t)w + 4096 && compact(&d.c, prev, nprev))
+				rc = tb_err_set(e, TB_ENOMEM, "patch", NULL, "out of memory");
 		}
 		pthread_mutex_lock(&rd.mu);
 		rd.slot[sk].full = false;

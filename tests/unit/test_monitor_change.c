@@ -434,6 +434,37 @@ static void test_no_forest_mask(void **state)
 	tb_change_result_free(&r);
 }
 
+/* speckle: 10 000 isolated loss pixels (each its own component, dropped by
+ * the MMU) around one block of 81 × 51 pixels — more labels than the
+ * detector keeps (4 × width + 4096), so they are compacted on the way */
+static void test_many_components(void **state)
+{
+	(void)state;
+	img *m = malloc(sizeof *m);
+	forest(m);
+	for (int r = 0; r < H; r += 2)
+		for (int c = 0; c < W; c += 2) fill(m, r, r, c, c, 1200, 1500, -1);
+	fill(m, 100, 180, 100, 150, 1200, 1500, -1);
+	char path[300];
+	snprintf(path, sizeof path, "%s/speckle.tif", dir);
+	write_tif(path, m, 4, NULL);
+	free(m);
+	tb_change_opts o = opts();
+	o.no_forest_mask = true;
+	tb_change_result r;
+	tb_err e = {0};
+	assert_int_equal(tb_change_detect(before_tif, path, &o, NULL, &r, &e), 0);
+	unlink(path);
+	assert_int_equal(r.n, 1);
+	assert_int_equal(r.patches[0].pixels, 81 * 51);
+	assert_near(r.patches[0].area_ha, rect_ha(100, 180, 100, 150), 1e-6);
+	/* 100 × 100 speckle pixels, minus the 41 × 26 that fall inside the block */
+	assert_int_equal(r.dropped_mmu, 100 * 100 - 41 * 26);
+	assert_int_equal(r.loss_px, 100 * 100 - 41 * 26 + 81 * 51);
+	assert_string_equal(r.acquired, "");
+	tb_change_result_free(&r);
+}
+
 static void test_bad_input(void **state)
 {
 	(void)state;
@@ -459,7 +490,8 @@ int main(void)
 		cmocka_unit_test(test_detect_same_grid), cmocka_unit_test(test_strips_do_not_matter),
 		cmocka_unit_test(test_cloud_mask_removes_patch), cmocka_unit_test(test_swir_and),
 		cmocka_unit_test(test_warped_before), cmocka_unit_test(test_mmu),
-		cmocka_unit_test(test_no_forest_mask), cmocka_unit_test(test_bad_input),
+		cmocka_unit_test(test_no_forest_mask), cmocka_unit_test(test_many_components),
+		cmocka_unit_test(test_bad_input),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }
