@@ -158,12 +158,15 @@ test('an external alert goes round the closed loop: listed, assigned, verified o
   await task.waitFor();
   assert.equal((await ph.locator('[data-testid=phone-task-count]').textContent()).trim(), '1');
   assert.match(await task.textContent(), /烟雾/);
+  assert.match(await task.textContent(), /视频监控/);
   assert.match(await task.textContent(), new RegExp(alert.code));
   // about 222 m south of the alert: it lies to the north
   await task.locator('[data-testid=phone-task-where]').waitFor();
   assert.match(await task.locator('[data-testid=phone-task-where]').textContent(), /距此 2\d\d 米，方向北$/);
   assert.equal(await ph.evaluate(() => window.tbPhone.state.map.taskSource.getFeatures().length), 1);
   assert.ok(await ph.evaluate(() => document.documentElement.scrollWidth <= 390), 'no horizontal overflow');
+  await ph.waitForFunction(() => new Promise((ok) => { const m = window.tbPhone.state.map.map; m.once('rendercomplete', () => ok(true)); m.render(); }));
+  await shot(ph, 'monitor-phone-task', { docs: 'monitor-phone-task.png' });
   await task.locator('[data-testid=phone-task-verify]').click();
   const form = task.locator('[data-testid=phone-verify-form]');
   await form.waitFor();
@@ -232,6 +235,7 @@ test('an external alert goes round the closed loop: listed, assigned, verified o
   assert.equal(await detail.locator('[data-testid=alert-actions] form').count(), 0);
   const closed = (await bureau.get(`/api/alerts/${alert.id}`)).json;
   assert.equal((closed.properties || closed).status, 'closed');
+  await page.evaluate(() => window.scrollTo(0, 0));
   await shot(page, 'monitor-alerts', { docs: 'monitor-alerts.png' });
   // the dashboard panel counts it as closed now
   const after = (await bureau.get('/api/monitor/summary')).json.alerts;

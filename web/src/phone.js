@@ -116,7 +116,8 @@ async function loadProfile(sess) {
     const profile = {
       session: { login: sess.login, role: sess.role, scope: sess.scope },
       ranger, grid, config,
-      codes: { incident_type: schema.codes.incident_type || [], patrol_status: schema.codes.patrol_status || [] },
+      codes: { incident_type: schema.codes.incident_type || [], patrol_status: schema.codes.patrol_status || [],
+        alert_type: schema.codes.alert_type || [], alert_source: schema.codes.alert_source || [], alert_result: schema.codes.alert_result || [] },
     };
     try { store.set('profile', profile); } catch { /* full: the map can do without */ }
     return { store, profile };

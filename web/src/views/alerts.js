@@ -20,7 +20,7 @@ const TABS = [
   ['sites', 'mon.tab.sites'], ['notices', 'mon.tab.notices'],
 ];
 const TYPES = ['forest_loss', 'fire', 'smoke', 'intrusion', 'pest', 'other'];
-const SOURCES = ['satellite', 'camera', 'drone', 'system', 'fire', 'pest', 'ranger', 'other'];
+const SOURCES = ['satellite', 'camera', 'drone', 'system', 'fire', 'pest', 'ranger', 'public'];
 const PAGE = 50;
 
 export async function renderAlerts(main, ctx, { query }) {

@@ -8,6 +8,9 @@ import View from 'ol/View.js';
 import VectorLayer from 'ol/layer/Vector.js';
 import VectorSource from 'ol/source/Vector.js';
 import TileLayer from 'ol/layer/Tile.js';
+import VectorTileLayer from 'ol/layer/VectorTile.js';
+import VectorTileSource from 'ol/source/VectorTile.js';
+import MVT from 'ol/format/MVT.js';
 import XYZ from 'ol/source/XYZ.js';
 import GeoJSON from 'ol/format/GeoJSON.js';
 import { transformExtent } from 'ol/proj.js';
@@ -49,7 +52,14 @@ export function alertsMap(el, ctx, { onSelect } = {}) {
   const towns = new VectorSource();
   const layers = [];
   if (ctx.config?.basemap_url) layers.push(new TileLayer({ source: new XYZ({ url: ctx.config.basemap_url, maxZoom: 18 }) }));
+  // the parcels for context: natural forest green, the rest outlined
+  const natural = new Style({ fill: new Fill({ color: 'rgba(46,125,50,.28)' }), stroke: new Stroke({ color: 'rgba(27,94,32,.45)', width: 0.6 }) });
+  const other = new Style({ stroke: new Stroke({ color: 'rgba(90,100,95,.35)', width: 0.5 }) });
   layers.push(
+    new VectorTileLayer({
+      source: new VectorTileSource({ format: new MVT({ layers: ['parcels'] }), url: '/tiles/parcels/{z}/{x}/{y}.mvt', maxZoom: 16 }),
+      style: (f) => (f.get('restoration_class') ? natural : other), // natural forest has a restoration class
+    }),
     new VectorLayer({ source: towns, style: new Style({ stroke: new Stroke({ color: 'rgba(22,61,46,.55)', width: 1.2, lineDash: [5, 4] }) }) }),
     new VectorLayer({ source, style: alertStyle }));
   const view = new View({ center: [0, 0], zoom: 2, maxZoom: 18 });
@@ -108,7 +118,12 @@ export function alertsMap(el, ctx, { onSelect } = {}) {
     select(id) {
       for (const f of source.getFeatures()) f.set('_selected', f.getId() === String(id));
       const f = source.getFeatureById(String(id));
-      if (f) view.fit(f.getGeometry().getExtent(), { padding: [60, 60, 60, 60], maxZoom: 15, duration: 0 });
+      if (!f) return;
+      // into view, at least at a scale where the parcels around it can be told apart
+      const ext = f.getGeometry().getExtent();
+      const size = map.getSize();
+      if ((view.getZoom() || 0) < 12 || !size) view.fit(ext, { padding: [60, 60, 60, 60], maxZoom: 13, duration: 0 });
+      else view.setCenter(getCenter(ext));
     },
     setStatus(id, st) {
       const f = source.getFeatureById(String(id));
