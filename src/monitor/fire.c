@@ -156,12 +156,17 @@ const tb_fire_station *tb_fire_station_find(const tb_fire_config *c, const char 
 /* A configured station, tmin ≤ tmax, one record per station and day. */
 static int weather_before_write(tb_db *db, const tb_resource *r, tb_record *rec, void *ctx, tb_err *e)
 {
-	(void)r, (void)ctx;
+	(void)r;
 	const json_t *p = rec->props;
 	const char *station = json_string_value(json_object_get(p, "station"));
-	tb_fire_config c;
-	if (tb_fire_config_load(NULL, &c, e)) return e->code;
-	if (!tb_fire_station_find(&c, station))
+	const tb_write_ctx *w = ctx;
+	const tb_fire_config *c = w ? w->user : NULL; /* the import's, else read here */
+	tb_fire_config own;
+	if (!c) {
+		if (tb_fire_config_load(NULL, &own, e)) return e->code;
+		c = &own;
+	}
+	if (!tb_fire_station_find(c, station))
 		return tb_err_set(e, TB_EINPUT, rec->name, "station", "no weather station '%s' in fire.json",
 				  station ? station : "");
 	json_t *hi = json_object_get(p, "tmax"), *lo = json_object_get(p, "tmin");
@@ -655,7 +660,7 @@ int tb_weather_import(tb_db *db, const tb_actor *who, const char *station, const
 	tb_errlist own;
 	tb_errlist_init(&own, 200);
 	if (!errs) errs = &own;
-	tb_write_ctx cx = {.actor = who, .cause = cause};
+	tb_write_ctx cx = {.actor = who, .cause = cause, .user = &c};
 	json_t *res = json_pack("{s:s,s:s}", "station", s->code, "name", s->name), *danger = json_array();
 	char from[11], to[11];
 	if ((rc = tb_db_begin(db, e))) goto out;
