@@ -378,9 +378,9 @@ async function renderNew(main, ctx) {
       h('span.fileup', h('label', { for: 'app-file' }, t('ctl.upload')), fileIn)),
     h('p.hint', { id: 'app-file-hint' }, t('ctl.uploadHint')),
     mapEl, areaInfo, geomErr);
-  form.append(areaBox);
   const decisionBox = h('div.decisionbox', { 'data-testid': 'decision-box' }, h('p.muted', t('ctl.decisionWait')));
-  form.append(h('h2', t('ctl.autoDecision')), decisionBox);
+  // the map and the decision side by side on a wide screen, one above the other on a phone
+  form.append(h('div.ctlsplit', areaBox, h('section.ctldecision', h('h2', t('ctl.autoDecision')), decisionBox)));
   const submitBtn = h('button.btn.primary', { type: 'submit', 'data-testid': 'app-submit' }, t('ctl.submit'));
   const status = h('p.formstatus', { role: 'status' });
   form.append(h('div.formactions', submitBtn, h('a.btn', { href: '#/applications' }, t('ctl.cancel')), status));
@@ -486,10 +486,13 @@ async function renderDetail(main, ctx, id) {
   main.append(h('a.back', { href: '#/applications' }, '‹ ', t('ctl.back')));
   const holder = h('div', spinner());
   main.append(holder);
-  let rec, etag;
+  let rec, etag, history = null;
   const load = async () => {
     const r = await api.request('GET', `/api/applications/${encodeURIComponent(id)}?geometry=true`);
     rec = r.data; etag = r.etag;
+    // the review steps from the event log (the record keeps only the last one)
+    history = await api.get('/api/events?limit=500').then((ev) => (ev.items || [])
+      .filter((e) => e.entity === 'applications' && e.entity_id === rec.code).reverse()).catch(() => null);
   };
   try { await load(); } catch (e) {
     clear(holder).append(h('p.alert.error', { role: 'alert' }, e.status === 404 ? t('ctl.err.notFound', { id }) : e.message));
@@ -508,6 +511,7 @@ async function renderDetail(main, ctx, id) {
     const row = (k, v) => dl.append(h('div', { 'data-field': k }, h('dt', alabel(k)), h('dd', v ?? '—')));
     row('applicant', rec.applicant);
     row('applicant_unit', rec.applicant_unit ? nameOf(rec.applicant_unit) : '—');
+    if (rec.town_code) row('town_code', nameOf(rec.town_code));
     row('activity', label('activity', rec.activity));
     if (rec.purpose) row('purpose', label('purpose', rec.purpose));
     dl.append(h('div', { 'data-field': 'period' }, h('dt', t('ctl.f.period')), h('dd', period(rec))));
@@ -520,7 +524,7 @@ async function renderDetail(main, ctx, id) {
       h('section.card', h('h2', t('ctl.details')), dl),
       h('section.card', h('h2', t('ctl.autoDecision')), decisionView({ ...d, clauses })),
       h('section.card', h('h2', t('ctl.area')), mapEl));
-    const right = h('aside.ctlside', actions, h('section.card', h('h2', t('ctl.timeline')), timeline(rec)));
+    const right = h('aside.ctlside', actions, h('section.card', h('h2', t('ctl.timeline')), timeline(rec, history)));
     holder.append(h('div.detailgrid.ctldetail', left, right));
     cm = controlMap(mapEl, ctx, {});
     if (rec.geometry) cm.setGeometry(rec.geometry);
@@ -570,8 +574,7 @@ async function renderDetail(main, ctx, id) {
       if (to === 'approved' && doc) body.approval_doc = doc;
       try {
         const { data } = await api.request('POST', `/api/applications/${encodeURIComponent(id)}/transition`, { body });
-        rec = data.geometry ? data : { ...data, geometry: rec.geometry };
-        if (!rec.decision && data.decision === undefined) await load();
+        await load().catch(() => { rec = { ...data, geometry: rec.geometry }; });
         draw();
         document.querySelector('[data-testid=app-status]')?.focus?.();
       } catch (e) { btn.disabled = false; showError(e, out); }
@@ -594,9 +597,11 @@ async function renderDetail(main, ctx, id) {
 
 /** The status timeline: submitted → checked → approved/rejected, from the
  * record's history (or its time fields when it has none). */
-function timeline(rec) {
-  let items = Array.isArray(rec.history) ? rec.history : Array.isArray(rec.transitions) ? rec.transitions : null;
-  if (!items) {
+function timeline(rec, events) {
+  let items = events && events.length ? events.map((e) => ({
+    to: e.payload?.to || (e.action.endsWith('.create') ? 'submitted' : null), at: e.time, by: e.actor, role: e.role, note: e.payload?.note,
+  })).filter((x) => x.to) : null;
+  if (!items || !items.length) {
     items = [{ to: 'submitted', at: rec.created_at, by: rec.created_by || rec.submitted_by }];
     if (rec.checked_at || ['checked', 'approved'].includes(rec.status)) items.push({ to: 'checked', at: rec.checked_at, by: rec.checked_by, note: rec.check_note });
     if (rec.status === 'approved' || rec.status === 'rejected') items.push({ to: rec.status, at: rec.decided_at || rec.updated_at, by: rec.decided_by, note: rec.decision_note || rec.note });

@@ -59,6 +59,9 @@ export async function renderDashboard(main, ctx) {
     const statsScoped = (stats.by_town || []).every((x) => mine.includes(x.code)); // the server already cut the figures
     body.append(h('p.alert.info', { 'data-testid': 'own-share' }, t(statsScoped ? 'dash.scopedOnly' : 'dash.scoped', { scope: mine.map(nameOf).join('、'), ha: fmt(ha, 1), mu: fmt(ha * 15, 0), n, pct: fmt((ha / (stats.natural_forest_ha || 1)) * 100, 1) })));
   }
+  // use control (§3.2): approved natural-forest losses against the target, pending applications
+  const control = ctx.schema?.resources?.applications ? await controlCard(target).catch(() => null) : null;
+  if (control) body.append(control);
   if (stats.ledger_consistent === false) body.append(h('p.alert.error', { role: 'alert' }, t('dash.ledgerBad', { ha: fmt(stats.ledger_ha, 4) })));
 
   const byTown = (stats.by_town || []).map((x) => ({ label: x.name || nameOf(x.code), value: x.ha, note: t('dash.nParcels', { n: x.parcels }), color: mine.includes(x.code) ? '#c77d0a' : undefined }));
@@ -77,9 +80,6 @@ export async function renderDashboard(main, ctx) {
     card(t('dash.byAge'), donut(byAge, { unit: t('unit.ha'), title: t('dash.byAge'), centre: String((stats.by_age_group || []).reduce((a, b) => a + (b.parcels || 0), 0)), centreSub: t('dash.parcelsWord') }), 'chart-age'),
     card(t('dash.byOrigin'), donut(byOrigin, { unit: t('unit.ha'), title: t('dash.byOrigin'), centre: fmt(stats.natural_forest_ha, 0), centreSub: t('unit.ha') }), 'chart-origin'),
     card(t('dash.events'), eventsList(events), 'events')));
-  // use control (§3.2): approved natural-forest losses against the target, pending applications
-  const control = ctx.schema?.resources?.applications ? await controlCard(target).catch(() => null) : null;
-  if (control) body.append(control);
   // monitoring and early warning (§3.1.3): open alerts, fire danger, warnings
   const panel = await alertsPanel(ctx).catch(() => null);
   if (panel) body.append(panel);
@@ -106,29 +106,34 @@ function eventsList(ev) {
   }));
 }
 
-/** Use control (§3.2): what the approved losses of natural forest do to the
- * area against the target (§2), and the applications still pending. */
+/** Use control (§3.2): the natural forest left after the approved losses
+ * (approval shrinks the parcels and books the loss in the area ledger)
+ * against the target (§2), and what the pending applications could take. */
 async function controlCard(targetHa) {
   const s = await api.get('/api/control/summary');
   const target = s.target_ha ?? targetHa;
   const loss = s.approved_loss_ha ?? 0;
-  const after = s.after_loss_ha ?? (s.natural_forest_ha ?? 0) - loss;
-  const diff = after - target;
+  const now = s.natural_forest_ha ?? 0;
+  const diff = s.difference_ha ?? now - target;
   const below = diff < -0.00005;
-  const pct = target ? (after / target) * 100 : 0;
+  const pct = s.percent_of_target ?? (target ? (now / target) * 100 : 0);
   const count = (x) => (typeof x === 'number' ? x : x?.count ?? 0);
+  const pendingHa = s.pending?.natural_forest_ha ?? 0;
   return h('section.card.ctlcard', { 'aria-labelledby': 'card-control', 'data-testid': 'control-card' },
     h('h2', { id: 'card-control' }, t('ctl.dash.title')),
     h('div.kpis.small',
       h('div.kpi', { 'data-testid': 'ctl-loss' }, h('span.kpilabel', t('ctl.dash.loss')), h('span.kpival', fmt(loss, 4), h('small', ' ', t('unit.ha'))),
         h('span.kpisub', t('ctl.mu', { mu: fmt(loss * 15, 1) }))),
       h('div.kpi', { 'data-testid': 'ctl-after', class: below ? 'bad' : 'good' }, h('span.kpilabel', t('ctl.dash.after')),
-        h('span.kpival', fmt(after, 4), h('small', ' ', t('unit.ha'))),
+        h('span.kpival', fmt(now, 4), h('small', ' ', t('unit.ha'))),
         h('span.kpisub', t('ctl.dash.vsTarget', { target: fmt(target, 1), diff: (diff > 0 ? '+' : '') + fmt(diff, 4) })),
         h('div.progress', { role: 'progressbar', 'aria-valuemin': 0, 'aria-valuemax': 100, 'aria-valuenow': Math.round(Math.min(pct, 100)), 'aria-label': t('ctl.dash.after') },
           h('span', { style: { width: Math.min(pct, 100) + '%' } })),
-        h('span.kpisub', below ? t('ctl.dash.belowTarget') : t('ctl.dash.keep')))),
-    h('p', { 'data-testid': 'ctl-pending' }, t('ctl.dash.pending', { n: fmt(s.pending?.count ?? 0, 0), ha: fmt(s.pending?.natural_forest_ha ?? 0, 4) })),
+        h('span.kpisub', below ? t('ctl.dash.belowTarget') : t('ctl.dash.keep'))),
+      h('div.kpi', { 'data-testid': 'ctl-pending' }, h('span.kpilabel', t('ctl.pending')),
+        h('span.kpival', fmt(s.pending?.count ?? 0, 0), h('small', ' ', t('ctl.dash.items'))),
+        h('span.kpisub', t('ctl.pendingHa', { ha: fmt(pendingHa, 4) })),
+        s.after_pending_ha != null ? h('span.kpisub', t('ctl.dash.ifAll', { ha: fmt(s.after_pending_ha, 4) })) : null)),
     s.by_verdict ? h('ul.ctlverdicts', { 'aria-label': t('ctl.dash.byVerdict') },
       VERDICTS.filter((v) => s.by_verdict[v] !== undefined).map((v) => h('li', verdictBadge(v), ' ', fmt(count(s.by_verdict[v]), 0)))) : null,
     h('a.btn', { href: '#/applications' }, t('ctl.dash.open')));

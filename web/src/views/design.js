@@ -5,7 +5,7 @@
 // application, a form to draft one, and the submit / approve / reject steps.
 import * as api from '../api.js';
 import { h, clear } from '../dom.js';
-import { t, field, fieldLabel, fmt } from '../i18n.js';
+import { t, field, fieldLabel, fmt, codeList, codeLabel } from '../i18n.js';
 import { statusBadge } from './applications.js';
 
 const EDIT_ROLES = ['admin', 'bureau', 'town', 'unit'];
@@ -42,6 +42,8 @@ function designCard(d, role, onChange) {
     if (name === 'intensity_pct' && v != null) v = fmt(v, 1) + ' %';
     else if (name === 'retained_canopy' && v != null) v = fmt(v, 2);
     else if (name === 'volume_m3' && v != null) v = fmt(v, 1) + ' m³';
+    else if (name === 'measures' && v) v = String(v).split(',').map((m) => codeLabel('tending_measure', m)).join('、');
+    else if (name === 'parcels' && v && d.area_ha != null) v = `${v}（${fmt(d.area_ha, 4)} ${t('unit.ha')}）`;
     dl.append(h('div', { 'data-field': name }, h('dt', flabel(name)), h('dd', v ?? '—')));
   }
   const out = h('div', { 'aria-live': 'polite' });
@@ -73,9 +75,21 @@ function designForm(app, onChange) {
   const controls = {};
   const parcels = ((app.decision && app.decision.parcels) || []).filter((p) => p.natural !== false).map((p) => p.id ?? p.code);
   const defaults = { parcels: parcels.join(','), retained_canopy: MIN_CANOPY.toFixed(2) };
+  const measures = codeList('tending_measure');
   for (const [name, type] of FIELDS) {
     const id = 'd-' + name;
     const f = field('designs', name);
+    if (name === 'measures' && measures.length) { // the code list of tending measures as checkboxes
+      const group = h('fieldset.measures', { 'data-field': name, 'data-testid': 'design-measures', 'aria-describedby': id + '-err' },
+        h('legend', flabel(name), f?.required ? h('span.req', { 'aria-hidden': 'true' }, ' *') : null),
+        measures.map((c) => h('label.check', h('input', { type: 'checkbox', value: c.code, name: 'measure' }), codeLabel('tending_measure', c.code))),
+        h('p.fielderror', { id: id + '-err', hidden: true }));
+      Object.defineProperty(group, 'value', { get: () => [...group.querySelectorAll('input:checked')].map((x) => x.value).join(',') });
+      group.focus = () => group.querySelector('input')?.focus();
+      controls[name] = group;
+      form.append(group);
+      continue;
+    }
     const input = h(name === 'measures' ? 'textarea' : 'input', { id, name, type: name === 'measures' ? null : type, step: type === 'number' ? 'any' : null,
       min: name === 'retained_canopy' ? 0 : null, max: name === 'retained_canopy' ? 1 : null, rows: name === 'measures' ? 2 : null,
       value: defaults[name] ?? '', 'data-testid': 'design-' + name, 'aria-describedby': id + '-err' });
@@ -94,7 +108,6 @@ function designForm(app, onChange) {
     for (const p of form.querySelectorAll('.fielderror')) { p.hidden = true; p.textContent = ''; }
     for (const c of Object.values(controls)) c.removeAttribute('aria-invalid');
     const body = { application_code: app.code };
-    if (field('designs', 'code') && !field('designs', 'code').computed) body.code = `${app.code}-SJ`;
     for (const [name, type] of FIELDS) {
       const v = controls[name].value.trim();
       if (v !== '') body[name] = type === 'number' ? Number(v) : v;

@@ -208,7 +208,7 @@ export async function renderMap(main, ctx) {
         h('li', h('span.line.zone', { 'aria-hidden': 'true' }), t('map.layer.zones')),
         h('li', h('span.line.town', { 'aria-hidden': 'true' }), t('map.layer.towns')),
         h('li', h('span.line.village', { 'aria-hidden': 'true' }), t('map.layer.villages'))),
-      overlayLegend(ctx, state));
+      ...overlayLegend(ctx, state));
   }
   drawLegend();
   themeSel.addEventListener('change', () => { state.theme = themeSel.value; styleCache.clear(); parcels.changed(); drawLegend(); });
