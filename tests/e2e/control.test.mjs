@@ -159,7 +159,10 @@ test('draw an area over a natural parcel in a key zone: commercial logging is pr
   assert.equal(cells[1], zh(expected.parcels[0].area_ha));
   assert.equal(cells[3], '是');
   assert.match(cells[5], /禁止/);
-  await shot(page, 'control-prohibited');
+  await page.setViewportSize({ width: 1440, height: 1200 });
+  await page.evaluate(() => window.tbControl.rendered());
+  await shot(page, 'control-prohibited', { docs: 'control-new.png' });
+  await page.setViewportSize({ width: 1440, height: 900 });
 
   // another activity on the same area: fire prevention keeps the forest healthy
   await page.locator('#app-activity').selectOption('fire_prevention');
@@ -185,7 +188,10 @@ test('draw an area over a natural parcel in a key zone: commercial logging is pr
   assert.equal(rec.end_date, '2027-02-28');
   assert.equal(rec.natural_forest_ha, expected.natural_forest_ha);
   await page.locator('[data-testid=app-detail-map]').waitFor();
-  await shot(page, 'control-detail');
+  await page.setViewportSize({ width: 1440, height: 1200 });
+  await page.evaluate(() => window.tbControl.rendered());
+  await shot(page, 'control-detail', { docs: 'control-detail.png' });
+  await page.setViewportSize({ width: 1440, height: 900 });
 
   // the town checks it but cannot approve it: no button, and the API says 403
   const tp = await page0();
@@ -257,17 +263,37 @@ test('eco-tourism outside the key zones is conditional (§3.2.2) with its condit
   await page.locator('#app-applicant').fill('盘山旅游公司');
   await page.locator('[data-testid=app-submit]').click();
   assert.match(await page.locator('[data-testid=geometry-error]').textContent(), /绘制或上传/);
-  await draw(page, ring);
-  await decisionOf(page, 'conditional');
+  // the area from a file instead: a GeoJSON of the same square
+  const file = JSON.stringify({ type: 'FeatureCollection', features: [{ type: 'Feature', properties: { name: '观景步道' }, geometry: { type: 'Polygon', coordinates: [ring] } }] });
+  await page.locator('[data-testid=app-file]').setInputFiles({ name: '步道范围.geojson', mimeType: 'application/geo+json', buffer: Buffer.from(file) });
+  const fromFile = await decisionOf(page, 'conditional');
+  const planned = await check('ecotourism', polygon(ring));
+  assert.ok((await fromFile.locator('[data-testid=natural-ha]').textContent()).includes(zh(planned.natural_forest_ha)));
+  assert.match(await page.locator('[data-testid=area-info]').textContent(), /文件面积/);
+  // a period that ends before it starts: the server's 422 is shown at the field
+  await page.locator('#app-start_date').fill('2027-05-01');
+  await page.locator('#app-end_date').fill('2027-04-01');
+  await page.locator('[data-testid=app-submit]').click();
+  const fieldErr = page.locator('[data-field=end_date] .fielderror:not([hidden])');
+  await fieldErr.waitFor();
+  assert.match(await fieldErr.textContent(), /2027-04-01.*2027-05-01/);
+  assert.equal(await page.locator('#app-end_date').getAttribute('aria-invalid'), 'true');
+  await page.locator('#app-end_date').fill('2027-10-31');
+  await page.locator('[data-testid=app-submit]').click();
+  await page.locator('[data-testid=app-code]').waitFor();
+  assert.equal((await page.locator('[data-testid=app-verdict]').textContent()).trim(), '有条件允许');
+  // the application page in English: labels, verdict and reasons
   await page.locator('[data-testid=lang-switch]').click();
-  await page.locator('#app-activity').selectOption('ecotourism');
-  await draw(page, ring);
+  await page.locator('[data-testid=app-status]', { hasText: 'Submitted' }).waitFor();
   const enBox = await decisionOf(page, 'conditional');
   assert.equal((await enBox.locator('[data-testid=verdict]').textContent()).trim(), 'Conditional');
-  assert.ok((await enBox.locator('[data-testid=reasons]').textContent()).includes(expected.reasons[0].message_en));
-  assert.ok((await enBox.locator('[data-testid=natural-ha]').textContent()).includes(en(expected.natural_forest_ha)));
+  assert.ok((await enBox.locator('[data-testid=reasons]').textContent()).includes(planned.reasons[0].message_en));
+  assert.ok((await enBox.locator('[data-testid=reasons]').textContent()).includes(planned.reasons[0].conditions_en));
+  assert.ok((await enBox.locator('[data-testid=natural-ha]').textContent()).includes(en(planned.natural_forest_ha)));
+  assert.match(await page.locator('main').textContent(), /Automatic decision/);
   await page.locator('[data-testid=lang-switch]').click();
-  clean(page);
+  await page.locator('[data-testid=app-status]', { hasText: '已提交' }).waitFor();
+  clean(page, ['422 POST /api/applications']);
   await page.context().close();
 });
 

@@ -261,6 +261,13 @@ function controlMap(el, ctx, { draw = false, onChange } = {}) {
   };
   return ctl;
 }
+/** The legend of the control map. */
+function mapLegend() {
+  const item = (cls, key) => h('li', h('span.swatch', { class: cls, 'aria-hidden': 'true' }), t(key));
+  return h('ul.ctllegend', { 'aria-label': t('map.legend') }, item('sw-natural', 'ctl.lg.natural'), item('sw-other', 'ctl.lg.other'),
+    item('sw-hit', 'ctl.lg.hit'), item('sw-zone', 'ctl.lg.zone'), item('sw-area', 'ctl.lg.area'));
+}
+
 /** Resolves when the map has finished rendering (tiles loaded). */
 function rendered(map) {
   return new Promise((ok) => { map.once('rendercomplete', () => ok()); map.render(); });
@@ -335,7 +342,7 @@ async function renderNew(main, ctx) {
     } else if (name === 'applicant_unit' && ctx.units.length) {
       input = h('input', { id, name, type: 'text', list: 'app-units', autocomplete: 'off' });
     } else if (name === 'description') {
-      input = h('textarea', { id, name, rows: 3 });
+      input = h('textarea', { id, name, rows: 2 });
     } else if (f.type === 'date' || ['start_date', 'end_date'].includes(name)) {
       input = h('input', { id, name, type: 'date' });
     } else if (f.type === 'real' || f.type === 'integer') {
@@ -377,7 +384,7 @@ async function renderNew(main, ctx) {
       h('button.btn.small', { type: 'button', onclick: () => cm.home() }, t('map.home')),
       h('span.fileup', h('label', { for: 'app-file' }, t('ctl.upload')), fileIn)),
     h('p.hint', { id: 'app-file-hint' }, t('ctl.uploadHint')),
-    mapEl, areaInfo, geomErr);
+    mapEl, mapLegend(), areaInfo, geomErr);
   const decisionBox = h('div.decisionbox', { 'data-testid': 'decision-box' }, h('p.muted', t('ctl.decisionWait')));
   // the map and the decision side by side on a wide screen, one above the other on a phone
   form.append(h('div.ctlsplit', areaBox, h('section.ctldecision', h('h2', t('ctl.autoDecision')), decisionBox)));
@@ -523,7 +530,7 @@ async function renderDetail(main, ctx, id) {
     const left = h('div.ctlmain',
       h('section.card', h('h2', t('ctl.details')), dl),
       h('section.card', h('h2', t('ctl.autoDecision')), decisionView({ ...d, clauses })),
-      h('section.card', h('h2', t('ctl.area')), mapEl));
+      h('section.card', h('h2', t('ctl.area')), mapEl, mapLegend()));
     const right = h('aside.ctlside', actions, h('section.card', h('h2', t('ctl.timeline')), timeline(rec, history)));
     holder.append(h('div.detailgrid.ctldetail', left, right));
     cm = controlMap(mapEl, ctx, {});
