@@ -189,8 +189,19 @@ test('an external alert goes round the closed loop: listed, assigned, verified o
   await form.locator('[data-testid=phone-verify-preview]').waitFor();
   await form.locator('#tv-loss').fill('0.2');
   assert.ok(await ph.evaluate(() => document.documentElement.scrollWidth <= 390), 'no horizontal overflow with the form open: ' + await ph.evaluate(() => [...document.querySelectorAll('*')].filter((e) => e.getBoundingClientRect().right > 391).map((e) => e.tagName + '.' + e.className + ' ' + Math.round(e.getBoundingClientRect().right)).join(' | ')));
+  // no network out there: the verification waits in the phone's queue with the photo
+  await phone.setOffline(true);
+  await ph.locator('[data-testid=phone-net]', { hasText: '离线' }).waitFor();
   await form.locator('[data-testid=phone-verify-submit]').click();
-  await ph.locator('[data-testid=phone-msg]', { hasText: '核实结果已上报' }).waitFor();
+  await ph.locator('[data-testid=phone-pending]', { hasText: '离线待上传 1' }).waitFor();
+  assert.match(await task.textContent(), /核实结果已保存，等待上传/);
+  assert.equal((await ph.locator('[data-testid=phone-task-count]').textContent()).trim(), '0');
+  const queued = await ph.evaluate(() => window.tbPhone.queue().map((q) => ({ kind: q.kind, result: q.body.result, photo: (q.photo || '').slice(0, 23) })));
+  assert.deepEqual(queued, [{ kind: 'verify', result: 'confirmed', photo: 'data:image/jpeg;base64,' }]);
+  assert.equal((await bureau.get(`/api/alerts/${alert.id}`)).json.status, 'assigned');
+  // back online: photo, then the verification
+  await phone.setOffline(false);
+  await ph.locator('[data-testid=phone-msg]', { hasText: '核实结果已上报' }).waitFor({ timeout: 30000 });
   await ph.locator('[data-testid=phone-tasks-none]').waitFor();
   assert.equal((await ph.locator('[data-testid=phone-pending]').textContent()).trim(), '已全部上传');
   assert.equal(await ph.evaluate(() => window.tbPhone.state.map.taskSource.getFeatures().length), 0);
@@ -298,6 +309,82 @@ test('fire tab: with weather pushed for today, each station shows its level badg
   const top = Math.max(...rows.map((r) => r.level));
   await page.locator('[data-testid=panel-fire] .mon-level').waitFor();
   assert.equal(await page.locator('[data-testid=panel-fire] .mon-level').getAttribute('data-level'), String(top));
+  assert.deepEqual(page.errors.filter(notFound), []);
+  await page.context().close();
+});
+
+test('stations, pests and notifications tabs; English', async () => {
+  const page = await newPage(browser, srv.base);
+  await login(page, srv.base, 'bureau');
+  // the station and its five points, each plot's latest survey indicators
+  await page.goto(srv.base + '/#/alerts?tab=sites');
+  await page.locator('[data-testid=plots-table]').waitFor();
+  const sites = (await bureau.get('/api/monitor_sites?limit=100')).json.items;
+  const stations = sites.filter((x) => x.kind === 'station').length;
+  assert.equal(stations, 1);
+  assert.equal(sites.length, 6);
+  assert.equal((await page.locator('[data-testid=sites-total]').textContent()).trim(), '监测站 1 个，监测点 5 个');
+  assert.equal(await page.locator('[data-testid=site]').count(), 6);
+  const st = sites.find((x) => x.kind === 'station');
+  const card = page.locator(`[data-testid=site][data-code="${st.code}"]`);
+  assert.match(await card.locator('[data-field=housing]').textContent(), new RegExp(`^${st.housing_m2} m²`));
+  assert.match(await card.locator('[data-field=staff]').textContent(), new RegExp(`^${st.staff_count} 人`));
+  const plots = (await bureau.get('/api/plots?limit=1000')).json;
+  assert.equal(await page.locator('[data-testid=plots-table] tbody tr').count(), plots.total);
+  const plot = plots.items[0];
+  const sv = (await bureau.get(`/api/plot_surveys?plot_code=${plot.code}&sort=-date&limit=1`)).json.items[0];
+  const ind = (await bureau.get(`/api/plot_surveys/${sv.fid}/indicators`)).json;
+  const prow = page.locator(`[data-testid=plots-table] tr[data-plot="${plot.code}"]`);
+  const num = (v, d) => v.toLocaleString('zh-CN', { minimumFractionDigits: d, maximumFractionDigits: d });
+  assert.equal((await prow.locator('[data-ind=stems_ha]').textContent()).trim(), num(ind.stems_ha, 0));
+  assert.equal((await prow.locator('[data-ind=basal_area_m2_ha]').textContent()).trim(), num(ind.basal_area_m2_ha, 2));
+  assert.equal((await prow.locator('[data-ind=shannon]').textContent()).trim(), num(ind.shannon, 3));
+  assert.equal((await prow.locator('[data-ind=volume_m3_ha]').textContent()).trim(), num(ind.volume_m3_ha, 1));
+
+  // pests: degree days per station for fall webworm (the weather pushed above counts)
+  await page.goto(srv.base + '/#/alerts?tab=pests');
+  await page.locator('[data-testid=pest-status]').first().waitFor();
+  const status = (await bureau.get('/api/pests/status')).json;
+  const rows = status.stations.flatMap((x) => x.species.map((sp) => ({ ...sp, station: x.station })));
+  assert.equal(await page.locator('[data-testid=pest-status]').count(), rows.length);
+  const r0 = rows[0];
+  const pc = page.locator(`[data-testid=pest-status][data-station="${r0.station}"]`);
+  assert.match(await pc.locator('h2').textContent(), /美国白蛾/);
+  assert.equal((await pc.locator('[data-testid=pest-dd]').textContent()).trim(), num(r0.degree_days, 1));
+  const disaster = status.surveys.some((x) => x.species === r0.species && x.disaster);
+  assert.equal((await pc.locator('[data-testid=pest-disaster]').textContent()).trim(), disaster ? '⚠ 已达成灾标准' : '未达成灾标准');
+
+  // notifications: the bureau sees all; marking one read
+  await page.goto(srv.base + '/#/alerts?tab=notices');
+  await page.locator('[data-testid=notices]').waitFor();
+  const notes = (await bureau.get('/api/notifications?limit=100')).json;
+  assert.equal(await page.locator('[data-testid=notices] li').count(), notes.items.length);
+  assert.equal((await page.locator('[data-testid=notices-total]').textContent()).trim(), `共 ${notes.items.length} 条通知，未读 ${notes.unread} 条`);
+  const first = page.locator('[data-testid=notices] li.unread').first();
+  const fid = await first.getAttribute('data-id');
+  await first.locator('[data-testid=notice-read]').click();
+  await page.locator(`[data-testid=notices] li[data-id="${fid}"].read`).waitFor();
+  assert.equal((await page.locator('[data-testid=notices-total]').textContent()).trim(), `共 ${notes.items.length} 条通知，未读 ${notes.unread - 1} 条`);
+  const again = (await bureau.get('/api/notifications?limit=100')).json;
+  assert.equal(again.unread, notes.unread - 1);
+  assert.ok(again.items.find((n) => String(n.fid) === fid).read_at);
+
+  // English: the tabs, the statuses, the fire levels
+  await page.goto(srv.base + '/#/alerts?tab=alerts');
+  await page.locator('[data-testid=alerts-table]').waitFor();
+  await page.locator('header [data-testid=lang-switch]').click();
+  await page.locator('nav.mon-tabs a', { hasText: 'Fire danger' }).waitFor();
+  assert.deepEqual(await page.locator('nav.mon-tabs a').allTextContents(), ['Alerts', 'Fire danger', 'Pests', 'Stations', 'Notifications']);
+  await page.locator('[data-testid=alerts-table]').waitFor();
+  const head = await page.locator('[data-testid=alerts-table] thead').textContent();
+  assert.match(head, /Observed/);
+  assert.doesNotMatch(await page.locator('main').textContent(), /新告警|已派发核实|已办结|状态|发现时间|预警/);
+  assert.match(await page.locator('[data-testid=alerts-table] tbody').textContent(), /Closed/);
+  await page.locator('nav.mon-tabs a[data-tab=fire]').click();
+  await page.locator('[data-testid=fire-station] .mon-level').first().waitFor();
+  assert.match(await page.locator('[data-testid=fire-station] .mon-level').first().textContent(), /^Level \d /);
+  await page.locator('header [data-testid=lang-switch]').click();
+  await page.locator('nav.mon-tabs a', { hasText: '森林火险' }).waitFor();
   assert.deepEqual(page.errors.filter(notFound), []);
   await page.context().close();
 });

@@ -87,7 +87,7 @@ export async function renderNotices(body) {
         btn.disabled = true;
         try {
           await api.request('POST', `/api/notifications/${encodeURIComponent(n.id ?? n.fid)}/read`);
-          li.classList.remove('unread');
+          li.classList.replace('unread', 'read');
           btn.replaceWith(h('span.muted', t('mon.read')));
           const left = box.querySelectorAll('li.unread').length;
           box.querySelector('[data-testid=notices-total]').textContent = t('mon.noticesCount', { n: items.length, unread: left });
