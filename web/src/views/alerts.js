@@ -141,7 +141,11 @@ async function renderAlertList(body, ctx, q) {
     const row = items.find((x) => String(x.id ?? x.fid) === selected);
     if (row && a.status && row.status !== a.status) { Object.assign(row, a); paintList(); mapper.setStatus(selected, a.status); }
     paintDetail(detail, ctx, a, role, async () => { await refresh(); });
-    if (!fromMap) detail.focus({ preventScroll: true });
+    if (!fromMap) {
+      detail.focus({ preventScroll: true });
+      // one column (phone, 200 % zoom): the details are below the list and the map
+      if (window.matchMedia('(max-width: 60rem)').matches) detail.scrollIntoView({ block: 'start' });
+    }
   }
 
   async function refresh() {

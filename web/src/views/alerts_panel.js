@@ -5,7 +5,7 @@
 import './monitor.css';
 import { h } from '../dom.js';
 import { t, fmt, fmtTime, getLang, getSchema } from '../i18n.js';
-import { softGet, itemsOf, STATUSES, STATUS_COLOURS, statusLabel, levelBadge, levelColour, today } from './monitor_common.js';
+import { softGet, itemsOf, STATUSES, STATUS_COLOURS, statusLabel, levelBadge, levelColour, today, groupNotes, recipientsNote } from './monitor_common.js';
 
 export async function alertsPanel() {
   // only what the server describes (no 404s in the console before the parts land)
@@ -18,7 +18,7 @@ export async function alertsPanel() {
   const open = (a.new || 0) + (a.assigned || 0) + (a.verified || 0);
   const fire = itemsOf(danger);
   const top = fire.length ? fire.reduce((m, r) => (Number(r.level) > Number(m.level) ? r : m), fire[0]) : null;
-  const warnings = (Array.isArray(summary.warnings) ? summary.warnings : itemsOf(summary.warnings)).slice(0, 6);
+  const warnings = groupNotes(Array.isArray(summary.warnings) ? summary.warnings : itemsOf(summary.warnings)).slice(0, 6);
   const id = 'card-monitor';
   return h('section.card.mon-panel', { 'aria-labelledby': id, 'data-testid': 'monitor-panel' },
     h('h2', { id }, t('mon.panel'), ' ', h('a.mon-more', { href: '#/alerts?tab=alerts', 'data-testid': 'monitor-link' }, t('mon.panelMore'), ' ›')),
@@ -39,7 +39,7 @@ export async function alertsPanel() {
     warnings.length
       ? h('ul.mon-notes', { 'data-testid': 'panel-warnings' }, warnings.map((n) => h('li', { 'data-level': n.level },
         h('span.mon-nlevel', { style: { background: levelColour(Number(n.level)) }, 'aria-hidden': 'true' }),
-        h('span', (getLang() === 'en' ? n.text_en : n.text_zh) || n.text_zh || n.text_en),
+        h('span', (getLang() === 'en' ? n.text_en : n.text_zh) || n.text_zh || n.text_en, recipientsNote(n)),
         h('time.muted', { datetime: n.sent_at || n.created_at }, fmtTime(n.sent_at || n.created_at)))))
       : h('p.muted', t('mon.noWarnings')));
 }

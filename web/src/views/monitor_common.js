@@ -115,4 +115,18 @@ export function addDays(day, n) {
   d.setUTCDate(d.getUTCDate() + n);
   return d.toISOString().slice(0, 10);
 }
+/** One entry per warning: the same text sent to several towns and rangers
+ * (kind, ref, text) counts its recipients. */
+export function groupNotes(notes) {
+  const out = new Map();
+  for (const n of notes || []) {
+    const k = `${n.kind}|${n.ref}|${n.text_zh}`;
+    const g = out.get(k);
+    if (g) g.recipients++;
+    else out.set(k, { ...n, recipients: 1 });
+  }
+  return [...out.values()];
+}
+export const recipientsNote = (n) => (n.recipients > 1 ? h('span.muted', ' ', t('mon.recipients', { n: n.recipients })) : null);
+
 export const notAvailable = (what) => h('p.mon-na.muted', { 'data-testid': 'not-available' }, t('mon.notAvailable', { what }));

@@ -4,7 +4,7 @@ import * as api from '../api.js';
 import { h, clear } from '../dom.js';
 import { t, fmt, fmtTime, getLang, fields, fieldLabel, display } from '../i18n.js';
 import { spinner } from '../components.js';
-import { tryGet, softGet, itemsOf, levelBadge, levelColour, lineChart, today, addDays, notAvailable, LEVEL_COLOURS } from './monitor_common.js';
+import { tryGet, softGet, itemsOf, levelBadge, levelColour, lineChart, today, addDays, notAvailable, LEVEL_COLOURS, groupNotes, recipientsNote } from './monitor_common.js';
 
 const INDICES = ['ffmc', 'dmc', 'dc', 'isi', 'bui', 'fwi', 'dsr'];
 const PALETTE = ['#2e7d32', '#1565c0', '#ad1457', '#ef6c00', '#6a1b9a', '#00838f', '#5d4037'];
@@ -78,9 +78,9 @@ async function fwiSeries(day, rows) {
 
 export function noticeCard(title, notes, testid) {
   return h('section.card', { 'data-testid': testid }, h('h2', title),
-    h('ul.mon-notes', notes.slice(0, 20).map((n) => h('li', { 'data-level': n.level },
+    h('ul.mon-notes', groupNotes(notes).slice(0, 20).map((n) => h('li', { 'data-level': n.level },
       h('span.mon-nlevel', { style: { background: levelColour(Number(n.level)) }, 'aria-hidden': 'true' }),
-      h('span', (getLang() === 'en' ? n.text_en : n.text_zh) || n.text_zh || n.text_en),
+      h('span', (getLang() === 'en' ? n.text_en : n.text_zh) || n.text_zh || n.text_en, recipientsNote(n)),
       h('time.muted', { datetime: n.sent_at || n.created_at }, fmtTime(n.sent_at || n.created_at))))));
 }
 
