@@ -69,14 +69,8 @@ int tb_api_alerts_get(tb_req *req, tb_resp *resp)
 	bool mine = tb_alert_ranger_of_login(req->db, req->who.login, me) &&
 		    !tb_record_get(req->db, &tb_alerts, id, &a, &g, &e) && tb_json_str(a, "ranger_code") &&
 		    !strcmp(tb_json_str(a, "ranger_code"), me);
-	if (mine && tb_req_query(req, "geometry") && !strcmp(tb_req_query(req, "geometry"), "true")) {
-		json_t *items = tb_alert_mine(req->db, me, &e); /* the same GeoJSON as the phone page */
-		size_t i;
-		json_t *x;
-		json_array_foreach(items, i, x) if (json_integer_value(json_object_get(x, "fid")) == id)
-			json_object_set(a, "geometry", json_object_get(x, "geometry"));
-		json_decref(items);
-	}
+	if (mine && tb_req_query(req, "geometry") && !strcmp(tb_req_query(req, "geometry"), "true"))
+		json_object_set_new(a, "geometry", tb_alert_geojson(g));
 	if (g) GEOSGeom_destroy_r(tb_geos(), g);
 	if (!mine) {
 		json_decref(a);

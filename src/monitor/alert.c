@@ -113,11 +113,9 @@ int tb_monitor_alerts_v1(tb_db *db, tb_err *e)
 
 /* ---- configuration --------------------------------------------------------------- */
 
-void tb_alert_config_load(tb_db *db, tb_alert_config *c)
+/* The district's alerts.json (district.json names it), or NULL. */
+static json_t *alerts_json(void)
 {
-	*c = (tb_alert_config){.dedup_distance_m = 500, .dedup_window_hours = 24, .future_tolerance_min = 10,
-			       .district_tolerance_m = 500, .notify_dedup_hours = 6, .notify_rate_per_hour = 10,
-			       .rate_exempt_level = 5, .auto_assign = true};
 	size_t n;
 	char *text = tb_data_read("district.json", &n);
 	json_t *d = text ? json_loadb(text, n, 0, NULL) : NULL;
@@ -127,6 +125,15 @@ void tb_alert_config_load(tb_db *db, tb_alert_config *c)
 	json_t *j = text ? json_loadb(text, n, 0, NULL) : NULL;
 	free(text);
 	json_decref(d);
+	return j;
+}
+
+void tb_alert_config_load(tb_db *db, tb_alert_config *c)
+{
+	*c = (tb_alert_config){.dedup_distance_m = 500, .dedup_window_hours = 24, .future_tolerance_min = 10,
+			       .district_tolerance_m = 500, .notify_dedup_hours = 6, .notify_rate_per_hour = 10,
+			       .rate_exempt_level = 5, .auto_assign = true};
+	json_t *j = alerts_json();
 	static const struct {
 		const char *key;
 		size_t off;
@@ -158,10 +165,7 @@ void tb_alert_config_load(tb_db *db, tb_alert_config *c)
 /* Notification level of an alert type (alerts.json "levels"; default 3). */
 static int type_level(const char *type)
 {
-	size_t n;
-	char *text = tb_data_read("jizhou/alerts.json", &n);
-	json_t *j = text ? json_loadb(text, n, 0, NULL) : NULL;
-	free(text);
+	json_t *j = alerts_json();
 	json_t *v = json_object_get(json_object_get(j, "levels"), type ? type : "");
 	int level = json_is_integer(v) ? (int)json_integer_value(v) : 3;
 	json_decref(j);
@@ -187,7 +191,7 @@ GEOSGeometry *tb_alert_geom_from_json(const json_t *g, tb_err *e)
 	return out;
 }
 
-static json_t *geom_json(const GEOSGeometry *g)
+json_t *tb_alert_geojson(const GEOSGeometry *g)
 {
 	if (!g) return json_null();
 	GEOSGeoJSONWriter *w = GEOSGeoJSONWriter_create_r(tb_geos());
@@ -905,7 +909,7 @@ json_t *tb_alert_mine(tb_db *db, const char *ranger, tb_err *e)
 	for (size_t i = 0; i < rows.n; i++) {
 		json_t *p = json_deep_copy(json_array_get(rows.items, i));
 		const GEOSGeometry *g = rows.geoms ? rows.geoms[i] : NULL;
-		json_object_set_new(p, "geometry", geom_json(g));
+		json_object_set_new(p, "geometry", tb_alert_geojson(g));
 		GEOSGeometry *pt = g ? GEOSPointOnSurface_r(tb_geos(), g) : NULL;
 		double x, y;
 		if (pt && GEOSGeomGetX_r(tb_geos(), pt, &x) && GEOSGeomGetY_r(tb_geos(), pt, &y)) {
