@@ -23,6 +23,8 @@ bool tb__design_approved(tb_db *db, const char *design_code, const char *app_cod
 /* Copy a decision's verdict, clauses, areas and town onto the record. */
 void tb__app_apply_decision(tb_record *rec, const json_t *decision);
 
+/* Append code to a JSON array of strings unless it is there. */
+void tb__add_unique(json_t *arr, const char *code);
 /* A copy of s with the Chinese list separators ，and 、 turned into commas
  * (caller frees). */
 char *tb__commas(const char *s);

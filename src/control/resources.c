@@ -154,6 +154,15 @@ static int exists(tb_db *db, const char *table, const char *code)
 	return ok;
 }
 
+void tb__add_unique(json_t *arr, const char *code)
+{
+	size_t i;
+	json_t *v;
+	if (!arr || !code) return;
+	json_array_foreach(arr, i, v) if (!strcmp(json_string_value(v), code)) return;
+	json_array_append_new(arr, json_string(code));
+}
+
 /* Store a decision's results on the record. */
 void tb__app_apply_decision(tb_record *rec, const json_t *d)
 {
@@ -188,6 +197,8 @@ static int app_decide(tb_db *db, tb_record *rec, tb_err *e)
 	return 0;
 }
 
+static int app_before(tb_db *db, tb_record *rec, tb__app_move *mv, tb_err *e);
+
 static int app_before_write(tb_db *db, const tb_resource *r, tb_record *rec, void *ctx, tb_err *e)
 {
 	(void)r;
@@ -200,6 +211,18 @@ static int app_before_write(tb_db *db, const tb_resource *r, tb_record *rec, voi
 	if (design && !exists(db, "designs", design))
 		return tb_err_set(e, TB_EINPUT, rec->name, "design_code", "no operation design with code '%s'", design);
 	if (!rec->geom) return tb_err_set(e, TB_EINPUT, rec->name, "geometry", "the geometry is missing");
+	int rc = app_before(db, rec, mv, e);
+	if (!rc && w) { /* the parcels it concerns go into the event (their archives) */
+		size_t i;
+		json_t *p;
+		json_array_foreach(json_object_get(json_object_get(rec->props, "decision"), "parcels"), i, p)
+		tb__add_unique(w->parcels, json_string_value(json_object_get(p, "id")));
+	}
+	return rc;
+}
+
+static int app_before(tb_db *db, tb_record *rec, tb__app_move *mv, tb_err *e)
+{
 	if (!rec->old) { /* a new application: code, status and its decision */
 		int rc = next_code(db, "applications", "SQ", rec, e);
 		if (rc) return rc;
@@ -235,8 +258,16 @@ static int app_before_write(tb_db *db, const tb_resource *r, tb_record *rec, voi
 				  "application %s is %s; only a submitted application can be edited",
 				  str(rec->props, "code"), st);
 	/* an edit of a submitted application: decide again (the rules, parcels
-	 * or design may have changed since) */
-	return app_decide(db, rec, e);
+	 * or design may have changed since); it stays in its town, whose
+	 * jurisdiction the edit was checked against */
+	const char *town = str(rec->old, "town_code");
+	int rc = app_decide(db, rec, e);
+	const char *now = str(rec->props, "town_code");
+	if (!rc && town && (!now || strcmp(town, now)))
+		rc = tb_err_set(e, TB_EINPUT, rec->name, "geometry",
+				"the area now lies mostly in town %s, not %s; submit a new application there",
+				now ? now : "(none)", town);
+	return rc;
 }
 
 static const tb_field app_fields[] = {

@@ -187,7 +187,7 @@ static int shrink_parcel(tb_db *db, tb_write_ctx *cx, int64_t fid, const GEOSGeo
 		const char *st = str(rec.props, "status");
 		double after = st && strcmp(st, "active") ? 0 : json_number_value(json_object_get(rec.props, "area_ha"));
 		*loss = tb_round4(before - after);
-		json_array_append_new(cx->parcels, json_string(str(old, "code")));
+		tb__add_unique(cx->parcels, str(old, "code"));
 		json_array_append_new(ledger, json_pack("{s:s,s:f}", "parcel", str(old, "code"), "delta_ha", -*loss));
 	}
 	if (rec.geom) GEOSGeom_destroy_r(h, rec.geom);
@@ -309,6 +309,10 @@ int tb_application_transition(tb_db *db, const tb_actor *who, int64_t fid, const
 		json_decref(patch);
 	}
 	if (!rc) {
+		size_t i;
+		json_t *p;
+		json_array_foreach(json_object_get(json_object_get(app, "decision"), "parcels"), i, p)
+		tb__add_unique(cx.parcels, str(p, "id"));
 		char action[64];
 		snprintf(action, sizeof action, "applications.%s", m->action);
 		payload = json_pack("{s:s,s:s,s:s?,s:s?,s:f,s:O}", "from", str(app, "status"), "to", to, "note", note,

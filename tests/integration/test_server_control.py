@@ -67,6 +67,12 @@ class Control(TbCase):
         shutil.rmtree(cls.cdir, ignore_errors=True)
         assert code == 0, err
 
+    def parcel_fid(self, code):
+        con = sqlite3.connect(self.db)
+        fid = con.execute("SELECT fid FROM parcels WHERE code=?", (code,)).fetchone()[0]
+        con.close()
+        return fid
+
     def c(self, login):
         return self.clients[login]
 
@@ -170,6 +176,15 @@ class Control(TbCase):
         self.assertGreater(a["natural_forest_ha"], 0)
         self.assertEqual(a["decision"]["parcels"][0]["id"], code)
         self.assertIn("上级", a["decision"]["reasons"][0]["message_zh"])
+        # an edit of a submitted application is decided again
+        r = self.c("town_b").request("PATCH", f"/api/applications/{a['fid']}", {"purpose": "other", "version": a["version"]})
+        self.assertEqual((r.status, r.json()["verdict"]), (200, "prohibited"), r)
+        r = self.c("town_b").request("PATCH", f"/api/applications/{a['fid']}", {"purpose": "national_defence", "version": a["version"] + 1})
+        self.assertEqual((r.status, r.json()["verdict"]), (200, "needs_approval"), r)
+        _, ga = parcel_geom(self.db, f"natural=1 AND xiang='{TOWN_A}'")
+        r = self.c("town_b").request("PATCH", f"/api/applications/{a['fid']}", {"geometry": inner_square(ga), "version": a["version"] + 2})
+        self.assertEqual((r.status, r.json()["error"]["field"]), (422, "geometry"), r)
+        self.assertIn("submit a new application", r.json()["error"]["message"])
         # another town's user does not see it
         self.assertEqual(self.c("town_a").get(f"/api/applications/{fid}").status, 404)
         self.assertEqual(self.move("town_a", fid, "checked").status, 404)
@@ -208,6 +223,12 @@ class Control(TbCase):
         stats1 = self.c("bureau").get("/api/stats").json()
         self.assertAlmostEqual(stats0["natural_forest_ha"] - stats1["natural_forest_ha"], done["loss_ha"], delta=0.0002)
         self.assertTrue(stats1["ledger_consistent"])
+        # the approval is in the parcel's archive, and the hash chain holds
+        arch = self.c("bureau").get(f"/api/parcels/{self.parcel_fid(code)}/archive").json()["events"]
+        self.assertEqual([e["action"] for e in arch if e["action"].startswith("applications.")],
+                         ["applications.create", "applications.update", "applications.update",
+                          "applications.check", "applications.approve"])
+        self.assertEqual(tblib.run("audit", "verify", db=self.db).code, 0)
         s = self.c("bureau").get("/api/control/summary").json()
         self.assertGreaterEqual(s["approved_loss_ha"], done["loss_ha"] - 0.0001)
         self.assertEqual(s["target_ha"], 5565.1)
