@@ -15,6 +15,7 @@ import { Tasks } from './phone/tasks.js';
 
 const MAX_ACCURACY_M = 100; // fixes less precise than this are dropped
 const RETRY_MS = 30000;
+const TASKS_MS = 120000;
 
 const S = {
   session: null, ranger: null, grid: null, config: null,
@@ -532,8 +533,10 @@ async function main() {
   document.title = t('phone.title');
   window.addEventListener('online', () => { paint(); flush(); S.tasks?.refresh(); });
   window.addEventListener('offline', () => paint());
-  document.addEventListener('visibilitychange', () => { if (document.visibilityState === 'visible') flush(); });
+  document.addEventListener('visibilitychange', () => { if (document.visibilityState === 'visible') { flush(); S.tasks?.refresh(); } });
   setInterval(() => { if (S.store && S.store.queue().length) flush(); }, RETRY_MS);
+  // new tasks (alerts assigned meanwhile) show up without a reload
+  setInterval(() => { if (S.tasks && navigator.onLine && document.visibilityState === 'visible') S.tasks.refresh(); }, TASKS_MS);
   // test and support hook
   window.tbPhone = {
     get state() { return S; },

@@ -95,7 +95,7 @@ export class Tasks {
       if (e instanceof api.ApiError && (e.status === 404 || e.status === 405)) this.error = 'na';
     }
     this.loaded = true;
-    this.paint();
+    if (!this.open) this.paint(); // an open form keeps what the ranger typed; the list follows when it closes
   }
 
   paint() {

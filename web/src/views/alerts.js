@@ -75,7 +75,7 @@ async function renderAlertList(body, ctx, q) {
     h('div.filteractions', h('button.btn', { type: 'button', onclick: () => { location.hash = '#/alerts?tab=alerts'; } }, t('parcels.reset')))));
 
   const listBox = h('section.mon-listbox', { 'aria-live': 'polite' }, spinner());
-  const mapEl = h('div.mon-map', { role: 'application', 'aria-label': t('mon.mapAria'), 'data-testid': 'alerts-map' });
+  const mapEl = h('div.mon-map', { role: 'application', tabindex: '0', 'aria-label': t('mon.mapAria'), 'data-testid': 'alerts-map' });
   const detail = h('aside.mon-detail.card', { 'aria-live': 'polite', 'data-testid': 'alert-detail', tabindex: '-1' }, h('p.muted', t('mon.pick')));
   body.append(h('div.mon-split', h('div.mon-left', listBox, mapEl), detail));
 
@@ -205,6 +205,7 @@ function paintDetail(el, ctx, a, role, done) {
   row('parcel_codes', Array.isArray(a.parcel_codes) ? a.parcel_codes.join('、') : a.parcel_codes);
   row('natural_forest_ha', a.natural_forest_ha != null ? fmt(a.natural_forest_ha, 4) + ' ' + t('unit.ha') : null);
   row('merged_count', a.merged_count > 1 ? String(a.merged_count) : null);
+  row('last_seen_at', a.merged_count > 1 && a.last_seen_at ? fmtTime(a.last_seen_at) : null);
   row('media', mediaOf(a.media));
   row('note', a.note);
   el.append(
