@@ -148,7 +148,13 @@ typedef struct cross {
 	float x;
 } cross;
 
+typedef struct span {
+	int32_t x0, x1; /* [x0, x1) */
+} span;
+
 typedef struct filler {
+	span *sp; /* this row's forest pixels, sorted, disjoint */
+	size_t nsp, capsp;
 	edge *e;
 	size_t n, cap, next;
 	size_t *act; /* active edge indexes */
@@ -168,6 +174,12 @@ static int cross_cmp(const void *a, const void *b)
 	const cross *x = a, *y = b;
 	if (x->pid != y->pid) return x->pid < y->pid ? -1 : 1;
 	return x->x < y->x ? -1 : x->x > y->x;
+}
+
+static int span_cmp(const void *a, const void *b)
+{
+	int32_t x = ((const span *)a)->x0, y = ((const span *)b)->x0;
+	return (x > y) - (x < y);
 }
 
 static int filler_ring(filler *f, const GEOSGeometry *ring, const double gt[6], int32_t pid, int height)
@@ -249,6 +261,12 @@ static int filler_row(filler *f, int y, int width, int32_t *pid)
 		f->cr[nc++] = (cross){ed->pid, (float)(ed->xa + (yc - ed->ya) * ed->dx)};
 	}
 	if (nc > 1) qsort(f->cr, nc, sizeof *f->cr, cross_cmp);
+	f->nsp = 0;
+	if (nc / 2 > f->capsp) {
+		span *ns = realloc(f->sp, (nc / 2) * sizeof *ns);
+		if (!ns) return TB_ENOMEM;
+		f->sp = ns, f->capsp = nc / 2;
+	}
 	for (size_t i = 0; i + 1 < nc; i += 2) {
 		if (f->cr[i].pid != f->cr[i + 1].pid) { /* odd count for a parcel: skip one */
 			i--;
@@ -258,16 +276,83 @@ static int filler_row(filler *f, int y, int width, int32_t *pid)
 		double a = ceil(f->cr[i].x - 0.5), b = ceil(f->cr[i + 1].x - 0.5);
 		if (a < 0) a = 0;
 		if (b > width) b = width;
+		if (a >= b) continue;
 		for (int x = (int)a; x < (int)b; x++) pid[x] = f->cr[i].pid;
+		f->sp[f->nsp++] = (span){(int32_t)a, (int32_t)b};
+	}
+	/* sorted and disjoint (parcels may touch or, in bad data, overlap) */
+	if (f->nsp > 1) {
+		qsort(f->sp, f->nsp, sizeof *f->sp, span_cmp);
+		size_t j = 0;
+		for (size_t i = 1; i < f->nsp; i++) {
+			if (f->sp[i].x0 <= f->sp[j].x1) {
+				if (f->sp[i].x1 > f->sp[j].x1) f->sp[j].x1 = f->sp[i].x1;
+			} else f->sp[++j] = f->sp[i];
+		}
+		f->nsp = j + 1;
 	}
 	return 0;
 }
 
 static void filler_free(filler *f)
 {
+	free(f->sp);
 	free(f->e);
 	free(f->act);
 	free(f->cr);
+}
+
+/* ---- the pixel kernels: branch-free over a span, so the compiler can
+ * vectorise them.  nd[] are the nodata values of after-red, after-NIR,
+ * before-red, before-NIR (NaN when a band has none: never equal); cr[x] is
+ * the row's cloud flag.  Return the number of masked pixels.  Compiled
+ * with vectorisation (GCC: -O2 alone does not vectorise these loops). */
+#if defined(__GNUC__) && !defined(__clang__)
+#define VECTORIZE __attribute__((optimize("tree-vectorize")))
+#else
+#define VECTORIZE
+#endif
+
+VECTORIZE static int kernel_ndvi(int a, int b, const float *restrict ar, const float *restrict an,
+			   const float *restrict br, const float *restrict bn, const unsigned char *restrict cr,
+			   const float nd[4], float thr, float *restrict drow, unsigned char *restrict loss)
+{
+	int masked = 0;
+	const float n0 = nd[0], n1 = nd[1], n2 = nd[2], n3 = nd[3];
+	for (int x = a; x < b; x++) {
+		float a_r = ar[x], a_n = an[x], b_r = br[x], b_n = bn[x];
+		float sa = a_n + a_r, sb = b_n + b_r;
+		int m = (a_r == n0) | (a_n == n1) | (b_r == n2) | (b_n == n3) | (sa == 0) | (sb == 0) |
+			(sa != sa) | (sb != sb) | (cr[x] != 0);
+		float dn = (a_n - a_r) / sa - (b_n - b_r) / sb;
+		drow[x] = dn;
+		loss[x] = (unsigned char)((m == 0) & (dn <= thr));
+		masked += m;
+	}
+	return masked;
+}
+
+/* with SWIR: nd[4], nd[5] are after-SWIR and before-SWIR nodata */
+VECTORIZE static int kernel_nbr(int a, int b, const float *restrict ar, const float *restrict an, const float *restrict as,
+			  const float *restrict br, const float *restrict bn, const float *restrict bs,
+			  const unsigned char *restrict cr, const float nd[6], float thr, float thr_n, bool use_or,
+			  float *restrict drow, float *restrict nrow, unsigned char *restrict loss)
+{
+	int masked = 0;
+	const float n0 = nd[0], n1 = nd[1], n2 = nd[2], n3 = nd[3], n4 = nd[4], n5 = nd[5];
+	for (int x = a; x < b; x++) {
+		float a_r = ar[x], a_n = an[x], b_r = br[x], b_n = bn[x], a_s = as[x], b_s = bs[x];
+		float sa = a_n + a_r, sb = b_n + b_r, ta = a_n + a_s, tb = b_n + b_s;
+		int m = (a_r == n0) | (a_n == n1) | (b_r == n2) | (b_n == n3) | (a_s == n4) | (b_s == n5) | (sa == 0) | (sb == 0) | (ta == 0) | (tb == 0) | (sa != sa) | (sb != sb) |
+			(ta != ta) | (tb != tb) | (cr[x] != 0);
+		float dn = (a_n - a_r) / sa - (b_n - b_r) / sb;
+		float db = (a_n - a_s) / ta - (b_n - b_s) / tb;
+		drow[x] = dn, nrow[x] = db;
+		int ln = dn <= thr, lb = db <= thr_n;
+		loss[x] = (unsigned char)((m == 0) & (use_or ? (ln | lb) : (ln & lb)));
+		masked += m;
+	}
+	return masked;
 }
 
 /* ---- union-find over components ------------------------------------------------- */
@@ -682,11 +767,6 @@ static int check_band(GDALDatasetH ds, const char *path, int b, const char *role
 	return 0;
 }
 
-static inline bool bad(float v, const bandinfo *bi)
-{
-	return isnan(v) || (bi->has_nd && v == bi->nd);
-}
-
 /* pixel-space geotransform sanity and the centre pixel's area */
 static double centre_pixel_ha(det *d, int w, int h)
 {
@@ -776,6 +856,8 @@ static int patch_cmp(const void *a, const void *b)
 	return (x->col0 > y->col0) - (x->col0 < y->col0);
 }
 
+#define CHANGE_CACHE ((GIntBig)64 << 20)
+
 int tb_change_detect(const char *before, const char *after, const tb_change_opts *o,
 		     const tb_change_forest *forest, tb_change_result *r, tb_err *e)
 {
@@ -791,9 +873,17 @@ int tb_change_detect(const char *before, const char *after, const tb_change_opts
 	GDALDatasetH A = NULL, B = NULL, Bw = NULL, M[TB_CHANGE_MAX_MASKS] = {0}, Mw[TB_CHANGE_MAX_MASKS] = {0};
 	filler f = {0};
 	float *drow = NULL, *nrow = NULL;
+	unsigned char *zero = NULL, *crow = NULL, *lossf = NULL;
 	reader rd = {0};
 	int32_t *pid = NULL;
 	run *prev = NULL, *cur = NULL;
+	/* every block is read exactly once: a large block cache only costs page
+	 * faults (GDAL's default is 5 % of RAM); unless GDAL_CACHEMAX is set,
+	 * use 64 MB while detecting (GDAL processes a multi-band strip block by
+	 * block, so this is not less than it needs) */
+	GIntBig cache_before = GDALGetCacheMax64();
+	bool cache_set = !CPLGetConfigOption("GDAL_CACHEMAX", NULL) && cache_before > CHANGE_CACHE;
+	if (cache_set) GDALSetCacheMax64(CHANGE_CACHE);
 	int rc = open_raster(after, &A, e);
 	if (!rc) rc = open_raster(before, &B, e);
 	if (rc) goto out;
@@ -913,11 +1003,14 @@ int tb_change_detect(const char *before, const char *after, const tb_change_opts
 	}
 	rd.mbuf = nm ? malloc(plane * sizeof(float)) : NULL;
 	drow = malloc((size_t)w * sizeof *drow);
-	nrow = malloc((size_t)w * sizeof *nrow);
+	nrow = calloc((size_t)w, sizeof *nrow);
+	zero = calloc((size_t)w, 1);
+	crow = malloc((size_t)w);
+	lossf = malloc((size_t)w);
 	pid = malloc((size_t)w * sizeof *pid);
 	prev = malloc(((size_t)w / 2 + 2) * sizeof *prev);
 	cur = malloc(((size_t)w / 2 + 2) * sizeof *cur);
-	if (!alloc_ok || (nm && !rd.mbuf) || !drow || !nrow || !pid || !prev || !cur) {
+	if (!alloc_ok || (nm && !rd.mbuf) || !drow || !nrow || !zero || !crow || !lossf || !pid || !prev || !cur) {
 		rc = tb_err_set(e, TB_ENOMEM, after, NULL, "out of memory for %d-row strips of %d pixels", rows, w);
 		goto out;
 	}
@@ -932,6 +1025,14 @@ int tb_change_detect(const char *before, const char *after, const tb_change_opts
 	const bool swir = o->swir > 0, use_or = o->combine_or;
 	const int cb_a = o->cloud_band ? na - 1 : -1, cb_b = o->before_cloud_band ? nb - 1 : -1;
 	const float thr = (float)o->ndvi_threshold, thr_n = (float)o->nbr_threshold;
+	float nd[6];
+	{
+		const bandinfo *bi[6] = {&ab[0], &ab[1], &bb[0], &bb[1], &ab[2], &bb[2]};
+		for (int i = 0; i < 6; i++) nd[i] = bi[i]->has_nd ? bi[i]->nd : NAN;
+	}
+	const span whole = {0, w};
+	if (o->no_forest_mask)
+		for (int x = 0; x < w; x++) pid[x] = INT32_MAX;
 	size_t nprev = 0;
 	for (int y0 = 0, sk = 0; y0 < h && !rc; y0 += rows, sk ^= 1) {
 		int nr = y0 + rows <= h ? rows : h - y0;
@@ -950,49 +1051,47 @@ int tb_change_detect(const char *before, const char *after, const tb_change_opts
 		for (int yy = 0; yy < nr && !rc; yy++) {
 			int y = y0 + yy;
 			size_t off = (size_t)yy * (size_t)w;
-			if (o->no_forest_mask) {
-				for (int x = 0; x < w; x++) pid[x] = INT32_MAX;
-			} else {
+			const span *sp = &whole;
+			size_t nsp = 1;
+			if (!o->no_forest_mask) {
 				memset(pid, 0, (size_t)w * sizeof *pid);
 				if (filler_row(&f, y, w, pid)) {
 					rc = tb_err_set(e, TB_ENOMEM, "parcels", NULL, "out of memory");
 					break;
 				}
+				sp = f.sp, nsp = f.nsp;
 			}
 			const float *ar = abuf + off, *an = abuf + pl + off, *as = swir ? abuf + 2 * pl + off : NULL;
 			const float *br = bbuf + off, *bn = bbuf + pl + off, *bs = swir ? bbuf + 2 * pl + off : NULL;
 			const float *ac = cb_a >= 0 ? abuf + (size_t)cb_a * pl + off : NULL;
 			const float *bc = cb_b >= 0 ? bbuf + (size_t)cb_b * pl + off : NULL;
-			const unsigned char *cl = nm ? cloud + off : NULL;
+			const unsigned char *cr = zero;
+			if (nm || ac || bc) { /* this row's clouds */
+				for (int x = 0; x < w; x++)
+					crow[x] = (nm && cloud[off + (size_t)x]) | (ac && ac[x] != 0) | (bc && bc[x] != 0);
+				cr = crow;
+			}
+			memset(lossf, 0, (size_t)w);
+			for (size_t i = 0; i < nsp; i++) {
+				int a = sp[i].x0, b = sp[i].x1;
+				r->forest_px += b - a;
+				r->masked_px += swir ? kernel_nbr(a, b, ar, an, as, br, bn, bs, cr, nd, thr, thr_n, use_or, drow,
+								  nrow, lossf)
+						     : kernel_ndvi(a, b, ar, an, br, bn, cr, nd, thr, drow, lossf);
+			}
+			/* runs of loss pixels: touching spans were merged, so a run never
+			 * crosses from one span into the next */
 			size_t ncur = 0;
-			int32_t rx0 = -1;
-			for (int x = 0; x <= w; x++) {
-				bool loss = false;
-				if (x < w && pid[x]) {
-					r->forest_px++;
-					float a_r = ar[x], a_n = an[x], b_r = br[x], b_n = bn[x];
-					float sa = a_n + a_r, sb = b_n + b_r;
-					bool masked = bad(a_r, &ab[0]) || bad(a_n, &ab[1]) || bad(b_r, &bb[0]) ||
-						      bad(b_n, &bb[1]) || sa == 0 || sb == 0 || (cl && cl[x]) ||
-						      (ac && ac[x] != 0) || (bc && bc[x] != 0);
-					float dn = 0, db = 0;
-					if (!masked && swir) {
-						float a_s = as[x], b_s = bs[x], ta = a_n + a_s, tbb = b_n + b_s;
-						masked = bad(a_s, &ab[2]) || bad(b_s, &bb[2]) || ta == 0 || tbb == 0;
-						if (!masked) db = (a_n - a_s) / ta - (b_n - b_s) / tbb;
-					}
-					if (masked) r->masked_px++;
-					else {
-						dn = (a_n - a_r) / sa - (b_n - b_r) / sb;
-						bool ln = dn <= thr;
-						loss = !swir ? ln : use_or ? (ln || db <= thr_n) : (ln && db <= thr_n);
-					}
-					if (loss) drow[x] = dn, nrow[x] = db;
-				}
-				if (loss && rx0 < 0) rx0 = x;
-				if (!loss && rx0 >= 0) {
-					cur[ncur++] = (run){rx0, x - 1, -1};
-					rx0 = -1;
+			for (size_t i = 0; i < nsp; i++) {
+				const int x1 = sp[i].x1;
+				for (int x = sp[i].x0; x < x1; x++) {
+					uint64_t eight; /* skip 8 pixels without loss at a time */
+					while (x + 8 <= x1 && (memcpy(&eight, lossf + x, 8), !eight)) x += 8;
+					if (x >= x1) break;
+					if (!lossf[x]) continue;
+					int x0 = x;
+					while (x < x1 && lossf[x]) x++;
+					cur[ncur++] = (run){x0, x - 1, -1};
 				}
 			}
 			/* join this row's runs to the previous row's (8-connectivity) */
@@ -1068,7 +1167,7 @@ out:
 	for (size_t i = 0; i < d.c.n; i++) free(d.c.l[i].pids);
 	free(d.c.l);
 	free(d.c.s);
-	free(drow), free(nrow), free(pid), free(prev), free(cur);
+	free(drow), free(nrow), free(zero), free(crow), free(lossf), free(pid), free(prev), free(cur);
 	filler_free(&f);
 	if (d.to4490) tb_transform_free(d.to4490);
 	for (int i = 0; i < TB_CHANGE_MAX_MASKS; i++) {
@@ -1078,6 +1177,7 @@ out:
 	if (Bw) GDALClose(Bw);
 	if (B) GDALClose(B);
 	if (A) GDALClose(A);
+	if (cache_set) GDALSetCacheMax64(cache_before);
 	if (rc) tb_change_result_free(r);
 	return rc;
 }
