@@ -8,7 +8,7 @@ import { h, clear } from '../dom.js';
 import { t, fmt, fmtTime, nameOf, codeList, codeLabel } from '../i18n.js';
 import { spinner, pageHeader } from '../components.js';
 import {
-  tryGet, softGet, itemsOf, STATUSES, statusBadge, statusLabel, resultLabel, typeLabel, sourceLabel, notAvailable,
+  tryGet, softGet, itemsOf, STATUSES, STATUS_COLOURS, statusBadge, statusLabel, resultLabel, typeLabel, sourceLabel, notAvailable,
 } from './monitor_common.js';
 import { alertsMap } from './monitor_map.js';
 import './monitor.css';
@@ -77,7 +77,9 @@ async function renderAlertList(body, ctx, q) {
   const listBox = h('section.mon-listbox', { 'aria-live': 'polite' }, spinner());
   const mapEl = h('div.mon-map', { role: 'application', tabindex: '0', 'aria-label': t('mon.mapAria'), 'data-testid': 'alerts-map' });
   const detail = h('aside.mon-detail.card', { 'aria-live': 'polite', 'data-testid': 'alert-detail', tabindex: '-1' }, h('p.muted', t('mon.pick')));
-  body.append(h('div.mon-split', h('div.mon-left', listBox, mapEl), detail));
+  const legend = h('ul.mon-legend.mon-maplegend', { 'aria-label': t('mon.f.status') }, STATUSES.map((st) =>
+    h('li', h('span.swatch', { style: { background: STATUS_COLOURS[st] }, 'aria-hidden': 'true' }), statusLabel(st))));
+  body.append(h('div.mon-split', h('div.mon-left', listBox, h('div.mon-mapbox', mapEl, legend)), detail));
 
   const summary = await softGet('/api/monitor/summary');
   paintKpis(kpis, summary);
@@ -89,7 +91,7 @@ async function renderAlertList(body, ctx, q) {
     clear(listBox).append(h('p.alert.error', { role: 'alert' }, e.message));
     return null;
   }
-  if (!data) { clear(listBox).append(notAvailable(t('mon.tab.alerts'))); mapEl.hidden = true; detail.hidden = true; return null; }
+  if (!data) { clear(listBox).append(notAvailable(t('mon.tab.alerts'))); mapEl.parentNode.hidden = true; detail.hidden = true; return null; }
   const items = itemsOf(data);
   const total = data.total ?? items.length;
   const mapper = alertsMap(mapEl, ctx, { onSelect: (a) => select(a.id ?? a.fid, true) });
