@@ -229,6 +229,7 @@ test('draw an area over a natural parcel in a key zone: commercial logging is pr
   await tr.waitFor();
   assert.match(await tr.textContent(), /森林防火/);
   assert.equal(await tr.locator('[data-verdict=allowed]').count(), 1);
+  await shot(page, 'control-list');
   clean(page);
   await page.context().close();
 });
@@ -410,6 +411,22 @@ test('the one-map shows the applications coloured by verdict; a click opens one'
   await panel.locator('[data-testid=panel-open-application]').waitFor();
   assert.equal((await panel.locator('[data-testid=panel-code]').textContent()).trim(), a.code);
   assert.equal((await panel.locator('[data-testid=panel-verdict]').textContent()).trim(), '禁止');
+  await page.evaluate((ext) => window.tb.fitLonLat(ext), [Math.min(...xs) - 0.01, Math.min(...ys) - 0.008, Math.max(...xs) + 0.01, Math.max(...ys) + 0.008]);
+  await page.waitForTimeout(500);
+  await shot(page, 'control-map');
+  // the overlays can be switched off and on (图层)
+  await page.locator('details.layerbox summary').click();
+  for (const name of ['applications', 'alerts']) {
+    if (!(await page.evaluate((n) => !!window.tb.layers[n], name))) continue; // alerts: when the monitoring part is there
+    const cb = page.locator(`input[data-layer=${name}]`);
+    assert.equal(await cb.isChecked(), true);
+    await cb.uncheck();
+    assert.equal(await page.evaluate((n) => window.tb.layers[n].getVisible(), name), false);
+    assert.equal(await page.locator(`[data-testid=legend-${name}]`).count(), 0);
+    await cb.check();
+    assert.equal(await page.evaluate((n) => window.tb.layers[n].getVisible(), name), true);
+  }
+  await page.locator('details.layerbox summary').click();
   await panel.locator('[data-testid=panel-open-application]').click();
   await page.locator('[data-testid=app-code]', { hasText: a.code }).waitFor();
   clean(page);

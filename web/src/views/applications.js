@@ -119,7 +119,7 @@ async function renderList(main, ctx, query) {
     kpis.append(
       h('div.kpi', h('span.kpilabel', t('ctl.pending')), h('span.kpival', fmt(s.pending?.count ?? 0, 0)), h('span.kpisub', t('ctl.pendingHa', { ha: fmt(s.pending?.natural_forest_ha ?? 0, 4) }))),
       h('div.kpi', h('span.kpilabel', t('ctl.approvedLoss')), h('span.kpival', fmt(s.approved_loss_ha ?? 0, 4), h('small', ' ', t('unit.ha'))), h('span.kpisub', t('ctl.mu', { mu: mu(s.approved_loss_ha) }))),
-      ...VERDICTS.filter((v) => s.by_verdict && s.by_verdict[v] !== undefined).map((v) => h('div.kpi', h('span.kpilabel', verdictBadge(v)), h('span.kpival', fmt(countOf(s.by_verdict[v]), 0)))));
+      ...VERDICTS.map((v) => h('div.kpi', { 'data-verdict': v }, h('span.kpilabel', verdictBadge(v)), h('span.kpival', fmt(countOf(s.by_verdict?.[v]), 0)))));
   }).catch(() => kpis.remove());
 
   const setQ = (changes) => {
@@ -276,7 +276,7 @@ function rendered(map) {
 // ---- the decision (自动判定) ----
 /** The decision of a check (or an application's stored decision). */
 export function decisionView(d) {
-  const box = h('section.decision', { 'data-testid': 'decision', 'data-verdict': d.verdict, 'aria-live': 'polite' });
+  const box = h('section.decision', { 'data-testid': 'decision', 'data-verdict': d.verdict });
   const clauses = d.clauses || [];
   box.append(h('div.decisionhead',
     h('span.decisionlabel', t('ctl.decision')), verdictBadge(d.verdict, { testid: 'verdict' }),
@@ -385,7 +385,7 @@ async function renderNew(main, ctx) {
       h('span.fileup', h('label', { for: 'app-file' }, t('ctl.upload')), fileIn)),
     h('p.hint', { id: 'app-file-hint' }, t('ctl.uploadHint')),
     mapEl, mapLegend(), areaInfo, geomErr);
-  const decisionBox = h('div.decisionbox', { 'data-testid': 'decision-box' }, h('p.muted', t('ctl.decisionWait')));
+  const decisionBox = h('div.decisionbox', { 'data-testid': 'decision-box', 'aria-live': 'polite' }, h('p.muted', t('ctl.decisionWait')));
   // the map and the decision side by side on a wide screen, one above the other on a phone
   form.append(h('div.ctlsplit', areaBox, h('section.ctldecision', h('h2', t('ctl.autoDecision')), decisionBox)));
   const submitBtn = h('button.btn.primary', { type: 'submit', 'data-testid': 'app-submit' }, t('ctl.submit'));

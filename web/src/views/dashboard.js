@@ -135,6 +135,6 @@ async function controlCard(targetHa) {
         h('span.kpisub', t('ctl.pendingHa', { ha: fmt(pendingHa, 4) })),
         s.after_pending_ha != null ? h('span.kpisub', t('ctl.dash.ifAll', { ha: fmt(s.after_pending_ha, 4) })) : null)),
     s.by_verdict ? h('ul.ctlverdicts', { 'aria-label': t('ctl.dash.byVerdict') },
-      VERDICTS.filter((v) => s.by_verdict[v] !== undefined).map((v) => h('li', verdictBadge(v), ' ', fmt(count(s.by_verdict[v]), 0)))) : null,
+      VERDICTS.map((v) => h('li', { 'data-verdict': v }, verdictBadge(v), ' ', fmt(count(s.by_verdict[v]), 0)))) : null,
     h('a.btn', { href: '#/applications' }, t('ctl.dash.open')));
 }

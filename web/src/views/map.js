@@ -19,7 +19,7 @@ import { getCenter } from 'ol/extent.js';
 import { defaults as defaultControls, ScaleLine } from 'ol/control.js';
 import * as api from '../api.js';
 import { h, clear } from '../dom.js';
-import { t, codeList, codeLabel, fieldLabel, nameOf, fmt, MU_PER_HA, getLang } from '../i18n.js';
+import { t, codeList, codeLabel, fieldLabel, nameOf, fmt, fmtTime, MU_PER_HA, getLang } from '../i18n.js';
 import { attributeList, archiveTimeline, spinner } from '../components.js';
 import { VERDICT_COLOURS, VERDICTS, verdictBadge, statusBadge, label as ctlLabel } from './applications.js';
 import CircleStyle from 'ol/style/Circle.js';
@@ -428,9 +428,10 @@ function applicationStyle(f) {
   }
   return s;
 }
-const ALERT_COLOURS = { 1: '#1565c0', 2: '#f9a825', 3: '#ef6c00', 4: '#c62828', blue: '#1565c0', yellow: '#f9a825', orange: '#ef6c00', red: '#c62828' };
+// alerts in the colours of their status, as in the monitoring view
+const ALERT_COLOURS = { new: '#c62828', assigned: '#ef9f00', verified: '#1565c0', closed: '#9e9e9e' };
 function alertStyle(f) {
-  const colour = ALERT_COLOURS[f.get('level')] || '#6a1b9a';
+  const colour = ALERT_COLOURS[f.get('status')] || '#6a1b9a';
   return new Style({
     image: new CircleStyle({ radius: 7, fill: new Fill({ color: colour }), stroke: new Stroke({ color: '#fff', width: 2 }) }),
     fill: new Fill({ color: hexA(colour, 0.25) }),
@@ -449,7 +450,8 @@ function overlayLegend(ctx, state) {
   }
   if (hasLayer(ctx, 'alerts') && state.alerts) {
     parts.push(h('ul.legendlines', { 'data-testid': 'legend-alerts' },
-      h('li', h('span.swatch', { style: { background: '#c62828', borderRadius: '50%' }, 'aria-hidden': 'true' }), t('ctl.map.alertLegend'))));
+      h('li', h('strong', t('ctl.map.alertLegend'))),
+      Object.entries(ALERT_COLOURS).map(([st, c]) => h('li', h('span.swatch', { style: { background: c, borderRadius: '50%' }, 'aria-hidden': 'true' }), codeLabel('alert_status', st)))));
   }
   return parts;
 }
@@ -479,9 +481,10 @@ async function overlayClick(overlays, pixel, panel, { onOpen, onClose }) {
     } else {
       panel.append(
         h('div.panelhead', h('div', h('p.eyebrow', t('ctl.map.alertKind')), h('h2', { 'data-testid': 'panel-code' }, p.code || p.title || `#${id}`)), close),
-        h('dl.meta.ctlmapinfo', ['kind', 'type', 'level', 'status', 'title', 'message', 'detected_at'].filter((k) => p[k] != null && p[k] !== '')
-          .map((k) => h('div', h('dt', fieldLabel('alerts', k)), h('dd', String(p[k]))))),
-        h('div.panelactions', h('a.btn.primary', { href: `#/alerts/${id}` }, t('ctl.map.alertOpen'))));
+        h('dl.meta.ctlmapinfo', ['type', 'source', 'status', 'observed_at', 'natural_forest_ha'].filter((k) => p[k] != null && p[k] !== '')
+          .map((k) => h('div', { 'data-field': k }, h('dt', fieldLabel('alerts', k)),
+            h('dd', k === 'natural_forest_ha' ? `${fmt(p[k], 4)} ${t('unit.ha')}` : k === 'observed_at' ? fmtTime(p[k]) : ['type', 'source', 'status'].includes(k) ? codeLabel('alert_' + k, p[k]) : String(p[k]))))),
+        h('div.panelactions', h('a.btn.primary', { href: `#/alerts?tab=alerts&id=${encodeURIComponent(id)}` }, t('ctl.map.alertOpen'))));
     }
     close.focus({ preventScroll: true });
     return true;
