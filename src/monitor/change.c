@@ -313,47 +313,58 @@ static void filler_free(filler *f)
 #define VECTORIZE
 #endif
 
-VECTORIZE static int kernel_ndvi(int a, int b, const float *restrict ar, const float *restrict an,
-			   const float *restrict br, const float *restrict bn, const unsigned char *restrict cr,
-			   const float nd[4], float thr, float *restrict drow, unsigned char *restrict loss)
-{
-	int masked = 0;
-	const float n0 = nd[0], n1 = nd[1], n2 = nd[2], n3 = nd[3];
-	for (int x = a; x < b; x++) {
-		float a_r = ar[x], a_n = an[x], b_r = br[x], b_n = bn[x];
-		float sa = a_n + a_r, sb = b_n + b_r;
-		int m = (a_r == n0) | (a_n == n1) | (b_r == n2) | (b_n == n3) | (sa == 0) | (sb == 0) |
-			(sa != sa) | (sb != sb) | (cr[x] != 0);
-		float dn = (a_n - a_r) / sa - (b_n - b_r) / sb;
-		drow[x] = dn;
-		loss[x] = (unsigned char)((m == 0) & (dn <= thr));
-		masked += m;
+/* Instantiated for Float32 and UInt16 buffers (UInt16 images are read in
+ * their own type: half the bytes, and GDAL's conversion is the costliest
+ * part of reading; values become float here, for forest pixels only). */
+#define KERNELS(SUF, T)                                                                                          \
+	VECTORIZE static int kernel_ndvi_##SUF(int a, int b, const T *restrict ar, const T *restrict an,          \
+					       const T *restrict br, const T *restrict bn,                        \
+					       const unsigned char *restrict cr, const float nd[4], float thr,    \
+					       float *restrict drow, unsigned char *restrict loss)                \
+	{                                                                                                        \
+		int masked = 0;                                                                                  \
+		const float n0 = nd[0], n1 = nd[1], n2 = nd[2], n3 = nd[3];                                      \
+		for (int x = a; x < b; x++) {                                                                    \
+			float a_r = (float)ar[x], a_n = (float)an[x], b_r = (float)br[x], b_n = (float)bn[x];    \
+			float sa = a_n + a_r, sb = b_n + b_r;                                                    \
+			int m = (a_r == n0) | (a_n == n1) | (b_r == n2) | (b_n == n3) | (sa == 0) | (sb == 0) |  \
+				(sa != sa) | (sb != sb) | (cr[x] != 0);                                          \
+			/* (a_n − a_r)/sa − (b_n − b_r)/sb with one division */                                  \
+			float dn = ((a_n - a_r) * sb - (b_n - b_r) * sa) / (sa * sb);                            \
+			drow[x] = dn;                                                                            \
+			loss[x] = (unsigned char)((m == 0) & (dn <= thr));                                       \
+			masked += m;                                                                             \
+		}                                                                                                \
+		return masked;                                                                                   \
+	}                                                                                                        \
+	/* with SWIR: nd[4], nd[5] are after-SWIR and before-SWIR nodata */                                      \
+	VECTORIZE static int kernel_nbr_##SUF(                                                                   \
+		int a, int b, const T *restrict ar, const T *restrict an, const T *restrict as,                  \
+		const T *restrict br, const T *restrict bn, const T *restrict bs, const unsigned char *restrict cr, \
+		const float nd[6], float thr, float thr_n, bool use_or, float *restrict drow, float *restrict nrow, \
+		unsigned char *restrict loss)                                                                    \
+	{                                                                                                        \
+		int masked = 0;                                                                                  \
+		const float n0 = nd[0], n1 = nd[1], n2 = nd[2], n3 = nd[3], n4 = nd[4], n5 = nd[5];              \
+		for (int x = a; x < b; x++) {                                                                    \
+			float a_r = (float)ar[x], a_n = (float)an[x], b_r = (float)br[x], b_n = (float)bn[x];    \
+			float a_s = (float)as[x], b_s = (float)bs[x];                                            \
+			float sa = a_n + a_r, sb = b_n + b_r, ta = a_n + a_s, tb = b_n + b_s;                    \
+			int m = (a_r == n0) | (a_n == n1) | (b_r == n2) | (b_n == n3) | (a_s == n4) |            \
+				(b_s == n5) | (sa == 0) | (sb == 0) | (ta == 0) | (tb == 0) | (sa != sa) |       \
+				(sb != sb) | (ta != ta) | (tb != tb) | (cr[x] != 0);                             \
+			float dn = ((a_n - a_r) * sb - (b_n - b_r) * sa) / (sa * sb);                            \
+			float db = ((a_n - a_s) * tb - (b_n - b_s) * ta) / (ta * tb);                            \
+			drow[x] = dn, nrow[x] = db;                                                              \
+			int ln = dn <= thr, lb = db <= thr_n;                                                    \
+			loss[x] = (unsigned char)((m == 0) & (use_or ? (ln | lb) : (ln & lb)));                  \
+			masked += m;                                                                             \
+		}                                                                                                \
+		return masked;                                                                                   \
 	}
-	return masked;
-}
 
-/* with SWIR: nd[4], nd[5] are after-SWIR and before-SWIR nodata */
-VECTORIZE static int kernel_nbr(int a, int b, const float *restrict ar, const float *restrict an, const float *restrict as,
-			  const float *restrict br, const float *restrict bn, const float *restrict bs,
-			  const unsigned char *restrict cr, const float nd[6], float thr, float thr_n, bool use_or,
-			  float *restrict drow, float *restrict nrow, unsigned char *restrict loss)
-{
-	int masked = 0;
-	const float n0 = nd[0], n1 = nd[1], n2 = nd[2], n3 = nd[3], n4 = nd[4], n5 = nd[5];
-	for (int x = a; x < b; x++) {
-		float a_r = ar[x], a_n = an[x], b_r = br[x], b_n = bn[x], a_s = as[x], b_s = bs[x];
-		float sa = a_n + a_r, sb = b_n + b_r, ta = a_n + a_s, tb = b_n + b_s;
-		int m = (a_r == n0) | (a_n == n1) | (b_r == n2) | (b_n == n3) | (a_s == n4) | (b_s == n5) | (sa == 0) | (sb == 0) | (ta == 0) | (tb == 0) | (sa != sa) | (sb != sb) |
-			(ta != ta) | (tb != tb) | (cr[x] != 0);
-		float dn = (a_n - a_r) / sa - (b_n - b_r) / sb;
-		float db = (a_n - a_s) / ta - (b_n - b_s) / tb;
-		drow[x] = dn, nrow[x] = db;
-		int ln = dn <= thr, lb = db <= thr_n;
-		loss[x] = (unsigned char)((m == 0) & (use_or ? (ln | lb) : (ln & lb)));
-		masked += m;
-	}
-	return masked;
-}
+KERNELS(f32, float)
+KERNELS(u16, uint16_t)
 
 /* ---- union-find over components ------------------------------------------------- */
 
@@ -782,7 +793,7 @@ static double centre_pixel_ha(det *d, int w, int h)
 /* The reader thread: strip after strip into two slots, ahead of the
  * computation by at most one strip. */
 typedef struct slot {
-	float *a, *b;          /* AFTER's and BEFORE's bands, band after band */
+	void *a, *b;           /* AFTER's and BEFORE's bands, band after band (type) */
 	unsigned char *cloud;  /* union of the mask rasters, or NULL            */
 	int y0, nr;
 	bool full;
@@ -791,6 +802,7 @@ typedef struct slot {
 typedef struct reader {
 	GDALDatasetH A, B, M[TB_CHANGE_MAX_MASKS];
 	int nm, w, h, rows, na, nb;
+	GDALDataType type; /* of the buffers: UInt16 or Float32 */
 	const char *after, *before;
 	const char *const *masks;
 	int *amap, *bmap;
@@ -809,10 +821,10 @@ static int read_strip(reader *rd, slot *s, int y0, int nr, tb_err *e)
 	int w = rd->w;
 	size_t pl = (size_t)w * (size_t)nr;
 	CPLErrorReset();
-	if (GDALDatasetRasterIO(rd->A, GF_Read, 0, y0, w, nr, s->a, w, nr, GDT_Float32, rd->na, rd->amap, 0, 0, 0) !=
+	if (GDALDatasetRasterIO(rd->A, GF_Read, 0, y0, w, nr, s->a, w, nr, rd->type, rd->na, rd->amap, 0, 0, 0) !=
 	    CE_None)
 		return tb_err_set(e, TB_EIO, rd->after, NULL, "read failed at row %d: %s", y0, CPLGetLastErrorMsg());
-	if (GDALDatasetRasterIO(rd->B, GF_Read, 0, y0, w, nr, s->b, w, nr, GDT_Float32, rd->nb, rd->bmap, 0, 0, 0) !=
+	if (GDALDatasetRasterIO(rd->B, GF_Read, 0, y0, w, nr, s->b, w, nr, rd->type, rd->nb, rd->bmap, 0, 0, 0) !=
 	    CE_None)
 		return tb_err_set(e, TB_EIO, rd->before, NULL, "read failed at row %d: %s", y0, CPLGetLastErrorMsg());
 	if (rd->nm) memset(s->cloud, 0, pl);
@@ -994,10 +1006,18 @@ int tb_change_detect(const char *before, const char *after, const tb_change_opts
 	rd = (reader){.A = A, .B = Bsrc, .nm = nm, .after = after, .before = before, .masks = o->cloud_masks,
 		      .w = w, .h = h, .rows = rows, .na = na, .nb = nb, .amap = amap, .bmap = bmap};
 	memcpy(rd.M, Msrc, sizeof Msrc);
+	/* UInt16 images (the usual reflectance products) are read as UInt16 */
+	rd.type = GDT_UInt16;
+	for (int i = 0; i < na; i++)
+		if (GDALGetRasterDataType(GDALGetRasterBand(A, amap[i])) != GDT_UInt16) rd.type = GDT_Float32;
+	for (int i = 0; i < nb; i++)
+		if (GDALGetRasterDataType(GDALGetRasterBand(Bsrc, bmap[i])) != GDT_UInt16) rd.type = GDT_Float32;
+	const bool u16 = rd.type == GDT_UInt16;
+	const size_t tsize = u16 ? sizeof(uint16_t) : sizeof(float);
 	bool alloc_ok = true;
 	for (int k = 0; k < 2; k++) {
-		rd.slot[k].a = malloc(plane * (size_t)na * sizeof(float));
-		rd.slot[k].b = malloc(plane * (size_t)nb * sizeof(float));
+		rd.slot[k].a = malloc(plane * (size_t)na * tsize);
+		rd.slot[k].b = malloc(plane * (size_t)nb * tsize);
 		rd.slot[k].cloud = nm ? malloc(plane) : NULL;
 		alloc_ok &= rd.slot[k].a && rd.slot[k].b && (!nm || rd.slot[k].cloud);
 	}
@@ -1046,7 +1066,7 @@ int tb_change_detect(const char *before, const char *after, const tb_change_opts
 			*e = rd.e;
 			break;
 		}
-		const float *abuf = rd.slot[sk].a, *bbuf = rd.slot[sk].b;
+		const char *abuf = rd.slot[sk].a, *bbuf = rd.slot[sk].b;
 		const unsigned char *cloud = rd.slot[sk].cloud;
 		for (int yy = 0; yy < nr && !rc; yy++) {
 			int y = y0 + yy;
@@ -1061,23 +1081,34 @@ int tb_change_detect(const char *before, const char *after, const tb_change_opts
 				}
 				sp = f.sp, nsp = f.nsp;
 			}
-			const float *ar = abuf + off, *an = abuf + pl + off, *as = swir ? abuf + 2 * pl + off : NULL;
-			const float *br = bbuf + off, *bn = bbuf + pl + off, *bs = swir ? bbuf + 2 * pl + off : NULL;
-			const float *ac = cb_a >= 0 ? abuf + (size_t)cb_a * pl + off : NULL;
-			const float *bc = cb_b >= 0 ? bbuf + (size_t)cb_b * pl + off : NULL;
+			/* byte offsets of this row in each band plane */
+#define ROW(buf, band) ((buf) + ((size_t)(band) * pl + off) * tsize)
+			const void *ar = ROW(abuf, 0), *an = ROW(abuf, 1), *as = swir ? ROW(abuf, 2) : NULL;
+			const void *br = ROW(bbuf, 0), *bn = ROW(bbuf, 1), *bs = swir ? ROW(bbuf, 2) : NULL;
+			const void *ac = cb_a >= 0 ? ROW(abuf, cb_a) : NULL, *bc = cb_b >= 0 ? ROW(bbuf, cb_b) : NULL;
+#undef ROW
 			const unsigned char *cr = zero;
 			if (nm || ac || bc) { /* this row's clouds */
-				for (int x = 0; x < w; x++)
-					crow[x] = (nm && cloud[off + (size_t)x]) | (ac && ac[x] != 0) | (bc && bc[x] != 0);
+				for (int x = 0; x < w; x++) {
+					bool c = nm && cloud[off + (size_t)x];
+					if (ac) c |= u16 ? ((const uint16_t *)ac)[x] != 0 : ((const float *)ac)[x] != 0;
+					if (bc) c |= u16 ? ((const uint16_t *)bc)[x] != 0 : ((const float *)bc)[x] != 0;
+					crow[x] = c;
+				}
 				cr = crow;
 			}
 			memset(lossf, 0, (size_t)w);
 			for (size_t i = 0; i < nsp; i++) {
 				int a = sp[i].x0, b = sp[i].x1;
 				r->forest_px += b - a;
-				r->masked_px += swir ? kernel_nbr(a, b, ar, an, as, br, bn, bs, cr, nd, thr, thr_n, use_or, drow,
-								  nrow, lossf)
-						     : kernel_ndvi(a, b, ar, an, br, bn, cr, nd, thr, drow, lossf);
+				if (u16)
+					r->masked_px += swir ? kernel_nbr_u16(a, b, ar, an, as, br, bn, bs, cr, nd, thr, thr_n,
+									      use_or, drow, nrow, lossf)
+							     : kernel_ndvi_u16(a, b, ar, an, br, bn, cr, nd, thr, drow, lossf);
+				else
+					r->masked_px += swir ? kernel_nbr_f32(a, b, ar, an, as, br, bn, bs, cr, nd, thr, thr_n,
+									      use_or, drow, nrow, lossf)
+							     : kernel_ndvi_f32(a, b, ar, an, br, bn, cr, nd, thr, drow, lossf);
 			}
 			/* runs of loss pixels: touching spans were merged, so a run never
 			 * crosses from one span into the next */

@@ -129,6 +129,27 @@ static void write_tif(const char *path, const img *m, int nbands, const char *da
 	GDALClose(ds);
 }
 
+/* the same image as Float32 reflectance (value × 0.0001), nodata 0 */
+static void write_tif_f32(const char *path, const img *m, int nbands)
+{
+	GDALDatasetH ds = GDALCreate(GDALGetDriverByName("GTiff"), path, W, H, nbands, GDT_Float32, NULL);
+	assert_non_null(ds);
+	double gt[6] = {X0, PX, 0, Y0, 0, -PX};
+	GDALSetGeoTransform(ds, gt);
+	char *w = wkt4527();
+	GDALSetProjection(ds, w);
+	CPLFree(w);
+	float *v = malloc(sizeof(float) * W * H);
+	for (int b = 0; b < nbands; b++) {
+		for (int i = 0; i < W * H; i++) v[i] = m->b[b][i] * 1e-4f;
+		GDALRasterBandH band = GDALGetRasterBand(ds, b + 1);
+		GDALSetRasterNoDataValue(band, 0);
+		assert_int_equal(GDALRasterIO(band, GF_Write, 0, 0, W, H, v, W, H, GDT_Float32, 0, 0), CE_None);
+	}
+	free(v);
+	GDALClose(ds);
+}
+
 static void write_mask(const char *path, const img *m)
 {
 	GDALDatasetH ds = GDALCreate(GDALGetDriverByName("GTiff"), path, W, H, 1, GDT_Byte, NULL);
@@ -465,6 +486,95 @@ static void test_many_components(void **state)
 	tb_change_result_free(&r);
 }
 
+/* AFTER itself in geographic CGCS2000 (EPSG:4490, 0.0001° pixels, lon/lat
+ * axis order of the GeoTIFF), parcels given in EPSG:4490 too */
+static void test_geographic_after(void **state)
+{
+	(void)state;
+	int w = 300, h = 300;
+	double gt[6] = {117.415, 0.0001, 0, 40.155, 0, -0.0001};
+	char path[300];
+	snprintf(path, sizeof path, "%s/after4490.tif", dir);
+	GDALDatasetH ds = GDALCreate(GDALGetDriverByName("GTiff"), path, w, h, 4, GDT_UInt16, NULL);
+	GDALSetGeoTransform(ds, gt);
+	OGRSpatialReferenceH sr = OSRNewSpatialReference(NULL);
+	OSRImportFromEPSG(sr, 4490);
+	char *wk = NULL;
+	OSRExportToWkt(sr, &wk);
+	GDALSetProjection(ds, wk);
+	CPLFree(wk);
+	OSRDestroySpatialReference(sr);
+	uint16_t *v = malloc(sizeof(uint16_t) * (size_t)w * h);
+	int vals[4] = {200, 400, 300, 3000}, cut[4] = {200, 400, 1200, 1500};
+	for (int b = 0; b < 4; b++) {
+		for (int y = 0; y < h; y++)
+			for (int x = 0; x < w; x++)
+				v[y * w + x] = (uint16_t)(y >= 100 && y < 120 && x >= 100 && x < 130 ? cut[b] : vals[b]);
+		assert_int_equal(GDALRasterIO(GDALGetRasterBand(ds, b + 1), GF_Write, 0, 0, w, h, v, w, h, GDT_UInt16, 0, 0),
+				 CE_None);
+	}
+	free(v);
+	GDALClose(ds);
+	/* parcel: columns 0–114, all rows → the clearing's columns 100–114 */
+	char t[512];
+	snprintf(t, sizeof t, "POLYGON((%.4f %.4f,%.4f %.4f,%.4f %.4f,%.4f %.4f,%.4f %.4f))", gt[0], gt[3], gt[0] + 115e-4,
+		 gt[3], gt[0] + 115e-4, gt[3] - 300e-4, gt[0], gt[3] - 300e-4, gt[0], gt[3]);
+	GEOSGeometry *pg = wkt(t);
+	tb_change_forest f = {0};
+	tb_change_forest_add(&f, "P", pg);
+	drop(pg);
+	tb_change_opts o = opts();
+	tb_change_result r;
+	tb_err e = {0};
+	int rc = tb_change_detect(before4490, path, &o, &f, &r, &e);
+	unlink(path);
+	tb_change_forest_free(&f);
+	if (rc) fail_msg("%s: %s: %s", e.record, e.field, e.message);
+	assert_true(r.warped);
+	assert_string_equal(r.crs, "EPSG:4490");
+	assert_int_equal(r.n, 1);
+	assert_int_equal(r.patches[0].pixels, 20 * 15);
+	snprintf(t, sizeof t, "POLYGON((%.4f %.4f,%.4f %.4f,%.4f %.4f,%.4f %.4f,%.4f %.4f))", gt[0] + 100e-4,
+		 gt[3] - 100e-4, gt[0] + 115e-4, gt[3] - 100e-4, gt[0] + 115e-4, gt[3] - 120e-4, gt[0] + 100e-4,
+		 gt[3] - 120e-4, gt[0] + 100e-4, gt[3] - 100e-4);
+	GEOSGeometry *truth = wkt(t);
+	assert_near(r.patches[0].area_ha, tb_area_ha(truth), 1e-6);
+	drop(truth);
+	assert_int_equal(r.forest_px, 115 * 300);
+	tb_change_result_free(&r);
+}
+
+/* Float32 reflectance images (read as Float32, not UInt16): same patches */
+static void test_float_images(void **state)
+{
+	(void)state;
+	img *m = malloc(sizeof *m);
+	char bp[300], ap[300];
+	snprintf(bp, sizeof bp, "%s/before-f32.tif", dir);
+	snprintf(ap, sizeof ap, "%s/after-f32.tif", dir);
+	forest(m);
+	write_tif_f32(bp, m, 5);
+	after_image(m);
+	write_tif_f32(ap, m, 5);
+	free(m);
+	tb_change_opts o = opts();
+	o.cloud_masks[0] = mask_tif;
+	tb_change_result r;
+	tb_err e = {0};
+	int rc = tb_change_detect(bp, ap, &o, &parcels, &r, &e);
+	if (rc) fail_msg("%s: %s: %s", e.record, e.field, e.message);
+	snprintf(r.acquired, sizeof r.acquired, "2026-05-03T10:31:00Z"); /* no date in these files */
+	check_main(&r, true);
+	assert_int_equal(r.masked_px, 150);
+	tb_change_result_free(&r);
+	o.swir = 5;
+	assert_int_equal(tb_change_detect(bp, ap, &o, &parcels, &r, &e), 0);
+	snprintf(r.acquired, sizeof r.acquired, "2026-05-03T10:31:00Z");
+	check_main(&r, false);
+	tb_change_result_free(&r);
+	unlink(bp), unlink(ap);
+}
+
 static void test_bad_input(void **state)
 {
 	(void)state;
@@ -491,6 +601,7 @@ int main(void)
 		cmocka_unit_test(test_cloud_mask_removes_patch), cmocka_unit_test(test_swir_and),
 		cmocka_unit_test(test_warped_before), cmocka_unit_test(test_mmu),
 		cmocka_unit_test(test_no_forest_mask), cmocka_unit_test(test_many_components),
+		cmocka_unit_test(test_geographic_after), cmocka_unit_test(test_float_images),
 		cmocka_unit_test(test_bad_input),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
