@@ -196,7 +196,7 @@ json_t *tb_notifications_for(tb_db *db, const char *role, const char *towns, con
 {
 	char sql[512];
 	snprintf(sql, sizeof sql, "SELECT n.fid, n.recipient_kind, n.recipient, n.town_code, n.kind, n.level, n.text_zh,"
-		 " n.text_en, n.ref, n.sent_at, n.read_at FROM notifications n WHERE %s ORDER BY n.fid DESC LIMIT ?3",
+		 " n.text_en, n.ref, n.sent_at, n.read_at, n.created_at FROM notifications n WHERE %s ORDER BY n.fid DESC LIMIT ?3",
 		 visible_sql(role ? role : ""));
 	sqlite3_stmt *st;
 	if (tb_db_prepare(db, sql, &st, e)) return NULL;
@@ -208,7 +208,7 @@ json_t *tb_notifications_for(tb_db *db, const char *role, const char *towns, con
 	while (sqlite3_step(st) == SQLITE_ROW) {
 		json_t *o = json_object();
 		static const char *const cols[] = {"fid", "recipient_kind", "recipient", "town_code", "kind", "level",
-						   "text_zh", "text_en", "ref", "sent_at", "read_at"};
+						   "text_zh", "text_en", "ref", "sent_at", "read_at", "created_at"};
 		for (int i = 0; i < N(cols); i++) {
 			int type = sqlite3_column_type(st, i);
 			json_object_set_new(o, cols[i], type == SQLITE_NULL	   ? json_null()
