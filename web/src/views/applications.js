@@ -493,10 +493,10 @@ async function renderDetail(main, ctx, id) {
   main.append(h('a.back', { href: '#/applications' }, '‹ ', t('ctl.back')));
   const holder = h('div', spinner());
   main.append(holder);
-  let rec, etag, history = null;
+  let rec, history = null;
   const load = async () => {
     const r = await api.request('GET', `/api/applications/${encodeURIComponent(id)}?geometry=true`);
-    rec = r.data; etag = r.etag;
+    rec = r.data;
     // the review steps from the event log (the record keeps only the last one)
     history = await api.get('/api/events?limit=500').then((ev) => (ev.items || [])
       .filter((e) => e.entity === 'applications' && e.entity_id === rec.code).reverse()).catch(() => null);
@@ -505,7 +505,6 @@ async function renderDetail(main, ctx, id) {
     clear(holder).append(h('p.alert.error', { role: 'alert' }, e.status === 404 ? t('ctl.err.notFound', { id }) : e.message));
     return null;
   }
-  void etag;
   let cm = null;
   const draw = () => {
     if (cm) { cm.dispose(); cm = null; }
