@@ -27,6 +27,19 @@ static bool is_ranger(const tb_req *req)
 	return !strcmp(req->who.role, "ranger");
 }
 
+/* A whole number ≥ 0 from the query (dflt when absent); false after 400. */
+static bool query_count(tb_req *req, const char *name, long long dflt, long long *out, tb_resp *resp)
+{
+	const char *v = tb_req_query(req, name);
+	char *end = NULL;
+	*out = v ? strtoll(v, &end, 10) : dflt;
+	if (v && (!*v || *end || *out < 0)) {
+		tb_resp_error(resp, 400, "bad_request", name, "%s must be a whole number ≥ 0", name);
+		return false;
+	}
+	return true;
+}
+
 /* ---- alerts ----------------------------------------------------------------------------- */
 
 /* A ranger's list: only the alerts assigned to him, with the usual filters. */
@@ -39,10 +52,10 @@ static int ranger_list(tb_req *req, tb_resp *resp)
 	int n = 1;
 	for (size_t i = 0; i < sizeof keys / sizeof keys[0]; i++)
 		if (tb_req_query(req, keys[i])) f[n++] = (tb_filter){keys[i], "eq", tb_req_query(req, keys[i])};
-	const char *lim = tb_req_query(req, "limit"), *off = tb_req_query(req, "offset");
+	long long lim, off;
+	if (!query_count(req, "limit", 100, &lim, resp) || !query_count(req, "offset", 0, &off, resp)) return 0;
 	tb_query q = {.filters = f, .nfilters = n, .sort = tb_req_query(req, "sort") ? tb_req_query(req, "sort") : "-fid",
-		      .limit = lim ? atoll(lim) : 100, .offset = off ? atoll(off) : 0};
-	if (q.limit < 0 || q.offset < 0) return tb_resp_error(resp, 400, "bad_request", "limit", "limit and offset must be ≥ 0");
+		      .limit = lim, .offset = off};
 	tb_rows rows;
 	tb_err e = {0};
 	if (tb_record_list(req->db, &tb_alerts, &q, &rows, &e)) return tb_resp_err(resp, &e);
@@ -175,9 +188,10 @@ int tb_api_notifications(tb_req *req, tb_resp *resp)
 {
 	char me[64];
 	tb_alert_ranger_of_login(req->db, req->who.login, me);
-	const char *lim = tb_req_query(req, "limit");
+	long long lim;
+	if (!query_count(req, "limit", 50, &lim, resp)) return 0;
 	tb_err e = {0};
-	json_t *n = tb_notifications_for(req->db, req->who.role, req->who.scope, me, lim ? atoi(lim) : 50, &e);
+	json_t *n = tb_notifications_for(req->db, req->who.role, req->who.scope, me, lim > 1000 ? 1000 : (int)lim, &e);
 	return n ? tb_resp_json(resp, 200, n) : tb_resp_err(resp, &e);
 }
 

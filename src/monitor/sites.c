@@ -260,7 +260,12 @@ tb_volume_eq *tb_volume_eqs_load(size_t *n, tb_err *e)
 			rc = TB_EINPUT;
 			break;
 		}
-		eqs = realloc(eqs, (*n + 1) * sizeof *eqs);
+		tb_volume_eq *grown = realloc(eqs, (*n + 1) * sizeof *eqs);
+		if (!grown) {
+			rc = tb_err_set(e, TB_ENOMEM, rel, NULL, "out of memory");
+			break;
+		}
+		eqs = grown;
 		tb_volume_eq *q = &eqs[(*n)++];
 		snprintf(q->species, sizeof q->species, "%s", sp);
 		snprintf(q->group, sizeof q->group, "%s", g ? g : "");
@@ -409,8 +414,11 @@ json_t *tb_survey_indicators(tb_db *db, int64_t survey_fid, const char *towns, t
 	char **names = NULL;
 	size_t n = 0;
 	while (sqlite3_step(st) == SQLITE_ROW) {
-		t = realloc(t, (n + 1) * sizeof *t);
-		names = realloc(names, (n + 1) * sizeof *names);
+		tb_tally_tree *t2 = realloc(t, (n + 1) * sizeof *t);
+		if (t2) t = t2;
+		char **n2 = t2 ? realloc(names, (n + 1) * sizeof *names) : NULL;
+		if (!n2) break; /* out of memory: the trees so far */
+		names = n2;
 		names[n] = strdup((const char *)sqlite3_column_text(st, 0));
 		t[n] = (tb_tally_tree){names[n], sqlite3_column_double(st, 1), sqlite3_column_double(st, 2),
 				       !strcmp((const char *)sqlite3_column_text(st, 3), "live")};
