@@ -97,13 +97,14 @@ export function lineChart(series, { title = '', unit = '', bands = [], digits = 
     for (const p of pts) svg.append(s('circle', { cx: X(p.x), cy: Y(p.y), r: 2.5, fill: se.color }, s('title', {}, `${se.label} ${p.x}: ${fmt(p.y, digits)} ${unit}`)));
   }
   const legend = series.length > 1 ? h('ul.mon-legend', series.map((se) => h('li', h('span.swatch', { style: { background: se.color }, 'aria-hidden': 'true' }), se.label))) : null;
-  const table = h('table.sr', h('caption', title),
+  // in a div.sr: a table does not shrink to the 1 px of .sr and would widen a phone's page
+  const table = h('table', h('caption', title),
     h('thead', h('tr', h('th', { scope: 'col' }, t('mon.date')), series.map((se) => h('th', { scope: 'col' }, se.label)))),
     h('tbody', xs.map((x) => h('tr', h('th', { scope: 'row' }, x), series.map((se) => {
       const p = se.points.find((q) => q.x === x);
       return h('td', p ? fmt(p.y, digits) : '—');
     })))));
-  return h('figure.chartbox', svg, legend, table);
+  return h('figure.chartbox', svg, legend, h('div.sr', table));
 }
 
 export function today() {
