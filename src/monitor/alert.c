@@ -505,10 +505,81 @@ static int alert_step(tb_db *db, const tb_actor *who, int64_t id, const char *ac
 
 static int assign_step(tb_db *db, const tb_actor *who, int64_t id, const char *ranger, bool automatic,
 		       json_t **out, tb_err *e);
+static json_t *load_alert(tb_db *db, int64_t id, tb_err *e);
 
 int tb_alert_raise(tb_db *db, const tb_actor *who, const tb_alert_in *in, int64_t *id, bool *merged, tb_err *e)
 {
 	return tb_alert_raise_opt(db, who, in, true, id, merged, e);
+}
+
+/* One more report of an open alert: merged_count + 1, the later last
+ * seen, the higher confidence, media when it had none; one event. */
+static int merge_into(tb_db *db, const tb_actor *who, const tb_alert_in *in, const char *observed, int64_t dup,
+		      tb_err *e)
+{
+	json_t *old = NULL;
+	int rc = tb_record_get(db, &tb_alerts, dup, &old, NULL, e);
+	if (rc) return rc;
+	const char *last = tb_json_str(old, "last_seen_at");
+	json_t *patch = json_object(), *set = json_pack("{s:I,s:s}", "merged_count",
+		(json_int_t)json_integer_value(json_object_get(old, "merged_count")) + 1, "last_seen_at",
+		last && strcmp(last, observed) > 0 ? last : observed);
+	if (in->confidence > tb_json_num(old, "confidence", 0))
+		json_object_set_new(patch, "confidence", json_real(in->confidence));
+	if (in->media && *in->media && !tb_json_str(old, "media"))
+		json_object_set_new(patch, "media", json_string(in->media));
+	char cause[160];
+	snprintf(cause, sizeof cause, "duplicate report from %s%s%.100s merged", in->source, in->external_id ? " " : "",
+		 in->external_id ? in->external_id : "");
+	rc = alert_step(db, who, dup, "merge", NULL, patch, set, NULL, 0, cause, NULL, e);
+	json_decref(patch);
+	json_decref(set);
+	json_decref(old);
+	return rc;
+}
+
+/* Store a new alert at its place (status new); *id gets its fid. */
+static int create_alert(tb_db *db, const tb_actor *who, const tb_alert_in *in, const char *observed, const place *pl,
+			int64_t *id, tb_err *e)
+{
+	json_t *props = json_pack("{s:s,s:s,s:s,s:f}", "source", in->source, "type", in->type, "observed_at", observed,
+				  "confidence", in->confidence);
+	if (in->external_id && *in->external_id) json_object_set_new(props, "external_id", json_string(in->external_id));
+	if (in->media && *in->media) json_object_set_new(props, "media", json_string(in->media));
+	if (in->note && *in->note) json_object_set_new(props, "note", json_string(in->note));
+	json_t *codes = json_array();
+	size_t i;
+	json_t *p;
+	json_array_foreach(pl->parcels, i, p) json_array_append(codes, json_object_get(p, "code"));
+	json_t *set = json_pack("{s:s,s:o,s:f,s:i,s:s}", "status", "new", "parcel_codes", codes, "natural_forest_ha",
+				tb_round4(pl->natural_ha), "merged_count", 1, "last_seen_at", observed);
+	if (pl->town[0]) json_object_set_new(set, "town_code", json_string(pl->town));
+	if (pl->grid[0]) json_object_set_new(set, "grid_code", json_string(pl->grid));
+	tb_record rec = {.props = props, .geom = GEOSGeom_clone_r(tb_geos(), in->geom), .name = "new alert"};
+	int rc = tb_write_create(db, who, &tb_alerts, &rec, NULL, set, e);
+	if (rec.geom) GEOSGeom_destroy_r(tb_geos(), rec.geom);
+	if (!rc) *id = rec.fid;
+	json_decref(props);
+	json_decref(set);
+	return rc;
+}
+
+/* The town hears of every new alert in it. */
+static void tell_town(tb_db *db, const tb_actor *who, int64_t id, const char *town)
+{
+	json_t *a = load_alert(db, id, NULL);
+	const char *code = tb_json_str(a, "code"), *type = tb_json_str(a, "type"), *src = tb_json_str(a, "source");
+	char zh[300], en[300], ref[48];
+	snprintf(ref, sizeof ref, "alerts/%lld", (long long)id);
+	snprintf(zh, sizeof zh, "新告警 %s：%s（%s），%s", code ? code : "", tb_codes_label(db, "alert_type", type, "zh"),
+		 tb_codes_label(db, "alert_source", src, "zh"), tb_json_str(a, "observed_at"));
+	snprintf(en, sizeof en, "New alert %s: %s (%s), %s", code ? code : "", tb_codes_label(db, "alert_type", type, "en"),
+		 tb_codes_label(db, "alert_source", src, "en"), tb_json_str(a, "observed_at"));
+	bool sent;
+	tb_err e = {0};
+	if (tb_notify(db, who, "town", town, "alert", type_level(type), zh, en, ref, &sent, &e))
+		tb_warn("alert %s: town not notified: %s", code ? code : "", e.message);
+	json_decref(a);
 }
 
 int tb_alert_raise_opt(tb_db *db, const tb_actor *who, const tb_alert_in *in, bool may_assign, int64_t *id,
@@ -518,73 +589,31 @@ int tb_alert_raise_opt(tb_db *db, const tb_actor *who, const tb_alert_in *in, bo
 	*merged = false;
 	tb_alert_config c;
 	tb_alert_config_load(db, &c);
-	c.auto_assign &= may_assign;
 	char observed[32];
 	int rc = check_in(db, in, &c, observed, e);
 	if (rc) return rc;
+	place pl = {0};
+	/* the duplicate check and the write in one transaction: two workers
+	 * pushing the same event cannot both create it */
+	if ((rc = tb_db_begin(db, e))) return rc;
 	int64_t dup = duplicate_of(db, in, observed, &c);
-	if (dup) { /* merge: one more report of the same thing */
-		json_t *old = NULL;
-		if ((rc = tb_record_get(db, &tb_alerts, dup, &old, NULL, e))) return rc;
-		const char *last = tb_json_str(old, "last_seen_at");
-		json_t *patch = json_object(), *set = json_pack("{s:I,s:s}", "merged_count",
-			(json_int_t)json_integer_value(json_object_get(old, "merged_count")) + 1, "last_seen_at",
-			last && strcmp(last, observed) > 0 ? last : observed);
-		if (in->confidence > tb_json_num(old, "confidence", 0))
-			json_object_set_new(patch, "confidence", json_real(in->confidence));
-		if (in->media && !tb_json_str(old, "media")) json_object_set_new(patch, "media", json_string(in->media));
-		char cause[160];
-		snprintf(cause, sizeof cause, "duplicate report from %s%s%s merged", in->source,
-			 in->external_id ? " " : "", in->external_id ? in->external_id : "");
-		rc = alert_step(db, who, dup, "merge", NULL, patch, set, NULL, 0, cause, NULL, e);
-		json_decref(patch);
-		json_decref(set);
-		json_decref(old);
-		if (!rc) *id = dup, *merged = true;
-		return rc;
-	}
-	place pl;
-	if ((rc = locate(db, in->geom, &pl, e))) return rc;
-	json_t *props = json_pack("{s:s,s:s,s:s,s:f}", "source", in->source, "type", in->type, "observed_at", observed,
-				  "confidence", in->confidence);
-	if (in->external_id && *in->external_id) json_object_set_new(props, "external_id", json_string(in->external_id));
-	if (in->media && *in->media) json_object_set_new(props, "media", json_string(in->media));
-	if (in->note && *in->note) json_object_set_new(props, "note", json_string(in->note));
-	json_t *codes = json_array();
-	size_t i;
-	json_t *p;
-	json_array_foreach(pl.parcels, i, p) json_array_append(codes, json_object_get(p, "code"));
-	json_t *set = json_pack("{s:s,s:o,s:f,s:i,s:s}", "status", "new", "parcel_codes", codes, "natural_forest_ha",
-				tb_round4(pl.natural_ha), "merged_count", 1, "last_seen_at", observed);
-	if (pl.town[0]) json_object_set_new(set, "town_code", json_string(pl.town));
-	if (pl.grid[0]) json_object_set_new(set, "grid_code", json_string(pl.grid));
-	tb_record rec = {.props = props, .geom = GEOSGeom_clone_r(tb_geos(), in->geom), .name = "new alert"};
-	rc = tb_write_create(db, who, &tb_alerts, &rec, NULL, set, e);
-	if (rec.geom) GEOSGeom_destroy_r(tb_geos(), rec.geom);
-	if (!rc) *id = rec.fid;
-	char town[32];
-	snprintf(town, sizeof town, "%s", pl.town);
-	const char *code = tb_json_str(props, "code");
-	char zh[256], en[256], ref[48];
-	snprintf(ref, sizeof ref, "alerts/%lld", (long long)rec.fid);
-	if (!rc && town[0]) { /* the town hears of every new alert in it */
-		snprintf(zh, sizeof zh, "新告警 %s：%s（%s），%s", code ? code : "",
-			 tb_codes_label(db, "alert_type", in->type, "zh"), tb_codes_label(db, "alert_source", in->source, "zh"), observed);
-		snprintf(en, sizeof en, "New alert %s: %s (%s), %s", code ? code : "",
-			 tb_codes_label(db, "alert_type", in->type, "en"), tb_codes_label(db, "alert_source", in->source, "en"), observed);
-		bool sent;
-		tb_err ne = {0};
-		if (tb_notify(db, who, "town", town, "alert", type_level(in->type), zh, en, ref, &sent, &ne))
-			tb_warn("alert %s: town not notified: %s", code ? code : "", ne.message);
-	}
-	json_decref(props);
-	json_decref(set);
-	json_decref(pl.parcels);
-	if (!rc && c.auto_assign && pl.grid[0]) { /* the grid's ranger verifies it in the field */
-		tb_err ae = {0};
-		if (assign_step(db, who, *id, NULL, true, NULL, &ae) && ae.code != TB_EINPUT)
+	if (dup) rc = merge_into(db, who, in, observed, dup, e);
+	else if (!(rc = locate(db, in->geom, &pl, e))) rc = create_alert(db, who, in, observed, &pl, id, e);
+	if (!rc) rc = tb_db_commit(db, e);
+	if (rc) {
+		tb_db_rollback(db);
+		*id = 0;
+	} else if (dup) {
+		*id = dup;
+		*merged = true;
+	} else {
+		if (pl.town[0]) tell_town(db, who, *id, pl.town);
+		tb_err ae = {0}; /* the grid's ranger verifies it in the field */
+		if (c.auto_assign && may_assign && pl.grid[0] && assign_step(db, who, *id, NULL, true, NULL, &ae) &&
+		    ae.code != TB_EINPUT)
 			tb_warn("alert %lld: not auto-assigned: %s", (long long)*id, ae.message);
 	}
+	json_decref(pl.parcels);
 	return rc;
 }
 

@@ -126,6 +126,31 @@ class Push(unittest.TestCase):
         self.assertEqual(t.headers["content-type"], "application/vnd.mapbox-vector-tile")
 
 
+    def test_concurrent_duplicates_make_one_alert(self):
+        # eight cameras report the same smoke at once: one alert, seven merges
+        import threading
+        grid, x, y = grid_point(TOWN_B, 2)
+        results = []
+
+        def push(i):
+            c = client(token=_shared["token"])
+            r = c.request("POST", "/api/alerts", feature(x + i * 0.0002, y, type="smoke", source="camera",
+                                                         observed_at="2026-11-03T06:%02d:00Z" % i, confidence=0.5 + i / 20))
+            results.append((r.status, r.json().get("id"), r.json().get("merged")))
+
+        threads = [threading.Thread(target=push, args=(i,)) for i in range(8)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        self.assertEqual(sorted(r[0] for r in results), [200] * 7 + [201], results)
+        self.assertEqual(len({r[1] for r in results}), 1, results)
+        a = client("bureau").get(f"/api/alerts/{results[0][1]}").json()
+        self.assertEqual(a["merged_count"], 8)
+        self.assertAlmostEqual(a["confidence"], 0.85)
+        self.assertEqual(a["last_seen_at"], "2026-11-03T06:07:00.000Z")
+
+
 class Lifecycle(unittest.TestCase):
     def test_field_verification_and_closing(self):
         fid, ranger, natural_ha = _shared["loss"]
