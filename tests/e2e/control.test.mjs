@@ -264,13 +264,24 @@ test('eco-tourism outside the key zones is conditional (§3.2.2) with its condit
   await page.locator('#app-applicant').fill('盘山旅游公司');
   await page.locator('[data-testid=app-submit]').click();
   assert.match(await page.locator('[data-testid=geometry-error]').textContent(), /绘制或上传/);
+  // typed vertices: a bad list is named, a good one gives the decision
+  await page.locator('details.ctlcoords summary').click();
+  await page.locator('[data-testid=app-coords]').fill('117.45 40.12\n117.46');
+  await page.locator('[data-testid=coords-add]').click();
+  assert.match(await page.locator('[data-testid=geometry-error]').textContent(), /至少 3 个顶点/);
+  await page.locator('[data-testid=app-coords]').fill(ring.slice(0, -1).map(([x, y]) => `${x} ${y}`).join('\n'));
+  await page.locator('[data-testid=coords-add]').click();
+  const typed = await decisionOf(page, 'conditional');
+  const planned = await check('ecotourism', polygon(ring));
+  assert.ok((await typed.locator('[data-testid=natural-ha]').textContent()).includes(zh(planned.natural_forest_ha)));
+  await page.locator('[data-testid=draw-clear]').click();
+  await page.locator('[data-testid=decision-box]', { hasText: '绘制范围' }).waitFor();
   // the area from a file instead: a GeoJSON of the same square
   const file = JSON.stringify({ type: 'FeatureCollection', features: [{ type: 'Feature', properties: { name: '观景步道' }, geometry: { type: 'Polygon', coordinates: [ring] } }] });
   await page.locator('[data-testid=app-file]').setInputFiles({ name: '步道范围.geojson', mimeType: 'application/geo+json', buffer: Buffer.from(file) });
   const fromFile = await decisionOf(page, 'conditional');
-  const planned = await check('ecotourism', polygon(ring));
   assert.ok((await fromFile.locator('[data-testid=natural-ha]').textContent()).includes(zh(planned.natural_forest_ha)));
-  assert.match(await page.locator('[data-testid=area-info]').textContent(), /文件面积/);
+  await page.locator('[data-testid=area-info]', { hasText: '文件面积' }).waitFor();
   // a period that ends before it starts: the server's 422 is shown at the field
   await page.locator('#app-start_date').fill('2027-05-01');
   await page.locator('#app-end_date').fill('2027-04-01');
@@ -402,8 +413,11 @@ test('the one-map shows the applications coloured by verdict; a click opens one'
   assert.equal(await page.locator('input[data-layer=applications]').isChecked(), true);
   const ring = (await bureau.get(`/api/applications/${a.fid ?? a.id}?geometry=true`)).json.geometry.coordinates[0][0];
   const xs = ring.map((c) => c[0]), ys = ring.map((c) => c[1]);
+  // from the application's page to the one-map, centred on it
+  await page.goto(`${srv.base}/#/applications/${a.fid ?? a.id}`);
+  await page.locator('[data-testid=app-on-map]').click();
+  await page.locator('[data-testid=legend-applications]').waitFor();
   await page.waitForFunction(() => window.tb && window.tb.layers.applications);
-  await page.evaluate((ext) => window.tb.fitLonLat(ext), [Math.min(...xs), Math.min(...ys), Math.max(...xs), Math.max(...ys)]);
   await page.waitForFunction((code) => window.tb.layers.applications.getFeaturesInExtent(window.tb.map.getView().calculateExtent()).some((f) => f.get('code') === code), a.code);
   const box = await page.locator('[data-testid=map]').boundingBox();
   await page.mouse.click(box.x + box.width / 2, box.y + box.height / 2);

@@ -245,6 +245,13 @@ function controlMap(el, ctx, { draw = false, onChange } = {}) {
         if (fit) view.fit(g.getExtent(), { padding: [60, 60, 60, 60], maxZoom: 16 });
       }
     },
+    /** Adds one polygon (a closed lon/lat ring) to the area and shows it. */
+    addPolygon(ring) {
+      const g = fmtGeo.readGeometry({ type: 'Polygon', coordinates: [ring] }, { dataProjection: 'EPSG:4326', featureProjection: 'EPSG:3857' });
+      source.addFeature(new Feature({ geometry: g }));
+      const ext = source.getExtent();
+      view.fit(ext, { padding: [60, 60, 60, 60], maxZoom: 16 });
+    },
     clear() { if (drawI) drawI.abortDrawing(); source.clear(); changed(); },
     undo() { if (drawI) drawI.removeLastPoint(); },
     highlight(codes) { hits = new Set(codes || []); parcels.changed(); },
@@ -375,6 +382,30 @@ async function renderNew(main, ctx) {
   const fileIn = h('input', { id: 'app-file', type: 'file', accept: '.zip,.geojson,.json,.kml,.gpx,.gpkg', 'data-testid': 'app-file', 'aria-describedby': 'app-file-hint' });
   const areaInfo = h('p.areainfo', { role: 'status', 'data-testid': 'area-info' }, t('ctl.noArea'));
   const geomErr = h('p.fielderror', { id: 'app-geometry-err', hidden: true, 'data-testid': 'geometry-error' });
+  // vertices typed in (from a GPS or a document): the keyboard's way to draw
+  const coordsIn = h('textarea', { id: 'app-coords', rows: 3, 'data-testid': 'app-coords', spellcheck: 'false', 'aria-describedby': 'app-coords-hint' });
+  const coordsBox = h('details.ctlcoords', h('summary', t('ctl.coords')),
+    h('div.field', h('label', { for: 'app-coords' }, t('ctl.coordsLabel')), coordsIn, h('p.hint', { id: 'app-coords-hint' }, t('ctl.coordsHint'))),
+    h('button.btn.small', { type: 'button', 'data-testid': 'coords-add', onclick: () => addCoords() }, t('ctl.coordsAdd')));
+  function addCoords() {
+    geomErr.hidden = true;
+    const nums = coordsIn.value.split(/[\s,;，；]+/).filter(Boolean).map(Number);
+    const pts = [];
+    for (let i = 0; i + 1 < nums.length; i += 2) pts.push([nums[i], nums[i + 1]]);
+    const bad = nums.length % 2 || nums.some(Number.isNaN) || pts.some(([x, y]) => x < -180 || x > 180 || y < -90 || y > 90);
+    if (pts.length > 1 && pts[0][0] === pts[pts.length - 1][0] && pts[0][1] === pts[pts.length - 1][1]) pts.pop();
+    if (bad || pts.length < 3) {
+      geomErr.textContent = t('ctl.coordsBad');
+      geomErr.hidden = false;
+      coordsIn.setAttribute('aria-invalid', 'true');
+      coordsIn.focus();
+      return;
+    }
+    coordsIn.removeAttribute('aria-invalid');
+    cm.addPolygon([...pts, pts[0]]);
+    uploaded = null;
+    scheduleCheck();
+  }
   const areaBox = h('section.ctlarea', { 'data-field': 'geometry' },
     h('h2', t('ctl.area'), h('span.req', { 'aria-hidden': 'true' }, ' *')),
     h('p.hint', t('ctl.drawHint')),
@@ -384,7 +415,7 @@ async function renderNew(main, ctx) {
       h('button.btn.small', { type: 'button', onclick: () => cm.home() }, t('map.home')),
       h('span.fileup', h('label', { for: 'app-file' }, t('ctl.upload')), fileIn)),
     h('p.hint', { id: 'app-file-hint' }, t('ctl.uploadHint')),
-    mapEl, mapLegend(), areaInfo, geomErr);
+    mapEl, mapLegend(), areaInfo, geomErr, coordsBox);
   const decisionBox = h('div.decisionbox', { 'data-testid': 'decision-box', 'aria-live': 'polite' }, h('p.muted', t('ctl.decisionWait')));
   // the map and the decision side by side on a wide screen, one above the other on a phone
   form.append(h('div.ctlsplit', areaBox, h('section.ctldecision', h('h2', t('ctl.autoDecision')), decisionBox)));
@@ -512,7 +543,8 @@ async function renderDetail(main, ctx, id) {
     const d = rec.decision || { verdict: rec.verdict, clauses: rec.clauses, natural_forest_ha: rec.natural_forest_ha, key_zone_ha: rec.key_zone_ha };
     const clauses = Array.isArray(rec.clauses) ? rec.clauses : typeof rec.clauses === 'string' && rec.clauses ? rec.clauses.split(',') : d.clauses || [];
     holder.append(pageHeader(h('span', h('span.eyebrow', t('ctl.kind'), ' '), h('span', { 'data-testid': 'app-code' }, rec.code || `#${id}`)),
-      statusBadge(rec.status, 'applications', 'app-status'), verdictBadge(rec.verdict, { testid: 'app-verdict' })));
+      statusBadge(rec.status, 'applications', 'app-status'), verdictBadge(rec.verdict, { testid: 'app-verdict' }),
+      rec.geometry ? h('button.btn.small', { type: 'button', 'data-testid': 'app-on-map', onclick: () => showOnMap(ctx, rec.geometry) }, t('ctl.onMap')) : null));
     const dl = h('dl.meta.appmeta', { 'data-testid': 'app-meta' });
     const row = (k, v) => dl.append(h('div', { 'data-field': k }, h('dt', alabel(k)), h('dd', v ?? '—')));
     row('applicant', rec.applicant);
@@ -599,6 +631,17 @@ async function renderDetail(main, ctx, id) {
 
   draw();
   return () => { if (cm) cm.dispose(); delete window.tbControl; };
+}
+
+/** Opens the one-map on the application's area (the map keeps its view in ctx.mapState). */
+function showOnMap(ctx, geometry) {
+  const g = new GeoJSON().readGeometry(geometry, { dataProjection: 'EPSG:4326', featureProjection: 'EPSG:3857' });
+  const [x0, y0, x1, y1] = g.getExtent();
+  const span = Math.max(x1 - x0, y1 - y0, 200);
+  const zoom = Math.max(8, Math.min(17, Math.log2((156543.03 * 600) / span) - 0.5)); // the area ~600 px wide at most
+  ctx.mapState = { ...(ctx.mapState || { theme: 'restoration_class', zones: true, towns: true, villages: true, basemap: true }), applications: true, selected: null,
+    view: { center: [(x0 + x1) / 2, (y0 + y1) / 2], zoom } };
+  location.hash = '#/map';
 }
 
 /** The status timeline: submitted → checked → approved/rejected, from the
