@@ -441,6 +441,24 @@ test('the one-map shows the applications coloured by verdict; a click opens one'
     assert.equal(await page.evaluate((n) => window.tb.layers[n].getVisible(), name), true);
   }
   await page.locator('details.layerbox summary').click();
+  // an alert of the monitoring part (when present): a click shows it with a link to it
+  const alert = (await bureau.get('/api/alerts?limit=1&sort=fid').catch(() => null))?.json?.items?.[0];
+  const ag = alert && (await bureau.get(`/api/alerts/${alert.fid}?geometry=true`)).json.geometry;
+  if (ag) {
+    const pts = JSON.stringify(ag.coordinates).match(/-?\d+\.\d+,-?\d+\.\d+/g).map((p) => p.split(',').map(Number));
+    const ax = pts.map((p) => p[0]), ay = pts.map((p) => p[1]);
+    const [cx, cy] = ag.type === 'Point' ? ag.coordinates : [(Math.min(...ax) + Math.max(...ax)) / 2, (Math.min(...ay) + Math.max(...ay)) / 2];
+    await page.evaluate((ext) => window.tb.fitLonLat(ext), [cx - 0.002, cy - 0.002, cx + 0.002, cy + 0.002]);
+    await page.waitForFunction((code) => window.tb.layers.alerts.getFeaturesInExtent(window.tb.map.getView().calculateExtent()).some((f) => f.get('code') === code), alert.code);
+    const mb = await page.locator('[data-testid=map]').boundingBox();
+    await page.mouse.click(mb.x + mb.width / 2, mb.y + mb.height / 2);
+    await panel.locator('[data-testid=panel-code]', { hasText: alert.code }).waitFor();
+    assert.equal(await panel.locator(`a[href="#/alerts?tab=alerts&id=${alert.fid}"]`).count(), 1);
+    await page.evaluate((ext) => window.tb.fitLonLat(ext), [Math.min(...xs), Math.min(...ys), Math.max(...xs), Math.max(...ys)]);
+    await page.waitForFunction((code) => window.tb.layers.applications.getFeaturesInExtent(window.tb.map.getView().calculateExtent()).some((f) => f.get('code') === code), a.code);
+    await page.mouse.click(mb.x + mb.width / 2, mb.y + mb.height / 2);
+    await panel.locator('[data-testid=panel-code]', { hasText: a.code }).waitFor();
+  }
   await panel.locator('[data-testid=panel-open-application]').click();
   await page.locator('[data-testid=app-code]', { hasText: a.code }).waitFor();
   clean(page);
