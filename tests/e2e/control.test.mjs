@@ -482,3 +482,31 @@ test('phone: the form, the decision and an application fit the screen', async ()
   clean(page);
   await page.context().close();
 });
+
+test('keyboard only: the area typed as vertices, the decision, submit', async () => {
+  const { outKey } = await parcels();
+  const ring = await squareIn(outKey);
+  const page = await page0();
+  await login(page, srv.base, 'bureau');
+  await page.goto(`${srv.base}/#/applications/new`);
+  await page.locator('#app-applicant').focus();
+  await page.keyboard.type('键盘用户');
+  await page.locator('#app-activity').focus();
+  await page.locator('#app-activity').selectOption('pest_control'); // what a keyboard choice in a <select> does
+  await page.locator('details.ctlcoords summary').focus();
+  await page.keyboard.press('Enter');
+  await page.keyboard.press('Tab');
+  assert.equal(await page.evaluate(() => document.activeElement.id), 'app-coords');
+  await page.keyboard.type(ring.slice(0, -1).map(([x, y]) => `${x} ${y}`).join('\n'));
+  await page.keyboard.press('Tab');
+  assert.equal(await page.evaluate(() => document.activeElement.dataset.testid), 'coords-add');
+  await page.keyboard.press('Enter');
+  const box = await decisionOf(page, 'allowed');
+  assert.match(await box.locator('[data-testid=reasons]').textContent(), /林业有害生物防治属于维护天然林健康的措施/);
+  await page.locator('[data-testid=app-submit]').focus();
+  await page.keyboard.press('Enter');
+  await page.locator('[data-testid=app-code]').waitFor();
+  assert.equal((await page.locator('[data-testid=app-verdict]').textContent()).trim(), '允许');
+  clean(page);
+  await page.context().close();
+});
