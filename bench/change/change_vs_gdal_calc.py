@@ -233,10 +233,10 @@ def main():
           f"{size_gb:.2f} GB, page cache warm; forest pixels {s['forest_pixels'] / (a.size * a.size):.1%}; "
           f"patches {len(j['patches'])}, dropped {s['dropped_below_mmu']}, loss {s['loss_ha']:.2f} ha; "
           f"runs {a.runs}; load average at the end {' '.join(load)}")
-    print(f"{'':72} {'wall':>8} {'CPU':>8}")
+    print(f"{'':78} {'wall':>8} {'CPU':>8}")
     for k, label in names.items():
         if k in med:
-            print(f"{label:72} {med[k][0]:7.2f}s {med[k][1]:7.2f}s")
+            print(f"{label:78} {med[k][0]:7.2f}s {med[k][1]:7.2f}s")
     t = med["tianbao"]
     for k in ("floor_all", "floor_all64", "floor_need64"):
         print(f"tianbao / {k:13} wall {t[0] / med[k][0]:.2f}×  CPU {t[1] / med[k][1]:.2f}×  (target ≤ 1.5×)")
