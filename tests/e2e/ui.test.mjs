@@ -39,9 +39,11 @@ test('bureau: navigation, dashboard against the 5565.1 ha target, logout', async
   assert.ok(towns.includes('下营镇') && towns.length >= 7, towns.join(','));
   const classes = await page.locator('[data-testid=chart-class] .llabel').allTextContents();
   assert.deepEqual(classes, ['天然乔木林', '天然疏林地', '天然灌木林']);
-  // recent events: the demo load and the users added are listed
+  // recent events: the newest 15 (the demo's monitoring records and the users added), labelled in Chinese
   await page.locator('[data-testid=events] li').first().waitFor();
-  assert.match(await page.locator('[data-testid=events]').textContent(), /载入示范数据/);
+  assert.equal(await page.locator('[data-testid=events] li').count(), 15);
+  const evLabels = await page.locator('[data-testid=events] .evlabel').allTextContents();
+  assert.ok(evLabels.every((l) => /[\u4e00-\u9fff]/.test(l)), evLabels.join(' | '));
   assert.match(await page.locator('[data-testid=events]').textContent(), /新增用户/);
   assert.match(await page.locator('[data-testid=counts]').textContent(), /518/);
   await page.waitForTimeout(200);

@@ -8,6 +8,7 @@ import os
 import re
 import signal
 import subprocess
+import threading
 import time
 
 import tblib
@@ -36,6 +37,16 @@ class Server:
             self.proc.kill()
             raise RuntimeError("server did not start: " + line + self.proc.stderr.read())
         self.port = int(m.group(1))
+        # Drain stderr while the server runs: a full pipe would block the
+        # server's log writes (and with them a worker thread).
+        self._err = []
+        self._drain = threading.Thread(target=lambda: self._err.extend(iter(self.proc.stderr.readline, "")),
+                                       daemon=True)
+        self._drain.start()
+
+    def stderr_text(self):
+        """What the server has logged so far."""
+        return "".join(self._err)
 
     def stop(self):
         if self.proc.poll() is None:
@@ -45,7 +56,8 @@ class Server:
             except subprocess.TimeoutExpired:
                 self.proc.kill()
                 self.proc.wait()
-        err = self.proc.stderr.read()
+        self._drain.join(timeout=10)
+        err = "".join(self._err)
         self.proc.stdout.close()
         self.proc.stderr.close()
         return self.proc.returncode, err
