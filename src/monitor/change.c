@@ -841,6 +841,7 @@ static int read_strip(reader *rd, slot *s, int y0, int nr, tb_err *e)
 static void *reader_main(void *arg)
 {
 	reader *rd = arg;
+	CPLPushErrorHandler(CPLQuietErrorHandler); /* per thread; messages go into rd->e */
 	for (int y0 = 0, k = 0; y0 < rd->h; y0 += rd->rows, k ^= 1) {
 		int nr = y0 + rd->rows <= rd->h ? rd->rows : rd->h - y0;
 		pthread_mutex_lock(&rd->mu);
@@ -857,6 +858,7 @@ static void *reader_main(void *arg)
 		pthread_mutex_unlock(&rd->mu);
 		if (rc) break;
 	}
+	CPLPopErrorHandler();
 	return NULL;
 }
 
@@ -893,6 +895,7 @@ int tb_change_detect(const char *before, const char *after, const tb_change_opts
 	 * faults (GDAL's default is 5 % of RAM); unless GDAL_CACHEMAX is set,
 	 * use 64 MB while detecting (GDAL processes a multi-band strip block by
 	 * block, so this is not less than it needs) */
+	CPLPushErrorHandler(CPLQuietErrorHandler); /* GDAL's messages go into *e, not stderr */
 	GIntBig cache_before = GDALGetCacheMax64();
 	bool cache_set = !CPLGetConfigOption("GDAL_CACHEMAX", NULL) && cache_before > CHANGE_CACHE;
 	if (cache_set) GDALSetCacheMax64(CHANGE_CACHE);
@@ -1209,6 +1212,7 @@ out:
 	if (B) GDALClose(B);
 	if (A) GDALClose(A);
 	if (cache_set) GDALSetCacheMax64(cache_before);
+	CPLPopErrorHandler();
 	if (rc) tb_change_result_free(r);
 	return rc;
 }

@@ -237,7 +237,9 @@ class DetectChange(TbCase):
         self.assertIn("must be a number in [-2, 0]", r.err)
         r = run("detect-change", self.path("nope.tif"), self.after, "--dry-run", "--json", db=self.db)
         self.assertEqual(r.code, 3, repr(r))
-        self.assertIn("nope.tif", r.err)
+        err = r.err_json()["error"]  # only our JSON on stderr: GDAL's own messages are kept quiet
+        self.assertIn("cannot open the raster", err["message"])
+        self.assertTrue(err["record"].endswith("nope.tif"), err)
         r = self.detect("--date", "3 May", "--dry-run")
         self.assertEqual(r.code, 1, repr(r))
 
