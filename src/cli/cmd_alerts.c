@@ -287,7 +287,8 @@ typedef int (*alert_op)(tb_db *, const tb_actor *, int64_t, const tb_alert_actio
 static int alert_act(tb_cli *cli, tb_db *db, int argc, char **argv, alert_op op)
 {
 	const tb_command *cmd = cli_command("alert");
-	static const char *const opts[] = {"--ranger", "--result", "--note", "--photo", "--photo-file", "--loss-ha", NULL};
+	static const char *const opts[] = {"--ranger", "--result", "--note", "--photo",
+					   "--photo-file", "--loss-ha", "--loss-geometry", NULL};
 	int rc = check_args(cmd, argc, argv, 2, opts, 1);
 	if (rc) return rc;
 	const char *code = pos_arg(argc, argv, 2, opts), *loss = arg_after(argc, argv, "--loss-ha");
@@ -308,11 +309,30 @@ static int alert_act(tb_cli *cli, tb_db *db, int argc, char **argv, alert_op op)
 		if (rc) return cli_fail(cli, &e);
 		photo = sha;
 	}
+	/* the lost area: a GeoJSON file (a geometry or a Feature) in lon/lat */
+	const char *gfile = arg_after(argc, argv, "--loss-geometry");
+	json_t *lg = NULL;
+	if (gfile) {
+		json_error_t je;
+		lg = json_load_file(gfile, 0, &je);
+		if (!lg) {
+			tb_err_set(&e, TB_EINPUT, gfile, "loss_geometry", "not GeoJSON: %s (line %d)", je.text, je.line);
+			return cli_fail(cli, &e);
+		}
+		const char *t = json_string_value(json_object_get(lg, "type"));
+		if (t && !strcmp(t, "Feature")) {
+			json_t *g = json_incref(json_object_get(lg, "geometry"));
+			json_decref(lg);
+			lg = g;
+		}
+	}
 	tb_alert_action a = {arg_after(argc, argv, "--ranger"), arg_after(argc, argv, "--result"),
-			     arg_after(argc, argv, "--note"), photo, l, NULL};
+			     arg_after(argc, argv, "--note"), photo, l, NULL, lg};
 	int64_t id;
 	json_t *out = NULL;
-	if (tb_alert_find(db, code, &id, &e) || op(db, &cli->actor, id, &a, &out, &e)) return cli_fail(cli, &e);
+	rc = tb_alert_find(db, code, &id, &e) || op(db, &cli->actor, id, &a, &out, &e);
+	json_decref(lg);
+	if (rc) return cli_fail(cli, &e);
 	if (cli->json) cli_print_json(out);
 	else {
 		print_alert(out);

@@ -145,7 +145,8 @@ static int act(tb_req *req, tb_resp *resp, alert_op op)
 	}
 	char *scope = strcmp(req->who.role, "town") ? NULL : tb_jurisdiction(&req->who, &tb_alerts);
 	tb_alert_action a = {tb_json_str(body, "ranger"), tb_json_str(body, "result"), tb_json_str(body, "note"),
-			     tb_json_str(body, "photo"), json_is_number(loss) ? json_number_value(loss) : NAN, scope};
+			     tb_json_str(body, "photo"), json_is_number(loss) ? json_number_value(loss) : NAN, scope,
+			     json_object_get(body, "loss_geometry")};
 	tb_actor who = actor(req);
 	json_t *out = NULL;
 	tb_err e = {0};

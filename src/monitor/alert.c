@@ -6,7 +6,9 @@
  * active ranger of its grid.  The lifecycle new → assigned → verified →
  * closed is a table of transitions (who may act, from which state); every
  * step is one transaction with one event, and a confirmed loss of natural
- * forest enters the area ledger, linked to the verification event.
+ * forest is cut out of the natural parcels of the registry in that step, so
+ * the area ledger (written by the parcel hook, linked to the verification
+ * event) stays equal to the registry's natural-forest area (§2).
  * Notifications and their fatigue control are in notify.c. */
 #include "monitor/alert.h"
 #include "monitor/monitor.h"
@@ -443,17 +445,79 @@ static json_t *changes(const json_t *old, const json_t *now)
 	return json_pack("{s:o,s:o}", "before", before, "after", after);
 }
 
-typedef struct ledger_row {
-	char code[64];
-	double delta_ha;
-} ledger_row;
+/* A loss to cut out of the registry in a verification step. */
+typedef struct loss_cut {
+	const GEOSGeometry *area; /* the lost area (polygonal)                          */
+	const char *field;        /* the input that named it: loss_geometry or loss_ha  */
+	double given;             /* loss_ha as given, NAN = none                       */
+	bool asked;               /* a loss was asked for: no natural forest is an error */
+	const char *scope;        /* towns of a town user: every parcel cut lies in them */
+} loss_cut;
+
+static bool in_list(const char *list, const char *v);
+
+/* Every parcel in the ledger lies in the towns of scope (NULL = all). */
+static int parcels_in_scope(tb_db *db, const char *code, const char *scope, const json_t *ledger, tb_err *e)
+{
+	size_t i;
+	json_t *r;
+	if (!scope) return 0;
+	sqlite3_stmt *st = tb_db_stmt(db, "SELECT xiang FROM parcels WHERE code=?", e);
+	if (!st) return TB_EDB;
+	int rc = 0;
+	json_array_foreach(ledger, i, r)
+	{
+		const char *p = tb_json_str(r, "parcel");
+		sqlite3_bind_text(st, 1, p, -1, SQLITE_STATIC);
+		const char *town = sqlite3_step(st) == SQLITE_ROW ? (const char *)sqlite3_column_text(st, 0) : NULL;
+		if (!in_list(scope, town))
+			rc = tb_err_set(e, TB_EDENIED, code, "loss_geometry",
+					"the lost area reaches parcel %s of town %s, outside your jurisdiction", p,
+					town ? town : "(none)");
+		sqlite3_reset(st);
+		if (rc) break;
+	}
+	return rc;
+}
+
+/* Hectares given and cut agree within this (rounding of the 4 decimals). */
+#define LOSS_TOLERANCE_HA 0.001
+
+/* Cut the lost area out of the natural parcels (the parcel hook writes the
+ * ledger with the step's event) and check it against loss_ha. */
+static int cut_loss(tb_db *db, tb_write_ctx *cx, const char *code, const loss_cut *cut, json_t *ledger,
+		    double *total, tb_err *e)
+{
+	char why[200];
+	snprintf(why, sizeof why, "告警 %s 核实确认天然林损失 (alert confirmed: loss of natural forest)", code);
+	int rc = tb_registry_remove_natural(db, cx, cut->area, why, ledger, total, e);
+	if (rc) {
+		if (!strcmp(e->field, "geometry")) snprintf(e->field, sizeof e->field, "%s", cut->field);
+		snprintf(e->record, sizeof e->record, "%s", code);
+		return rc;
+	}
+	if ((rc = parcels_in_scope(db, code, cut->scope, ledger, e))) return rc;
+	if (*total <= 0 && cut->asked)
+		return tb_err_set(e, TB_EINPUT, code, cut->field,
+				  "the lost area touches no natural-forest parcel: nothing to remove from the registry");
+	if (!isnan(cut->given) && cut->given > *total + LOSS_TOLERANCE_HA)
+		return tb_err_set(e, TB_EINPUT, code, "loss_ha",
+				  "%.4f ha is more than the %.4f ha of natural forest inside the %s", cut->given, *total,
+				  !strcmp(cut->field, "loss_geometry") ? "lost area" : "alert's polygon");
+	if (!isnan(cut->given) && cut->given < *total - LOSS_TOLERANCE_HA)
+		return tb_err_set(e, TB_EINPUT, code, "loss_ha",
+				  "%.4f ha is less than the %.4f ha of natural forest inside the %s: map the lost part "
+				  "as a polygon (loss_geometry); the registry and the ledger must agree (§2)",
+				  cut->given, *total, !strcmp(cut->field, "loss_geometry") ? "lost area" : "alert's polygon");
+	return 0;
+}
 
 /* One lifecycle step: in one transaction, check the alert is still in
- * `from` (NULL = any open state), apply patch (input fields) and set
- * (computed fields), add the ledger rows, and append one event "alerts.<action>". */
+ * `from` (NULL = any open state), cut a confirmed loss out of the registry
+ * (set's loss_ha becomes the hectares cut), apply patch (input fields) and
+ * set (computed fields), and append one event "alerts.<action>". */
 static int alert_step(tb_db *db, const tb_actor *who, int64_t id, const char *action, const char *from,
-		      json_t *patch, json_t *set, const ledger_row *ledger, int nledger, const char *cause,
-		      json_t **out, tb_err *e)
+		      json_t *patch, json_t *set, const loss_cut *cut, const char *cause, json_t **out, tb_err *e)
 {
 	tb_write_ctx cx = {.actor = who, .parcels = json_array(), .cause = cause, .user = set};
 	char name[64];
@@ -467,24 +531,21 @@ static int alert_step(tb_db *db, const tb_actor *who, int64_t id, const char *ac
 		rc = tb_err_set(e, TB_ECONFLICT, tb_json_str(old, "code"), "status",
 				"the alert is %s now; reload it", status ? status : "?");
 	if (!rc) rc = tb_event_next_seq(db, &cx.seq, e);
-	if (!rc) rc = tb_record_update(db, &tb_alerts, &rec, 0, &cx, e);
-	for (int i = 0; !rc && i < nledger; i++) {
-		char why[200];
-		snprintf(why, sizeof why, "告警 %s 核实确认天然林损失 (alert confirmed: loss of natural forest)",
-			 tb_json_str(rec.props, "code"));
-		rc = tb_ledger_add(db, cx.seq, "loss", ledger[i].code, -ledger[i].delta_ha, why, e);
+	json_t *ledger = cut && cut->area ? json_array() : NULL;
+	if (!rc && ledger) {
+		double total = 0;
+		rc = cut_loss(db, &cx, tb_json_str(old, "code"), cut, ledger, &total, e);
+		json_object_set_new(set, "loss_ha", json_real(total));
 	}
+	if (!rc) rc = tb_record_update(db, &tb_alerts, &rec, 0, &cx, e);
 	if (!rc) {
 		char act[64];
 		snprintf(act, sizeof act, "alerts.%s", action);
 		payload = changes(old, rec.props);
 		if (cause) json_object_set_new(payload, "cause", json_string(cause));
-		if (nledger) {
-			json_t *l = json_array();
-			for (int i = 0; i < nledger; i++)
-				json_array_append_new(l, json_pack("{s:s,s:f}", "parcel", ledger[i].code, "delta_ha",
-								   -ledger[i].delta_ha));
-			json_object_set_new(payload, "ledger", l);
+		if (json_array_size(ledger)) {
+			json_object_set(payload, "ledger", ledger);
+			json_object_set_new(payload, "loss_area", tb_alert_geojson(cut->area));
 		}
 		tb_event_in ev = {.actor = who->login, .role = who->role, .action = act, .entity = "alerts",
 				  .entity_id = tb_json_str(rec.props, "code"), .parcels = cx.parcels, .payload = payload};
@@ -499,6 +560,7 @@ static int alert_step(tb_db *db, const tb_actor *who, int64_t id, const char *ac
 	json_decref(rec.props);
 	json_decref(old);
 	json_decref(payload);
+	json_decref(ledger);
 	json_decref(cx.parcels);
 	return rc;
 }
@@ -531,7 +593,7 @@ static int merge_into(tb_db *db, const tb_actor *who, const tb_alert_in *in, con
 	char cause[160];
 	snprintf(cause, sizeof cause, "duplicate report from %s%s%.100s merged", in->source, in->external_id ? " " : "",
 		 in->external_id ? in->external_id : "");
-	rc = alert_step(db, who, dup, "merge", NULL, patch, set, NULL, 0, cause, NULL, e);
+	rc = alert_step(db, who, dup, "merge", NULL, patch, set, NULL, cause, NULL, e);
 	json_decref(patch);
 	json_decref(set);
 	json_decref(old);
@@ -768,7 +830,7 @@ static int assign_step(tb_db *db, const tb_actor *who, int64_t id, const char *r
 	tb_time_now_iso(now);
 	json_t *set = json_pack("{s:s,s:s,s:s}", "status", "assigned", "ranger_code", r, "assigned_at", now);
 	json_t *row = NULL;
-	if (!rc) rc = alert_step(db, who, id, "assign", "new", NULL, set, NULL, 0,
+	if (!rc) rc = alert_step(db, who, id, "assign", "new", NULL, set, NULL,
 				 automatic ? "auto-assigned to the ranger of the grid" : NULL, &row, e);
 	if (!rc) tell_ranger(db, who, id, row);
 	if (!rc && out) *out = json_incref(row);
@@ -787,52 +849,79 @@ int tb_alert_assign(tb_db *db, const tb_actor *who, int64_t id, const tb_alert_a
 	return rc ? rc : assign_step(db, who, id, act ? act->ranger : NULL, false, out, e);
 }
 
-/* Natural parcels losing area, and how much each: a given loss is shared
- * in proportion to the overlaps (all to the parcel holding a point); else
- * a forest-loss alert loses its overlap with natural forest. */
-static int loss_rows(tb_db *db, const json_t *a, const GEOSGeometry *g, double given, ledger_row **rows, int *n,
-		     double *total, tb_err *e)
+static bool is_polygonal(const GEOSGeometry *g)
 {
-	*rows = NULL;
-	*n = 0;
-	*total = 0;
-	json_t *ps = touched_parcels(db, g, e);
-	if (!ps) return e->code ? e->code : TB_EDB;
-	double overlap = 0, area = 0;
-	size_t i;
-	json_t *p;
-	int nat = 0;
-	json_array_foreach(ps, i, p) if (json_is_true(json_object_get(p, "natural")))
-	{
-		overlap += tb_json_num(p, "overlap_ha", 0), area += tb_json_num(p, "area_ha", 0), nat++;
+	int t = g ? GEOSGeomTypeId_r(tb_geos(), g) : -1;
+	return t == GEOS_POLYGON || t == GEOS_MULTIPOLYGON;
+}
+
+/* The lost area mapped on site: a valid GeoJSON Polygon/MultiPolygon in
+ * lon/lat (EPSG:4490) with an area.  New geometry, or NULL and *e. */
+static GEOSGeometry *loss_area_of(const json_t *j, const char *code, tb_err *e)
+{
+	const char *t = json_string_value(json_object_get(j, "type"));
+	if (!t || (strcmp(t, "Polygon") && strcmp(t, "MultiPolygon"))) {
+		tb_err_set(e, TB_EINPUT, code, "loss_geometry",
+			   "the lost area must be a GeoJSON Polygon or MultiPolygon in lon/lat (EPSG:4490), got %s",
+			   t ? t : "none");
+		return NULL;
 	}
-	double loss = !isnan(given) ? given : !strcmp(tb_json_str(a, "type"), "forest_loss") ? overlap : 0;
-	int rc = 0;
-	if (loss > 0 && !nat)
-		rc = tb_err_set(e, TB_EINPUT, tb_json_str(a, "code"), "loss_ha", "the alert touches no natural-forest parcel");
-	else if (loss > area + 1e-4)
-		rc = tb_err_set(e, TB_EINPUT, tb_json_str(a, "code"), "loss_ha",
-				"%.4f ha is more than the %.4f ha of the natural parcels the alert touches", loss, area);
-	if (!rc && loss > 0) {
-		*rows = calloc((size_t)nat, sizeof **rows);
-		double left = tb_round4(loss);
-		json_array_foreach(ps, i, p)
-		{
-			if (!json_is_true(json_object_get(p, "natural"))) continue;
-			ledger_row *r = &(*rows)[(*n)++];
-			snprintf(r->code, sizeof r->code, "%s", tb_json_str(p, "code"));
-			double share = overlap > 0 ? tb_json_num(p, "overlap_ha", 0) / overlap : *n == 1 ? 1 : 0;
-			r->delta_ha = *n == nat ? left : tb_round4(loss * share);
-			left = tb_round4(left - r->delta_ha);
-		}
-		int k = 0; /* parcels without a share are not in the ledger */
-		for (int j = 0; j < *n; j++)
-			if ((*rows)[j].delta_ha > 0) (*rows)[k++] = (*rows)[j];
-		*n = k;
-		*total = tb_round4(loss);
+	GEOSGeometry *g = tb_alert_geom_from_json(j, e);
+	GEOSContextHandle_t h = tb_geos();
+	double x0 = 0, y0 = 0, x1 = 0, y1 = 0;
+	if (g && !GEOSisEmpty_r(h, g)) {
+		GEOSGeom_getXMin_r(h, g, &x0);
+		GEOSGeom_getYMin_r(h, g, &y0);
+		GEOSGeom_getXMax_r(h, g, &x1);
+		GEOSGeom_getYMax_r(h, g, &y1);
 	}
-	json_decref(ps);
-	return rc;
+	int rc = !g ? TB_EINPUT : 0;
+	if (!rc && (x0 < -180 || x1 > 180 || y0 < -90 || y1 > 90))
+		rc = tb_err_set(e, TB_EINPUT, code, "loss_geometry",
+				"wrong coordinate system: coordinates (x %.0f–%.0f, y %.0f–%.0f) are not lon/lat degrees "
+				"(EPSG:4490)", x0, x1, y0, y1);
+	if (!rc && tb_geom_check_polygonal(g, code, e)) rc = TB_EINPUT;
+	if (!rc && tb_area_ha(g) <= 0) rc = tb_err_set(e, TB_EINPUT, code, "loss_geometry", "the lost area has no area");
+	if (rc) {
+		snprintf(e->field, sizeof e->field, "loss_geometry");
+		snprintf(e->record, sizeof e->record, "%s", code);
+		if (g) GEOSGeom_destroy_r(h, g);
+		return NULL;
+	}
+	return g;
+}
+
+/* What a confirmation cuts out of the registry: the mapped lost area, else
+ * the alert's polygon when a loss is given or the alert is a forest loss
+ * (its overlap with natural forest).  A number alone cannot be cut out of a
+ * map: a loss on a point alert needs the lost area as a polygon (§2).
+ * cut->area NULL = no loss. */
+static int plan_cut(const json_t *a, const GEOSGeometry *g, const GEOSGeometry *mapped, double given, loss_cut *cut,
+		    tb_err *e)
+{
+	const char *code = tb_json_str(a, "code");
+	*cut = (loss_cut){.given = given, .field = "loss_ha"};
+	if (!isnan(given) && given == 0) {
+		if (mapped)
+			return tb_err_set(e, TB_EINPUT, code, "loss_ha",
+					  "loss_ha is 0 but a lost area (loss_geometry) is given: give one or the other");
+		return 0;
+	}
+	if (mapped) {
+		*cut = (loss_cut){.area = mapped, .field = "loss_geometry", .given = given, .asked = true};
+		return 0;
+	}
+	if (!is_polygonal(g)) {
+		if (!isnan(given))
+			return tb_err_set(e, TB_EINPUT, code, "loss_geometry",
+					  "a loss of %.4f ha on a point alert: map the lost area as a polygon; the "
+					  "registry and the ledger must agree (§2)", given);
+		return 0; /* confirmed, no forest lost (a fire put out in time) */
+	}
+	bool forest_loss = !strcmp(tb_json_str(a, "type") ? tb_json_str(a, "type") : "", "forest_loss");
+	if (isnan(given) && !forest_loss) return 0;
+	*cut = (loss_cut){.area = g, .field = "loss_ha", .given = given, .asked = !isnan(given)};
+	return 0;
 }
 
 int tb_alert_verify(tb_db *db, const tb_actor *who, int64_t id, const tb_alert_action *act, json_t **out, tb_err *e)
@@ -856,18 +945,25 @@ int tb_alert_verify(tb_db *db, const tb_actor *who, int64_t id, const tb_alert_a
 		rc = tb_err_set(e, TB_EINPUT, code, "loss_ha", "loss_ha must be a number ≥ 0");
 	else if (!isnan(given) && !strcmp(result, "false_alarm") && given > 0)
 		rc = tb_err_set(e, TB_EINPUT, code, "loss_ha", "a false alarm has no loss");
-	ledger_row *rows = NULL;
-	int nrows = 0;
+	else if (act && act->loss_geometry && !json_is_null(act->loss_geometry) && strcmp(result, "confirmed"))
+		rc = tb_err_set(e, TB_EINPUT, code, "loss_geometry", "a false alarm has no lost area");
+	GEOSGeometry *mapped = NULL;
+	if (!rc && act && act->loss_geometry && !json_is_null(act->loss_geometry) &&
+	    !(mapped = loss_area_of(act->loss_geometry, code, e)))
+		rc = e->code ? e->code : TB_EINPUT;
+	loss_cut cut = {0};
+	if (!rc && !strcmp(result, "confirmed")) rc = plan_cut(a, g, mapped, given, &cut, e);
+	if (who->role && !strcmp(who->role, "town")) cut.scope = act ? act->scope : NULL;
 	double loss = 0;
-	if (!rc && !strcmp(result, "confirmed")) rc = loss_rows(db, a, g, given, &rows, &nrows, &loss, e);
 	if (!rc) {
 		char now[32];
 		tb_time_now_iso(now);
 		json_t *set = json_pack("{s:s,s:s,s:s,s:s,s:f}", "status", "verified", "result", result, "verify_note", note,
-					"verified_at", now, "loss_ha", loss);
+					"verified_at", now, "loss_ha", 0.0);
 		if (photo) json_object_set_new(set, "verify_photo", json_string(photo));
 		json_t *row = NULL;
-		rc = alert_step(db, who, id, "verify", "assigned", NULL, set, rows, nrows, note, &row, e);
+		rc = alert_step(db, who, id, "verify", "assigned", NULL, set, cut.area ? &cut : NULL, note, &row, e);
+		loss = tb_json_num(set, "loss_ha", 0);
 		json_decref(set);
 		if (!rc && !strcmp(result, "confirmed")) {
 			char zh[300], en[300], ref[48];
@@ -885,7 +981,7 @@ int tb_alert_verify(tb_db *db, const tb_actor *who, int64_t id, const tb_alert_a
 		if (!rc && out) *out = json_incref(row);
 		json_decref(row);
 	}
-	free(rows);
+	if (mapped) GEOSGeom_destroy_r(tb_geos(), mapped);
 	if (g) GEOSGeom_destroy_r(tb_geos(), g);
 	json_decref(a);
 	return rc;
@@ -904,7 +1000,7 @@ int tb_alert_close(tb_db *db, const tb_actor *who, int64_t id, const tb_alert_ac
 		tb_time_now_iso(now);
 		json_t *set = json_pack("{s:s,s:s,s:s}", "status", "closed", "closed_at", now, "close_note", note);
 		if (!strcmp(t->from, "new")) json_object_set_new(set, "result", json_string("false_alarm"));
-		rc = alert_step(db, who, id, "close", t->from, NULL, set, NULL, 0, note, out, e);
+		rc = alert_step(db, who, id, "close", t->from, NULL, set, NULL, note, out, e);
 		json_decref(set);
 	}
 	json_decref(a);

@@ -2,7 +2,8 @@
  * detection, cameras, drones, other systems or the fire/pest warnings; merged
  * when duplicate by place and time; assigned to the ranger of the grid for
  * field verification; verified (confirmed / false alarm, photo, note);
- * closed.  Confirmed loss of natural forest goes into the area ledger.
+ * closed.  Confirmed loss of natural forest is cut out of the natural parcels
+ * of the registry, whose parcel hook writes the area ledger (§2).
  * Notifications to towns and rangers with a dedup window and a per-recipient
  * rate limit (alert fatigue).  Thresholds: data/jizhou/alerts.json (each can
  * be overridden by a district setting "alert_<name>"). */
@@ -78,7 +79,11 @@ typedef struct tb_alert_action {
 	const char *note;    /* verify, close: required                                      */
 	const char *photo;   /* verify: attachment SHA-256; required when confirmed          */
 	double loss_ha;      /* verify: natural forest lost; NAN = computed (forest_loss)    */
+	                     /* must match the natural forest inside the lost area          */
 	const char *scope;   /* towns the actor may act in (comma-separated); NULL = all     */
+	/* verify: the area lost, a GeoJSON Polygon/MultiPolygon in lon/lat (EPSG:4490),
+	 * borrowed; NULL = the alert's own polygon.  Needed for a loss on a point alert. */
+	const json_t *loss_geometry;
 } tb_alert_action;
 
 /* The lifecycle (a state machine, see the table in alert.c):
@@ -91,6 +96,13 @@ typedef struct tb_alert_action {
  * event ("alerts.assign" …); *out (if not NULL) gets the record. */
 int tb_alert_assign(tb_db *db, const tb_actor *who, int64_t id, const tb_alert_action *a,
 		    json_t **out, tb_err *e);
+/* verify, result confirmed: the lost area (loss_geometry, else the alert's
+ * polygon when loss_ha > 0 or a forest_loss alert without loss_ha) is cut
+ * out of the natural parcels in the same transaction and event
+ * (tb_registry_remove_natural); loss_ha stored = the hectares cut.  A loss
+ * on a point alert without loss_geometry, loss_ha above (or short of) the
+ * natural forest inside the area, or a lost area touching no natural
+ * parcel: TB_EINPUT naming loss_ha / loss_geometry, nothing changed. */
 int tb_alert_verify(tb_db *db, const tb_actor *who, int64_t id, const tb_alert_action *a,
 		    json_t **out, tb_err *e);
 int tb_alert_close(tb_db *db, const tb_actor *who, int64_t id, const tb_alert_action *a,

@@ -65,4 +65,17 @@ json_t *tb_registry_events(tb_db *db, const char *towns, int limit, tb_err *e);
 int tb_ledger_add(tb_db *db, int64_t seq, const char *kind, const char *parcel_code,
 		  double delta_ha, const char *cause, tb_err *e);
 
+/* ---- loss of natural forest (§2) ------------------------------------------- */
+/* Cut `area` (a Polygon or MultiPolygon, EPSG:4490) out of every active
+ * natural parcel it overlaps by more than a sliver (1 m²), inside the
+ * caller's transaction and as part of the caller's event (cx->seq); a
+ * parcel covered entirely gets status "lost".  The parcel codes are added
+ * to cx->parcels; the parcel hook writes one ledger row per parcel (kind
+ * "change" or "loss", the event cx->seq, `cause`).  ledger_out (optional)
+ * gets {parcel, delta_ha} per parcel (delta < 0); *total_ha the hectares
+ * removed (0 when the area touches no natural parcel).  Not a polygon:
+ * TB_EINPUT on "geometry". */
+int tb_registry_remove_natural(tb_db *db, tb_write_ctx *cx, const GEOSGeometry *area, const char *cause,
+			       json_t *ledger_out, double *total_ha, tb_err *e);
+
 #endif

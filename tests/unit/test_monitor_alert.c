@@ -2,8 +2,10 @@
  * the field and change nothing; dedup of external alerts by place, time,
  * type and the sender's id; auto-assignment to the grid's active ranger;
  * every lifecycle transition, the invalid ones refused (conflict) and the
- * wrong actor refused (denied); a confirmed loss in the area ledger linked
- * to the verification event; notification dedup and the per-recipient
+ * wrong actor refused (denied); a confirmed loss cut out of the natural
+ * parcel (the registry and the ledger agree, §2), the ledger row linked to
+ * the verification event; a loss on a point alert only as a mapped polygon
+ * (loss_geometry); notification dedup and the per-recipient
  * rate limit with suppressions counted. */
 #include <stdarg.h>
 #include <stddef.h>
@@ -109,6 +111,26 @@ static int raise_at(tb_db *db, const char *type, const char *source, const char 
 	int rc = tb_alert_raise(db, &BUREAU, &in, id, merged, e);
 	drop(g);
 	return rc;
+}
+
+static double num(tb_db *db, const char *sql)
+{
+	double v = NAN;
+	tb_err e = {0};
+	assert_int_equal(tb_db_double(db, sql, &v, &e), 0);
+	return v;
+}
+
+#define PARCEL_HA "SELECT area_ha FROM parcels WHERE code='120119104-001-001'"
+
+/* The registry's natural area equals the ledger (tianbao stats). */
+static void assert_ledger_consistent(tb_db *db)
+{
+	tb_err e = {0};
+	json_t *s = tb_registry_stats(db, &e);
+	assert_non_null(s);
+	assert_true(json_is_true(json_object_get(s, "ledger_consistent")));
+	json_decref(s);
 }
 
 static json_t *alert(tb_db *db, int64_t id)
@@ -291,6 +313,19 @@ static void lifecycle(void **state)
 			     &e), TB_EINPUT);
 	assert_string_equal(e.field, "note");
 	int64_t ledger_before = count(f->db, "SELECT count(*) FROM area_ledger");
+	double parcel_before = num(f->db, PARCEL_HA);
+	assert_ledger_consistent(f->db);
+	/* a polygon alert: loss_ha short of the natural forest inside it cannot be cut out */
+	ok.loss_ha = 1.0;
+	assert_int_equal(act(f->db, "verify", &RANGER1, id, ok, &e), TB_EINPUT);
+	assert_string_equal(e.field, "loss_ha");
+	assert_non_null(strstr(e.message, "loss_geometry"));
+	ok.loss_ha = 5.0; /* more than the overlap */
+	assert_int_equal(act(f->db, "verify", &RANGER1, id, ok, &e), TB_EINPUT);
+	assert_string_equal(e.field, "loss_ha");
+	assert_true(num(f->db, PARCEL_HA) == parcel_before);
+	assert_int_equal(count(f->db, "SELECT count(*) FROM area_ledger"), ledger_before);
+	ok.loss_ha = NAN; /* a forest-loss alert: its overlap with natural forest */
 	assert_int_equal(act(f->db, "verify", &RANGER1, id, ok, &e), 0);
 	x = alert(f->db, id);
 	assert_string_equal(tb_json_str(x, "status"), "verified");
@@ -298,11 +333,14 @@ static void lifecycle(void **state)
 	assert_string_equal(tb_json_str(x, "verify_photo"), sha);
 	assert_true(fabs(json_number_value(json_object_get(x, "loss_ha")) - tb_round4(overlap)) < 1e-9);
 	json_decref(x);
-	/* the ledger: one loss entry for the parcel, linked to the verification event */
+	/* the parcel lost the overlap (a hole cut out of it); one ledger entry for
+	 * the parcel, linked to the verification event; registry and ledger agree */
+	assert_true(fabs(parcel_before - num(f->db, PARCEL_HA) - tb_round4(overlap)) < 2e-4);
 	assert_int_equal(count(f->db, "SELECT count(*) FROM area_ledger"), ledger_before + 1);
 	double delta = 0;
 	tb_db_double(f->db, "SELECT delta_ha FROM area_ledger ORDER BY fid DESC LIMIT 1", &delta, &e);
-	assert_true(fabs(delta + tb_round4(overlap)) < 1e-9);
+	assert_true(fabs(delta + tb_round4(overlap)) < 2e-4);
+	assert_ledger_consistent(f->db);
 	assert_int_equal(count(f->db, "SELECT event_seq FROM area_ledger ORDER BY fid DESC LIMIT 1"),
 			 count(f->db, "SELECT seq FROM tb_event WHERE action='alerts.verify'"));
 	assert_int_equal(count(f->db, "SELECT count(*) FROM tb_event_parcel p JOIN tb_event v ON v.seq=p.seq"
@@ -318,16 +356,68 @@ static void lifecycle(void **state)
 	assert_int_equal(count(f->db, "SELECT count(*) FROM tb_event WHERE entity='alerts' AND entity_id=(SELECT code FROM alerts"
 				      " WHERE fid=" "2" ")"), 4); /* create, assign, verify, close */
 
-	/* a given loss larger than the natural parcels it touches is refused */
+	/* a point alert: a number alone cannot be cut out of the map */
 	assert_int_equal(raise_at(f->db, "fire", "camera", "2026-11-01T08:00:00Z", wkt("POINT(117.455 40.159)"), 0.8, NULL,
 				  &id, &merged, &e), 0);
-	ok.loss_ha = 500;
+	int64_t rows = count(f->db, "SELECT count(*) FROM area_ledger");
+	double parcel_mid = num(f->db, PARCEL_HA);
+	ok.loss_ha = 0.5;
+	assert_int_equal(act(f->db, "verify", &BUREAU, id, ok, &e), TB_EINPUT);
+	assert_string_equal(e.field, "loss_geometry");
+	assert_non_null(strstr(e.message, "map the lost area as a polygon"));
+	/* the lost area mapped on site: a point is not an area */
+	json_t *pt = json_pack("{s:s,s:[f,f]}", "type", "Point", "coordinates", 117.455, 40.159);
+	ok.loss_geometry = pt;
+	assert_int_equal(act(f->db, "verify", &BUREAU, id, ok, &e), TB_EINPUT);
+	assert_string_equal(e.field, "loss_geometry");
+	/* 0.001° × 0.001° (≈ 0.946 ha) north-east in the parcel, 0.5 ha given: short of it */
+	json_t *lost = json_pack("{s:s,s:[[[f,f],[f,f],[f,f],[f,f],[f,f]]]}", "type", "Polygon", "coordinates", 117.455,
+				 40.158, 117.456, 40.158, 117.456, 40.159, 117.455, 40.159, 117.455, 40.158);
+	ok.loss_geometry = lost;
 	assert_int_equal(act(f->db, "verify", &BUREAU, id, ok, &e), TB_EINPUT);
 	assert_string_equal(e.field, "loss_ha");
-	ok.loss_ha = 0.5; /* a fire with a given loss: all to the parcel holding the point */
+	ok.loss_ha = 3; /* more than the natural forest inside it */
+	assert_int_equal(act(f->db, "verify", &BUREAU, id, ok, &e), TB_EINPUT);
+	assert_string_equal(e.field, "loss_ha");
+	json_t *away = json_pack("{s:s,s:[[[f,f],[f,f],[f,f],[f,f],[f,f]]]}", "type", "Polygon", "coordinates", 117.470,
+				 40.158, 117.471, 40.158, 117.471, 40.159, 117.470, 40.159, 117.470, 40.158);
+	ok.loss_geometry = away; /* outside the natural parcel */
+	ok.loss_ha = NAN;
+	assert_int_equal(act(f->db, "verify", &BUREAU, id, ok, &e), TB_EINPUT);
+	assert_string_equal(e.field, "loss_geometry");
+	assert_int_equal(count(f->db, "SELECT count(*) FROM area_ledger"), rows);
+	assert_true(num(f->db, PARCEL_HA) == parcel_mid);
+	x = alert(f->db, id);
+	assert_string_equal(tb_json_str(x, "status"), "assigned");
+	json_decref(x);
+	ok.loss_geometry = lost; /* loss_ha NAN: the area cut */
 	assert_int_equal(act(f->db, "verify", &BUREAU, id, ok, &e), 0);
-	tb_db_double(f->db, "SELECT delta_ha FROM area_ledger ORDER BY fid DESC LIMIT 1", &delta, &e);
-	assert_true(fabs(delta + 0.5) < 1e-9);
+	x = alert(f->db, id);
+	double cut = json_number_value(json_object_get(x, "loss_ha"));
+	assert_true(cut > 0.94 && cut < 0.95);
+	json_decref(x);
+	assert_true(fabs(parcel_mid - num(f->db, PARCEL_HA) - cut) < 2e-4);
+	assert_int_equal(count(f->db, "SELECT count(*) FROM area_ledger"), rows + 1);
+	assert_int_equal(count(f->db, "SELECT event_seq FROM area_ledger ORDER BY fid DESC LIMIT 1"),
+			 count(f->db, "SELECT max(seq) FROM tb_event WHERE action='alerts.verify'"));
+	assert_ledger_consistent(f->db);
+
+	/* a point alert confirmed with no forest lost (a fire put out in time) */
+	assert_int_equal(raise_at(f->db, "fire", "camera", "2026-11-02T08:00:00Z", wkt("POINT(117.451 40.151)"), 0.8, NULL,
+				  &id, &merged, &e), 0);
+	assert_false(merged);
+	ok.loss_geometry = NULL;
+	ok.loss_ha = NAN;
+	assert_int_equal(act(f->db, "verify", &BUREAU, id, ok, &e), 0);
+	x = alert(f->db, id);
+	assert_string_equal(tb_json_str(x, "result"), "confirmed");
+	assert_true(json_number_value(json_object_get(x, "loss_ha")) == 0);
+	json_decref(x);
+	assert_int_equal(count(f->db, "SELECT count(*) FROM area_ledger"), rows + 1);
+	assert_ledger_consistent(f->db);
+	json_decref(pt);
+	json_decref(lost);
+	json_decref(away);
 }
 
 static void notification_fatigue(void **state)
