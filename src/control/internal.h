@@ -7,7 +7,8 @@
 #include "control/control.h"
 
 /* An application write: on create, the decision already computed (or NULL);
- * on a transition, the new status and what goes with it. */
+ * on a transition, the new status and what goes with it (on approval also
+ * the decision made again at that moment). */
 typedef struct tb__app_move {
 	const json_t *decision;
 	const char *to, *actor, *note, *approval_doc;

@@ -240,6 +240,11 @@ static int app_before(tb_db *db, tb_record *rec, tb__app_move *mv, tb_err *e)
 	}
 	keep_computed(rec, app_computed);
 	if (mv && mv->to) { /* a workflow transition (workflow.c) */
+		if (mv->decision) { /* decided again on approval; the town stays */
+			json_t *town = json_incref(json_object_get(rec->props, "town_code"));
+			tb__app_apply_decision(rec, mv->decision);
+			json_object_set_new(rec->props, "town_code", town ? town : json_null());
+		}
 		json_object_set_new(rec->props, "status", json_string(mv->to));
 		json_object_set_new(rec->props, "reviewed_by", json_string(mv->actor));
 		if (mv->note) json_object_set_new(rec->props, "note", json_string(mv->note));

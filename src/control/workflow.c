@@ -297,6 +297,18 @@ int tb_application_transition(tb_db *db, const tb_actor *who, int64_t fid, const
 	if (!rc && doc && !tb_attach_exists(db, doc))
 		rc = tb_err_set(e, TB_EINPUT, code, "approval_doc",
 				"no attachment %.16s…; upload the approval document to /api/attachments first", doc);
+	json_t *fresh = NULL;
+	if (!rc && !strcmp(to, "approved")) { /* decide again with today's rules, parcels and design */
+		tb_use_query q = {.activity = str(app, "activity"), .purpose = str(app, "purpose"),
+				  .design_approved = tb__design_approved(db, str(app, "design_code"), code)};
+		fresh = tb_control_check(db, &q, g, e);
+		if (!fresh) rc = e->code ? e->code : TB_EINTERNAL;
+		else {
+			json_object_set(app, "verdict", json_object_get(fresh, "verdict"));
+			json_object_set(app, "decision", fresh);
+			mv.decision = fresh;
+		}
+	}
 	if (!rc && !strcmp(to, "approved")) rc = approvable(db, app, doc, e);
 	if (!rc) rc = tb_event_next_seq(db, &cx.seq, e);
 	if (!rc && !strcmp(to, "approved") && in_list(removes_forest, str(app, "activity")))
@@ -326,6 +338,7 @@ int tb_application_transition(tb_db *db, const tb_actor *who, int64_t fid, const
 	if (!rc) rc = tb_db_commit(db, e);
 	if (rc) tb_db_rollback(db);
 	if (g) GEOSGeom_destroy_r(tb_geos(), g);
+	json_decref(fresh);
 	json_decref(app);
 	json_decref(ledger);
 	json_decref(payload);

@@ -297,6 +297,8 @@ class Control(TbCase):
         self.assertEqual((r.status, r.json()["status"], r.json()["approved_by"]), (200, "approved", "bureau"))
         r = self.move("bureau", a["fid"], "approved")
         self.assertEqual((r.status, r.json()["status"]), (200, "approved"), r)
+        # decided again at approval: the design is approved now (UR09)
+        self.assertEqual((r.json()["verdict"], r.json()["decision"]["reasons"][0]["rule"]), ("conditional", "UR09"))
         self.assertIsNone(r.json()["loss_ha"])  # tending removes no natural forest from the registry
 
     def test_field_errors(self):
