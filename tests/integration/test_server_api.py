@@ -37,7 +37,7 @@ def setUpModule():
     with open(os.path.join(d, "secret.txt"), "w") as f:
         f.write("outside the web folder")
     _shared["dir"], _shared["db"] = d, db
-    _shared["srv"] = Server(db, settings=["static_dir=" + web, "rate_login=1000", "login_max_fail_ip=1000"])
+    _shared["srv"] = Server(db, settings=["static_dir=" + web, "rate_login=1000", "login_max_fail_ip=1000", "rate_write=100000"])
     con = sqlite3.connect(db)
     _shared["parcel"] = {t: con.execute("SELECT fid FROM parcels WHERE xiang=? ORDER BY fid LIMIT 1", (t,)).fetchone()[0]
                          for t in (TOWN_A, TOWN_B)}
