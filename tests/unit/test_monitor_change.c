@@ -544,6 +544,30 @@ static void test_geographic_after(void **state)
 	tb_change_result_free(&r);
 }
 
+/* a parcel with a hole (a clearing that is not natural forest, e.g. a
+ * road yard) over patch A: A is not in natural forest any more */
+static void test_parcel_with_hole(void **state)
+{
+	(void)state;
+	GEOSGeometry *outer = pixrect(0, 199, 0, 99), *hole = pixrect(18, 31, 18, 33);
+	GEOSGeometry *p1 = GEOSDifference_r(tb_geos(), outer, hole), *p2 = pixrect(0, 99, 100, 199);
+	assert_int_equal(GEOSGetNumInteriorRings_r(tb_geos(), p1), 1);
+	tb_change_forest f = {0};
+	tb_change_forest_add(&f, "120119104-001-001", p1);
+	tb_change_forest_add(&f, "120119104-001-002", p2);
+	drop(outer), drop(hole), drop(p1), drop(p2);
+	tb_change_opts o = opts();
+	o.cloud_masks[0] = mask_tif;
+	tb_change_result r;
+	tb_err e = {0};
+	assert_int_equal(tb_change_detect(before_tif, after_tif, &o, &f, &r, &e), 0);
+	tb_change_forest_free(&f);
+	assert_int_equal(r.n, 5); /* B, C, U, G, S */
+	for (size_t i = 0; i < r.n; i++) assert_false(r.patches[i].row0 == 20 && r.patches[i].col0 == 20);
+	assert_int_equal(r.forest_px, 30000 - 14 * 16);
+	tb_change_result_free(&r);
+}
+
 /* Float32 reflectance images (read as Float32, not UInt16): same patches */
 static void test_float_images(void **state)
 {
@@ -602,6 +626,7 @@ int main(void)
 		cmocka_unit_test(test_warped_before), cmocka_unit_test(test_mmu),
 		cmocka_unit_test(test_no_forest_mask), cmocka_unit_test(test_many_components),
 		cmocka_unit_test(test_geographic_after), cmocka_unit_test(test_float_images),
+		cmocka_unit_test(test_parcel_with_hole),
 		cmocka_unit_test(test_bad_input),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
