@@ -3,9 +3,10 @@ an API token (a camera system) stored, placed and auto-assigned; its
 duplicate merged; bad pushes refused with the field; the ranger's own tasks
 (/api/alerts/mine) and list; field verification with a photo by the
 assigned ranger only; closing by the town of the alert only; invalid
-transitions 409; the confirmed loss in the area ledger; notifications per
-caller; the monitoring summary; sites, plots and survey indicators; alert
-tiles."""
+transitions 409; the confirmed loss cut out of the natural parcels (the
+registry and the area ledger agree, §2), a point alert's loss only as a
+mapped polygon; notifications per caller; the monitoring summary; sites,
+plots and survey indicators; alert tiles."""
 import math
 import os
 import sqlite3
@@ -185,16 +186,32 @@ class Lifecycle(unittest.TestCase):
         self.assertEqual(ranger_a.request("POST", path + "/assign", {}).status, 403)
         self.assertEqual(bureau.request("POST", path + "/close", {"note": "x"}).status, 409)  # assigned → closed
         self.assertEqual(bureau.request("POST", path + "/assign", {"ranger": ranger}).status, 409)
+        self.assertTrue(bureau.get("/api/stats").json()["ledger_consistent"])
+        touched = {c: parcel(bureau, c)["area_ha"] for c in bureau.get(path).json()["parcel_codes"]}
+        # a polygon alert: a loss short of its natural forest cannot be cut out of the map
+        r = ranger_a.request("POST", path + "/verify", {"result": "confirmed", "note": "x", "photo": sha,
+                                                         "loss_ha": round(natural_ha / 2, 4)})
+        self.assertEqual((r.status, r.json()["error"]["field"]), (422, "loss_ha"), r)
+        self.assertIn("loss_geometry", r.json()["error"]["message"])
+        r = ranger_a.request("POST", path + "/verify", {"result": "confirmed", "note": "x", "photo": sha,
+                                                         "loss_ha": natural_ha + 1})
+        self.assertEqual((r.status, r.json()["error"]["field"]), (422, "loss_ha"), r)
         r = ranger_a.request("POST", path + "/verify", {"result": "confirmed", "note": "现场发现林木被砍伐", "photo": sha})
         self.assertEqual(r.status, 200, r)
         v = r.json()
         self.assertEqual((v["status"], v["result"], v["verify_photo"]), ("verified", "confirmed", sha))
-        self.assertAlmostEqual(v["loss_ha"], natural_ha, places=4)
+        self.assertAlmostEqual(v["loss_ha"], natural_ha, delta=0.0002)  # the area cut (4-decimal areas)
         self.assertEqual(ranger_a.request("POST", path + "/verify", {"result": "false_alarm", "note": "x"}).status, 409)
-        # the loss is in the area ledger, per natural parcel, pointing at the verification event
-        led = bureau.get("/api/area_ledger?kind=loss").json()["items"]
+        # the loss is cut out of the natural parcels: they shrank by it (§2)
+        after = {c: parcel(bureau, c) for c in touched}
+        shrunk = sum(touched[c] - (p["area_ha"] if p["status"] == "active" else 0) for c, p in after.items())
+        self.assertGreater(v["loss_ha"], 1.0)
+        self.assertAlmostEqual(shrunk, v["loss_ha"], places=3)
+        # the ledger follows, per natural parcel, pointing at the verification event
+        led = bureau.get("/api/area_ledger?limit=500").json()["items"]
         mine_rows = [x for x in led if v["code"] in (x.get("cause") or "")]
         self.assertGreaterEqual(len(mine_rows), 1)
+        self.assertEqual({x["kind"] for x in mine_rows} - {"change", "loss"}, set())
         self.assertAlmostEqual(sum(x["delta_ha"] for x in mine_rows), -v["loss_ha"], places=4)
         self.assertTrue(set(x["parcel_code"] for x in mine_rows) <= set(v["parcel_codes"]))
         ev = bureau.get(f"/api/parcels?code={mine_rows[0]['parcel_code']}").json()["items"][0]["fid"]
@@ -202,7 +219,10 @@ class Lifecycle(unittest.TestCase):
         verify_ev = [e for e in arch if e["action"] == "alerts.verify"]
         self.assertEqual(len(verify_ev), 1)
         self.assertEqual(verify_ev[0]["seq"], mine_rows[0]["event_seq"])
-        self.assertFalse(bureau.get("/api/stats").json()["ledger_consistent"])  # until the registry is reconciled
+        self.assertTrue(bureau.get("/api/stats").json()["ledger_consistent"])  # the registry and the ledger agree
+        st = tblib.run("stats", "--json", db=_shared["db"])  # tianbao stats says so too
+        self.assertEqual(st.code, 0, st)
+        self.assertTrue(st.json()["ledger_consistent"])
         # closing: not the other town, not without a note; then once
         self.assertEqual(town_b.request("POST", path + "/close", {"note": "x"}).status, 403)
         r = town_a.request("POST", path + "/close", {})
@@ -221,6 +241,60 @@ class Lifecycle(unittest.TestCase):
         events = events["items"] if isinstance(events, dict) else events
         acts = {e["action"] for e in events if e.get("entity_id") == v["code"]}
         self.assertTrue({"alerts.verify", "alerts.close"} <= acts, acts)
+
+
+    def test_point_alert_loss_needs_a_polygon(self):
+        # §2: a number alone cannot be cut out of the map; the lost area is mapped as a polygon
+        cam, bureau = client(token=_shared["token"]), client("bureau")
+        grid, x, y = grid_point(TOWN_A, 0)
+        r = cam.request("POST", "/api/alerts", feature(x, y, observed_at="2026-11-05T08:00:00Z", external_id="CAM-9/0800"))
+        self.assertEqual(r.status, 201, r)
+        a = r.json()
+        path = f"/api/alerts/{a['id']}"
+        if a["status"] == "new":
+            self.assertEqual(bureau.request("POST", path + "/assign", {}).status, 200)
+        code = a["parcel_codes"][0]
+        before = parcel(bureau, code)["area_ha"]
+        r = bureau.request("POST", "/api/attachments?filename=fire.png", raw=PNG,
+                           headers={"Content-Type": "application/octet-stream"})
+        sha = r.json()["sha256"]
+        body = {"result": "confirmed", "note": "火烧迹地，林木全部烧毁", "photo": sha, "loss_ha": 0.03}
+        r = bureau.request("POST", path + "/verify", body)
+        self.assertEqual((r.status, r.json()["error"]["field"]), (422, "loss_geometry"), r)
+        self.assertIn("map the lost area as a polygon; the registry and the ledger must agree (§2)",
+                      r.json()["error"]["message"])
+        d = 0.0001  # ≈ 8.5 m × 11 m each way: 0.0002° × 0.0002° ≈ 0.038 ha around the point
+        ring = [[x - d, y - d], [x + d, y - d], [x + d, y + d], [x - d, y + d], [x - d, y - d]]
+        r = bureau.request("POST", path + "/verify", dict(body, loss_geometry={"type": "Point", "coordinates": [x, y]}))
+        self.assertEqual((r.status, r.json()["error"]["field"]), (422, "loss_geometry"), r)
+        r = bureau.request("POST", path + "/verify", dict(body, loss_ha=5, loss_geometry={"type": "Polygon", "coordinates": [ring]}))
+        self.assertEqual((r.status, r.json()["error"]["field"]), (422, "loss_ha"), r)
+        self.assertEqual(parcel(bureau, code)["area_ha"], before)  # refused: nothing changed
+        del body["loss_ha"]
+        r = bureau.request("POST", path + "/verify", dict(body, loss_geometry={"type": "Polygon", "coordinates": [ring]}))
+        self.assertEqual(r.status, 200, r)
+        v = r.json()
+        self.assertTrue(0.03 < v["loss_ha"] < 0.04, v["loss_ha"])  # the area actually cut
+        self.assertAlmostEqual(before - parcel(bureau, code)["area_ha"], v["loss_ha"], places=4)
+        self.assertTrue(bureau.get("/api/stats").json()["ledger_consistent"])
+        # a fire put out with no forest lost: confirmed, loss 0, no ledger row
+        grid, x2, y2 = grid_point(TOWN_A, 4)
+        r = cam.request("POST", "/api/alerts", feature(x2, y2, observed_at="2026-11-06T08:00:00Z", external_id="CAM-9/0900"))
+        self.assertEqual(r.status, 201, r)
+        b = r.json()
+        if b["status"] == "new":
+            self.assertEqual(bureau.request("POST", f"/api/alerts/{b['id']}/assign", {}).status, 200)
+        rows = bureau.get("/api/area_ledger?limit=1").json()["total"]
+        r = bureau.request("POST", f"/api/alerts/{b['id']}/verify", {"result": "confirmed", "note": "明火已扑灭，未造成林木损失",
+                                                                   "photo": sha})
+        self.assertEqual(r.status, 200, r)
+        self.assertEqual((r.json()["result"], r.json()["loss_ha"]), ("confirmed", 0))
+        self.assertEqual(bureau.get("/api/area_ledger?limit=1").json()["total"], rows)
+        self.assertTrue(bureau.get("/api/stats").json()["ledger_consistent"])
+
+
+def parcel(c, code):
+    return c.get(f"/api/parcels?code={code}").json()["items"][0]
 
 
 class NotificationsAndSummary(unittest.TestCase):
