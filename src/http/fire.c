@@ -2,7 +2,10 @@
  * bureau's daily push with an API token: JSON {station, records:[…]} or a
  * text/csv body with ?station=), GET /api/fire/danger?date= (the latest
  * danger of every station on or before the date) and GET
- * /api/pests/status?date=&station=.  Parse, call monitor/, serialise. */
+ * /api/pests/status?date=&station=; POST /api/pest_traps and
+ * /api/pest_surveys are the generic create followed by the record's
+ * warning; POST /api/pests/notify sends a day's pest warnings.  Parse, call
+ * monitor/, serialise. */
 #include "http/fire.h"
 
 #include "http/api.h"
@@ -82,4 +85,34 @@ int tb_api_pest_status(tb_req *req, tb_resp *resp)
 	tb_err e = {0};
 	json_t *s = tb_pest_status(req->db, tb_req_query(req, "station"), tb_req_query(req, "date"), &e);
 	return s ? tb_resp_json(resp, 200, s) : tb_resp_err(resp, &e);
+}
+
+int tb_api_pest_record_create(tb_req *req, tb_resp *resp)
+{
+	tb_api_create(req, resp);
+	if (resp->status != 201) return 0;
+	json_t *row = json_loadb(resp->body.data, resp->body.len, 0, NULL);
+	if (!json_is_object(row)) {
+		json_decref(row);
+		return 0;
+	}
+	tb_actor who = {req->who.login, req->who.role};
+	json_t *t = tb_pest_record_warn(req->db, &who, req->route->resource, json_integer_value(json_object_get(row, "fid")),
+					json_string_value(json_object_get(row, "date")));
+	if (!t) {
+		json_decref(row);
+		return 0;
+	}
+	json_object_set_new(row, "warnings", t);
+	return tb_resp_json(resp, 201, row);
+}
+
+int tb_api_pest_notify(tb_req *req, tb_resp *resp)
+{
+	tb_err e = {0};
+	json_t *s = tb_pest_status(req->db, tb_req_query(req, "station"), tb_req_query(req, "date"), &e);
+	if (!s) return tb_resp_err(resp, &e);
+	tb_actor who = {req->who.login, req->who.role};
+	json_object_set_new(s, "notified", tb_pest_notify(req->db, &who, s));
+	return tb_resp_json(resp, 200, s);
 }

@@ -9,5 +9,7 @@
 int tb_api_weather_push(tb_req *req, tb_resp *resp);
 int tb_api_fire_danger(tb_req *req, tb_resp *resp);
 int tb_api_pest_status(tb_req *req, tb_resp *resp);
+int tb_api_pest_record_create(tb_req *req, tb_resp *resp);
+int tb_api_pest_notify(tb_req *req, tb_resp *resp);
 
 #endif

@@ -420,7 +420,9 @@ json_t *tb_pest_status(tb_db *db, const char *station, const char *date, tb_err 
 	return out;
 }
 
-static json_t *notify_kind(tb_db *db, const tb_actor *who, const json_t *status, const char *only_kind)
+/* Send the status's warnings of one kind or one ref (NULL: any). */
+static json_t *notify_kind(tb_db *db, const tb_actor *who, const json_t *status, const char *only_kind,
+			   const char *only_ref)
 {
 	int due = 0, sent = 0, suppressed = 0, failed = 0;
 	char err[256] = "";
@@ -429,6 +431,7 @@ static json_t *notify_kind(tb_db *db, const tb_actor *who, const json_t *status,
 	json_array_foreach(json_object_get(status, "warnings"), i, w)
 	{
 		if (only_kind && strcmp(only_kind, tb_json_str(w, "kind"))) continue;
+		if (only_ref && strcmp(only_ref, tb_json_str(w, "ref"))) continue;
 		due++;
 		tb_fire_warn_towns(db, who, tb_json_str(w, "towns"), "pest", (int)tb_json_num(w, "level", 3),
 				   tb_json_str(w, "text_zh"), tb_json_str(w, "text_en"), tb_json_str(w, "ref"),
@@ -441,7 +444,7 @@ static json_t *notify_kind(tb_db *db, const tb_actor *who, const json_t *status,
 
 json_t *tb_pest_notify(tb_db *db, const tb_actor *who, const json_t *status)
 {
-	json_t *t = notify_kind(db, who, status, NULL);
+	json_t *t = notify_kind(db, who, status, NULL, NULL);
 	return t ? t : json_pack("{s:i,s:i,s:i,s:i}", "due", 0, "sent", 0, "suppressed", 0, "failed", 0);
 }
 
@@ -450,7 +453,20 @@ json_t *tb_pest_warn_station(tb_db *db, const tb_actor *who, const char *station
 	tb_err e = {0};
 	json_t *status = tb_pest_status(db, station, date, &e);
 	if (!status) return NULL;
-	json_t *t = notify_kind(db, who, status, "stage");
+	json_t *t = notify_kind(db, who, status, "stage", NULL);
+	json_decref(status);
+	return t;
+}
+
+json_t *tb_pest_record_warn(tb_db *db, const tb_actor *who, const char *resource, int64_t fid, const char *date)
+{
+	char ref[64];
+	snprintf(ref, sizeof ref, "%s/%lld", resource && !strcmp(resource, "pest_traps") ? "pest_trap" : "pest_survey",
+		 (long long)fid);
+	tb_err e = {0};
+	json_t *status = tb_pest_status(db, NULL, date, &e);
+	if (!status) return NULL;
+	json_t *t = notify_kind(db, who, status, NULL, ref);
 	json_decref(status);
 	return t;
 }

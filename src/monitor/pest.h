@@ -90,6 +90,11 @@ json_t *tb_pest_notify(tb_db *db, const tb_actor *who, const json_t *status);
  * (stages reached), sent; the tally or NULL when nothing was due. */
 json_t *tb_pest_warn_station(tb_db *db, const tb_actor *who, const char *station, const char *date);
 
+/* After a trap or survey record (resource "pest_traps" / "pest_surveys",
+ * its fid and date) is stored: its warning, if it gives one, sent; the
+ * tally or NULL when nothing was due. */
+json_t *tb_pest_record_warn(tb_db *db, const tb_actor *who, const char *resource, int64_t fid, const char *date);
+
 extern const tb_resource tb_pest_traps;   /* 诱捕监测 */
 extern const tb_resource tb_pest_surveys; /* 虫情调查 */
 

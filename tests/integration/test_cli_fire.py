@@ -145,6 +145,10 @@ class WeatherImport(TbCase):
         self.assertAlmostEqual(sp["degree_days"], dd, delta=0.05)
         self.assertEqual(sp["days"], 48)
         self.assertEqual(sp["stage"]["code"], "g0_adult" if dd < 330 else "g1_larva")
+        self.assertEqual([w["kind"] for w in s["warnings"]], ["stage"])
+        n = self.ok(run("pest", "status", "--station", "54428", "--date", "2026-05-30", "--notify", "--json", db=self.db)).json()
+        self.assertEqual(n["notified"]["due"], 1)
+        self.assertEqual(n["notified"]["sent"] + n["notified"]["suppressed"] + n["notified"]["failed"], 8)
         text = self.ok(run("pest", "status", "--date", "2026-05-30", db=self.db)).out
         self.assertIn("美国白蛾", text)
 

@@ -125,6 +125,17 @@ class FireServer(TbCase):
         self.assertEqual(r.status, 201, r)
         s = r.json()
         self.assertEqual((s["infested_rate_pct"], s["grade"], s["disaster"], s["level"]), (2.5, "moderate", True, 5))
+        # 成灾: the town and its active rangers are warned at once
+        w = s["warnings"]
+        self.assertEqual(w["due"], 1)
+        self.assertGreaterEqual(w["sent"] + w["suppressed"] + w["failed"], 2)
+        self.assertEqual(self.count("SELECT count(*) FROM notifications WHERE ref=?", "pest_survey/%d" % s["fid"]),
+                         w["sent"])
+        light = {"properties": dict(survey["properties"], trees_infested=1, leaf_loss_pct=5)}
+        r = ranger.request("POST", "/api/pest_surveys", light)
+        self.assertEqual(r.status, 201, r)
+        self.assertEqual((r.json()["grade"], r.json()["level"]), ("light", 2))
+        self.assertNotIn("warnings", r.json())
         # another town's parcel is outside town_b's jurisdiction
         r = self.client("town_b").request("POST", "/api/pest_surveys", survey)
         self.assertEqual(r.status, 403, r)
@@ -138,6 +149,7 @@ class FireServer(TbCase):
                 "properties": {"site": "XY-T1", "town_code": TOWN_A, "date": "2026-05-21", "species": "fall_webworm", "count": 64}}
         r = ranger.request("POST", "/api/pest_traps", trap)
         self.assertEqual(r.status, 201, r)
+        self.assertEqual(r.json()["warnings"]["due"], 1)  # 64 moths ≥ 50
         st = self.client("leader").get("/api/pests/status?date=2026-05-30").json()
         self.assertEqual(st["date"], "2026-05-30")
         jz = next(x for x in st["stations"] if x["station"] == "54428")["species"][0]
@@ -147,13 +159,17 @@ class FireServer(TbCase):
         self.assertIsNone(jz["stage"])
         self.assertEqual(jz["next"]["code"], "g0_adult")
         self.assertAlmostEqual(jz["next"]["remaining_dd"], 15.0, delta=0.05)
-        self.assertEqual([x["parcel_code"] for x in st["surveys"]], [parcel])
+        self.assertEqual([x["parcel_code"] for x in st["surveys"]], [parcel, parcel])
         kinds = {w["kind"]: w for w in st["warnings"]}
         self.assertEqual(kinds["disaster"]["level"], 5)
         self.assertIn("成灾", kinds["disaster"]["text_zh"])
         self.assertEqual(kinds["trap"]["towns"], TOWN_A)
         self.assertNotIn("stage", kinds)
         self.assertEqual(self.client("bureau").get("/api/pests/status?station=nope").status, 422)
+        n = self.client("bureau").request("POST", "/api/pests/notify?date=2026-05-30")
+        self.assertEqual(n.status, 200, n)
+        self.assertEqual(n.json()["notified"]["due"], len(st["warnings"]))
+        self.assertEqual(self.client("town_a").request("POST", "/api/pests/notify?date=2026-05-30").status, 403)
 
 
 if __name__ == "__main__":
