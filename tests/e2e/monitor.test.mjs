@@ -140,6 +140,9 @@ test('an external alert goes round the closed loop: listed, assigned, verified o
   assert.equal(await detail.locator('[data-testid=alert-timeline] li.done').count(), 2);
   // the bureau may verify too: its form stays open while the ranger goes out
   await detail.locator('[data-testid=verify-form]').waitFor();
+  // a point alert takes no bare loss in ha (a number cannot be cut out of the map, §2): a mapped polygon instead
+  assert.equal(await detail.locator('#vf-loss').count(), 0);
+  assert.equal(await detail.locator('#vf-loss-geom').getAttribute('type'), 'file');
 
   // ---- the ranger's phone: the task, its distance, the verification with a photo
   const phone = await browser.newContext({
@@ -187,7 +190,9 @@ test('an external alert goes round the closed loop: listed, assigned, verified o
   });
   await ph.locator('#tv-photo').setInputFiles({ name: 'site.jpg', mimeType: 'image/jpeg', buffer: Buffer.from(jpeg, 'base64') });
   await form.locator('[data-testid=phone-verify-preview]').waitFor();
-  await form.locator('#tv-loss').fill('0.2');
+  // a point alert: no loss in ha on the phone (the server would refuse it, §2), a hint instead
+  assert.equal(await form.locator('#tv-loss').count(), 0);
+  assert.match(await form.locator('[data-testid=phone-verify-loss-point]').textContent(), /点位告警/);
   assert.ok(await ph.evaluate(() => document.documentElement.scrollWidth <= 390), 'no horizontal overflow with the form open: ' + await ph.evaluate(() => [...document.querySelectorAll('*')].filter((e) => e.getBoundingClientRect().right > 391).map((e) => e.tagName + '.' + e.className + ' ' + Math.round(e.getBoundingClientRect().right)).join(' | ')));
   // no network out there: the verification waits in the phone's queue with the photo
   await phone.setOffline(true);
@@ -211,7 +216,8 @@ test('an external alert goes round the closed loop: listed, assigned, verified o
   assert.equal(v.result, 'confirmed');
   assert.equal(v.verify_note, NOTE);
   assert.match(v.verify_photo || '', /^[0-9a-f]{64}$/);
-  assert.equal(v.loss_ha, 0.2);
+  assert.equal(v.loss_ha, 0); // confirmed, no natural forest lost: no ledger row
+  assert.equal((await bureau.get('/api/stats')).json.ledger_consistent, true);
   await shot(ph, 'monitor-phone-verified');
   assert.deepEqual(ph.errors, []);
   await phone.close();
@@ -232,7 +238,7 @@ test('an external alert goes round the closed loop: listed, assigned, verified o
   const step = detail.locator('[data-step=verified]');
   assert.match(await step.textContent(), /现场核实/);
   assert.match(await step.textContent(), new RegExp(NOTE));
-  assert.match(await step.textContent(), /天然林损失 0\.2000 公顷/);
+  assert.match(await step.textContent(), /天然林损失 0\.0000 公顷/);
   assert.equal(await step.locator('img').count(), 1);
   await detail.locator('#cl-note').fill('已移交森林公安立案，办结');
   await detail.locator('[data-testid=close-submit]').click();

@@ -142,8 +142,16 @@ export class Tasks {
       h('input', { type: 'radio', name: 'tv-result', id: 'tv-result-' + v, value: v, 'data-testid': 'phone-verify-' + v,
         onchange: () => { loss.hidden = v !== 'confirmed'; } }),
       h('span', label('alert_result', v, 'mon.result.')));
-    const lossIn = h('input#tv-loss', { type: 'number', min: 0, step: '0.0001', inputmode: 'decimal', 'data-testid': 'phone-verify-loss' });
-    const loss = h('div.ph-field', { hidden: true }, h('label', { for: 'tv-loss' }, t('phone.lossHa')), lossIn);
+    // §2: a confirmed loss is cut out of the natural parcels.  A polygon alert
+    // loses its overlap with natural forest (the number is optional, defaults
+    // to it); a point alert cannot take a bare number (the server refuses it):
+    // the lost area is mapped as a polygon by the bureau.
+    const area = !!a.geometry && (a.geometry.type === 'Polygon' || a.geometry.type === 'MultiPolygon');
+    const lossIn = h('input#tv-loss', { type: 'number', min: 0, step: '0.0001', inputmode: 'decimal', 'data-testid': 'phone-verify-loss',
+      placeholder: a.natural_forest_ha != null ? String(a.natural_forest_ha) : '' });
+    const loss = area
+      ? h('div.ph-field', { hidden: true }, h('label', { for: 'tv-loss' }, t('phone.lossHa')), lossIn)
+      : h('p.ph-field.muted', { hidden: true, 'data-testid': 'phone-verify-loss-point' }, t('phone.lossPointHint'));
     const note = h('textarea#tv-note', { rows: 3, maxlength: 2000, placeholder: t('phone.verifyNotePh'), 'data-testid': 'phone-verify-note' });
     const preview = h('div.ph-preview', h('span.muted', t('phone.photoNone')));
     const photo = h('input#tv-photo.ph-file', {
@@ -171,7 +179,7 @@ export class Tasks {
         if (!note.value.trim()) { err.hidden = false; err.textContent = t('phone.needNote'); note.focus(); return; }
         if (picked.value === 'confirmed' && !this.photo) { err.hidden = false; err.textContent = t('phone.needPhoto'); return; }
         const body = { result: picked.value, note: note.value.trim() };
-        if (picked.value === 'confirmed' && lossIn.value !== '') body.loss_ha = Number(lossIn.value);
+        if (picked.value === 'confirmed' && area && lossIn.value !== '') body.loss_ha = Number(lossIn.value);
         const item = { id: uid(), kind: 'verify', alert_id: a.id, code: a.code, body, photo: this.photo, photo_name: this.photoName, created: new Date().toISOString() };
         try { this.k.store.push(item); } catch { err.hidden = false; err.textContent = t('phone.photoTooBig'); return; }
         this.open = null;

@@ -269,6 +269,14 @@ function assignForm(a, post) {
     h('div.mon-formrow', btn));
 }
 
+const isArea = (g) => !!g && (g.type === 'Polygon' || g.type === 'MultiPolygon');
+
+/** The polygon of a GeoJSON geometry, Feature or one-feature collection; null if none. */
+function polygonOf(j) {
+  const g = j?.type === 'FeatureCollection' ? j.features?.[0]?.geometry : j?.type === 'Feature' ? j.geometry : j;
+  return isArea(g) ? g : null;
+}
+
 function verifyForm(a, post, fail) {
   const res = h('select#vf-result', { required: true, 'data-testid': 'verify-result' },
     h('option', { value: '' }, '—'),
@@ -276,8 +284,20 @@ function verifyForm(a, post, fail) {
     h('option', { value: 'false_alarm' }, resultLabel('false_alarm')));
   const note = h('textarea#vf-note', { rows: 3, maxlength: 2000, required: true, 'data-testid': 'verify-note' });
   const photo = h('input#vf-photo', { type: 'file', accept: 'image/jpeg,image/png,image/webp', 'data-testid': 'verify-photo' });
-  const loss = h('input#vf-loss', { type: 'number', min: 0, step: '0.0001', inputmode: 'decimal', 'data-testid': 'verify-loss' });
-  const lossField = h('div.field', { hidden: true }, h('label', { for: 'vf-loss' }, t('mon.lossField')), loss);
+  // §2: a confirmed loss is cut out of the natural parcels, so the registry
+  // and the ledger agree.  A polygon alert loses its overlap with natural
+  // forest (the number is optional and must match it); a number alone cannot
+  // be cut out of a map, so a point alert takes the lost area as a polygon.
+  const area = isArea(a.geometry);
+  const loss = h('input#vf-loss', { type: 'number', min: 0, step: '0.0001', inputmode: 'decimal', 'data-testid': 'verify-loss',
+    placeholder: a.natural_forest_ha != null ? fmt(a.natural_forest_ha, 4) : '', 'aria-describedby': 'vf-loss-hint' });
+  const lossGeom = h('input#vf-loss-geom', { type: 'file', accept: '.geojson,.json,application/geo+json,application/json',
+    'data-testid': 'verify-loss-geometry', 'aria-describedby': 'vf-loss-hint' });
+  const lossField = area
+    ? h('div.field', { hidden: true }, h('label', { for: 'vf-loss' }, t('mon.lossField')), loss,
+      h('small#vf-loss-hint.muted', t('mon.lossPolygonHint')))
+    : h('div.field', { hidden: true, 'data-testid': 'verify-loss-point' }, h('label', { for: 'vf-loss-geom' }, t('mon.lossGeomField')), lossGeom,
+      h('small#vf-loss-hint.muted', t('mon.lossPointHint')));
   res.addEventListener('change', () => { lossField.hidden = res.value !== 'confirmed'; });
   const btn = h('button.btn.primary', { type: 'submit', 'data-testid': 'verify-submit' }, t('mon.verify'));
   return h('form.mon-form', {
@@ -287,7 +307,13 @@ function verifyForm(a, post, fail) {
       if (!res.value) { res.setAttribute('aria-invalid', 'true'); res.focus(); return fail(new Error(t('mon.needResult'))); }
       res.removeAttribute('aria-invalid');
       const body = { result: res.value, note: note.value.trim() };
-      if (res.value === 'confirmed' && loss.value !== '') body.loss_ha = Number(loss.value);
+      if (res.value === 'confirmed' && area && loss.value !== '') body.loss_ha = Number(loss.value);
+      const gfile = !area && res.value === 'confirmed' && lossGeom.files && lossGeom.files[0];
+      if (gfile) {
+        try { body.loss_geometry = polygonOf(JSON.parse(await gfile.text())); } catch { body.loss_geometry = null; }
+        if (!body.loss_geometry) { lossGeom.setAttribute('aria-invalid', 'true'); lossGeom.focus(); return fail(new Error(t('mon.lossGeomBad'))); }
+        lossGeom.removeAttribute('aria-invalid');
+      }
       const file = photo.files && photo.files[0];
       if (res.value === 'confirmed' && !file) { photo.setAttribute('aria-invalid', 'true'); photo.focus(); return fail(new Error(t('mon.needPhoto'))); }
       photo.removeAttribute('aria-invalid');
