@@ -27,8 +27,11 @@ static char *read_file(const char *path, size_t *len, tb_err *e)
 	}
 	char *buf = NULL;
 	long n = fseek(f, 0, SEEK_END) == 0 ? ftell(f) : -1;
-	if (n < 0 || n > MAX_FILE) tb_err_set(e, n < 0 ? TB_EIO : TB_ETOOBIG, path, NULL, "cannot read (size limit 64 MiB)");
-	else if (fseek(f, 0, SEEK_SET) || !(buf = malloc((size_t)n + 1)) || fread(buf, 1, (size_t)n, f) != (size_t)n) {
+	if (n < 0 || n > MAX_FILE)
+		tb_err_set(e, n < 0 ? TB_EIO : TB_ETOOBIG, path, NULL,
+		           "cannot read (size limit 64 MiB)");
+	else if (fseek(f, 0, SEEK_SET) || !(buf = malloc((size_t)n + 1)) ||
+	         fread(buf, 1, (size_t)n, f) != (size_t)n) {
 		free(buf);
 		buf = NULL;
 		tb_err_set(e, TB_EIO, path, NULL, "cannot read");
@@ -52,22 +55,30 @@ static void print_table(const json_t *rows)
 	bool minmax = false;
 	size_t i;
 	json_t *o;
-	json_array_foreach(rows, i, o) if (json_object_get(o, "tmax") || json_object_get(o, "tmin")) minmax = true;
-	printf("date,temp,rh,wind,rain%s,ffmc,dmc,dc,isi,bui,fwi,dsr,level\n", minmax ? ",tmax,tmin" : "");
+	json_array_foreach(rows, i, o) if (json_object_get(o, "tmax") || json_object_get(o, "tmin"))
+	    minmax = true;
+	printf("date,temp,rh,wind,rain%s,ffmc,dmc,dc,isi,bui,fwi,dsr,level\n",
+	       minmax ? ",tmax,tmin" : "");
 	json_array_foreach(rows, i, o)
 	{
-		printf("%s,%g,%g,%g,%g", json_string_value(json_object_get(o, "date")), json_number_value(json_object_get(o, "temp")),
-		       json_number_value(json_object_get(o, "rh")), json_number_value(json_object_get(o, "wind")),
+		printf("%s,%g,%g,%g,%g", json_string_value(json_object_get(o, "date")),
+		       json_number_value(json_object_get(o, "temp")),
+		       json_number_value(json_object_get(o, "rh")),
+		       json_number_value(json_object_get(o, "wind")),
 		       json_number_value(json_object_get(o, "rain")));
 		if (minmax) {
 			json_t *hi = json_object_get(o, "tmax"), *lo = json_object_get(o, "tmin");
 			hi ? printf(",%g", json_number_value(hi)) : printf(",");
 			lo ? printf(",%g", json_number_value(lo)) : printf(",");
 		}
-		printf(",%.1f,%.1f,%.1f,%.1f,%.1f,%.1f,%.1f,%lld\n", json_number_value(json_object_get(o, "ffmc")),
-		       json_number_value(json_object_get(o, "dmc")), json_number_value(json_object_get(o, "dc")),
-		       json_number_value(json_object_get(o, "isi")), json_number_value(json_object_get(o, "bui")),
-		       json_number_value(json_object_get(o, "fwi")), json_number_value(json_object_get(o, "dsr")),
+		printf(",%.1f,%.1f,%.1f,%.1f,%.1f,%.1f,%.1f,%lld\n",
+		       json_number_value(json_object_get(o, "ffmc")),
+		       json_number_value(json_object_get(o, "dmc")),
+		       json_number_value(json_object_get(o, "dc")),
+		       json_number_value(json_object_get(o, "isi")),
+		       json_number_value(json_object_get(o, "bui")),
+		       json_number_value(json_object_get(o, "fwi")),
+		       json_number_value(json_object_get(o, "dsr")),
 		       (long long)json_integer_value(json_object_get(o, "level")));
 	}
 }
@@ -80,7 +91,9 @@ int cmd_fire(tb_cli *cli, int argc, char **argv)
 	for (int i = 1; i < argc; i++) {
 		if (!strcmp(argv[i], "--json")) continue;
 		if (!strcmp(argv[i], "--lat") && i + 1 < argc) {
-			if (!parse_lat(argv[++i], &lat)) return cli_usage(cmd, "--lat: '%s' is not a latitude in [-90, 90]", argv[i]);
+			if (!parse_lat(argv[++i], &lat))
+				return cli_usage(cmd, "--lat: '%s' is not a latitude in [-90, 90]",
+				                 argv[i]);
 		} else if (argv[i][0] != '-' && !file)
 			file = argv[i];
 		else
@@ -98,7 +111,8 @@ int cmd_fire(tb_cli *cli, int argc, char **argv)
 	int rc = tb_fire_table(&c, text, len, file, lat, &rows, &e);
 	free(text);
 	if (rc) return cli_fail(cli, &e);
-	if (cli->json) cli_print_json(rows);
+	if (cli->json)
+		cli_print_json(rows);
 	else {
 		print_table(rows);
 		json_decref(rows);
@@ -109,38 +123,54 @@ int cmd_fire(tb_cli *cli, int argc, char **argv)
 static void print_import(const json_t *r)
 {
 	const json_t *w = json_object_get(r, "warnings");
-	printf("weather %s %s: %lld days stored, %lld replaced (%s … %s)\n", json_string_value(json_object_get(r, "station")),
-	       json_string_value(json_object_get(r, "name")), (long long)json_integer_value(json_object_get(r, "stored")),
-	       (long long)json_integer_value(json_object_get(r, "replaced")), json_string_value(json_object_get(r, "from")),
+	printf("weather %s %s: %lld days stored, %lld replaced (%s … %s)\n",
+	       json_string_value(json_object_get(r, "station")),
+	       json_string_value(json_object_get(r, "name")),
+	       (long long)json_integer_value(json_object_get(r, "stored")),
+	       (long long)json_integer_value(json_object_get(r, "replaced")),
+	       json_string_value(json_object_get(r, "from")),
 	       json_string_value(json_object_get(r, "to")));
-	printf("%-10s %6s %6s %6s %6s %6s %6s %6s %s\n", "date", "FFMC", "DMC", "DC", "ISI", "BUI", "FWI", "DSR", "level 等级");
+	printf("%-10s %6s %6s %6s %6s %6s %6s %6s %s\n", "date", "FFMC", "DMC", "DC", "ISI", "BUI",
+	       "FWI", "DSR", "level 等级");
 	size_t i;
 	json_t *d;
 	json_array_foreach(json_object_get(r, "danger"), i, d)
-	printf("%-10s %6.1f %6.1f %6.1f %6.1f %6.1f %6.1f %6.1f %lld\n", json_string_value(json_object_get(d, "date")),
-	       json_number_value(json_object_get(d, "ffmc")), json_number_value(json_object_get(d, "dmc")),
-	       json_number_value(json_object_get(d, "dc")), json_number_value(json_object_get(d, "isi")),
-	       json_number_value(json_object_get(d, "bui")), json_number_value(json_object_get(d, "fwi")),
-	       json_number_value(json_object_get(d, "dsr")), (long long)json_integer_value(json_object_get(d, "level")));
+	    printf("%-10s %6.1f %6.1f %6.1f %6.1f %6.1f %6.1f %6.1f %lld\n",
+	           json_string_value(json_object_get(d, "date")),
+	           json_number_value(json_object_get(d, "ffmc")),
+	           json_number_value(json_object_get(d, "dmc")),
+	           json_number_value(json_object_get(d, "dc")),
+	           json_number_value(json_object_get(d, "isi")),
+	           json_number_value(json_object_get(d, "bui")),
+	           json_number_value(json_object_get(d, "fwi")),
+	           json_number_value(json_object_get(d, "dsr")),
+	           (long long)json_integer_value(json_object_get(d, "level")));
 	const char *why = json_string_value(json_object_get(w, "error"));
 	printf("warnings 预警: %lld due, %lld sent, %lld suppressed, %lld could not be sent%s%s\n",
-	       (long long)json_integer_value(json_object_get(w, "due")), (long long)json_integer_value(json_object_get(w, "sent")),
+	       (long long)json_integer_value(json_object_get(w, "due")),
+	       (long long)json_integer_value(json_object_get(w, "sent")),
 	       (long long)json_integer_value(json_object_get(w, "suppressed")),
-	       (long long)json_integer_value(json_object_get(w, "failed")), why ? ": " : "", why ? why : "");
+	       (long long)json_integer_value(json_object_get(w, "failed")), why ? ": " : "",
+	       why ? why : "");
 }
 
 int cmd_weather(tb_cli *cli, int argc, char **argv)
 {
 	const tb_command *cmd = cli_command("weather");
-	if (argc < 2 || strcmp(argv[1], "import")) return cli_usage(cmd, "weather import FILE --station CODE");
+	if (argc < 2 || strcmp(argv[1], "import"))
+		return cli_usage(cmd, "weather import FILE --station CODE");
 	const char *file = NULL, *station = NULL;
 	for (int i = 2; i < argc; i++) {
 		if (!strcmp(argv[i], "--json")) continue;
-		if (!strcmp(argv[i], "--station") && i + 1 < argc) station = argv[++i];
-		else if (argv[i][0] != '-' && !file) file = argv[i];
-		else return cli_usage(cmd, "unexpected argument '%s'", argv[i]);
+		if (!strcmp(argv[i], "--station") && i + 1 < argc)
+			station = argv[++i];
+		else if (argv[i][0] != '-' && !file)
+			file = argv[i];
+		else
+			return cli_usage(cmd, "unexpected argument '%s'", argv[i]);
 	}
-	if (!file || !station) return cli_usage(cmd, "weather import needs FILE and --station CODE");
+	if (!file || !station)
+		return cli_usage(cmd, "weather import needs FILE and --station CODE");
 	tb_err e = {0};
 	size_t len = 0;
 	char *text = read_file(file, &len, &e);
@@ -166,7 +196,8 @@ int cmd_weather(tb_cli *cli, int argc, char **argv)
 		return rc;
 	}
 	tb_errlist_free(&errs);
-	if (cli->json) cli_print_json(res);
+	if (cli->json)
+		cli_print_json(res);
 	else {
 		print_import(res);
 		json_decref(res);
@@ -183,28 +214,39 @@ static void print_status(const json_t *s)
 	{
 		json_array_foreach(json_object_get(st, "species"), k, sp)
 		{
-			const json_t *stage = json_object_get(sp, "stage"), *next = json_object_get(sp, "next");
-			printf("  %s %s: %s %.1f degree days (base %.1f °C, from %s, %lld days, %lld missing); stage: %s",
-			       json_string_value(json_object_get(st, "station")), json_string_value(json_object_get(st, "name")),
-			       json_string_value(json_object_get(sp, "name_zh")), json_number_value(json_object_get(sp, "degree_days")),
-			       json_number_value(json_object_get(sp, "base_temp")), json_string_value(json_object_get(sp, "biofix")),
+			const json_t *stage = json_object_get(sp, "stage"),
+			             *next = json_object_get(sp, "next");
+			printf("  %s %s: %s %.1f degree days (base %.1f °C, from %s, %lld days, "
+			       "%lld missing); stage: %s",
+			       json_string_value(json_object_get(st, "station")),
+			       json_string_value(json_object_get(st, "name")),
+			       json_string_value(json_object_get(sp, "name_zh")),
+			       json_number_value(json_object_get(sp, "degree_days")),
+			       json_number_value(json_object_get(sp, "base_temp")),
+			       json_string_value(json_object_get(sp, "biofix")),
 			       (long long)json_integer_value(json_object_get(sp, "days")),
 			       (long long)json_integer_value(json_object_get(sp, "missing_days")),
-			       json_is_object(stage) ? json_string_value(json_object_get(stage, "name_zh")) : "—");
+			       json_is_object(stage)
+			           ? json_string_value(json_object_get(stage, "name_zh"))
+			           : "—");
 			if (json_is_object(next))
-				printf("; next %s in %.1f", json_string_value(json_object_get(next, "name_zh")),
+				printf("; next %s in %.1f",
+				       json_string_value(json_object_get(next, "name_zh")),
 				       json_number_value(json_object_get(next, "remaining_dd")));
 			printf("\n");
 		}
 	}
 	json_array_foreach(json_object_get(s, "surveys"), i, sp)
-	printf("  survey %s %s: infested %.2f %%, leaf loss %.0f %%, grade %s%s\n",
-	       json_string_value(json_object_get(sp, "parcel_code")), json_string_value(json_object_get(sp, "date")),
-	       json_number_value(json_object_get(sp, "infested_rate_pct")), json_number_value(json_object_get(sp, "leaf_loss_pct")),
-	       json_string_value(json_object_get(sp, "grade_zh")) ?: "-", json_is_true(json_object_get(sp, "disaster")) ? " 成灾" : "");
-	json_array_foreach(json_object_get(s, "warnings"), i, sp)
-	printf("  warning %lld: %s\n", (long long)json_integer_value(json_object_get(sp, "level")),
-	       json_string_value(json_object_get(sp, "text_zh")));
+	    printf("  survey %s %s: infested %.2f %%, leaf loss %.0f %%, grade %s%s\n",
+	           json_string_value(json_object_get(sp, "parcel_code")),
+	           json_string_value(json_object_get(sp, "date")),
+	           json_number_value(json_object_get(sp, "infested_rate_pct")),
+	           json_number_value(json_object_get(sp, "leaf_loss_pct")),
+	           json_string_value(json_object_get(sp, "grade_zh")) ?: "-",
+	           json_is_true(json_object_get(sp, "disaster")) ? " 成灾" : "");
+	json_array_foreach(json_object_get(s, "warnings"), i, sp) printf(
+	    "  warning %lld: %s\n", (long long)json_integer_value(json_object_get(sp, "level")),
+	    json_string_value(json_object_get(sp, "text_zh")));
 }
 
 int cmd_pest(tb_cli *cli, int argc, char **argv)
@@ -215,10 +257,14 @@ int cmd_pest(tb_cli *cli, int argc, char **argv)
 	bool notify = false;
 	for (int i = 2; i < argc; i++) {
 		if (!strcmp(argv[i], "--json")) continue;
-		if (!strcmp(argv[i], "--station") && i + 1 < argc) station = argv[++i];
-		else if (!strcmp(argv[i], "--date") && i + 1 < argc) date = argv[++i];
-		else if (!strcmp(argv[i], "--notify")) notify = true;
-		else return cli_usage(cmd, "unexpected argument '%s'", argv[i]);
+		if (!strcmp(argv[i], "--station") && i + 1 < argc)
+			station = argv[++i];
+		else if (!strcmp(argv[i], "--date") && i + 1 < argc)
+			date = argv[++i];
+		else if (!strcmp(argv[i], "--notify"))
+			notify = true;
+		else
+			return cli_usage(cmd, "unexpected argument '%s'", argv[i]);
 	}
 	tb_err e = {0};
 	tb_db *db;
@@ -227,7 +273,8 @@ int cmd_pest(tb_cli *cli, int argc, char **argv)
 	if (s && notify) json_object_set_new(s, "notified", tb_pest_notify(db, &cli->actor, s));
 	tb_db_close(db);
 	if (!s) return cli_fail(cli, &e);
-	if (cli->json) cli_print_json(s);
+	if (cli->json)
+		cli_print_json(s);
 	else {
 		print_status(s);
 		json_decref(s);

@@ -20,13 +20,15 @@ static json_t *errors_json(const tb_errlist *l, const tb_err *first)
 	json_t *arr = json_array();
 	for (size_t i = 0; i < l->len; i++) {
 		const tb_err *e = &l->items[i];
-		json_array_append_new(arr, json_pack("{s:s,s:s?,s:s?}", "message", e->message, "record",
-						     e->record[0] ? e->record : NULL, "field", e->field[0] ? e->field : NULL));
+		json_array_append_new(arr, json_pack("{s:s,s:s?,s:s?}", "message", e->message,
+		                                     "record", e->record[0] ? e->record : NULL,
+		                                     "field", e->field[0] ? e->field : NULL));
 	}
 	if (!l->len)
-		json_array_append_new(arr, json_pack("{s:s,s:s?,s:s?}", "message", first->message, "record",
-						     first->record[0] ? first->record : NULL, "field",
-						     first->field[0] ? first->field : NULL));
+		json_array_append_new(arr,
+		                      json_pack("{s:s,s:s?,s:s?}", "message", first->message,
+		                                "record", first->record[0] ? first->record : NULL,
+		                                "field", first->field[0] ? first->field : NULL));
 	return arr;
 }
 
@@ -34,9 +36,10 @@ static json_t *errors_json(const tb_errlist *l, const tb_err *first)
 static int import_failed(tb_resp *resp, const tb_errlist *errs, const tb_err *e)
 {
 	if (e->code != TB_EINPUT) return tb_resp_err(resp, e);
-	json_t *err = json_pack("{s:s,s:s,s:s?,s:I,s:o}", "code", "invalid", "message", "nothing was changed", "field",
-				e->field[0] ? e->field : NULL, "count", (json_int_t)(errs->len ? tb_errlist_count(errs) : 1),
-				"errors", errors_json(errs, e));
+	json_t *err = json_pack("{s:s,s:s,s:s?,s:I,s:o}", "code", "invalid", "message",
+	                        "nothing was changed", "field", e->field[0] ? e->field : NULL,
+	                        "count", (json_int_t)(errs->len ? tb_errlist_count(errs) : 1),
+	                        "errors", errors_json(errs, e));
 	return tb_resp_json(resp, 422, json_pack("{s:o}", "error", err));
 }
 
@@ -47,7 +50,8 @@ int tb_api_weather_push(tb_req *req, tb_resp *resp)
 	json_t *body = NULL, *records = NULL;
 	tb_err e = {0};
 	if (ctype && !strncasecmp(ctype, "text/csv", 8)) {
-		if (tb_weather_csv_parse(req->body ? req->body : "", req->body_len, "body", &records, &e))
+		if (tb_weather_csv_parse(req->body ? req->body : "", req->body_len, "body",
+		                         &records, &e))
 			return import_failed(resp, &(tb_errlist){0}, &e);
 	} else {
 		if (!(body = tb_req_json(req, resp))) return 0;
@@ -56,14 +60,16 @@ int tb_api_weather_push(tb_req *req, tb_resp *resp)
 		if (!json_is_array(records)) {
 			json_decref(records);
 			json_decref(body);
-			return tb_resp_error(resp, 422, "invalid", "records", "records must be an array of days");
+			return tb_resp_error(resp, 422, "invalid", "records",
+			                     "records must be an array of days");
 		}
 	}
 	tb_actor who = {req->who.login, req->who.role};
 	tb_errlist errs;
 	tb_errlist_init(&errs, 200);
 	json_t *res = NULL;
-	if (tb_weather_import(req->db, &who, station, records, "api", "weather push", &res, &errs, &e))
+	if (tb_weather_import(req->db, &who, station, records, "api", "weather push", &res, &errs,
+	                      &e))
 		import_failed(resp, &errs, &e);
 	else
 		tb_resp_json(resp, 201, res);
@@ -83,7 +89,8 @@ int tb_api_fire_danger(tb_req *req, tb_resp *resp)
 int tb_api_pest_status(tb_req *req, tb_resp *resp)
 {
 	tb_err e = {0};
-	json_t *s = tb_pest_status(req->db, tb_req_query(req, "station"), tb_req_query(req, "date"), &e);
+	json_t *s =
+	    tb_pest_status(req->db, tb_req_query(req, "station"), tb_req_query(req, "date"), &e);
 	return s ? tb_resp_json(resp, 200, s) : tb_resp_err(resp, &e);
 }
 
@@ -97,8 +104,9 @@ int tb_api_pest_record_create(tb_req *req, tb_resp *resp)
 		return 0;
 	}
 	tb_actor who = {req->who.login, req->who.role};
-	json_t *t = tb_pest_record_warn(req->db, &who, req->route->resource, json_integer_value(json_object_get(row, "fid")),
-					json_string_value(json_object_get(row, "date")));
+	json_t *t = tb_pest_record_warn(req->db, &who, req->route->resource,
+	                                json_integer_value(json_object_get(row, "fid")),
+	                                json_string_value(json_object_get(row, "date")));
 	if (!t) {
 		json_decref(row);
 		return 0;
@@ -110,7 +118,8 @@ int tb_api_pest_record_create(tb_req *req, tb_resp *resp)
 int tb_api_pest_notify(tb_req *req, tb_resp *resp)
 {
 	tb_err e = {0};
-	json_t *s = tb_pest_status(req->db, tb_req_query(req, "station"), tb_req_query(req, "date"), &e);
+	json_t *s =
+	    tb_pest_status(req->db, tb_req_query(req, "station"), tb_req_query(req, "date"), &e);
 	if (!s) return tb_resp_err(resp, &e);
 	tb_actor who = {req->who.login, req->who.role};
 	json_object_set_new(s, "notified", tb_pest_notify(req->db, &who, s));

@@ -42,7 +42,8 @@ json_t *tb_monitor_config_doc(const char *key, tb_err *e)
 	copy(path, sizeof path, rel);
 	json_decref(district);
 	if (!*path) {
-		tb_err_set(e, TB_EINPUT, "district.json", key, "names no %s configuration file", key);
+		tb_err_set(e, TB_EINPUT, "district.json", key, "names no %s configuration file",
+		           key);
 		return NULL;
 	}
 	text = tb_data_read(path, &len);
@@ -68,17 +69,21 @@ static int load_levels(tb_db *db, const json_t *doc, tb_fire_config *c, tb_err *
 		x->level = (int)json_integer_value(json_object_get(l, "level"));
 		x->min_fwi = json_number_value(json_object_get(l, "min_fwi"));
 		copy(x->colour, sizeof x->colour, json_string_value(json_object_get(l, "colour")));
-		copy(x->colour_zh, sizeof x->colour_zh, json_string_value(json_object_get(l, "colour_zh")));
-		copy(x->name_zh, sizeof x->name_zh, json_string_value(json_object_get(l, "name_zh")));
-		copy(x->name_en, sizeof x->name_en, json_string_value(json_object_get(l, "name_en")));
+		copy(x->colour_zh, sizeof x->colour_zh,
+		     json_string_value(json_object_get(l, "colour_zh")));
+		copy(x->name_zh, sizeof x->name_zh,
+		     json_string_value(json_object_get(l, "name_zh")));
+		copy(x->name_en, sizeof x->name_en,
+		     json_string_value(json_object_get(l, "name_en")));
 		if (db) {
 			char key[48];
 			snprintf(key, sizeof key, "fire_level_%d_min", x->level);
 			x->min_fwi = tb_setting_num(db, key, x->min_fwi);
 		}
 		if (x->level < 1 || (c->nlevels > 1 && x->min_fwi <= x[-1].min_fwi))
-			return tb_err_set(e, TB_EINPUT, "fire.json", "levels",
-					  "level %zu: levels must be numbered from 1 with rising min_fwi", i + 1);
+			return tb_err_set(
+			    e, TB_EINPUT, "fire.json", "levels",
+			    "level %zu: levels must be numbered from 1 with rising min_fwi", i + 1);
 	}
 	if (!c->nlevels) return tb_err_set(e, TB_EINPUT, "fire.json", "levels", "no danger levels");
 	return 0;
@@ -94,7 +99,8 @@ static void load_stations(const json_t *doc, tb_fire_config *c)
 		tb_fire_station *x = &c->stations[c->nstations++];
 		copy(x->code, sizeof x->code, json_string_value(json_object_get(s, "code")));
 		copy(x->name, sizeof x->name, json_string_value(json_object_get(s, "name")));
-		copy(x->name_en, sizeof x->name_en, json_string_value(json_object_get(s, "name_en")));
+		copy(x->name_en, sizeof x->name_en,
+		     json_string_value(json_object_get(s, "name_en")));
 		x->lat = json_number_value(json_object_get(s, "lat"));
 		x->lon = json_number_value(json_object_get(s, "lon"));
 		size_t used = 0;
@@ -102,7 +108,8 @@ static void load_stations(const json_t *doc, tb_fire_config *c)
 		{
 			const char *town = json_string_value(t);
 			if (!town) continue;
-			int n = snprintf(x->towns + used, sizeof x->towns - used, "%s%s", used ? "," : "", town);
+			int n = snprintf(x->towns + used, sizeof x->towns - used, "%s%s",
+			                 used ? "," : "", town);
 			if (n < 0 || (size_t)n >= sizeof x->towns - used) break;
 			used += (size_t)n;
 		}
@@ -154,7 +161,8 @@ const tb_fire_station *tb_fire_station_find(const tb_fire_config *c, const char 
 /* ---- records -------------------------------------------------------------------- */
 
 /* A configured station, tmin ≤ tmax, one record per station and day. */
-static int weather_before_write(tb_db *db, const tb_resource *r, tb_record *rec, void *ctx, tb_err *e)
+static int weather_before_write(tb_db *db, const tb_resource *r, tb_record *rec, void *ctx,
+                                tb_err *e)
 {
 	(void)r;
 	const json_t *p = rec->props;
@@ -167,63 +175,80 @@ static int weather_before_write(tb_db *db, const tb_resource *r, tb_record *rec,
 		c = &own;
 	}
 	if (!tb_fire_station_find(c, station))
-		return tb_err_set(e, TB_EINPUT, rec->name, "station", "no weather station '%s' in fire.json",
-				  station ? station : "");
+		return tb_err_set(e, TB_EINPUT, rec->name, "station",
+		                  "no weather station '%s' in fire.json", station ? station : "");
 	json_t *hi = json_object_get(p, "tmax"), *lo = json_object_get(p, "tmin");
-	if (json_is_number(hi) && json_is_number(lo) && json_number_value(lo) > json_number_value(hi))
-		return tb_err_set(e, TB_EINPUT, rec->name, "tmin", "tmin %g is above tmax %g", json_number_value(lo),
-				  json_number_value(hi));
-	sqlite3_stmt *st = tb_db_stmt(db, "SELECT fid FROM weather WHERE station=?1 AND date=?2 AND fid<>?3", e);
+	if (json_is_number(hi) && json_is_number(lo) &&
+	    json_number_value(lo) > json_number_value(hi))
+		return tb_err_set(e, TB_EINPUT, rec->name, "tmin", "tmin %g is above tmax %g",
+		                  json_number_value(lo), json_number_value(hi));
+	sqlite3_stmt *st =
+	    tb_db_stmt(db, "SELECT fid FROM weather WHERE station=?1 AND date=?2 AND fid<>?3", e);
 	if (!st) return TB_EDB;
 	sqlite3_bind_text(st, 1, station, -1, SQLITE_TRANSIENT);
-	sqlite3_bind_text(st, 2, json_string_value(json_object_get(p, "date")), -1, SQLITE_TRANSIENT);
+	sqlite3_bind_text(st, 2, json_string_value(json_object_get(p, "date")), -1,
+	                  SQLITE_TRANSIENT);
 	sqlite3_bind_int64(st, 3, rec->fid);
 	int rc = sqlite3_step(st) == SQLITE_ROW
-			 ? tb_err_set(e, TB_ECONFLICT, rec->name, "date", "station %s already has weather for %s", station,
-				      json_string_value(json_object_get(p, "date")))
-			 : 0;
+	             ? tb_err_set(e, TB_ECONFLICT, rec->name, "date",
+	                          "station %s already has weather for %s", station,
+	                          json_string_value(json_object_get(p, "date")))
+	             : 0;
 	sqlite3_reset(st);
 	return rc;
 }
 
 static const tb_field weather_fields[] = {
-	{"station", TB_F_TEXT, TB_REQUIRED | TB_INDEXED, "气象站", "Station", .max_len = 32},
-	{"date", TB_F_DATE, TB_REQUIRED | TB_INDEXED, "日期", "Date"},
-	{"temp", TB_F_REAL, TB_REQUIRED | TB_RANGE, "气温", "Temperature", .min = -60, .max = 60, .unit = "°C"},
-	{"rh", TB_F_REAL, TB_REQUIRED | TB_RANGE, "相对湿度", "Relative humidity", .min = 0, .max = 100, .unit = "%"},
-	{"wind", TB_F_REAL, TB_REQUIRED | TB_RANGE, "风速", "Wind speed", .min = 0, .max = 200, .unit = "km/h",
-	 .aliases = "ws"},
-	{"rain", TB_F_REAL, TB_REQUIRED | TB_RANGE, "24小时降水量", "Rain (24 h)", .min = 0, .max = 1000, .unit = "mm",
-	 .aliases = "prec"},
-	{"tmax", TB_F_REAL, TB_RANGE, "最高气温", "Maximum temperature", .min = -60, .max = 60, .unit = "°C"},
-	{"tmin", TB_F_REAL, TB_RANGE, "最低气温", "Minimum temperature", .min = -60, .max = 60, .unit = "°C"},
-	{"source", TB_F_CODE, 0, "来源", "Source", .codes = "weather_source"},
+    {"station", TB_F_TEXT, TB_REQUIRED | TB_INDEXED, "气象站", "Station", .max_len = 32},
+    {"date", TB_F_DATE, TB_REQUIRED | TB_INDEXED, "日期", "Date"},
+    {"temp", TB_F_REAL, TB_REQUIRED | TB_RANGE, "气温", "Temperature", .min = -60, .max = 60,
+     .unit = "°C"},
+    {"rh", TB_F_REAL, TB_REQUIRED | TB_RANGE, "相对湿度", "Relative humidity", .min = 0, .max = 100,
+     .unit = "%"},
+    {"wind", TB_F_REAL, TB_REQUIRED | TB_RANGE, "风速", "Wind speed", .min = 0, .max = 200,
+     .unit = "km/h", .aliases = "ws"},
+    {"rain", TB_F_REAL, TB_REQUIRED | TB_RANGE, "24小时降水量", "Rain (24 h)", .min = 0,
+     .max = 1000, .unit = "mm", .aliases = "prec"},
+    {"tmax", TB_F_REAL, TB_RANGE, "最高气温", "Maximum temperature", .min = -60, .max = 60,
+     .unit = "°C"},
+    {"tmin", TB_F_REAL, TB_RANGE, "最低气温", "Minimum temperature", .min = -60, .max = 60,
+     .unit = "°C"},
+    {"source", TB_F_CODE, 0, "来源", "Source", .codes = "weather_source"},
 };
 const tb_resource tb_weather = {
-	.name = "weather", .label_zh = "气象观测", .label_en = "Daily weather", .clause = "3.1.3",
-	.fields = weather_fields, .nfields = N(weather_fields), .before_write = weather_before_write,
+    .name = "weather",
+    .label_zh = "气象观测",
+    .label_en = "Daily weather",
+    .clause = "3.1.3",
+    .fields = weather_fields,
+    .nfields = N(weather_fields),
+    .before_write = weather_before_write,
 };
 
 static const tb_field danger_fields[] = {
-	{"station", TB_F_TEXT, TB_REQUIRED | TB_INDEXED, "气象站", "Station"},
-	{"date", TB_F_DATE, TB_REQUIRED | TB_INDEXED, "日期", "Date"},
-	{"ffmc", TB_F_REAL, TB_REQUIRED, "细小可燃物湿度码", "FFMC"},
-	{"dmc", TB_F_REAL, TB_REQUIRED, "腐殖质湿度码", "DMC"},
-	{"dc", TB_F_REAL, TB_REQUIRED, "干旱码", "DC"},
-	{"isi", TB_F_REAL, TB_REQUIRED, "初始蔓延指数", "ISI"},
-	{"bui", TB_F_REAL, TB_REQUIRED, "累积指数", "BUI"},
-	{"fwi", TB_F_REAL, TB_REQUIRED, "火险天气指数", "FWI"},
-	{"dsr", TB_F_REAL, TB_REQUIRED, "日严重度等级", "DSR"},
-	{"level", TB_F_INT, TB_REQUIRED | TB_RANGE, "火险等级", "Danger level", .min = 1, .max = 9},
-	{"startup", TB_F_BOOL, 0, "起算日", "Start-up day"},
+    {"station", TB_F_TEXT, TB_REQUIRED | TB_INDEXED, "气象站", "Station"},
+    {"date", TB_F_DATE, TB_REQUIRED | TB_INDEXED, "日期", "Date"},
+    {"ffmc", TB_F_REAL, TB_REQUIRED, "细小可燃物湿度码", "FFMC"},
+    {"dmc", TB_F_REAL, TB_REQUIRED, "腐殖质湿度码", "DMC"},
+    {"dc", TB_F_REAL, TB_REQUIRED, "干旱码", "DC"},
+    {"isi", TB_F_REAL, TB_REQUIRED, "初始蔓延指数", "ISI"},
+    {"bui", TB_F_REAL, TB_REQUIRED, "累积指数", "BUI"},
+    {"fwi", TB_F_REAL, TB_REQUIRED, "火险天气指数", "FWI"},
+    {"dsr", TB_F_REAL, TB_REQUIRED, "日严重度等级", "DSR"},
+    {"level", TB_F_INT, TB_REQUIRED | TB_RANGE, "火险等级", "Danger level", .min = 1, .max = 9},
+    {"startup", TB_F_BOOL, 0, "起算日", "Start-up day"},
 };
 const tb_resource tb_fire_danger = {
-	.name = "fire_danger", .label_zh = "森林火险", .label_en = "Fire danger", .clause = "3.1.3",
-	.fields = danger_fields, .nfields = N(danger_fields),
+    .name = "fire_danger",
+    .label_zh = "森林火险",
+    .label_en = "Fire danger",
+    .clause = "3.1.3",
+    .fields = danger_fields,
+    .nfields = N(danger_fields),
 };
 
-const tb_resource *const tb_fire_resources[] = {&tb_weather, &tb_fire_danger, &tb_pest_traps, &tb_pest_surveys,
-						NULL};
+const tb_resource *const tb_fire_resources[] = {&tb_weather, &tb_fire_danger, &tb_pest_traps,
+                                                &tb_pest_surveys, NULL};
 
 int tb_monitor_fire_v1(tb_db *db, tb_err *e)
 {
@@ -231,10 +256,12 @@ int tb_monitor_fire_v1(tb_db *db, tb_err *e)
 		int rc = tb_resource_create(db, tb_fire_resources[i], e);
 		if (rc) return rc;
 	}
-	return tb_db_exec(db,
-			  "CREATE UNIQUE INDEX IF NOT EXISTS weather_station_day ON weather(station, date);"
-			  "CREATE UNIQUE INDEX IF NOT EXISTS fire_danger_station_day ON fire_danger(station, date);",
-			  e);
+	return tb_db_exec(
+	    db,
+	    "CREATE UNIQUE INDEX IF NOT EXISTS weather_station_day ON weather(station, date);"
+	    "CREATE UNIQUE INDEX IF NOT EXISTS fire_danger_station_day ON fire_danger(station, "
+	    "date);",
+	    e);
 }
 
 /* ---- weather tables --------------------------------------------------------------- */
@@ -244,7 +271,8 @@ bool tb_monitor_date(const char *s, int64_t *days, int *month)
 {
 	int y, m, d;
 	char tail;
-	if (!s || strlen(s) != 10 || sscanf(s, "%4d-%2d-%2d%c", &y, &m, &d, &tail) != 3 || m < 1 || m > 12 || d < 1)
+	if (!s || strlen(s) != 10 || sscanf(s, "%4d-%2d-%2d%c", &y, &m, &d, &tail) != 3 || m < 1 ||
+	    m > 12 || d < 1)
 		return false;
 	int64_t z = tb_days_from_civil(y, (unsigned)m, (unsigned)d);
 	int y2;
@@ -272,22 +300,27 @@ static bool parse_number(const char *s, double *v)
 	char *end;
 	if (!s || !*s) return false;
 	*v = strtod(s, &end);
-	while (*end == ' ') end++;
+	while (*end == ' ')
+		end++;
 	return *end == '\0' && isfinite(*v);
 }
 
 static const char *const weather_cols[] = {"date", "temp", "rh", "wind", "rain", "tmax", "tmin"};
 
-int tb_weather_csv_parse(const char *text, size_t len, const char *name, json_t **records, tb_err *e)
+int tb_weather_csv_parse(const char *text, size_t len, const char *name, json_t **records,
+                         tb_err *e)
 {
 	*records = NULL;
 	tb_csv csv;
 	tb_csv_init(&csv, text, len);
-	int rc = tb_csv_read_header(&csv) == 1 ? 0 : tb_err_set(e, TB_EINPUT, name, NULL, "empty file or bad header");
+	int rc = tb_csv_read_header(&csv) == 1
+	             ? 0
+	             : tb_err_set(e, TB_EINPUT, name, NULL, "empty file or bad header");
 	for (int k = 0; !rc && k < 5; k++)
 		if (!tb_csv_get(&csv, weather_cols[k]))
 			rc = tb_err_set(e, TB_EINPUT, name, weather_cols[k],
-					"column '%s' is missing (need date,temp,rh,wind,rain)", weather_cols[k]);
+			                "column '%s' is missing (need date,temp,rh,wind,rain)",
+			                weather_cols[k]);
 	json_t *arr = json_array();
 	int got;
 	while (!rc && (got = tb_csv_next(&csv)) != 0) {
@@ -300,30 +333,39 @@ int tb_weather_csv_parse(const char *text, size_t len, const char *name, json_t 
 		json_t *o = json_pack("{s:s}", "_record", rec);
 		const char *date = tb_csv_get(&csv, "date");
 		if (!tb_monitor_date(date, NULL, NULL))
-			rc = tb_err_set(e, TB_EINPUT, rec, "date", "'%s' is not a date YYYY-MM-DD", date ? date : "");
-		else json_object_set_new(o, "date", json_string(date));
+			rc = tb_err_set(e, TB_EINPUT, rec, "date", "'%s' is not a date YYYY-MM-DD",
+			                date ? date : "");
+		else
+			json_object_set_new(o, "date", json_string(date));
 		for (int k = 1; !rc && k < N(weather_cols); k++) {
 			const char *s = tb_csv_get(&csv, weather_cols[k]);
 			double v;
 			if ((!s || !*s) && k >= 5) continue; /* tmax, tmin optional */
 			if (!parse_number(s, &v))
-				rc = tb_err_set(e, TB_EINPUT, rec, weather_cols[k], "'%s' is not a number", s ? s : "");
-			else json_object_set_new(o, weather_cols[k], json_real(v));
+				rc = tb_err_set(e, TB_EINPUT, rec, weather_cols[k],
+				                "'%s' is not a number", s ? s : "");
+			else
+				json_object_set_new(o, weather_cols[k], json_real(v));
 		}
 		json_array_append_new(arr, o);
 	}
 	tb_csv_free(&csv);
-	if (rc) json_decref(arr);
-	else *records = arr;
+	if (rc)
+		json_decref(arr);
+	else
+		*records = arr;
 	return rc;
 }
 
-static int check_range(const json_t *o, const char *rec, const char *field, double lo, double hi, tb_err *e)
+static int check_range(const json_t *o, const char *rec, const char *field, double lo, double hi,
+                       tb_err *e)
 {
 	json_t *v = json_object_get(o, field);
 	if (!v) return 0;
 	double d = json_number_value(v);
-	if (d < lo || d > hi) return tb_err_set(e, TB_EINPUT, rec, field, "value %g out of range [%g, %g]", d, lo, hi);
+	if (d < lo || d > hi)
+		return tb_err_set(e, TB_EINPUT, rec, field, "value %g out of range [%g, %g]", d, lo,
+		                  hi);
 	return 0;
 }
 
@@ -353,14 +395,15 @@ static void set_indices(json_t *o, const tb_fwi_day *d, int level)
 
 /* Yesterday's codes for `day`: those of the day before if it is `prev_day`,
  * else the start-up values (a gap restarts the codes). */
-static void step(const tb_fire_config *c, tb_fwi_codes *yda, int64_t prev_day, int64_t day, bool *startup)
+static void step(const tb_fire_config *c, tb_fwi_codes *yda, int64_t prev_day, int64_t day,
+                 bool *startup)
 {
 	*startup = prev_day == INT64_MIN || day != prev_day + 1;
 	if (*startup) *yda = c->startup;
 }
 
-int tb_fire_table(const tb_fire_config *cfg, const char *text, size_t len, const char *name, double lat,
-		  json_t **rows, tb_err *e)
+int tb_fire_table(const tb_fire_config *cfg, const char *text, size_t len, const char *name,
+                  double lat, json_t **rows, tb_err *e)
 {
 	tb_fire_config own;
 	*rows = NULL;
@@ -368,7 +411,8 @@ int tb_fire_table(const tb_fire_config *cfg, const char *text, size_t len, const
 		if (tb_fire_config_load(NULL, &own, e)) return e->code;
 		cfg = &own;
 	}
-	if (!(lat >= -90 && lat <= 90)) return tb_err_set(e, TB_EUSAGE, NULL, "lat", "latitude %g outside [-90, 90]", lat);
+	if (!(lat >= -90 && lat <= 90))
+		return tb_err_set(e, TB_EUSAGE, NULL, "lat", "latitude %g outside [-90, 90]", lat);
 	json_t *arr;
 	int rc = tb_weather_csv_parse(text, len, name, &arr, e);
 	if (rc) return rc;
@@ -384,14 +428,19 @@ int tb_fire_table(const tb_fire_config *cfg, const char *text, size_t len, const
 		tb_monitor_date(json_string_value(json_object_get(o, "date")), &day, &mon);
 		if ((rc = check_weather(o, rec, e))) break;
 		if (prev != INT64_MIN && day <= prev) {
-			rc = tb_err_set(e, TB_EINPUT, rec, "date", "%s is not after the previous row's date",
-					json_string_value(json_object_get(o, "date")));
+			rc = tb_err_set(e, TB_EINPUT, rec, "date",
+			                "%s is not after the previous row's date",
+			                json_string_value(json_object_get(o, "date")));
 			break;
 		}
 		bool startup;
 		step(cfg, &yda, prev, day, &startup);
-		tb_fwi_weather w = {tb_json_num(o, "temp", 0), tb_json_num(o, "rh", 0), tb_json_num(o, "wind", 0),
-				    tb_json_num(o, "rain", 0), mon, lat};
+		tb_fwi_weather w = {tb_json_num(o, "temp", 0),
+		                    tb_json_num(o, "rh", 0),
+		                    tb_json_num(o, "wind", 0),
+		                    tb_json_num(o, "rain", 0),
+		                    mon,
+		                    lat};
 		tb_fwi_day d;
 		tb_fwi_compute(&yda, &w, cfg->lat_adjust, &d);
 		yda = (tb_fwi_codes){d.ffmc, d.dmc, d.dc};
@@ -399,21 +448,25 @@ int tb_fire_table(const tb_fire_config *cfg, const char *text, size_t len, const
 		json_object_del(o, "_record");
 		set_indices(o, &d, tb_fire_level_of(cfg, d.fwi));
 	}
-	if (rc) json_decref(arr);
-	else *rows = arr;
+	if (rc)
+		json_decref(arr);
+	else
+		*rows = arr;
 	return rc;
 }
 
 /* ---- import, danger, warnings ------------------------------------------------------ */
 
 /* The fid of the row of `table` for station and date, 0 if none, <0 on error. */
-static int64_t day_fid(tb_db *db, const char *table, const char *station, const char *date, tb_err *e)
+static int64_t day_fid(tb_db *db, const char *table, const char *station, const char *date,
+                       tb_err *e)
 {
 	/* tb_db_stmt caches by the text's address: one literal per table */
-	sqlite3_stmt *st = tb_db_stmt(db,
-				      !strcmp(table, "weather") ? "SELECT fid FROM weather WHERE station=?1 AND date=?2"
-								: "SELECT fid FROM fire_danger WHERE station=?1 AND date=?2",
-				      e);
+	sqlite3_stmt *st = tb_db_stmt(
+	    db,
+	    !strcmp(table, "weather") ? "SELECT fid FROM weather WHERE station=?1 AND date=?2"
+	                              : "SELECT fid FROM fire_danger WHERE station=?1 AND date=?2",
+	    e);
 	if (!st) return TB_EDB;
 	sqlite3_bind_text(st, 1, station, -1, SQLITE_TRANSIENT);
 	sqlite3_bind_text(st, 2, date, -1, SQLITE_TRANSIENT);
@@ -423,12 +476,12 @@ static int64_t day_fid(tb_db *db, const char *table, const char *station, const 
 }
 
 /* Insert the record, or replace the day's existing one (*replaced = true). */
-static int upsert(tb_db *db, tb_writer *w, const tb_resource *r, tb_record *rec, void *ctx, bool *replaced,
-		  tb_errlist *errs, tb_err *e)
+static int upsert(tb_db *db, tb_writer *w, const tb_resource *r, tb_record *rec, void *ctx,
+                  bool *replaced, tb_errlist *errs, tb_err *e)
 {
 	const json_t *p = rec->props;
 	int64_t fid = day_fid(db, r->name, json_string_value(json_object_get(p, "station")),
-			      json_string_value(json_object_get(p, "date")), e);
+	                      json_string_value(json_object_get(p, "date")), e);
 	if (fid < 0) return (int)fid;
 	*replaced = fid > 0;
 	if (!fid) return tb_writer_insert(w, rec, errs, e);
@@ -440,8 +493,8 @@ static int upsert(tb_db *db, tb_writer *w, const tb_resource *r, tb_record *rec,
 
 /* Recompute the danger of a station from `from` on, continuing from the
  * day before's codes when there is one.  Appends each day to `out`. */
-static int recompute(tb_db *db, const tb_fire_config *c, const tb_fire_station *s, const char *from, json_t *out,
-		     tb_err *e)
+static int recompute(tb_db *db, const tb_fire_config *c, const tb_fire_station *s, const char *from,
+                     json_t *out, tb_err *e)
 {
 	int64_t first;
 	tb_monitor_date(from, &first, NULL);
@@ -450,20 +503,23 @@ static int recompute(tb_db *db, const tb_fire_config *c, const tb_fire_station *
 	tb_fwi_codes yda = c->startup;
 	int64_t prev = INT64_MIN;
 	sqlite3_stmt *st = NULL;
-	int rc = tb_db_prepare(db, "SELECT ffmc, dmc, dc FROM fire_danger WHERE station=?1 AND date=?2", &st, e);
+	int rc = tb_db_prepare(
+	    db, "SELECT ffmc, dmc, dc FROM fire_danger WHERE station=?1 AND date=?2", &st, e);
 	if (rc) return rc;
 	sqlite3_bind_text(st, 1, s->code, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 2, before, -1, SQLITE_STATIC);
 	if (sqlite3_step(st) == SQLITE_ROW) {
 		yda = (tb_fwi_codes){sqlite3_column_double(st, 0), sqlite3_column_double(st, 1),
-				     sqlite3_column_double(st, 2)};
+		                     sqlite3_column_double(st, 2)};
 		prev = first - 1;
 	}
 	sqlite3_finalize(st);
 	tb_writer *w = tb_writer_new(db, &tb_fire_danger, NULL, e);
 	if (!w) return e->code ? e->code : TB_EDB;
-	rc = tb_db_prepare(db, "SELECT date, temp, rh, wind, rain FROM weather WHERE station=?1 AND date>=?2 ORDER BY date",
-			   &st, e);
+	rc = tb_db_prepare(db,
+	                   "SELECT date, temp, rh, wind, rain FROM weather WHERE station=?1 AND "
+	                   "date>=?2 ORDER BY date",
+	                   &st, e);
 	if (!rc) {
 		sqlite3_bind_text(st, 1, s->code, -1, SQLITE_STATIC);
 		sqlite3_bind_text(st, 2, from, -1, SQLITE_STATIC);
@@ -475,13 +531,18 @@ static int recompute(tb_db *db, const tb_fire_config *c, const tb_fire_station *
 		tb_monitor_date(date, &day, &mon);
 		bool startup;
 		step(c, &yda, prev, day, &startup);
-		tb_fwi_weather wx = {sqlite3_column_double(st, 1), sqlite3_column_double(st, 2),
-				     sqlite3_column_double(st, 3), sqlite3_column_double(st, 4), mon, s->lat};
+		tb_fwi_weather wx = {sqlite3_column_double(st, 1),
+		                     sqlite3_column_double(st, 2),
+		                     sqlite3_column_double(st, 3),
+		                     sqlite3_column_double(st, 4),
+		                     mon,
+		                     s->lat};
 		tb_fwi_day d;
 		tb_fwi_compute(&yda, &wx, c->lat_adjust, &d);
 		yda = (tb_fwi_codes){d.ffmc, d.dmc, d.dc};
 		prev = day;
-		json_t *props = json_pack("{s:s,s:s,s:b}", "station", s->code, "date", date, "startup", startup);
+		json_t *props = json_pack("{s:s,s:s,s:b}", "station", s->code, "date", date,
+		                          "startup", startup);
 		set_indices(props, &d, tb_fire_level_of(c, d.fwi));
 		char name[96];
 		snprintf(name, sizeof name, "fire danger %s %s", s->code, date);
@@ -501,8 +562,9 @@ static int recompute(tb_db *db, const tb_fire_config *c, const tb_fire_station *
 }
 
 /* Validate and store the records; the first and last day stored. */
-static int store_records(tb_db *db, tb_write_ctx *cx, const char *station, const json_t *records, const char *source,
-			 json_t *res, char from[11], char to[11], tb_errlist *errs, tb_err *e)
+static int store_records(tb_db *db, tb_write_ctx *cx, const char *station, const json_t *records,
+                         const char *source, json_t *res, char from[11], char to[11],
+                         tb_errlist *errs, tb_err *e)
 {
 	tb_writer *w = tb_writer_new(db, &tb_weather, cx, e);
 	if (!w) return e->code ? e->code : TB_EDB;
@@ -515,8 +577,10 @@ static int store_records(tb_db *db, tb_write_ctx *cx, const char *station, const
 	{
 		char name[160];
 		const char *given = json_string_value(json_object_get(o, "_record"));
-		if (given) copy(name, sizeof name, given);
-		else snprintf(name, sizeof name, "records[%zu]", i);
+		if (given)
+			copy(name, sizeof name, given);
+		else
+			snprintf(name, sizeof name, "records[%zu]", i);
 		tb_err fe = {0};
 		if (!json_is_object(o)) {
 			tb_errlist_addf(errs, TB_EINPUT, name, NULL, "expected a JSON object");
@@ -526,7 +590,8 @@ static int store_records(tb_db *db, tb_write_ctx *cx, const char *station, const
 		json_t *props = json_deep_copy(o);
 		json_object_del(props, "_record");
 		json_object_set_new(props, "station", json_string(station));
-		if (!json_object_get(props, "source") && source) json_object_set_new(props, "source", json_string(source));
+		if (!json_object_get(props, "source") && source)
+			json_object_set_new(props, "source", json_string(source));
 		char date[16] = "";
 		if (json_is_string(json_object_get(props, "date")))
 			copy(date, sizeof date, json_string_value(json_object_get(props, "date")));
@@ -534,11 +599,13 @@ static int store_records(tb_db *db, tb_write_ctx *cx, const char *station, const
 		bool rep = false;
 		int rc;
 		if (*date && json_object_get(seen, date))
-			rc = tb_errlist_addf(errs, TB_EINPUT, name, "date", "%s appears twice (first at %s)", date,
-					     json_string_value(json_object_get(seen, date)));
+			rc = tb_errlist_addf(errs, TB_EINPUT, name, "date",
+			                     "%s appears twice (first at %s)", date,
+			                     json_string_value(json_object_get(seen, date)));
 		else
 			rc = upsert(db, w, &tb_weather, &rec, cx, &rep, errs, &fe);
-		if (rc) bad++;
+		if (rc)
+			bad++;
 		else {
 			json_object_set_new(seen, date, json_string(name));
 			rep ? replaced++ : stored++;
@@ -563,14 +630,15 @@ typedef struct tally {
 
 static void tally_json(json_t *res, const tally *t)
 {
-	json_object_set_new(res, "warnings", json_pack("{s:i,s:i,s:i,s:i,s:s?}", "due", t->due, "sent", t->sent,
-						       "suppressed", t->suppressed, "failed", t->failed, "error",
-						       *t->error ? t->error : NULL));
+	json_object_set_new(res, "warnings",
+	                    json_pack("{s:i,s:i,s:i,s:i,s:s?}", "due", t->due, "sent", t->sent,
+	                              "suppressed", t->suppressed, "failed", t->failed, "error",
+	                              *t->error ? t->error : NULL));
 }
 
-static void notify_one(tb_db *db, const tb_actor *who, const char *kind_r, const char *to, const char *kind,
-		       int level, const char *zh, const char *en, const char *ref, int *sent, int *suppressed,
-		       int *failed, char *err, size_t n)
+static void notify_one(tb_db *db, const tb_actor *who, const char *kind_r, const char *to,
+                       const char *kind, int level, const char *zh, const char *en, const char *ref,
+                       int *sent, int *suppressed, int *failed, char *err, size_t n)
 {
 	bool ok = false;
 	tb_err e = {0};
@@ -583,30 +651,33 @@ static void notify_one(tb_db *db, const tb_actor *who, const char *kind_r, const
 		(*suppressed)++;
 }
 
-void tb_fire_warn_towns(tb_db *db, const tb_actor *who, const char *towns, const char *kind, int level,
-			const char *text_zh, const char *text_en, const char *ref, const char *date, int *sent,
-			int *suppressed, int *failed, char *err, size_t n)
+void tb_fire_warn_towns(tb_db *db, const tb_actor *who, const char *towns, const char *kind,
+                        int level, const char *text_zh, const char *text_en, const char *ref,
+                        const char *date, int *sent, int *suppressed, int *failed, char *err,
+                        size_t n)
 {
 	char list[512];
 	copy(list, sizeof list, towns);
 	sqlite3_stmt *st = NULL;
 	tb_err e = {0};
-	tb_db_prepare(db,
-		      "SELECT DISTINCT r.code FROM rangers r JOIN grid_rangers g ON g.ranger_code=r.code"
-		      " WHERE g.town_code=?1 AND r.status='active' AND g.start_date<=?2"
-		      " AND (g.end_date IS NULL OR g.end_date='' OR g.end_date>=?2) ORDER BY r.code",
-		      &st, &e);
+	tb_db_prepare(
+	    db,
+	    "SELECT DISTINCT r.code FROM rangers r JOIN grid_rangers g ON g.ranger_code=r.code"
+	    " WHERE g.town_code=?1 AND r.status='active' AND g.start_date<=?2"
+	    " AND (g.end_date IS NULL OR g.end_date='' OR g.end_date>=?2) ORDER BY r.code",
+	    &st, &e);
 	char *save = NULL;
 	for (char *town = strtok_r(list, ",", &save); town; town = strtok_r(NULL, ",", &save)) {
-		notify_one(db, who, "town", town, kind, level, text_zh, text_en, ref, sent, suppressed, failed, err, n);
+		notify_one(db, who, "town", town, kind, level, text_zh, text_en, ref, sent,
+		           suppressed, failed, err, n);
 		if (!st) continue;
 		sqlite3_bind_text(st, 1, town, -1, SQLITE_TRANSIENT);
 		sqlite3_bind_text(st, 2, date, -1, SQLITE_TRANSIENT);
 		while (sqlite3_step(st) == SQLITE_ROW) {
 			char ranger[64];
 			copy(ranger, sizeof ranger, (const char *)sqlite3_column_text(st, 0));
-			notify_one(db, who, "ranger", ranger, kind, level, text_zh, text_en, ref, sent, suppressed, failed,
-				   err, n);
+			notify_one(db, who, "ranger", ranger, kind, level, text_zh, text_en, ref,
+			           sent, suppressed, failed, err, n);
 		}
 		sqlite3_reset(st);
 	}
@@ -615,10 +686,11 @@ void tb_fire_warn_towns(tb_db *db, const tb_actor *who, const char *towns, const
 
 /* Warn for the danger days at the warning level within warn_recent_days of
  * the newest day computed (older days are history, not warnings). */
-static void warn_danger(tb_db *db, const tb_actor *who, const tb_fire_config *c, const tb_fire_station *s,
-			const json_t *danger, tally *t)
+static void warn_danger(tb_db *db, const tb_actor *who, const tb_fire_config *c,
+                        const tb_fire_station *s, const json_t *danger, tally *t)
 {
-	const char *newest = json_string_value(json_object_get(json_array_get(danger, json_array_size(danger) - 1), "date"));
+	const char *newest = json_string_value(
+	    json_object_get(json_array_get(danger, json_array_size(danger) - 1), "date"));
 	int64_t last;
 	if (!tb_monitor_date(newest, &last, NULL)) return;
 	size_t i;
@@ -633,35 +705,45 @@ static void warn_danger(tb_db *db, const tb_actor *who, const tb_fire_config *c,
 		const tb_fire_level *l = tb_fire_level_info(c, level);
 		char zh[512], en[512], ref[96];
 		double fwi = json_number_value(json_object_get(d, "fwi"));
-		snprintf(zh, sizeof zh, "森林火险预警：%s %s 火险等级%s（%s），FWI %.1f。请加强巡护和野外火源管理。", s->name, date,
-			 l ? l->name_zh : "", l ? l->colour_zh : "", fwi);
-		snprintf(en, sizeof en, "Fire danger warning: %s on %s is %s, FWI %.1f. Step up patrols and control fire sources.",
-			 s->name_en[0] ? s->name_en : s->code, date, l ? l->name_en : "", fwi);
+		snprintf(
+		    zh, sizeof zh,
+		    "森林火险预警：%s %s 火险等级%s（%s），FWI %.1f。请加强巡护和野外火源管理。",
+		    s->name, date, l ? l->name_zh : "", l ? l->colour_zh : "", fwi);
+		snprintf(en, sizeof en,
+		         "Fire danger warning: %s on %s is %s, FWI %.1f. Step up patrols and "
+		         "control fire sources.",
+		         s->name_en[0] ? s->name_en : s->code, date, l ? l->name_en : "", fwi);
 		snprintf(ref, sizeof ref, "fire/%s/%s", date, s->code);
 		t->due++;
-		tb_fire_warn_towns(db, who, s->towns, "fire_danger", level, zh, en, ref, date, &t->sent, &t->suppressed,
-				   &t->failed, t->error, sizeof t->error);
+		tb_fire_warn_towns(db, who, s->towns, "fire_danger", level, zh, en, ref, date,
+		                   &t->sent, &t->suppressed, &t->failed, t->error, sizeof t->error);
 	}
 }
 
 int tb_weather_import(tb_db *db, const tb_actor *who, const char *station, const json_t *records,
-		      const char *source, const char *cause, json_t **result, tb_errlist *errs, tb_err *e)
+                      const char *source, const char *cause, json_t **result, tb_errlist *errs,
+                      tb_err *e)
 {
 	*result = NULL;
 	tb_fire_config c;
 	int rc = tb_fire_config_load(db, &c, e);
 	if (rc) return rc;
 	const tb_fire_station *s = tb_fire_station_find(&c, station);
-	if (!s) return tb_err_set(e, TB_EINPUT, NULL, "station", "no weather station '%s' in fire.json", station ? station : "");
-	if (!json_array_size(records)) return tb_err_set(e, TB_EINPUT, NULL, "records", "no weather records");
+	if (!s)
+		return tb_err_set(e, TB_EINPUT, NULL, "station",
+		                  "no weather station '%s' in fire.json", station ? station : "");
+	if (!json_array_size(records))
+		return tb_err_set(e, TB_EINPUT, NULL, "records", "no weather records");
 	if (json_array_size(records) > MAX_RECORDS)
-		return tb_err_set(e, TB_ETOOBIG, NULL, "records", "%zu records; at most %d per import",
-				  json_array_size(records), MAX_RECORDS);
+		return tb_err_set(e, TB_ETOOBIG, NULL, "records",
+		                  "%zu records; at most %d per import", json_array_size(records),
+		                  MAX_RECORDS);
 	tb_errlist own;
 	tb_errlist_init(&own, 200);
 	if (!errs) errs = &own;
 	tb_write_ctx cx = {.actor = who, .cause = cause, .user = &c};
-	json_t *res = json_pack("{s:s,s:s}", "station", s->code, "name", s->name), *danger = json_array();
+	json_t *res = json_pack("{s:s,s:s}", "station", s->code, "name", s->name),
+	       *danger = json_array();
 	char from[11], to[11];
 	if ((rc = tb_db_begin(db, e))) goto out;
 	rc = tb_event_next_seq(db, &cx.seq, e);
@@ -676,12 +758,17 @@ int tb_weather_import(tb_db *db, const tb_actor *who, const char *station, const
 			int l = (int)json_integer_value(json_object_get(d, "level"));
 			if (l > maxlevel) maxlevel = l;
 		}
-		json_t *payload = json_pack("{s:s,s:s,s:s,s:O,s:O,s:i,s:I,s:s?}", "station", s->code, "from", from, "to", to,
-					    "stored", json_object_get(res, "stored"), "replaced", json_object_get(res, "replaced"),
-					    "max_level", maxlevel, "danger_days", (json_int_t)json_array_size(danger), "source",
-					    source);
-		tb_event_in ev = {.actor = who->login, .role = who->role, .action = "weather.import", .entity = "weather",
-				  .entity_id = s->code, .payload = payload};
+		json_t *payload =
+		    json_pack("{s:s,s:s,s:s,s:O,s:O,s:i,s:I,s:s?}", "station", s->code, "from",
+		              from, "to", to, "stored", json_object_get(res, "stored"), "replaced",
+		              json_object_get(res, "replaced"), "max_level", maxlevel,
+		              "danger_days", (json_int_t)json_array_size(danger), "source", source);
+		tb_event_in ev = {.actor = who->login,
+		                  .role = who->role,
+		                  .action = "weather.import",
+		                  .entity = "weather",
+		                  .entity_id = s->code,
+		                  .payload = payload};
 		if (cause) json_object_set_new(payload, "cause", json_string(cause));
 		rc = tb_event_append(db, &ev, NULL, e);
 		json_decref(payload);
@@ -725,9 +812,9 @@ json_t *tb_fire_danger_on(tb_db *db, const char *date, tb_err *e)
 	if (tb_fire_config_load(db, &c, e)) return NULL;
 	sqlite3_stmt *st;
 	if (tb_db_prepare(db,
-			  "SELECT date, ffmc, dmc, dc, isi, bui, fwi, dsr, level FROM fire_danger"
-			  " WHERE station=?1 AND date<=?2 ORDER BY date DESC LIMIT 1",
-			  &st, e))
+	                  "SELECT date, ffmc, dmc, dc, isi, bui, fwi, dsr, level FROM fire_danger"
+	                  " WHERE station=?1 AND date<=?2 ORDER BY date DESC LIMIT 1",
+	                  &st, e))
 		return NULL;
 	json_t *out = json_array();
 	for (int i = 0; i < c.nstations; i++) {
@@ -737,13 +824,14 @@ json_t *tb_fire_danger_on(tb_db *db, const char *date, tb_err *e)
 		if (sqlite3_step(st) == SQLITE_ROW) {
 			int level = sqlite3_column_int(st, 8);
 			const tb_fire_level *l = tb_fire_level_info(&c, level);
-			json_t *o = json_pack("{s:s,s:s,s:s,s:f,s:f,s:s}", "station", s->code, "name", s->name, "date",
-					      (const char *)sqlite3_column_text(st, 0), "lat", s->lat, "lon", s->lon, "towns",
-					      s->towns);
+			json_t *o =
+			    json_pack("{s:s,s:s,s:s,s:f,s:f,s:s}", "station", s->code, "name",
+			              s->name, "date", (const char *)sqlite3_column_text(st, 0),
+			              "lat", s->lat, "lon", s->lon, "towns", s->towns);
 			tb_fwi_day d = {sqlite3_column_double(st, 1), sqlite3_column_double(st, 2),
-					sqlite3_column_double(st, 3), sqlite3_column_double(st, 4),
-					sqlite3_column_double(st, 5), sqlite3_column_double(st, 6),
-					sqlite3_column_double(st, 7)};
+			                sqlite3_column_double(st, 3), sqlite3_column_double(st, 4),
+			                sqlite3_column_double(st, 5), sqlite3_column_double(st, 6),
+			                sqlite3_column_double(st, 7)};
 			set_indices(o, &d, level);
 			json_object_set_new(o, "colour", json_string(l ? l->colour : ""));
 			json_object_set_new(o, "colour_zh", json_string(l ? l->colour_zh : ""));
@@ -780,9 +868,11 @@ static json_t *demo_series(int station)
 		double rain = i % 11 == 3 ? 7.5 : i % 17 == 8 ? 1.2 : 0;
 		if (rain > 0) rh += 30;
 		if (rh > 100) rh = 100;
-		json_array_append_new(arr, json_pack("{s:s,s:f,s:f,s:f,s:f,s:f,s:f}", "date", date, "temp", round(temp * 10) / 10,
-						     "rh", round(rh), "wind", round(wind), "rain", rain, "tmax",
-						     round((temp + 5) * 10) / 10, "tmin", round((temp - 7) * 10) / 10));
+		json_array_append_new(arr, json_pack("{s:s,s:f,s:f,s:f,s:f,s:f,s:f}", "date", date,
+		                                     "temp", round(temp * 10) / 10, "rh", round(rh),
+		                                     "wind", round(wind), "rain", rain, "tmax",
+		                                     round((temp + 5) * 10) / 10, "tmin",
+		                                     round((temp - 7) * 10) / 10));
 	}
 	return arr;
 }
@@ -793,7 +883,8 @@ int tb_fire_demo(tb_db *db, const tb_actor *who, tb_err *e)
 	int rc = tb_fire_config_load(db, &c, e);
 	for (int i = 0; !rc && i < c.nstations; i++) {
 		json_t *records = demo_series(i), *res = NULL;
-		rc = tb_weather_import(db, who, c.stations[i].code, records, "demo", "demo weather series", &res, NULL, e);
+		rc = tb_weather_import(db, who, c.stations[i].code, records, "demo",
+		                       "demo weather series", &res, NULL, e);
 		json_decref(records);
 		json_decref(res);
 	}

@@ -58,15 +58,16 @@ const tb_fire_station *tb_fire_station_find(const tb_fire_config *c, const char 
  * km/h, mm over 24 h; optional tmax, tmin) into an array of record objects
  * (each with "_record": "<name> line N").  Types and dates are checked
  * here; ranges by the caller.  *records is new. */
-int tb_weather_csv_parse(const char *text, size_t len, const char *name, json_t **records, tb_err *e);
+int tb_weather_csv_parse(const char *text, size_t len, const char *name, json_t **records,
+                         tb_err *e);
 
 /* `tianbao fire`: the indices for a weather table without a database.
  * Rows must be in date order without repeats; a gap of days restarts from
  * the start-up codes.  c may be NULL (fire.json is read).  *rows is a new
  * array of the input objects with ffmc, dmc, dc, isi, bui, fwi, dsr, level
  * added.  Bad rows: TB_EINPUT naming "<name> line N", the field and why. */
-int tb_fire_table(const tb_fire_config *c, const char *text, size_t len, const char *name, double lat,
-		  json_t **rows, tb_err *e);
+int tb_fire_table(const tb_fire_config *c, const char *text, size_t len, const char *name,
+                  double lat, json_t **rows, tb_err *e);
 
 /* Store a station's weather records (objects with date, temp, rh, wind,
  * rain, optional tmax, tmin; an existing day is replaced), recompute the
@@ -77,7 +78,8 @@ int tb_fire_table(const tb_fire_config *c, const char *text, size_t len, const c
  * [...], warnings: {due, sent, suppressed, failed, error}}.  A failure to
  * notify does not undo the import: it is counted in warnings.failed. */
 int tb_weather_import(tb_db *db, const tb_actor *who, const char *station, const json_t *records,
-		      const char *source, const char *cause, json_t **result, tb_errlist *errs, tb_err *e);
+                      const char *source, const char *cause, json_t **result, tb_errlist *errs,
+                      tb_err *e);
 
 /* The latest fire danger of every station on or before date (NULL =
  * today): [{station, name, date, ffmc … dsr, level, colour, colour_zh,
@@ -88,9 +90,10 @@ json_t *tb_fire_danger_on(tb_db *db, const char *date, tb_err *e);
  * those towns' grids (tb_notify).  Counts go into *sent / *suppressed /
  * *failed; the first failure's message into err (size n).  Used by fire
  * and pest warnings. */
-void tb_fire_warn_towns(tb_db *db, const tb_actor *who, const char *towns, const char *kind, int level,
-			const char *text_zh, const char *text_en, const char *ref, const char *date, int *sent,
-			int *suppressed, int *failed, char *err, size_t n);
+void tb_fire_warn_towns(tb_db *db, const tb_actor *who, const char *towns, const char *kind,
+                        int level, const char *text_zh, const char *text_en, const char *ref,
+                        const char *date, int *sent, int *suppressed, int *failed, char *err,
+                        size_t n);
 
 /* Demo: a spring fire-season weather series for the demo stations (one
  * import per station, warnings sent as for real data). */

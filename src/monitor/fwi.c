@@ -34,7 +34,7 @@ static int month_index(int mon)
 double tb_fwi_ffmc(double ffmc_yda, double temp, double rh, double ws, double prec)
 {
 	double wmo = FFMC_COEFFICIENT * (101 - ffmc_yda) / (59.5 + ffmc_yda); /* Eq. 1 */
-	if (prec > 0.5) {                                              /* Eqs. 2, 3a, 3b */
+	if (prec > 0.5) {                                                     /* Eqs. 2, 3a, 3b */
 		double ra = prec - 0.5;
 		double wet = 42.5 * ra * exp(-100 / (251 - wmo)) * (1 - exp(-6.93 / ra));
 		if (wmo > 150) wet += 0.0015 * (wmo - 150) * (wmo - 150) * sqrt(ra);
@@ -46,7 +46,8 @@ double tb_fwi_ffmc(double ffmc_yda, double temp, double rh, double ws, double pr
 	double ew = 0.618 * pow(rh, 0.753) + 10 * exp((rh - 100) / 10) + dry; /* Eq. 5 */
 	double z = 0, wm = wmo;
 	if (wmo < ed && wmo < ew) { /* Eqs. 6a, 6b, 8: wetting towards ew */
-		z = 0.424 * (1 - pow((100 - rh) / 100, 1.7)) + 0.0694 * sqrt(ws) * (1 - pow((100 - rh) / 100, 8));
+		z = 0.424 * (1 - pow((100 - rh) / 100, 1.7)) +
+		    0.0694 * sqrt(ws) * (1 - pow((100 - rh) / 100, 8));
 		wm = ew - (ew - wmo) / pow(10, z * 0.581 * exp(0.0365 * temp));
 	}
 	if (wmo > ed) { /* Eqs. 7a, 7b, 9: drying towards ed */
@@ -67,17 +68,19 @@ static double dmc_daylength(double lat, int mon, bool lat_adjust)
 	return ell04[m];
 }
 
-double tb_fwi_dmc(double dmc_yda, double temp, double rh, double prec, double lat, int mon, bool lat_adjust)
+double tb_fwi_dmc(double dmc_yda, double temp, double rh, double prec, double lat, int mon,
+                  bool lat_adjust)
 {
 	if (temp < -1.1) temp = -1.1;
-	double rk = 1.894 * (temp + 1.1) * (100 - rh) * dmc_daylength(lat, mon, lat_adjust) * 1e-04; /* Eq. 16 */
+	double rk = 1.894 * (temp + 1.1) * (100 - rh) * dmc_daylength(lat, mon, lat_adjust) *
+	            1e-04; /* Eq. 16 */
 	double pr = dmc_yda;
 	if (prec > 1.5) {
-		double rw = 0.92 * prec - 1.27;                   /* Eq. 11 */
-		double wmi = 20 + 280 / exp(0.023 * dmc_yda);     /* Eq. 12 */
-		double b = dmc_yda <= 33 ? 100 / (0.5 + 0.3 * dmc_yda) /* Eqs. 13a–c */
-			   : dmc_yda <= 65 ? 14 - 1.3 * log(dmc_yda)
-					   : 6.2 * log(dmc_yda) - 17.2;
+		double rw = 0.92 * prec - 1.27;                          /* Eq. 11 */
+		double wmi = 20 + 280 / exp(0.023 * dmc_yda);            /* Eq. 12 */
+		double b = dmc_yda <= 33   ? 100 / (0.5 + 0.3 * dmc_yda) /* Eqs. 13a–c */
+		           : dmc_yda <= 65 ? 14 - 1.3 * log(dmc_yda)
+		                           : 6.2 * log(dmc_yda) - 17.2;
 		double wmr = wmi + 1000 * rw / (48.77 + b * rw); /* Eq. 14 */
 		pr = 43.43 * (5.6348 - log(wmr - 20));           /* Eq. 15 */
 	}
@@ -94,7 +97,8 @@ static double dc_daylength(double lat, int mon, bool lat_adjust)
 	return fl02[m];
 }
 
-double tb_fwi_dc(double dc_yda, double temp, double rh, double prec, double lat, int mon, bool lat_adjust)
+double tb_fwi_dc(double dc_yda, double temp, double rh, double prec, double lat, int mon,
+                 bool lat_adjust)
 {
 	(void)rh;
 	if (temp < -2.8) temp = -2.8;
@@ -102,9 +106,9 @@ double tb_fwi_dc(double dc_yda, double temp, double rh, double prec, double lat,
 	if (pe < 0) pe = 0;
 	double dr = dc_yda;
 	if (prec > 2.8) {
-		double rw = 0.83 * prec - 1.27;                        /* Eq. 18 */
-		double smi = 800 * exp(-1 * dc_yda / 400);             /* Eq. 19 */
-		dr = dc_yda - 400 * log(1 + 3.937 * rw / smi);         /* Eqs. 20, 21 */
+		double rw = 0.83 * prec - 1.27;                /* Eq. 18 */
+		double smi = 800 * exp(-1 * dc_yda / 400);     /* Eq. 19 */
+		dr = dc_yda - 400 * log(1 + 3.937 * rw / smi); /* Eqs. 20, 21 */
 		if (dr < 0) dr = 0;
 	}
 	double dc = dr + pe; /* Eq. 23 */
@@ -113,10 +117,10 @@ double tb_fwi_dc(double dc_yda, double temp, double rh, double prec, double lat,
 
 double tb_fwi_isi(double ffmc, double ws)
 {
-	double fm = FFMC_COEFFICIENT * (101 - ffmc) / (59.5 + ffmc);        /* Eq. 10 */
-	double fw = exp(0.05039 * ws);                                   /* Eq. 24 */
+	double fm = FFMC_COEFFICIENT * (101 - ffmc) / (59.5 + ffmc);           /* Eq. 10 */
+	double fw = exp(0.05039 * ws);                                         /* Eq. 24 */
 	double ff = 91.9 * exp(-0.1386 * fm) * (1 + pow(fm, 5.31) / 49300000); /* Eq. 25 */
-	return 0.208 * fw * ff;                                          /* Eq. 26 */
+	return 0.208 * fw * ff;                                                /* Eq. 26 */
 }
 
 double tb_fwi_bui(double dmc, double dc)
@@ -134,8 +138,8 @@ double tb_fwi_bui(double dmc, double dc)
 double tb_fwi_index(double isi, double bui)
 {
 	double bb = bui > 80 ? 0.1 * isi * (1000 / (25 + 108.64 / exp(0.023 * bui))) /* Eq. 28b */
-			     : 0.1 * isi * (0.626 * pow(bui, 0.809) + 2);            /* Eq. 28a */
-	return bb <= 1 ? bb : exp(2.72 * pow(0.434 * log(bb), 0.647));              /* Eqs. 30a, 30b */
+	                     : 0.1 * isi * (0.626 * pow(bui, 0.809) + 2);            /* Eq. 28a */
+	return bb <= 1 ? bb : exp(2.72 * pow(0.434 * log(bb), 0.647)); /* Eqs. 30a, 30b */
 }
 
 double tb_fwi_dsr(double fwi)
@@ -143,7 +147,8 @@ double tb_fwi_dsr(double fwi)
 	return 0.0272 * pow(fwi, 1.77);
 }
 
-void tb_fwi_compute(const tb_fwi_codes *yda, const tb_fwi_weather *w, bool lat_adjust, tb_fwi_day *out)
+void tb_fwi_compute(const tb_fwi_codes *yda, const tb_fwi_weather *w, bool lat_adjust,
+                    tb_fwi_day *out)
 {
 	double rh = w->rh >= 100 ? 99.9999 : w->rh;
 	out->ffmc = tb_fwi_ffmc(yda->ffmc, w->temp, rh, w->ws, w->prec);

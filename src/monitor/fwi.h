@@ -36,17 +36,18 @@ typedef struct tb_fwi_day {
 /* The components (cffdrs names in brackets). */
 double tb_fwi_ffmc(double ffmc_yda, double temp, double rh, double ws, double prec); /* .ffmcCalc */
 double tb_fwi_dmc(double dmc_yda, double temp, double rh, double prec, double lat, int mon,
-		  bool lat_adjust); /* .dmcCalc */
+                  bool lat_adjust); /* .dmcCalc */
 double tb_fwi_dc(double dc_yda, double temp, double rh, double prec, double lat, int mon,
-		 bool lat_adjust);                 /* .dcCalc */
-double tb_fwi_isi(double ffmc, double ws);         /* .ISIcalc (fbpMod = FALSE) */
-double tb_fwi_bui(double dmc, double dc);          /* .buiCalc */
-double tb_fwi_index(double isi, double bui);       /* .fwiCalc */
-double tb_fwi_dsr(double fwi);                     /* Eq. 31: 0.0272 FWI^1.77 */
+                 bool lat_adjust);           /* .dcCalc */
+double tb_fwi_isi(double ffmc, double ws);   /* .ISIcalc (fbpMod = FALSE) */
+double tb_fwi_bui(double dmc, double dc);    /* .buiCalc */
+double tb_fwi_index(double isi, double bui); /* .fwiCalc */
+double tb_fwi_dsr(double fwi);               /* Eq. 31: 0.0272 FWI^1.77 */
 
 /* One day of fwi(): rh ≥ 100 is taken as 99.9999 as cffdrs does; `yda` is
  * yesterday's codes (start-up values for the first day).  Inputs must be
  * valid (rh, ws, prec ≥ 0; month 1–12): callers validate. */
-void tb_fwi_compute(const tb_fwi_codes *yda, const tb_fwi_weather *w, bool lat_adjust, tb_fwi_day *out);
+void tb_fwi_compute(const tb_fwi_codes *yda, const tb_fwi_weather *w, bool lat_adjust,
+                    tb_fwi_day *out);
 
 #endif

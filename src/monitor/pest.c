@@ -32,8 +32,9 @@ static void load_species(const json_t *j, tb_pest_species *s)
 	s->base_temp = tb_json_num(j, "base_temp", 10);
 	const char *bf = tb_json_str(j, "biofix");
 	s->biofix_month = 1, s->biofix_day = 1;
-	if (bf && (sscanf(bf, "%2d-%2d", &s->biofix_month, &s->biofix_day) != 2 || s->biofix_month < 1 ||
-		   s->biofix_month > 12 || s->biofix_day < 1 || s->biofix_day > 31))
+	if (bf &&
+	    (sscanf(bf, "%2d-%2d", &s->biofix_month, &s->biofix_day) != 2 || s->biofix_month < 1 ||
+	     s->biofix_month > 12 || s->biofix_day < 1 || s->biofix_day > 31))
 		s->biofix_month = 1, s->biofix_day = 1;
 	size_t i;
 	json_t *x;
@@ -80,12 +81,14 @@ int tb_pest_config_load(tb_pest_config *c, tb_err *e)
 		load_species(j, s);
 		for (int k = 1; !rc && k < s->nstages; k++)
 			if (s->stages[k].dd <= s->stages[k - 1].dd)
-				rc = tb_err_set(e, TB_EINPUT, "pests.json", "stages", "%s: stage %s must need more degree days than %s",
-						s->code, s->stages[k].code, s->stages[k - 1].code);
+				rc = tb_err_set(e, TB_EINPUT, "pests.json", "stages",
+				                "%s: stage %s must need more degree days than %s",
+				                s->code, s->stages[k].code, s->stages[k - 1].code);
 		for (int k = 1; !rc && k < s->ngrades; k++)
 			if (s->grades[k].min_infested_pct <= s->grades[k - 1].min_infested_pct)
-				rc = tb_err_set(e, TB_EINPUT, "pests.json", "grades", "%s: grades must rise in min_infested_pct",
-						s->code);
+				rc =
+				    tb_err_set(e, TB_EINPUT, "pests.json", "grades",
+				               "%s: grades must rise in min_infested_pct", s->code);
 	}
 	json_decref(doc);
 	return rc;
@@ -114,15 +117,16 @@ int tb_pest_stage_of(const tb_pest_species *s, double dd)
 	return k;
 }
 
-void tb_pest_grade_survey(const tb_pest_species *s, double surveyed, double infested, double leaf_loss_pct,
-			  tb_pest_grading *out)
+void tb_pest_grade_survey(const tb_pest_species *s, double surveyed, double infested,
+                          double leaf_loss_pct, tb_pest_grading *out)
 {
 	out->infested_pct = surveyed > 0 ? 100 * infested / surveyed : 0;
 	out->grade = NULL;
 	for (int i = 0; i < s->ngrades; i++)
 		if (out->infested_pct >= s->grades[i].min_infested_pct) out->grade = &s->grades[i];
 	out->level = out->grade ? out->grade->level : 1;
-	out->disaster = out->infested_pct >= s->disaster_infested_pct && leaf_loss_pct >= s->disaster_leaf_loss_pct;
+	out->disaster = out->infested_pct >= s->disaster_infested_pct &&
+	                leaf_loss_pct >= s->disaster_leaf_loss_pct;
 	if (out->disaster && s->disaster_level > out->level) out->level = s->disaster_level;
 }
 
@@ -138,8 +142,11 @@ static int parcel_town(tb_db *db, tb_record *rec, char town[64], tb_err *e)
 	if (!st) return TB_EDB;
 	sqlite3_bind_text(st, 1, parcel, -1, SQLITE_TRANSIENT);
 	int rc = 0;
-	if (sqlite3_step(st) == SQLITE_ROW) copy(town, 64, (const char *)sqlite3_column_text(st, 0));
-	else rc = tb_err_set(e, TB_EINPUT, rec->name, "parcel_code", "no parcel (小班) '%s'", parcel);
+	if (sqlite3_step(st) == SQLITE_ROW)
+		copy(town, 64, (const char *)sqlite3_column_text(st, 0));
+	else
+		rc = tb_err_set(e, TB_EINPUT, rec->name, "parcel_code", "no parcel (小班) '%s'",
+		                parcel);
 	sqlite3_reset(st);
 	return rc;
 }
@@ -153,11 +160,14 @@ static int settle_town(tb_db *db, tb_record *rec, tb_err *e)
 	if (rc) return rc;
 	const char *given = json_string_value(json_object_get(rec->props, "town_code"));
 	if (*town && given && strcmp(given, town))
-		return tb_err_set(e, TB_EINPUT, rec->name, "town_code", "parcel %s lies in town %s, not %s",
-				  json_string_value(json_object_get(rec->props, "parcel_code")), town, given);
-	if (*town) json_object_set_new(rec->props, "town_code", json_string(town));
+		return tb_err_set(
+		    e, TB_EINPUT, rec->name, "town_code", "parcel %s lies in town %s, not %s",
+		    json_string_value(json_object_get(rec->props, "parcel_code")), town, given);
+	if (*town)
+		json_object_set_new(rec->props, "town_code", json_string(town));
 	else if (!given)
-		return tb_err_set(e, TB_EINPUT, rec->name, "town_code", "name the town or a parcel (小班) the record concerns");
+		return tb_err_set(e, TB_EINPUT, rec->name, "town_code",
+		                  "name the town or a parcel (小班) the record concerns");
 	return 0;
 }
 
@@ -166,7 +176,9 @@ static const tb_pest_species *species_of(tb_pest_config *c, tb_record *rec, tb_e
 	const char *code = json_string_value(json_object_get(rec->props, "species"));
 	if (tb_pest_config_load(c, e)) return NULL;
 	const tb_pest_species *s = tb_pest_species_find(c, code);
-	if (!s) tb_err_set(e, TB_EINPUT, rec->name, "species", "no species '%s' in pests.json", code ? code : "");
+	if (!s)
+		tb_err_set(e, TB_EINPUT, rec->name, "species", "no species '%s' in pests.json",
+		           code ? code : "");
 	return s;
 }
 
@@ -178,7 +190,8 @@ static int trap_before_write(tb_db *db, const tb_resource *r, tb_record *rec, vo
 	return settle_town(db, rec, e);
 }
 
-static int survey_before_write(tb_db *db, const tb_resource *r, tb_record *rec, void *ctx, tb_err *e)
+static int survey_before_write(tb_db *db, const tb_resource *r, tb_record *rec, void *ctx,
+                               tb_err *e)
 {
 	(void)r, (void)ctx;
 	tb_pest_config c;
@@ -186,72 +199,96 @@ static int survey_before_write(tb_db *db, const tb_resource *r, tb_record *rec, 
 	if (!s) return e->code;
 	int rc = settle_town(db, rec, e);
 	if (rc) return rc;
-	double n = tb_json_num(rec->props, "trees_surveyed", 0), k = tb_json_num(rec->props, "trees_infested", 0);
+	double n = tb_json_num(rec->props, "trees_surveyed", 0),
+	       k = tb_json_num(rec->props, "trees_infested", 0);
 	if (k > n)
-		return tb_err_set(e, TB_EINPUT, rec->name, "trees_infested", "%g infested trees of %g surveyed", k, n);
+		return tb_err_set(e, TB_EINPUT, rec->name, "trees_infested",
+		                  "%g infested trees of %g surveyed", k, n);
 	tb_pest_grading g;
 	tb_pest_grade_survey(s, n, k, tb_json_num(rec->props, "leaf_loss_pct", 0), &g);
-	json_object_set_new(rec->props, "infested_rate_pct", json_real(round(g.infested_pct * 100) / 100));
-	json_object_set_new(rec->props, "grade", g.grade ? json_string(g.grade->code) : json_null());
+	json_object_set_new(rec->props, "infested_rate_pct",
+	                    json_real(round(g.infested_pct * 100) / 100));
+	json_object_set_new(rec->props, "grade",
+	                    g.grade ? json_string(g.grade->code) : json_null());
 	json_object_set_new(rec->props, "disaster", json_boolean(g.disaster));
 	json_object_set_new(rec->props, "level", json_integer(g.level));
 	return 0;
 }
 
 static const tb_field trap_fields[] = {
-	{"site", TB_F_TEXT, TB_INDEXED, "监测点", "Site or station", .max_len = 64},
-	{"parcel_code", TB_F_TEXT, TB_INDEXED, "小班", "Parcel", .max_len = 40},
-	{"town_code", TB_F_TEXT, TB_INDEXED, "乡镇", "Town"},
-	{"date", TB_F_DATE, TB_REQUIRED | TB_INDEXED, "日期", "Date"},
-	{"species", TB_F_CODE, TB_REQUIRED, "有害生物", "Species", .codes = "pest_species"},
-	{"count", TB_F_INT, TB_REQUIRED | TB_RANGE, "诱捕数量", "Count", .min = 0, .max = 1000000, .unit = "头"},
-	{"trap_type", TB_F_TEXT, 0, "诱捕器", "Trap type", .max_len = 64},
-	{"note", TB_F_TEXT, 0, "说明", "Note", .max_len = 2000},
+    {"site", TB_F_TEXT, TB_INDEXED, "监测点", "Site or station", .max_len = 64},
+    {"parcel_code", TB_F_TEXT, TB_INDEXED, "小班", "Parcel", .max_len = 40},
+    {"town_code", TB_F_TEXT, TB_INDEXED, "乡镇", "Town"},
+    {"date", TB_F_DATE, TB_REQUIRED | TB_INDEXED, "日期", "Date"},
+    {"species", TB_F_CODE, TB_REQUIRED, "有害生物", "Species", .codes = "pest_species"},
+    {"count", TB_F_INT, TB_REQUIRED | TB_RANGE, "诱捕数量", "Count", .min = 0, .max = 1000000,
+     .unit = "头"},
+    {"trap_type", TB_F_TEXT, 0, "诱捕器", "Trap type", .max_len = 64},
+    {"note", TB_F_TEXT, 0, "说明", "Note", .max_len = 2000},
 };
 const tb_resource tb_pest_traps = {
-	.name = "pest_traps", .label_zh = "诱捕监测", .label_en = "Pest traps", .clause = "3.1.3",
-	.fields = trap_fields, .nfields = N(trap_fields), .geom = TB_GEOM_POINT, .scope = "town_code",
-	.parcel_key = "parcel_code", .before_write = trap_before_write,
+    .name = "pest_traps",
+    .label_zh = "诱捕监测",
+    .label_en = "Pest traps",
+    .clause = "3.1.3",
+    .fields = trap_fields,
+    .nfields = N(trap_fields),
+    .geom = TB_GEOM_POINT,
+    .scope = "town_code",
+    .parcel_key = "parcel_code",
+    .before_write = trap_before_write,
 };
 
 static const tb_field survey_fields[] = {
-	{"parcel_code", TB_F_TEXT, TB_REQUIRED | TB_INDEXED, "小班", "Parcel", .max_len = 40},
-	{"town_code", TB_F_TEXT, TB_INDEXED, "乡镇", "Town"},
-	{"date", TB_F_DATE, TB_REQUIRED | TB_INDEXED, "调查日期", "Date"},
-	{"species", TB_F_CODE, TB_REQUIRED, "有害生物", "Species", .codes = "pest_species"},
-	{"trees_surveyed", TB_F_INT, TB_REQUIRED | TB_RANGE, "调查株数", "Trees surveyed", .min = 1, .max = 1000000},
-	{"trees_infested", TB_F_INT, TB_REQUIRED | TB_RANGE, "有虫株数", "Trees infested", .min = 0, .max = 1000000},
-	{"leaf_loss_pct", TB_F_REAL, TB_REQUIRED | TB_RANGE, "失叶率", "Leaf loss", .min = 0, .max = 100, .unit = "%"},
-	{"infested_rate_pct", TB_F_REAL, TB_COMPUTED, "有虫株率", "Infested-tree rate", .unit = "%"},
-	{"grade", TB_F_CODE, TB_COMPUTED, "发生程度", "Occurrence grade", .codes = "pest_grade"},
-	{"disaster", TB_F_BOOL, TB_COMPUTED, "成灾", "Disaster"},
-	{"level", TB_F_INT, TB_COMPUTED, "预警等级", "Warning level"},
-	{"surveyor", TB_F_TEXT, 0, "调查人", "Surveyor", .max_len = 64},
-	{"note", TB_F_TEXT, 0, "说明", "Note", .max_len = 2000},
+    {"parcel_code", TB_F_TEXT, TB_REQUIRED | TB_INDEXED, "小班", "Parcel", .max_len = 40},
+    {"town_code", TB_F_TEXT, TB_INDEXED, "乡镇", "Town"},
+    {"date", TB_F_DATE, TB_REQUIRED | TB_INDEXED, "调查日期", "Date"},
+    {"species", TB_F_CODE, TB_REQUIRED, "有害生物", "Species", .codes = "pest_species"},
+    {"trees_surveyed", TB_F_INT, TB_REQUIRED | TB_RANGE, "调查株数", "Trees surveyed", .min = 1,
+     .max = 1000000},
+    {"trees_infested", TB_F_INT, TB_REQUIRED | TB_RANGE, "有虫株数", "Trees infested", .min = 0,
+     .max = 1000000},
+    {"leaf_loss_pct", TB_F_REAL, TB_REQUIRED | TB_RANGE, "失叶率", "Leaf loss", .min = 0,
+     .max = 100, .unit = "%"},
+    {"infested_rate_pct", TB_F_REAL, TB_COMPUTED, "有虫株率", "Infested-tree rate", .unit = "%"},
+    {"grade", TB_F_CODE, TB_COMPUTED, "发生程度", "Occurrence grade", .codes = "pest_grade"},
+    {"disaster", TB_F_BOOL, TB_COMPUTED, "成灾", "Disaster"},
+    {"level", TB_F_INT, TB_COMPUTED, "预警等级", "Warning level"},
+    {"surveyor", TB_F_TEXT, 0, "调查人", "Surveyor", .max_len = 64},
+    {"note", TB_F_TEXT, 0, "说明", "Note", .max_len = 2000},
 };
 const tb_resource tb_pest_surveys = {
-	.name = "pest_surveys", .label_zh = "虫情调查", .label_en = "Pest surveys", .clause = "3.1.3",
-	.fields = survey_fields, .nfields = N(survey_fields), .geom = TB_GEOM_POINT, .scope = "town_code",
-	.parcel_key = "parcel_code", .before_write = survey_before_write,
+    .name = "pest_surveys",
+    .label_zh = "虫情调查",
+    .label_en = "Pest surveys",
+    .clause = "3.1.3",
+    .fields = survey_fields,
+    .nfields = N(survey_fields),
+    .geom = TB_GEOM_POINT,
+    .scope = "town_code",
+    .parcel_key = "parcel_code",
+    .before_write = survey_before_write,
 };
 
 /* ---- status and warnings ------------------------------------------------------------ */
 
 static json_t *stage_json(const tb_pest_stage *t)
 {
-	return json_pack("{s:s,s:s,s:s,s:f}", "code", t->code, "name_zh", t->name_zh, "name_en", t->name_en, "dd", t->dd);
+	return json_pack("{s:s,s:s,s:s,s:f}", "code", t->code, "name_zh", t->name_zh, "name_en",
+	                 t->name_en, "dd", t->dd);
 }
 
-static void add_warning(json_t *warnings, const char *kind, int level, const char *ref, const char *towns,
-			const char *date, const char *zh, const char *en)
+static void add_warning(json_t *warnings, const char *kind, int level, const char *ref,
+                        const char *towns, const char *date, const char *zh, const char *en)
 {
-	json_array_append_new(warnings, json_pack("{s:s,s:i,s:s,s:s,s:s,s:s,s:s}", "kind", kind, "level", level, "ref", ref,
-						  "towns", towns, "date", date, "text_zh", zh, "text_en", en));
+	json_array_append_new(warnings, json_pack("{s:s,s:i,s:s,s:s,s:s,s:s,s:s}", "kind", kind,
+	                                          "level", level, "ref", ref, "towns", towns,
+	                                          "date", date, "text_zh", zh, "text_en", en));
 }
 
 /* Degree days of one species at one station from the biofix to `date`. */
-static int station_species(tb_db *db, const tb_fire_station *st, const tb_pest_species *s, const char *date,
-			   json_t *out, json_t *warnings, tb_err *e)
+static int station_species(tb_db *db, const tb_fire_station *st, const tb_pest_species *s,
+                           const char *date, json_t *out, json_t *warnings, tb_err *e)
 {
 	int64_t day;
 	tb_monitor_date(date, &day, NULL);
@@ -260,7 +297,9 @@ static int station_species(tb_db *db, const tb_fire_station *st, const tb_pest_s
 	int64_t b0;
 	if (!tb_monitor_date(biofix, &b0, NULL)) b0 = day + 1;
 	sqlite3_stmt *q;
-	int rc = tb_db_prepare(db, "SELECT temp, tmax, tmin FROM weather WHERE station=?1 AND date>=?2 AND date<=?3", &q, e);
+	int rc = tb_db_prepare(
+	    db, "SELECT temp, tmax, tmin FROM weather WHERE station=?1 AND date>=?2 AND date<=?3",
+	    &q, e);
 	if (rc) return rc;
 	sqlite3_bind_text(q, 1, st->code, -1, SQLITE_STATIC);
 	sqlite3_bind_text(q, 2, biofix, -1, SQLITE_STATIC);
@@ -268,32 +307,42 @@ static int station_species(tb_db *db, const tb_fire_station *st, const tb_pest_s
 	double dd = 0;
 	int64_t days = 0;
 	while (sqlite3_step(q) == SQLITE_ROW) {
-		double hi = sqlite3_column_type(q, 1) == SQLITE_NULL ? NAN : sqlite3_column_double(q, 1);
-		double lo = sqlite3_column_type(q, 2) == SQLITE_NULL ? NAN : sqlite3_column_double(q, 2);
+		double hi =
+		    sqlite3_column_type(q, 1) == SQLITE_NULL ? NAN : sqlite3_column_double(q, 1);
+		double lo =
+		    sqlite3_column_type(q, 2) == SQLITE_NULL ? NAN : sqlite3_column_double(q, 2);
 		dd += tb_pest_dd_day(s->base_temp, sqlite3_column_double(q, 0), hi, lo);
 		days++;
 	}
 	sqlite3_finalize(q);
 	int64_t span = day >= b0 ? day - b0 + 1 : 0;
 	int k = tb_pest_stage_of(s, dd);
-	json_t *o = json_pack("{s:s,s:s,s:s,s:f,s:s,s:f,s:I,s:I}", "species", s->code, "name_zh", s->name_zh, "name_en",
-			      s->name_en, "base_temp", s->base_temp, "biofix", biofix, "degree_days", round(dd * 10) / 10,
-			      "days", (json_int_t)days, "missing_days", (json_int_t)(span - days));
+	json_t *o = json_pack("{s:s,s:s,s:s,s:f,s:s,s:f,s:I,s:I}", "species", s->code, "name_zh",
+	                      s->name_zh, "name_en", s->name_en, "base_temp", s->base_temp,
+	                      "biofix", biofix, "degree_days", round(dd * 10) / 10, "days",
+	                      (json_int_t)days, "missing_days", (json_int_t)(span - days));
 	json_object_set_new(o, "stage", k >= 0 ? stage_json(&s->stages[k]) : json_null());
 	if (k + 1 < s->nstages) {
 		json_t *next = stage_json(&s->stages[k + 1]);
-		json_object_set_new(next, "remaining_dd", json_real(round((s->stages[k + 1].dd - dd) * 10) / 10));
+		json_object_set_new(next, "remaining_dd",
+		                    json_real(round((s->stages[k + 1].dd - dd) * 10) / 10));
 		json_object_set_new(o, "next", next);
 	} else
 		json_object_set_new(o, "next", json_null());
 	json_array_append_new(out, o);
 	if (k >= 0 && s->stages[k].warn) {
 		char ref[160], zh[512], en[512];
-		snprintf(ref, sizeof ref, "pest/%s/%s/%.4s/%s", s->code, s->stages[k].code, date, st->code);
-		snprintf(zh, sizeof zh, "有害生物预警：%s有效积温已达%.0f℃·日（起点温度%.1f℃），%s进入“%s”，请及时开展监测和防治。",
-			 st->name, dd, s->base_temp, s->name_zh, s->stages[k].name_zh);
-		snprintf(en, sizeof en, "Pest warning: degree days at %s reached %.0f (base %.1f °C); %s: %s. Monitor and control now.",
-			 st->name_en[0] ? st->name_en : st->code, dd, s->base_temp, s->name_en, s->stages[k].name_en);
+		snprintf(ref, sizeof ref, "pest/%s/%s/%.4s/%s", s->code, s->stages[k].code, date,
+		         st->code);
+		snprintf(zh, sizeof zh,
+		         "有害生物预警：%s有效积温已达%.0f℃·日（起点温度%.1f℃），%s进入“%"
+		         "s”，请及时开展监测和防治。",
+		         st->name, dd, s->base_temp, s->name_zh, s->stages[k].name_zh);
+		snprintf(en, sizeof en,
+		         "Pest warning: degree days at %s reached %.0f (base %.1f °C); %s: %s. "
+		         "Monitor and control now.",
+		         st->name_en[0] ? st->name_en : st->code, dd, s->base_temp, s->name_en,
+		         s->stages[k].name_en);
 		add_warning(warnings, "stage", 3, ref, st->towns, date, zh, en);
 	}
 	return 0;
@@ -308,70 +357,98 @@ static bool town_in(const char *towns, const char *town)
 	return false;
 }
 
-static int surveys(tb_db *db, const tb_pest_config *c, const char *towns, const char *date, json_t *out,
-		   json_t *warnings, tb_err *e)
+static int surveys(tb_db *db, const tb_pest_config *c, const char *towns, const char *date,
+                   json_t *out, json_t *warnings, tb_err *e)
 {
 	sqlite3_stmt *q;
-	int rc = tb_db_prepare(db,
-			       "SELECT fid, parcel_code, town_code, date, species, trees_surveyed, trees_infested,"
-			       " leaf_loss_pct FROM pest_surveys WHERE date>=substr(?1,1,4)||'-01-01' AND date<=?1 ORDER BY date, fid",
-			       &q, e);
+	int rc = tb_db_prepare(
+	    db,
+	    "SELECT fid, parcel_code, town_code, date, species, trees_surveyed, trees_infested,"
+	    " leaf_loss_pct FROM pest_surveys WHERE date>=substr(?1,1,4)||'-01-01' AND date<=?1 "
+	    "ORDER BY date, fid",
+	    &q, e);
 	if (rc) return rc;
 	sqlite3_bind_text(q, 1, date, -1, SQLITE_STATIC);
 	while (sqlite3_step(q) == SQLITE_ROW) {
 		const char *town = (const char *)sqlite3_column_text(q, 2);
-		const tb_pest_species *s = tb_pest_species_find(c, (const char *)sqlite3_column_text(q, 4));
+		const tb_pest_species *s =
+		    tb_pest_species_find(c, (const char *)sqlite3_column_text(q, 4));
 		if (!s || !town_in(towns, town)) continue;
 		tb_pest_grading g;
 		double leaf = sqlite3_column_double(q, 7);
-		tb_pest_grade_survey(s, sqlite3_column_double(q, 5), sqlite3_column_double(q, 6), leaf, &g);
-		const char *parcel = (const char *)sqlite3_column_text(q, 1), *day = (const char *)sqlite3_column_text(q, 3);
-		json_array_append_new(out, json_pack("{s:I,s:s,s:s?,s:s,s:s,s:f,s:f,s:s?,s:s?,s:b,s:i}", "fid",
-						     (json_int_t)sqlite3_column_int64(q, 0), "parcel_code", parcel, "town_code",
-						     town, "date", day, "species", s->code, "infested_rate_pct",
-						     round(g.infested_pct * 100) / 100, "leaf_loss_pct", leaf, "grade",
-						     g.grade ? g.grade->code : NULL, "grade_zh", g.grade ? g.grade->name_zh : NULL,
-						     "disaster", g.disaster, "level", g.level));
+		tb_pest_grade_survey(s, sqlite3_column_double(q, 5), sqlite3_column_double(q, 6),
+		                     leaf, &g);
+		const char *parcel = (const char *)sqlite3_column_text(q, 1),
+		           *day = (const char *)sqlite3_column_text(q, 3);
+		json_array_append_new(
+		    out, json_pack("{s:I,s:s,s:s?,s:s,s:s,s:f,s:f,s:s?,s:s?,s:b,s:i}", "fid",
+		                   (json_int_t)sqlite3_column_int64(q, 0), "parcel_code", parcel,
+		                   "town_code", town, "date", day, "species", s->code,
+		                   "infested_rate_pct", round(g.infested_pct * 100) / 100,
+		                   "leaf_loss_pct", leaf, "grade", g.grade ? g.grade->code : NULL,
+		                   "grade_zh", g.grade ? g.grade->name_zh : NULL, "disaster",
+		                   g.disaster, "level", g.level));
 		if (g.level < s->warn_level || !town) continue;
 		char ref[96], zh[512], en[512];
-		snprintf(ref, sizeof ref, "pest_survey/%lld", (long long)sqlite3_column_int64(q, 0));
-		snprintf(zh, sizeof zh, "有害生物预警：小班%s %s调查%s有虫株率%.1f%%、失叶率%.0f%%，发生程度%s%s。", parcel, day,
-			 s->name_zh, g.infested_pct, leaf, g.grade ? g.grade->name_zh : "", g.disaster ? "，已达成灾标准" : "");
-		snprintf(en, sizeof en, "Pest warning: parcel %s surveyed %s: %s infested-tree rate %.1f %%, leaf loss %.0f %%, %s%s.",
-			 parcel, day, s->name_en, g.infested_pct, leaf, g.grade ? g.grade->name_en : "",
-			 g.disaster ? " — disaster threshold met" : "");
-		add_warning(warnings, g.disaster ? "disaster" : "survey", g.level, ref, town, day, zh, en);
+		snprintf(ref, sizeof ref, "pest_survey/%lld",
+		         (long long)sqlite3_column_int64(q, 0));
+		snprintf(
+		    zh, sizeof zh,
+		    "有害生物预警：小班%s %s调查%s有虫株率%.1f%%、失叶率%.0f%%，发生程度%s%s。",
+		    parcel, day, s->name_zh, g.infested_pct, leaf, g.grade ? g.grade->name_zh : "",
+		    g.disaster ? "，已达成灾标准" : "");
+		snprintf(en, sizeof en,
+		         "Pest warning: parcel %s surveyed %s: %s infested-tree rate %.1f %%, leaf "
+		         "loss %.0f %%, %s%s.",
+		         parcel, day, s->name_en, g.infested_pct, leaf,
+		         g.grade ? g.grade->name_en : "",
+		         g.disaster ? " — disaster threshold met" : "");
+		add_warning(warnings, g.disaster ? "disaster" : "survey", g.level, ref, town, day,
+		            zh, en);
 	}
 	sqlite3_finalize(q);
 	return 0;
 }
 
-static int traps(tb_db *db, const tb_pest_config *c, const char *towns, const char *date, json_t *out,
-		 json_t *warnings, tb_err *e)
+static int traps(tb_db *db, const tb_pest_config *c, const char *towns, const char *date,
+                 json_t *out, json_t *warnings, tb_err *e)
 {
 	sqlite3_stmt *q;
-	int rc = tb_db_prepare(db,
-			       "SELECT fid, site, parcel_code, town_code, date, species, count FROM pest_traps"
-			       " WHERE date>=substr(?1,1,4)||'-01-01' AND date<=?1 ORDER BY date, fid",
-			       &q, e);
+	int rc = tb_db_prepare(
+	    db,
+	    "SELECT fid, site, parcel_code, town_code, date, species, count FROM pest_traps"
+	    " WHERE date>=substr(?1,1,4)||'-01-01' AND date<=?1 ORDER BY date, fid",
+	    &q, e);
 	if (rc) return rc;
 	sqlite3_bind_text(q, 1, date, -1, SQLITE_STATIC);
 	while (sqlite3_step(q) == SQLITE_ROW) {
-		const char *town = (const char *)sqlite3_column_text(q, 3), *day = (const char *)sqlite3_column_text(q, 4);
-		const char *site = (const char *)sqlite3_column_text(q, 1), *parcel = (const char *)sqlite3_column_text(q, 2);
-		const tb_pest_species *s = tb_pest_species_find(c, (const char *)sqlite3_column_text(q, 5));
+		const char *town = (const char *)sqlite3_column_text(q, 3),
+		           *day = (const char *)sqlite3_column_text(q, 4);
+		const char *site = (const char *)sqlite3_column_text(q, 1),
+		           *parcel = (const char *)sqlite3_column_text(q, 2);
+		const tb_pest_species *s =
+		    tb_pest_species_find(c, (const char *)sqlite3_column_text(q, 5));
 		if (!s || !town_in(towns, town)) continue;
 		int64_t n = sqlite3_column_int64(q, 6);
-		json_array_append_new(out, json_pack("{s:I,s:s?,s:s?,s:s?,s:s,s:s,s:I}", "fid", (json_int_t)sqlite3_column_int64(q, 0),
-						     "site", site, "parcel_code", parcel, "town_code", town, "date", day,
-						     "species", s->code, "count", (json_int_t)n));
+		json_array_append_new(out, json_pack("{s:I,s:s?,s:s?,s:s?,s:s,s:s,s:I}", "fid",
+		                                     (json_int_t)sqlite3_column_int64(q, 0), "site",
+		                                     site, "parcel_code", parcel, "town_code", town,
+		                                     "date", day, "species", s->code, "count",
+		                                     (json_int_t)n));
 		if (s->trap_warn_count <= 0 || n < s->trap_warn_count || !town) continue;
 		char ref[96], zh[512], en[512];
 		snprintf(ref, sizeof ref, "pest_trap/%lld", (long long)sqlite3_column_int64(q, 0));
-		snprintf(zh, sizeof zh, "有害生物预警：%s %s诱捕%s %lld头，达到预警值%.0f头。", site ? site : parcel ? parcel : town, day,
-			 s->name_zh, (long long)n, s->trap_warn_count);
-		snprintf(en, sizeof en, "Pest warning: trap %s caught %lld %s on %s (warning at %.0f).",
-			 site ? site : parcel ? parcel : town, (long long)n, s->name_en, day, s->trap_warn_count);
+		snprintf(zh, sizeof zh, "有害生物预警：%s %s诱捕%s %lld头，达到预警值%.0f头。",
+		         site     ? site
+		         : parcel ? parcel
+		                  : town,
+		         day, s->name_zh, (long long)n, s->trap_warn_count);
+		snprintf(en, sizeof en,
+		         "Pest warning: trap %s caught %lld %s on %s (warning at %.0f).",
+		         site     ? site
+		         : parcel ? parcel
+		                  : town,
+		         (long long)n, s->name_en, day, s->trap_warn_count);
 		add_warning(warnings, "trap", s->warn_level, ref, town, day, zh, en);
 	}
 	sqlite3_finalize(q);
@@ -394,10 +471,12 @@ json_t *tb_pest_status(tb_db *db, const char *station, const char *date, tb_err 
 	if (tb_fire_config_load(db, &fc, e) || tb_pest_config_load(&pc, e)) return NULL;
 	const tb_fire_station *only = station ? tb_fire_station_find(&fc, station) : NULL;
 	if (station && !only) {
-		tb_err_set(e, TB_EINPUT, NULL, "station", "no weather station '%s' in fire.json", station);
+		tb_err_set(e, TB_EINPUT, NULL, "station", "no weather station '%s' in fire.json",
+		           station);
 		return NULL;
 	}
-	json_t *out = json_pack("{s:s,s:[],s:[],s:[],s:[]}", "date", date, "stations", "surveys", "traps", "warnings");
+	json_t *out = json_pack("{s:s,s:[],s:[],s:[],s:[]}", "date", date, "stations", "surveys",
+	                        "traps", "warnings");
 	json_t *warnings = json_object_get(out, "warnings");
 	int rc = 0;
 	for (int i = 0; !rc && i < fc.nstations; i++) {
@@ -405,8 +484,8 @@ json_t *tb_pest_status(tb_db *db, const char *station, const char *date, tb_err 
 		if (only && only != st) continue;
 		json_t *sp = json_array();
 		json_array_append_new(json_object_get(out, "stations"),
-				      json_pack("{s:s,s:s,s:s,s:o}", "station", st->code, "name", st->name, "towns", st->towns,
-						"species", sp));
+		                      json_pack("{s:s,s:s,s:s,s:o}", "station", st->code, "name",
+		                                st->name, "towns", st->towns, "species", sp));
 		for (int k = 0; !rc && k < pc.nspecies; k++)
 			rc = station_species(db, st, &pc.species[k], date, sp, warnings, e);
 	}
@@ -421,8 +500,8 @@ json_t *tb_pest_status(tb_db *db, const char *station, const char *date, tb_err 
 }
 
 /* Send the status's warnings of one kind or one ref (NULL: any). */
-static json_t *notify_kind(tb_db *db, const tb_actor *who, const json_t *status, const char *only_kind,
-			   const char *only_ref)
+static json_t *notify_kind(tb_db *db, const tb_actor *who, const json_t *status,
+                           const char *only_kind, const char *only_ref)
 {
 	int due = 0, sent = 0, suppressed = 0, failed = 0;
 	char err[256] = "";
@@ -433,19 +512,22 @@ static json_t *notify_kind(tb_db *db, const tb_actor *who, const json_t *status,
 		if (only_kind && strcmp(only_kind, tb_json_str(w, "kind"))) continue;
 		if (only_ref && strcmp(only_ref, tb_json_str(w, "ref"))) continue;
 		due++;
-		tb_fire_warn_towns(db, who, tb_json_str(w, "towns"), "pest", (int)tb_json_num(w, "level", 3),
-				   tb_json_str(w, "text_zh"), tb_json_str(w, "text_en"), tb_json_str(w, "ref"),
-				   tb_json_str(w, "date"), &sent, &suppressed, &failed, err, sizeof err);
+		tb_fire_warn_towns(
+		    db, who, tb_json_str(w, "towns"), "pest", (int)tb_json_num(w, "level", 3),
+		    tb_json_str(w, "text_zh"), tb_json_str(w, "text_en"), tb_json_str(w, "ref"),
+		    tb_json_str(w, "date"), &sent, &suppressed, &failed, err, sizeof err);
 	}
 	if (!due) return NULL;
-	return json_pack("{s:i,s:i,s:i,s:i,s:s?}", "due", due, "sent", sent, "suppressed", suppressed, "failed", failed,
-			 "error", *err ? err : NULL);
+	return json_pack("{s:i,s:i,s:i,s:i,s:s?}", "due", due, "sent", sent, "suppressed",
+	                 suppressed, "failed", failed, "error", *err ? err : NULL);
 }
 
 json_t *tb_pest_notify(tb_db *db, const tb_actor *who, const json_t *status)
 {
 	json_t *t = notify_kind(db, who, status, NULL, NULL);
-	return t ? t : json_pack("{s:i,s:i,s:i,s:i}", "due", 0, "sent", 0, "suppressed", 0, "failed", 0);
+	return t ? t
+	         : json_pack("{s:i,s:i,s:i,s:i}", "due", 0, "sent", 0, "suppressed", 0, "failed",
+	                     0);
 }
 
 json_t *tb_pest_warn_station(tb_db *db, const tb_actor *who, const char *station, const char *date)
@@ -458,11 +540,13 @@ json_t *tb_pest_warn_station(tb_db *db, const tb_actor *who, const char *station
 	return t;
 }
 
-json_t *tb_pest_record_warn(tb_db *db, const tb_actor *who, const char *resource, int64_t fid, const char *date)
+json_t *tb_pest_record_warn(tb_db *db, const tb_actor *who, const char *resource, int64_t fid,
+                            const char *date)
 {
 	char ref[64];
-	snprintf(ref, sizeof ref, "%s/%lld", resource && !strcmp(resource, "pest_traps") ? "pest_trap" : "pest_survey",
-		 (long long)fid);
+	snprintf(ref, sizeof ref, "%s/%lld",
+	         resource && !strcmp(resource, "pest_traps") ? "pest_trap" : "pest_survey",
+	         (long long)fid);
 	tb_err e = {0};
 	json_t *status = tb_pest_status(db, NULL, date, &e);
 	if (!status) return NULL;

@@ -21,8 +21,8 @@ typedef struct tb_pest_stage {
 	char code[32];
 	char name_zh[64];
 	char name_en[96];
-	double dd;  /* reached when the sum of degree days is at least this */
-	bool warn;  /* reaching it is a warning                              */
+	double dd; /* reached when the sum of degree days is at least this */
+	bool warn; /* reaching it is a warning                              */
 } tb_pest_stage;
 
 typedef struct tb_pest_grade {
@@ -38,16 +38,16 @@ typedef struct tb_pest_species {
 	char name_zh[64];
 	char name_en[64];
 	char latin[64];
-	double base_temp;          /* lower developmental threshold, °C        */
-	int biofix_month, biofix_day; /* accumulation starts on this day     */
+	double base_temp;                         /* lower developmental threshold, °C        */
+	int biofix_month, biofix_day;             /* accumulation starts on this day     */
 	tb_pest_stage stages[TB_PEST_MAX_STAGES]; /* ascending dd               */
 	int nstages;
 	tb_pest_grade grades[TB_PEST_MAX_GRADES]; /* ascending min_infested_pct */
 	int ngrades;
 	double disaster_leaf_loss_pct, disaster_infested_pct; /* both met: 成灾 */
 	int disaster_level;
-	int warn_level;            /* survey warnings at this level and above  */
-	double trap_warn_count;    /* a trap catch this high is a warning (0 = none) */
+	int warn_level;         /* survey warnings at this level and above  */
+	double trap_warn_count; /* a trap catch this high is a warning (0 = none) */
 } tb_pest_species;
 
 typedef struct tb_pest_config {
@@ -74,7 +74,7 @@ typedef struct tb_pest_grading {
 	int level;
 } tb_pest_grading;
 void tb_pest_grade_survey(const tb_pest_species *s, double trees_surveyed, double trees_infested,
-			  double leaf_loss_pct, tb_pest_grading *out);
+                          double leaf_loss_pct, tb_pest_grading *out);
 
 /* Degree days and stage per station and species on `date` (NULL = today),
  * station NULL = every station; survey grades and trap catches of the year
@@ -93,7 +93,8 @@ json_t *tb_pest_warn_station(tb_db *db, const tb_actor *who, const char *station
 /* After a trap or survey record (resource "pest_traps" / "pest_surveys",
  * its fid and date) is stored: its warning, if it gives one, sent; the
  * tally or NULL when nothing was due. */
-json_t *tb_pest_record_warn(tb_db *db, const tb_actor *who, const char *resource, int64_t fid, const char *date);
+json_t *tb_pest_record_warn(tb_db *db, const tb_actor *who, const char *resource, int64_t fid,
+                            const char *date);
 
 extern const tb_resource tb_pest_traps;   /* 诱捕监测 */
 extern const tb_resource tb_pest_surveys; /* 虫情调查 */

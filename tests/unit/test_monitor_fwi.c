@@ -40,9 +40,10 @@ static int read_reference(ref_day *days, int max)
 		ref_day *d = &days[n];
 		double lon;
 		int yr;
-		int k = sscanf(line, "%lf,%lf,%d,%d,%d,%lf,%lf,%lf,%lf,%lf,%lf,%lf,%lf,%lf,%lf,%lf", &lon, &d->lat, &yr,
-			       &d->mon, &d->day, &d->temp, &d->rh, &d->ws, &d->prec, &d->out.ffmc, &d->out.dmc,
-			       &d->out.dc, &d->out.isi, &d->out.bui, &d->out.fwi, &d->out.dsr);
+		int k = sscanf(line, "%lf,%lf,%d,%d,%d,%lf,%lf,%lf,%lf,%lf,%lf,%lf,%lf,%lf,%lf,%lf",
+		               &lon, &d->lat, &yr, &d->mon, &d->day, &d->temp, &d->rh, &d->ws,
+		               &d->prec, &d->out.ffmc, &d->out.dmc, &d->out.dc, &d->out.isi,
+		               &d->out.bui, &d->out.fwi, &d->out.dsr);
 		if (k == 16) n++;
 	}
 	fclose(f);
@@ -51,7 +52,8 @@ static int read_reference(ref_day *days, int max)
 
 static void check(const char *what, int i, double got, double want)
 {
-	if (fabs(got - want) > 0.1) fail_msg("day %d %s: %.4f, reference %.4f", i + 1, what, got, want);
+	if (fabs(got - want) > 0.1)
+		fail_msg("day %d %s: %.4f, reference %.4f", i + 1, what, got, want);
 }
 
 /* 48 consecutive days, every index within 0.1 (in fact within 0.001). */
@@ -64,7 +66,8 @@ static void test_cffdrs_reference_table(void **state)
 	tb_fwi_codes yda = {TB_FWI_FFMC0, TB_FWI_DMC0, TB_FWI_DC0};
 	double worst = 0;
 	for (int i = 0; i < n; i++) {
-		tb_fwi_weather w = {days[i].temp, days[i].rh, days[i].ws, days[i].prec, days[i].mon, days[i].lat};
+		tb_fwi_weather w = {days[i].temp, days[i].rh,  days[i].ws,
+		                    days[i].prec, days[i].mon, days[i].lat};
 		tb_fwi_day o;
 		tb_fwi_compute(&yda, &w, true, &o);
 		const tb_fwi_day *r = &days[i].out;
@@ -75,8 +78,8 @@ static void test_cffdrs_reference_table(void **state)
 		check("BUI", i, o.bui, r->bui);
 		check("FWI", i, o.fwi, r->fwi);
 		check("DSR", i, o.dsr, r->dsr);
-		double d[] = {o.ffmc - r->ffmc, o.dmc - r->dmc, o.dc - r->dc, o.isi - r->isi,
-			      o.bui - r->bui, o.fwi - r->fwi, o.dsr - r->dsr};
+		double d[] = {o.ffmc - r->ffmc, o.dmc - r->dmc, o.dc - r->dc,  o.isi - r->isi,
+		              o.bui - r->bui,   o.fwi - r->fwi, o.dsr - r->dsr};
 		for (int k = 0; k < 7; k++)
 			if (fabs(d[k]) > worst) worst = fabs(d[k]);
 		yda = (tb_fwi_codes){o.ffmc, o.dmc, o.dc};
@@ -91,8 +94,10 @@ static void test_cffdrs_reference_table(void **state)
 static void test_first_day_by_hand(void **state)
 {
 	(void)state;
-	assert_float_equal(tb_fwi_dmc(6, 17, 42, 0, 40, 4, true), 6 + 1.894 * 18.1 * 58 * 12.8e-4, 1e-9);
-	assert_float_equal(tb_fwi_dc(15, 17, 42, 0, 40, 4, true), 15 + (0.36 * 19.8 + 0.9) / 2, 1e-9);
+	assert_float_equal(tb_fwi_dmc(6, 17, 42, 0, 40, 4, true), 6 + 1.894 * 18.1 * 58 * 12.8e-4,
+	                   1e-9);
+	assert_float_equal(tb_fwi_dc(15, 17, 42, 0, 40, 4, true), 15 + (0.36 * 19.8 + 0.9) / 2,
+	                   1e-9);
 	/* no rain: DMC and DC keep yesterday's value below the rain thresholds */
 	assert_float_equal(tb_fwi_dmc(20, -5, 50, 1.5, 40, 4, true), 20, 1e-9);
 	assert_float_equal(tb_fwi_dc(100, -10, 50, 2.8, 40, 1, true), 100, 1e-9);
@@ -131,7 +136,8 @@ static void test_danger_levels(void **state)
 	assert_int_equal(c.warn_level, 3);
 	const double fwi[] = {0, 4.99, 5, 9.99, 10, 19.99, 20, 29.99, 30, 52.3};
 	const int want[] = {1, 1, 2, 2, 3, 3, 4, 4, 5, 5};
-	for (int i = 0; i < 10; i++) assert_int_equal(tb_fire_level_of(&c, fwi[i]), want[i]);
+	for (int i = 0; i < 10; i++)
+		assert_int_equal(tb_fire_level_of(&c, fwi[i]), want[i]);
 	const tb_fire_level *l = tb_fire_level_info(&c, 3);
 	assert_non_null(l);
 	assert_string_equal(l->colour_zh, "黄");
@@ -149,7 +155,8 @@ static void test_danger_levels(void **state)
 static void test_fire_table(void **state)
 {
 	(void)state;
-	const char *csv = "date,temp,rh,wind,rain\n1985-04-13,17,42,25,0\n1985-04-14,20,21,25,2.4\n";
+	const char *csv =
+	    "date,temp,rh,wind,rain\n1985-04-13,17,42,25,0\n1985-04-14,20,21,25,2.4\n";
 	json_t *rows = NULL;
 	tb_err e = {0};
 	assert_int_equal(tb_fire_table(NULL, csv, strlen(csv), "w.csv", 40, &rows, &e), 0);
@@ -160,27 +167,34 @@ static void test_fire_table(void **state)
 	assert_int_equal(json_integer_value(json_object_get(d2, "level")), 2);
 	json_decref(rows);
 
-	const char *bad = "date,temp,rh,wind,rain\n1985-04-13,17,42,25,0\n1985-04-14,20,121,25,2.4\n";
+	const char *bad =
+	    "date,temp,rh,wind,rain\n1985-04-13,17,42,25,0\n1985-04-14,20,121,25,2.4\n";
 	assert_int_equal(tb_fire_table(NULL, bad, strlen(bad), "w.csv", 40, &rows, &e), TB_EINPUT);
 	assert_string_equal(e.record, "w.csv line 3");
 	assert_string_equal(e.field, "rh");
 	const char *nodate = "date,temp,rh,wind,rain\n1985-04-31,17,42,25,0\n";
-	assert_int_equal(tb_fire_table(NULL, nodate, strlen(nodate), "w.csv", 40, &rows, &e), TB_EINPUT);
+	assert_int_equal(tb_fire_table(NULL, nodate, strlen(nodate), "w.csv", 40, &rows, &e),
+	                 TB_EINPUT);
 	assert_string_equal(e.field, "date");
 	const char *nocol = "date,temp,rh,rain\n1985-04-13,17,42,0\n";
-	assert_int_equal(tb_fire_table(NULL, nocol, strlen(nocol), "w.csv", 40, &rows, &e), TB_EINPUT);
+	assert_int_equal(tb_fire_table(NULL, nocol, strlen(nocol), "w.csv", 40, &rows, &e),
+	                 TB_EINPUT);
 	assert_string_equal(e.field, "wind");
-	const char *order = "date,temp,rh,wind,rain\n1985-04-14,17,42,25,0\n1985-04-13,17,42,25,0\n";
-	assert_int_equal(tb_fire_table(NULL, order, strlen(order), "w.csv", 40, &rows, &e), TB_EINPUT);
+	const char *order =
+	    "date,temp,rh,wind,rain\n1985-04-14,17,42,25,0\n1985-04-13,17,42,25,0\n";
+	assert_int_equal(tb_fire_table(NULL, order, strlen(order), "w.csv", 40, &rows, &e),
+	                 TB_EINPUT);
 	assert_string_equal(e.record, "w.csv line 3");
 }
 
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_cffdrs_reference_table), cmocka_unit_test(test_first_day_by_hand),
-		cmocka_unit_test(test_latitude_adjustment),    cmocka_unit_test(test_danger_levels),
-		cmocka_unit_test(test_fire_table),
+	    cmocka_unit_test(test_cffdrs_reference_table),
+	    cmocka_unit_test(test_first_day_by_hand),
+	    cmocka_unit_test(test_latitude_adjustment),
+	    cmocka_unit_test(test_danger_levels),
+	    cmocka_unit_test(test_fire_table),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

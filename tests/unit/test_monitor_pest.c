@@ -37,7 +37,8 @@ static int setup(void **state)
 	if (!mkdtemp(f->dir)) return -1;
 	snprintf(f->path, sizeof f->path, "%s/p.gpkg", f->dir);
 	tb_err e = {0};
-	if (tb_registry_init(f->path, "test", &f->db, &e) || tb_schema_migrate(f->db, &tb_duty_module, "test", &e) ||
+	if (tb_registry_init(f->path, "test", &f->db, &e) ||
+	    tb_schema_migrate(f->db, &tb_duty_module, "test", &e) ||
 	    tb_schema_migrate(f->db, &tb_monitor_module, "test", &e)) {
 		fprintf(stderr, "setup: %s: %s\n", e.field, e.message);
 		return -1;
@@ -70,9 +71,9 @@ static void test_degree_day(void **state)
 {
 	(void)state;
 	assert_float_equal(tb_pest_dd_day(10, 12, NAN, NAN), 2, 1e-12);
-	assert_float_equal(tb_pest_dd_day(10, 8, 18, 6), 2, 1e-12);   /* mean 12, not temp 8 */
-	assert_float_equal(tb_pest_dd_day(10, 9, NAN, NAN), 0, 0);     /* floored */
-	assert_float_equal(tb_pest_dd_day(10, 25, 30, 14), 12, 1e-12); /* mean 22 */
+	assert_float_equal(tb_pest_dd_day(10, 8, 18, 6), 2, 1e-12);       /* mean 12, not temp 8 */
+	assert_float_equal(tb_pest_dd_day(10, 9, NAN, NAN), 0, 0);        /* floored */
+	assert_float_equal(tb_pest_dd_day(10, 25, 30, 14), 12, 1e-12);    /* mean 22 */
 	assert_float_equal(tb_pest_dd_day(10, 15.5, NAN, 3), 5.5, 1e-12); /* tmax missing: temp */
 }
 
@@ -125,7 +126,8 @@ static void test_grades(void **state)
 
 static json_t *day(const char *date, double temp, double tmax, double tmin)
 {
-	json_t *o = json_pack("{s:s,s:f,s:f,s:f,s:f}", "date", date, "temp", temp, "rh", 40.0, "wind", 10.0, "rain", 0.0);
+	json_t *o = json_pack("{s:s,s:f,s:f,s:f,s:f}", "date", date, "temp", temp, "rh", 40.0,
+	                      "wind", 10.0, "rain", 0.0);
 	if (!isnan(tmax)) json_object_set_new(o, "tmax", json_real(tmax));
 	if (!isnan(tmin)) json_object_set_new(o, "tmin", json_real(tmin));
 	return o;
@@ -135,8 +137,13 @@ static double station_dd(json_t *status, const char *station)
 {
 	size_t i;
 	json_t *s;
-	json_array_foreach(json_object_get(status, "stations"), i, s) if (!strcmp(json_string_value(json_object_get(s, "station")), station))
-		return json_number_value(json_object_get(json_array_get(json_object_get(s, "species"), 0), "degree_days"));
+	json_array_foreach(json_object_get(status, "stations"), i, s) if (
+	    !strcmp(
+	        json_string_value(json_object_get(s, "station")),
+	        station)) return json_number_value(json_object_get(json_array_get(json_object_get(s,
+	                                                                                          "species"),
+	                                                                          0),
+	                                                           "degree_days"));
 	fail_msg("no station %s", station);
 	return -1;
 }
@@ -148,11 +155,13 @@ static double station_dd(json_t *status, const char *station)
 static void test_degree_day_series(void **state)
 {
 	fixture *f = *state;
-	json_t *recs = json_pack("[o,o,o,o,o]", day("2026-04-01", 12, NAN, NAN), day("2026-04-02", 8, 18, 6),
-				 day("2026-04-03", 9, NAN, NAN), day("2026-04-04", 25, 30, 14), day("2026-04-05", 15.5, NAN, NAN));
+	json_t *recs = json_pack("[o,o,o,o,o]", day("2026-04-01", 12, NAN, NAN),
+	                         day("2026-04-02", 8, 18, 6), day("2026-04-03", 9, NAN, NAN),
+	                         day("2026-04-04", 25, 30, 14), day("2026-04-05", 15.5, NAN, NAN));
 	json_t *res = NULL;
 	tb_err e = {0};
-	assert_int_equal(tb_weather_import(f->db, &WHO, "54428", recs, "manual", "test", &res, NULL, &e), 0);
+	assert_int_equal(
+	    tb_weather_import(f->db, &WHO, "54428", recs, "manual", "test", &res, NULL, &e), 0);
 	assert_int_equal(json_integer_value(json_object_get(res, "stored")), 5);
 	assert_int_equal(json_array_size(json_object_get(res, "danger")), 5);
 	json_decref(res);
@@ -166,12 +175,15 @@ static void test_degree_day_series(void **state)
 	st = tb_pest_status(f->db, "54428", "2026-04-05", &e);
 	assert_non_null(st);
 	assert_int_equal(json_array_size(json_object_get(st, "stations")), 1);
-	json_t *sp = json_array_get(json_object_get(json_array_get(json_object_get(st, "stations"), 0), "species"), 0);
+	json_t *sp = json_array_get(
+	    json_object_get(json_array_get(json_object_get(st, "stations"), 0), "species"), 0);
 	assert_float_equal(json_number_value(json_object_get(sp, "degree_days")), 21.5, 1e-9);
 	assert_int_equal(json_integer_value(json_object_get(sp, "days")), 5);
 	assert_int_equal(json_integer_value(json_object_get(sp, "missing_days")), 90);
 	assert_true(json_is_null(json_object_get(sp, "stage")));
-	assert_float_equal(json_number_value(json_object_get(json_object_get(sp, "next"), "remaining_dd")), 138.5, 1e-9);
+	assert_float_equal(
+	    json_number_value(json_object_get(json_object_get(sp, "next"), "remaining_dd")), 138.5,
+	    1e-9);
 	assert_int_equal(json_array_size(json_object_get(st, "warnings")), 0);
 	json_decref(st);
 	assert_null(tb_pest_status(f->db, "nope", NULL, &e));
@@ -183,13 +195,15 @@ static void test_degree_day_series(void **state)
 static void test_import_all_or_nothing(void **state)
 {
 	fixture *f = *state;
-	json_t *recs = json_pack("[o,o,o]", day("2026-04-01", 12, NAN, NAN), day("2026-04-02", 80, NAN, NAN),
-				 day("2026-04-03", 9, 5, 8));
+	json_t *recs = json_pack("[o,o,o]", day("2026-04-01", 12, NAN, NAN),
+	                         day("2026-04-02", 80, NAN, NAN), day("2026-04-03", 9, 5, 8));
 	tb_errlist errs;
 	tb_errlist_init(&errs, 10);
 	json_t *res = NULL;
 	tb_err e = {0};
-	assert_int_equal(tb_weather_import(f->db, &WHO, "54428", recs, "manual", "test", &res, &errs, &e), TB_EINPUT);
+	assert_int_equal(
+	    tb_weather_import(f->db, &WHO, "54428", recs, "manual", "test", &res, &errs, &e),
+	    TB_EINPUT);
 	assert_null(res);
 	assert_int_equal(errs.len, 2);
 	assert_string_equal(errs.items[0].record, "records[1]");
@@ -203,7 +217,9 @@ static void test_import_all_or_nothing(void **state)
 	assert_int_equal(n, 0);
 	recs = json_pack("[o,o]", day("2026-04-01", 12, NAN, NAN), day("2026-04-01", 13, NAN, NAN));
 	tb_errlist_init(&errs, 10);
-	assert_int_equal(tb_weather_import(f->db, &WHO, "54428", recs, "manual", "test", &res, &errs, &e), TB_EINPUT);
+	assert_int_equal(
+	    tb_weather_import(f->db, &WHO, "54428", recs, "manual", "test", &res, &errs, &e),
+	    TB_EINPUT);
 	assert_string_equal(e.field, "date");
 	tb_errlist_free(&errs);
 	json_decref(recs);
@@ -214,10 +230,12 @@ static void test_import_all_or_nothing(void **state)
 static void test_gap_restarts(void **state)
 {
 	fixture *f = *state;
-	json_t *recs = json_pack("[o,o]", day("2026-04-01", 20, NAN, NAN), day("2026-04-03", 20, NAN, NAN));
+	json_t *recs =
+	    json_pack("[o,o]", day("2026-04-01", 20, NAN, NAN), day("2026-04-03", 20, NAN, NAN));
 	json_t *res = NULL;
 	tb_err e = {0};
-	assert_int_equal(tb_weather_import(f->db, &WHO, "A1201", recs, "manual", "test", &res, NULL, &e), 0);
+	assert_int_equal(
+	    tb_weather_import(f->db, &WHO, "A1201", recs, "manual", "test", &res, NULL, &e), 0);
 	json_t *d = json_object_get(res, "danger");
 	assert_true(json_is_true(json_object_get(json_array_get(d, 0), "startup")));
 	assert_true(json_is_true(json_object_get(json_array_get(d, 1), "startup")));
@@ -225,7 +243,8 @@ static void test_gap_restarts(void **state)
 	json_decref(res);
 	json_decref(recs);
 	recs = json_pack("[o]", day("2026-04-02", 20, NAN, NAN));
-	assert_int_equal(tb_weather_import(f->db, &WHO, "A1201", recs, "manual", "test", &res, NULL, &e), 0);
+	assert_int_equal(
+	    tb_weather_import(f->db, &WHO, "A1201", recs, "manual", "test", &res, NULL, &e), 0);
 	d = json_object_get(res, "danger");
 	assert_int_equal(json_array_size(d), 2); /* 04-02 and the day after */
 	assert_false(json_is_true(json_object_get(json_array_get(d, 0), "startup")));
@@ -233,11 +252,14 @@ static void test_gap_restarts(void **state)
 	/* DC dries by (0.36·(20 + 2.8) + 0.9)/2 = 4.554 a day in April: one day
 	 * from the start-up 15 after the gap, three days once it is filled */
 	assert_float_equal(dc_gap, 15 + 4.554, 1e-4);
-	assert_float_equal(json_number_value(json_object_get(json_array_get(d, 1), "dc")), 15 + 3 * 4.554, 1e-4);
+	assert_float_equal(json_number_value(json_object_get(json_array_get(d, 1), "dc")),
+	                   15 + 3 * 4.554, 1e-4);
 	json_decref(res);
 	json_decref(recs);
 	int64_t n = 0;
-	assert_int_equal(tb_db_int64(f->db, "SELECT count(*) FROM fire_danger WHERE station='A1201'", &n, &e), 0);
+	assert_int_equal(
+	    tb_db_int64(f->db, "SELECT count(*) FROM fire_danger WHERE station='A1201'", &n, &e),
+	    0);
 	assert_int_equal(n, 3);
 }
 
@@ -251,7 +273,8 @@ static void test_fire_demo(void **state)
 	int64_t n = 0;
 	assert_int_equal(tb_db_int64(f->db, "SELECT count(*) FROM fire_danger", &n, &e), 0);
 	assert_int_equal(n, 2 * 61);
-	assert_int_equal(tb_db_int64(f->db, "SELECT count(*) FROM fire_danger WHERE startup", &n, &e), 0);
+	assert_int_equal(
+	    tb_db_int64(f->db, "SELECT count(*) FROM fire_danger WHERE startup", &n, &e), 0);
 	assert_int_equal(n, 2);
 	assert_int_equal(tb_db_int64(f->db, "SELECT max(level) FROM fire_danger", &n, &e), 0);
 	assert_true(n >= 3);
@@ -262,13 +285,13 @@ static void test_fire_demo(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_degree_day),
-		cmocka_unit_test(test_stages),
-		cmocka_unit_test(test_grades),
-		cmocka_unit_test_setup_teardown(test_degree_day_series, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_import_all_or_nothing, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_gap_restarts, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_fire_demo, setup, teardown),
+	    cmocka_unit_test(test_degree_day),
+	    cmocka_unit_test(test_stages),
+	    cmocka_unit_test(test_grades),
+	    cmocka_unit_test_setup_teardown(test_degree_day_series, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_import_all_or_nothing, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_gap_restarts, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_fire_demo, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
