@@ -144,116 +144,14 @@ int tb_design_create(tb_db *db, const tb_actor *who, const char *scope, json_t *
 
 /* ---- approval of a loss ---------------------------------------------------------- */
 
-/* The polygonal part of g as a MultiPolygon (new), NULL when none. */
-static GEOSGeometry *polygonal(GEOSGeometry *g)
-{
-	GEOSContextHandle_t h = tb_geos();
-	int type = GEOSGeomTypeId_r(h, g);
-	if (type == GEOS_MULTIPOLYGON) return GEOSGeom_clone_r(h, g);
-	if (type == GEOS_POLYGON) return tb_geom_to_multi(g);
-	GEOSGeometry *parts[512];
-	unsigned n = 0;
-	for (int i = 0; i < GEOSGetNumGeometries_r(h, g) && n < 512; i++) {
-		const GEOSGeometry *p = GEOSGetGeometryN_r(h, g, i);
-		if (GEOSGeomTypeId_r(h, p) == GEOS_POLYGON && !GEOSisEmpty_r(h, p)) parts[n++] = GEOSGeom_clone_r(h, p);
-	}
-	return n ? GEOSGeom_createCollection_r(h, GEOS_MULTIPOLYGON, parts, n) : NULL;
-}
-
-/* Shrink one natural parcel by the approved area; *loss gets the hectares. */
-static int shrink_parcel(tb_db *db, tb_write_ctx *cx, int64_t fid, const GEOSGeometry *area, double *loss,
-			 json_t *ledger, tb_err *e)
-{
-	GEOSContextHandle_t h = tb_geos();
-	json_t *old = NULL;
-	GEOSGeometry *pg = NULL;
-	int rc = tb_record_get(db, &tb_parcels, fid, &old, &pg, e);
-	if (rc) return rc;
-	double before = json_number_value(json_object_get(old, "area_ha"));
-	GEOSGeometry *d = GEOSDifference_r(h, pg, area);
-	GEOSGeometry *rest = d ? polygonal(d) : NULL;
-	if (d) GEOSGeom_destroy_r(h, d);
-	json_t *patch = json_object();
-	if (!rest || tb_area_ha(rest) < 0.0001) { /* the whole parcel is taken */
-		if (rest) GEOSGeom_destroy_r(h, rest);
-		rest = NULL;
-		json_object_set_new(patch, "status", json_string("lost"));
-	}
-	char name[96];
-	snprintf(name, sizeof name, "parcel %s", str(old, "code"));
-	tb_record rec = {.props = patch, .geom = rest, .fid = fid, .name = name};
-	rc = tb_record_update(db, &tb_parcels, &rec, 0, cx, e);
-	if (!rc) {
-		const char *st = str(rec.props, "status");
-		double after = st && strcmp(st, "active") ? 0 : json_number_value(json_object_get(rec.props, "area_ha"));
-		*loss = tb_round4(before - after);
-		tb__add_unique(cx->parcels, str(old, "code"));
-		json_array_append_new(ledger, json_pack("{s:s,s:f}", "parcel", str(old, "code"), "delta_ha", -*loss));
-	}
-	if (rec.geom) GEOSGeom_destroy_r(h, rec.geom);
-	json_decref(patch);
-	json_decref(old);
-	GEOSGeom_destroy_r(h, pg);
-	return rc;
-}
-
-/* The natural parcels whose part inside the area is not a sliver. */
-static int natural_parcels_in(tb_db *db, const GEOSGeometry *area, int64_t **fids, size_t *n, tb_err *e)
-{
-	GEOSContextHandle_t h = tb_geos();
-	double b[4];
-	GEOSGeom_getXMin_r(h, area, &b[0]);
-	GEOSGeom_getYMin_r(h, area, &b[1]);
-	GEOSGeom_getXMax_r(h, area, &b[2]);
-	GEOSGeom_getYMax_r(h, area, &b[3]);
-	sqlite3_stmt *st;
-	int rc = tb_db_prepare(db,
-			       "SELECT p.fid, p.geom FROM rtree_parcels_geom r JOIN parcels p ON p.fid=r.id"
-			       " WHERE r.maxx>=? AND r.minx<=? AND r.maxy>=? AND r.miny<=? AND p.natural=1"
-			       " AND coalesce(p.status,'active')='active' ORDER BY p.fid",
-			       &st, e);
-	if (rc) return rc;
-	sqlite3_bind_double(st, 1, b[0]);
-	sqlite3_bind_double(st, 2, b[2]);
-	sqlite3_bind_double(st, 3, b[1]);
-	sqlite3_bind_double(st, 4, b[3]);
-	size_t cap = 0;
-	*fids = NULL;
-	*n = 0;
-	while (sqlite3_step(st) == SQLITE_ROW) {
-		GEOSGeometry *pg = tb_gpkg_decode(sqlite3_column_blob(st, 1), (size_t)sqlite3_column_bytes(st, 1), NULL);
-		GEOSGeometry *x = pg ? GEOSIntersection_r(h, pg, area) : NULL;
-		double ha = x ? tb_area_ha(x) : 0;
-		if (x) GEOSGeom_destroy_r(h, x);
-		if (pg) GEOSGeom_destroy_r(h, pg);
-		if (ha < 0.0001) continue;
-		if (*n == cap) {
-			cap = cap ? cap * 2 : 16;
-			*fids = realloc(*fids, cap * sizeof **fids);
-		}
-		(*fids)[(*n)++] = sqlite3_column_int64(st, 0);
-	}
-	sqlite3_finalize(st);
-	return 0;
-}
-
+/* Cut the approved area out of the natural parcels (the registry's parcel
+ * hook writes the ledger rows with this event), *total the hectares. */
 static int record_loss(tb_db *db, tb_write_ctx *cx, const char *code, const GEOSGeometry *area, double *total,
 		       json_t *ledger, tb_err *e)
 {
-	int64_t *fids = NULL;
-	size_t n = 0;
-	int rc = natural_parcels_in(db, area, &fids, &n, e);
 	char cause[160];
 	snprintf(cause, sizeof cause, "批准占用 approved application %s", code);
-	tb_write_ctx pcx = {.seq = cx->seq, .actor = cx->actor, .parcels = cx->parcels, .cause = cause};
-	for (size_t i = 0; !rc && i < n; i++) {
-		double loss = 0;
-		rc = shrink_parcel(db, &pcx, fids[i], area, &loss, ledger, e);
-		*total += loss;
-	}
-	free(fids);
-	*total = tb_round4(*total);
-	return rc;
+	return tb_registry_remove_natural(db, cx, area, cause, ledger, total, e);
 }
 
 /* ---- transitions ---------------------------------------------------------------- */
