@@ -282,6 +282,26 @@ static void test_fire_demo(void **state)
 	assert_int_equal(n, 1);
 }
 
+/* Thresholds are configuration: district settings override fire.json. */
+static void test_settings_override_levels(void **state)
+{
+	fixture *f = *state;
+	tb_err e = {0};
+	tb_fire_config c;
+	assert_int_equal(tb_fire_config_load(f->db, &c, &e), 0);
+	assert_int_equal(tb_fire_level_of(&c, 11), 3);
+	assert_int_equal(tb_setting_set(f->db, "fire_level_3_min", "12", &e), 0);
+	assert_int_equal(tb_setting_set(f->db, "fire_warn_level", "4", &e), 0);
+	assert_int_equal(tb_fire_config_load(f->db, &c, &e), 0);
+	assert_int_equal(tb_fire_level_of(&c, 11), 2);
+	assert_int_equal(tb_fire_level_of(&c, 12), 3);
+	assert_int_equal(c.warn_level, 4);
+	/* a threshold out of order is refused, naming the field */
+	assert_int_equal(tb_setting_set(f->db, "fire_level_4_min", "3", &e), 0);
+	assert_int_equal(tb_fire_config_load(f->db, &c, &e), TB_EINPUT);
+	assert_string_equal(e.field, "levels");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -292,6 +312,7 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_import_all_or_nothing, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_gap_restarts, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_fire_demo, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_settings_override_levels, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
