@@ -7,6 +7,7 @@
 #include "db/codes.h"
 #include "db/event.h"
 #include "registry/demo.h"
+#include "monitor/fire.h"
 #include "monitor/sites.h"
 #include "registry/registry.h"
 
@@ -106,7 +107,8 @@ int cmd_demo(tb_cli *cli, int argc, char **argv)
 	tb_db *db;
 	if (tb_registry_init(cli->db_path, cli->actor.login, &db, &e)) return cli_fail(cli, &e);
 	if (tb_app_migrate(db, cli->actor.login, &e) || tb_demo_load(db, &cli->actor, seed, &e) ||
-	    tb_duty_demo(db, &cli->actor, &e) || tb_monitor_demo(db, &cli->actor, &e)) {
+	    tb_duty_demo(db, &cli->actor, &e) || tb_monitor_demo(db, &cli->actor, &e) ||
+	    tb_fire_demo(db, &cli->actor, &e)) {
 		tb_db_close(db);
 		remove(cli->db_path);
 		return cli_fail(cli, &e);

@@ -138,10 +138,12 @@ def add_token(db, login, label):
     return r.json()["token"]
 
 
-def demo_with_users(path, tmpdir):
+def demo_with_users(path, tmpdir, demo_env=None):
     """A demo database with a user per role: town_a/town_b for two towns,
-    unit_a for a forest unit's town, the rest district-wide."""
-    r = run("demo", "-q", db=path) if False else run("demo", db=path)
+    unit_a for a forest unit's town, the rest district-wide.  demo_env:
+    environment for the demo command (e.g. TIANBAO_NOW to put the demo's
+    dated records — weather, alerts — in another year than the test's)."""
+    r = run("demo", db=path, env=demo_env)
     if r.code:
         raise RuntimeError(repr(r))
     for role in ROLES:
