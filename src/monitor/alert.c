@@ -390,7 +390,8 @@ static int check_in(tb_db *db, const tb_alert_in *in, const tb_alert_config *c, 
 }
 
 /* An open alert this one duplicates: the same sender's id, or the same type
- * within the distance and the time window.  0 when none. */
+ * within the time window and the distance (two areas: touching).  0 when
+ * none. */
 static int64_t duplicate_of(tb_db *db, const tb_alert_in *in, const char *observed, const tb_alert_config *c)
 {
 	int64_t fid = 0;
@@ -421,7 +422,14 @@ static int64_t duplicate_of(tb_db *db, const tb_alert_in *in, const char *observ
 	sqlite3_bind_text(st, 7, hi, -1, SQLITE_STATIC);
 	while (!fid && sqlite3_step(st) == SQLITE_ROW) {
 		GEOSGeometry *g = blob_geom(st, 1);
-		if (g && geom_distance_m(g, in->geom) <= c->dedup_distance_m) fid = sqlite3_column_int64(st, 0);
+		/* A point (a camera's, a drone's position) merges within the
+		 * distance; two areas (satellite patches) are the places themselves,
+		 * so they merge only when they touch — neighbouring patches of one
+		 * scene stay separate alerts. */
+		bool areas = g && GEOSGeomTypeId_r(tb_geos(), g) != GEOS_POINT &&
+			     GEOSGeomTypeId_r(tb_geos(), in->geom) != GEOS_POINT;
+		double within = areas ? 0 : c->dedup_distance_m;
+		if (g && geom_distance_m(g, in->geom) <= within) fid = sqlite3_column_int64(st, 0);
 		if (g) GEOSGeom_destroy_r(tb_geos(), g);
 	}
 	sqlite3_finalize(st);

@@ -121,6 +121,36 @@ static double num(tb_db *db, const char *sql)
 	return v;
 }
 
+/* Satellite patches are areas: two patches ~170 m apart on the same scene
+ * are two alerts (the 500 m point distance does not apply), a patch that
+ * overlaps an open one merges, and a drone's point near a patch merges. */
+static void dedup_of_areas_by_touching(void **state)
+{
+	fixture *f = *state;
+	tb_err e = {0};
+	int64_t a, b;
+	bool merged;
+	assert_int_equal(raise_at(f->db, "forest_loss", "satellite", "2026-11-01T03:00:00Z",
+				  wkt("POLYGON((117.452 40.152,117.453 40.152,117.453 40.153,117.452 40.153,117.452 40.152))"),
+				  0.8, NULL, &a, &merged, &e), 0);
+	assert_false(merged);
+	assert_int_equal(raise_at(f->db, "forest_loss", "satellite", "2026-11-01T03:00:00Z",
+				  wkt("POLYGON((117.455 40.152,117.456 40.152,117.456 40.153,117.455 40.153,117.455 40.152))"),
+				  0.8, NULL, &b, &merged, &e), 0);
+	assert_false(merged);
+	assert_true(b != a);
+	assert_int_equal(raise_at(f->db, "forest_loss", "satellite", "2026-11-01T05:00:00Z",
+				  wkt("POLYGON((117.4525 40.1525,117.4535 40.1525,117.4535 40.1535,117.4525 40.1535,117.4525 40.1525))"),
+				  0.9, NULL, &b, &merged, &e), 0);
+	assert_true(merged);
+	assert_int_equal(b, a);
+	assert_int_equal(raise_at(f->db, "forest_loss", "drone", "2026-11-01T06:00:00Z", wkt("POINT(117.4555 40.1525)"), 0.7,
+				  NULL, &b, &merged, &e), 0);
+	assert_true(merged); /* the point merges with the nearest open alert within 500 m */
+	assert_int_equal(count(f->db, "SELECT count(*) FROM alerts"), 2);
+	(void)e;
+}
+
 #define PARCEL_HA "SELECT area_ha FROM parcels WHERE code='120119104-001-001'"
 
 /* The registry's natural area equals the ledger (tianbao stats). */
@@ -481,6 +511,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(bad_input_changes_nothing, setup, teardown),
 		cmocka_unit_test_setup_teardown(dedup_by_place_time_type_and_sender, setup, teardown),
+		cmocka_unit_test_setup_teardown(dedup_of_areas_by_touching, setup, teardown),
 		cmocka_unit_test_setup_teardown(lifecycle, setup, teardown),
 		cmocka_unit_test_setup_teardown(notification_fatigue, setup, teardown),
 	};
