@@ -83,8 +83,6 @@ int tb_control_read_geojson(const json_t *gj, GEOSGeometry **out, tb_err *e);
  * location otherwise), inside the district (tolerance district_tolerance_m).
  * Returns a new MultiPolygon in *out. */
 int tb_control_check_geometry(tb_db *db, const GEOSGeometry *g, GEOSGeometry **out, tb_err *e);
-/* GeoJSON of a geometry (new reference). */
-json_t *tb_control_geojson(const GEOSGeometry *g);
 
 /* ---- the activity check (check.c) --------------------------------------- */
 typedef struct tb_use_query {

@@ -168,15 +168,8 @@ static int read_one(const json_t *geom, bool *any, GEOSGeometry ***parts, size_t
 	if (!geom || json_is_null(geom)) return 0;
 	if (!json_is_object(geom))
 		return tb_err_set(e, TB_EINPUT, NULL, "geometry", "not a GeoJSON geometry object");
-	char *t = json_dumps(geom, JSON_COMPACT);
-	GEOSContextHandle_t h = tb_geos();
-	GEOSGeoJSONReader *rd = GEOSGeoJSONReader_create_r(h);
-	GEOSGeometry *g = t ? GEOSGeoJSONReader_readGeometry_r(h, rd, t) : NULL;
-	GEOSGeoJSONReader_destroy_r(h, rd);
-	free(t);
-	if (!g)
-		return tb_err_set(e, TB_EINPUT, NULL, "geometry", "not a GeoJSON geometry: %s",
-				  tb_geos_last_error() ? tb_geos_last_error() : "unreadable");
+	GEOSGeometry *g = tb_geom_from_geojson(geom, NULL, e);
+	if (!g) return e->code;
 	*any = true;
 	*bad += collect(g, false, parts, n, cap);
 	return 0;
@@ -285,15 +278,4 @@ int tb_control_check_geometry(tb_db *db, const GEOSGeometry *g, GEOSGeometry **o
 	if (outline) GEOSGeom_destroy_r(h, outline);
 	*out = GEOSGeomTypeId_r(h, g) == GEOS_POLYGON ? tb_geom_to_multi(g) : GEOSGeom_clone_r(h, g);
 	return 0;
-}
-
-json_t *tb_control_geojson(const GEOSGeometry *g)
-{
-	if (!g) return json_null();
-	GEOSGeoJSONWriter *w = GEOSGeoJSONWriter_create_r(tb_geos());
-	char *t = GEOSGeoJSONWriter_writeGeometry_r(tb_geos(), w, g, -1);
-	GEOSGeoJSONWriter_destroy_r(tb_geos(), w);
-	json_t *v = t ? json_loads(t, 0, NULL) : NULL;
-	GEOSFree_r(tb_geos(), t);
-	return v ? v : json_null();
 }

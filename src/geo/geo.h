@@ -10,6 +10,7 @@
 #include "base/err.h"
 
 #include <geos_c.h>
+#include <jansson.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -79,6 +80,19 @@ int tb_geom_check_polygonal(const GEOSGeometry *g, const char *record, tb_err *e
 GEOSGeometry *tb_geom_repair(const GEOSGeometry *g, char *what, size_t size);
 /* Promote Polygon to MultiPolygon (new geometry; g untouched). */
 GEOSGeometry *tb_geom_to_multi(const GEOSGeometry *g);
+
+/* ---- GeoJSON (geojson.c) ---------------------------------------------- */
+/* A geometry as GeoJSON geometry JSON (new reference); json null for NULL
+ * (or if GEOS cannot write it). */
+json_t *tb_geojson_from_geom(const GEOSGeometry *g);
+/* The same as compact text (malloc'd, free()), NULL for NULL: for answers
+ * streamed into a buffer without a JSON tree. */
+char *tb_geojson_text(const GEOSGeometry *g);
+/* A new geometry from GeoJSON geometry JSON (a bare geometry object, not a
+ * Feature).  NULL when v is NULL, not an object/array or not readable; then,
+ * if e is given, *e = TB_EINPUT, record, field "geometry", "not a GeoJSON
+ * geometry: <GEOS's reason>".  Callers wanting their own wording pass NULL. */
+GEOSGeometry *tb_geom_from_geojson(const json_t *v, const char *record, tb_err *e);
 
 /* ---- GeoPackage geometry blobs (gpkgblob.c) ---------------------------- */
 /* Encode g as a GeoPackage binary (magic "GP", version 0, XY envelope,

@@ -83,7 +83,7 @@ int tb_api_alerts_get(tb_req *req, tb_resp *resp)
 		    !tb_record_get(req->db, &tb_alerts, id, &a, &g, &e) && tb_json_str(a, "ranger_code") &&
 		    !strcmp(tb_json_str(a, "ranger_code"), me);
 	if (mine && tb_req_query(req, "geometry") && !strcmp(tb_req_query(req, "geometry"), "true"))
-		json_object_set_new(a, "geometry", tb_alert_geojson(g));
+		json_object_set_new(a, "geometry", tb_geojson_from_geom(g));
 	if (g) GEOSGeom_destroy_r(tb_geos(), g);
 	if (!mine) {
 		json_decref(a);

@@ -146,17 +146,6 @@ static json_t *visible(tb_req *req, const tb_resource *r, GEOSGeometry **geom, t
 	return p;
 }
 
-static json_t *geojson(const GEOSGeometry *g)
-{
-	if (!g) return json_null();
-	GEOSGeoJSONWriter *w = GEOSGeoJSONWriter_create_r(tb_geos());
-	char *t = GEOSGeoJSONWriter_writeGeometry_r(tb_geos(), w, g, -1);
-	GEOSGeoJSONWriter_destroy_r(tb_geos(), w);
-	json_t *v = t ? json_loads(t, 0, NULL) : NULL;
-	GEOSFree_r(tb_geos(), t);
-	return v ? v : json_null();
-}
-
 int tb_api_get(tb_req *req, tb_resp *resp)
 {
 	const tb_resource *r = resource_of(req, resp);
@@ -164,7 +153,7 @@ int tb_api_get(tb_req *req, tb_resp *resp)
 	json_t *p = r ? visible(req, r, r->geom ? &g : NULL, resp) : NULL;
 	if (!p) return 0;
 	if (r->geom && tb_req_query(req, "geometry") && !strcmp(tb_req_query(req, "geometry"), "true"))
-		json_object_set_new(p, "geometry", geojson(g));
+		json_object_set_new(p, "geometry", tb_geojson_from_geom(g));
 	if (g) GEOSGeom_destroy_r(tb_geos(), g);
 	etag(resp, p);
 	tb_resp_json(resp, 200, p);
@@ -190,11 +179,7 @@ static int split_body(json_t *body, json_t **props, GEOSGeometry **geom, tb_err 
 	}
 	json_object_del(*props, "version");
 	if (!g || json_is_null(g)) return 0;
-	char *t = json_dumps(g, JSON_COMPACT);
-	GEOSGeoJSONReader *rd = GEOSGeoJSONReader_create_r(tb_geos());
-	*geom = t ? GEOSGeoJSONReader_readGeometry_r(tb_geos(), rd, t) : NULL;
-	GEOSGeoJSONReader_destroy_r(tb_geos(), rd);
-	free(t);
+	*geom = tb_geom_from_geojson(g, NULL, NULL);
 	if (!*geom)
 		return tb_err_set(e, TB_EINPUT, NULL, "geometry", "not a GeoJSON geometry in lon/lat (EPSG:4490)");
 	return 0;

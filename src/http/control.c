@@ -115,7 +115,7 @@ int tb_api_control_geometry(tb_req *req, tb_resp *resp)
 		snprintf(e.record, sizeof e.record, "%s", name);
 		tb_resp_err(resp, &e);
 	} else
-		tb_resp_json(resp, 200, json_pack("{s:o,s:f}", "geometry", tb_control_geojson(g), "area_ha",
+		tb_resp_json(resp, 200, json_pack("{s:o,s:f}", "geometry", tb_geojson_from_geom(g), "area_ha",
 						  tb_round4(tb_area_ha(g))));
 	if (raw) GEOSGeom_destroy_r(tb_geos(), raw);
 	if (g) GEOSGeom_destroy_r(tb_geos(), g);

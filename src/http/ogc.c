@@ -629,12 +629,12 @@ static int put_json(tb_buf *b, json_t *v)
 
 /* A GeoJSON Feature: id = fid, properties = the record without fid, and
  * links (consumed) when not NULL. */
-static int put_feature(tb_buf *b, GEOSGeoJSONWriter *w, json_t *props, const GEOSGeometry *g,
+static int put_feature(tb_buf *b, json_t *props, const GEOSGeometry *g,
                        json_t *links)
 {
 	json_int_t id = json_integer_value(json_object_get(props, "fid"));
 	json_object_del(props, "fid");
-	char *geom = g ? GEOSGeoJSONWriter_writeGeometry_r(tb_geos(), w, g, -1) : NULL;
+	char *geom = tb_geojson_text(g);
 	int rc = tb_buf_addf(
 	    b, "{\"type\":\"Feature\",\"id\":%" JSON_INTEGER_FORMAT ",\"geometry\":", id);
 	if (!rc) rc = tb_buf_adds(b, geom ? geom : "null");
@@ -643,7 +643,7 @@ static int put_feature(tb_buf *b, GEOSGeoJSONWriter *w, json_t *props, const GEO
 	if (!rc && links) rc = tb_buf_adds(b, ",\"links\":");
 	if (!rc && links) rc = put_json(b, json_incref(links));
 	if (!rc) rc = tb_buf_adds(b, "}");
-	if (geom) GEOSFree_r(tb_geos(), geom);
+	free(geom);
 	json_decref(links);
 	return rc;
 }
@@ -681,14 +681,10 @@ static json_t *items_links(const tb_req *req, const items_args *a, const tb_rows
 static int put_collection(tb_buf *b, const tb_req *req, const items_args *a, tb_rows *rows)
 {
 	int rc = tb_buf_adds(b, "{\"type\":\"FeatureCollection\",\"features\":[");
-	GEOSGeoJSONWriter *w = GEOSGeoJSONWriter_create_r(tb_geos());
 	for (size_t i = 0; !rc && i < rows->n; i++) {
 		if (i) rc = tb_buf_adds(b, ",");
-		if (!rc)
-			rc =
-			    put_feature(b, w, json_array_get(rows->items, i), rows->geoms[i], NULL);
+		if (!rc) rc = put_feature(b, json_array_get(rows->items, i), rows->geoms[i], NULL);
 	}
-	GEOSGeoJSONWriter_destroy_r(tb_geos(), w);
 	char now[32];
 	tb_time_now_iso(now);
 	if (!rc)
@@ -765,11 +761,9 @@ int tb_ogc_item(tb_req *req, tb_resp *resp)
 		return tb_resp_error(resp, 404, "not_found", NULL, "%s %lld: no such feature",
 		                     r->name, (long long)fid);
 	}
-	GEOSGeoJSONWriter *w = GEOSGeoJSONWriter_create_r(tb_geos());
 	tb_buf_reset(&resp->body);
-	rc = put_feature(&resp->body, w, json_array_get(rows.items, 0), rows.geoms[0],
+	rc = put_feature(&resp->body, json_array_get(rows.items, 0), rows.geoms[0],
 	                 item_links(req, r));
-	GEOSGeoJSONWriter_destroy_r(tb_geos(), w);
 	tb_rows_free(&rows);
 	return geojson_done(resp, rc);
 }

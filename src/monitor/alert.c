@@ -184,24 +184,9 @@ GEOSGeometry *tb_alert_geom_from_json(const json_t *g, tb_err *e)
 			   t ? t : "none");
 		return NULL;
 	}
-	char *text = json_dumps(g, JSON_COMPACT);
-	GEOSGeoJSONReader *rd = GEOSGeoJSONReader_create_r(tb_geos());
-	GEOSGeometry *out = text ? GEOSGeoJSONReader_readGeometry_r(tb_geos(), rd, text) : NULL;
-	GEOSGeoJSONReader_destroy_r(tb_geos(), rd);
-	free(text);
+	GEOSGeometry *out = tb_geom_from_geojson(g, NULL, NULL);
 	if (!out) tb_err_set(e, TB_EINPUT, NULL, "geometry", "not a valid GeoJSON %s", t);
 	return out;
-}
-
-json_t *tb_alert_geojson(const GEOSGeometry *g)
-{
-	if (!g) return json_null();
-	GEOSGeoJSONWriter *w = GEOSGeoJSONWriter_create_r(tb_geos());
-	char *t = GEOSGeoJSONWriter_writeGeometry_r(tb_geos(), w, g, -1);
-	GEOSGeoJSONWriter_destroy_r(tb_geos(), w);
-	json_t *v = t ? json_loads(t, 0, NULL) : NULL;
-	GEOSFree_r(tb_geos(), t);
-	return v ? v : json_null();
 }
 
 static GEOSGeometry *blob_geom(sqlite3_stmt *st, int i)
@@ -553,7 +538,7 @@ static int alert_step(tb_db *db, const tb_actor *who, int64_t id, const char *ac
 		if (cause) json_object_set_new(payload, "cause", json_string(cause));
 		if (json_array_size(ledger)) {
 			json_object_set(payload, "ledger", ledger);
-			json_object_set_new(payload, "loss_area", tb_alert_geojson(cut->area));
+			json_object_set_new(payload, "loss_area", tb_geojson_from_geom(cut->area));
 		}
 		tb_event_in ev = {.actor = who->login, .role = who->role, .action = act, .entity = "alerts",
 				  .entity_id = tb_json_str(rec.props, "code"), .parcels = cx.parcels, .payload = payload};
@@ -1042,7 +1027,7 @@ json_t *tb_alert_mine(tb_db *db, const char *ranger, tb_err *e)
 	for (size_t i = 0; i < rows.n; i++) {
 		json_t *p = json_deep_copy(json_array_get(rows.items, i));
 		const GEOSGeometry *g = rows.geoms ? rows.geoms[i] : NULL;
-		json_object_set_new(p, "geometry", tb_alert_geojson(g));
+		json_object_set_new(p, "geometry", tb_geojson_from_geom(g));
 		GEOSGeometry *pt = g ? GEOSPointOnSurface_r(tb_geos(), g) : NULL;
 		double x, y;
 		if (pt && GEOSGeomGetX_r(tb_geos(), pt, &x) && GEOSGeomGetY_r(tb_geos(), pt, &y)) {

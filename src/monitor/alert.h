@@ -69,9 +69,6 @@ void tb_alert_config_load(tb_db *db, tb_alert_config *c);
  * lon/lat.  New geometry (caller destroys) or NULL and *e naming "geometry". */
 GEOSGeometry *tb_alert_geom_from_json(const json_t *geometry, tb_err *e);
 
-/* A geometry as GeoJSON (new reference; null for NULL). */
-json_t *tb_alert_geojson(const GEOSGeometry *g);
-
 /* What a lifecycle action carries (unused members NULL / NAN). */
 typedef struct tb_alert_action {
 	const char *ranger;  /* assign: a ranger code; NULL = the active ranger of the grid */

@@ -19,7 +19,6 @@ static double r4(double v)
 json_t *tb_change_result_json(const tb_change_result *r, const tb_change_opts *o, bool geometry)
 {
 	json_t *ps = json_array();
-	GEOSGeoJSONWriter *w = geometry ? GEOSGeoJSONWriter_create_r(tb_geos()) : NULL;
 	double total = 0;
 	for (size_t i = 0; i < r->n; i++) {
 		const tb_change_patch *p = &r->patches[i];
@@ -37,15 +36,13 @@ json_t *tb_change_result_json(const tb_change_result *r, const tb_change_opts *o
 			json_object_set_new(j, "alert_id", json_integer(p->alert_id));
 			json_object_set_new(j, "merged", json_boolean(p->merged));
 		}
-		if (w && p->geom) {
-			char *t = GEOSGeoJSONWriter_writeGeometry_r(tb_geos(), w, p->geom, -1);
-			json_t *g = t ? json_loads(t, 0, NULL) : NULL;
-			if (t) GEOSFree_r(tb_geos(), t);
-			if (g) json_object_set_new(j, "geometry", g);
+		if (geometry && p->geom) {
+			json_t *g = tb_geojson_from_geom(p->geom);
+			if (json_is_null(g)) json_decref(g);
+			else json_object_set_new(j, "geometry", g);
 		}
 		json_array_append_new(ps, j);
 	}
-	if (w) GEOSGeoJSONWriter_destroy_r(tb_geos(), w);
 	json_t *s = json_pack("{s:i, s:i, s:s, s:b, s:f, s:I, s:I, s:I, s:I, s:I, s:f}", "width", r->width,
 			      "height", r->height, "crs", r->crs, "warped", r->warped, "pixel_ha",
 			      round(r->pixel_ha * 1e6) / 1e6, "forest_pixels", (json_int_t)r->forest_px,

@@ -446,14 +446,8 @@ static int read_outline(demo *d)
 	free(text);
 	json_t *g =
 	    json_object_get(json_array_get(json_object_get(doc, "features"), 0), "geometry");
-	char *gtext = json_dumps(g ? g : doc, JSON_COMPACT);
+	d->district = tb_geom_from_geojson(g ? g : doc, NULL, NULL);
 	json_decref(doc);
-	if (gtext) {
-		GEOSGeoJSONReader *rd = GEOSGeoJSONReader_create_r(d->h);
-		d->district = GEOSGeoJSONReader_readGeometry_r(d->h, rd, gtext);
-		GEOSGeoJSONReader_destroy_r(d->h, rd);
-		free(gtext);
-	}
 	if (!d->district || tb_geom_check_polygonal(d->district, OUTLINE_FILE, d->e))
 		return d->e->code ? d->e->code
 		                  : fail(d, TB_EINPUT, OUTLINE_FILE, NULL, "no polygon");

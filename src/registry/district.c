@@ -58,15 +58,8 @@ static GEOSGeometry *read_outline(const char *rel, tb_err *e)
 		geom = json_object_get(json_array_get(json_object_get(doc, "features"), 0), "geometry");
 	else if (json_object_get(doc, "geometry"))
 		geom = json_object_get(doc, "geometry");
-	char *gtext = geom ? json_dumps(geom, JSON_COMPACT) : NULL;
+	GEOSGeometry *g = tb_geom_from_geojson(geom, NULL, NULL);
 	json_decref(doc);
-	GEOSGeometry *g = NULL;
-	if (gtext) {
-		GEOSGeoJSONReader *rd = GEOSGeoJSONReader_create_r(tb_geos());
-		g = GEOSGeoJSONReader_readGeometry_r(tb_geos(), rd, gtext);
-		GEOSGeoJSONReader_destroy_r(tb_geos(), rd);
-		free(gtext);
-	}
 	if (!g) tb_err_set(e, TB_EINPUT, rel, "geometry", "not a GeoJSON polygon: %s", tb_geos_last_error());
 	return g;
 }

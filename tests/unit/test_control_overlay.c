@@ -257,7 +257,7 @@ static void bad_geometry(void **state)
 	tb_transform *t = tb_transform_new2("EPSG:4490", "EPSG:4527", &e);
 	GEOSGeometry *gk = tb_transform_geom_copy(t, a, &e);
 	tb_transform_free(t);
-	json_t *gj = tb_control_geojson(gk);
+	json_t *gj = tb_geojson_from_geom(gk);
 	json_object_set_new(gj, "crs", json_pack("{s:s,s:{s:s}}", "type", "name", "properties", "name", "EPSG:4527"));
 	assert_int_equal(tb_control_read_geojson(gj, &g, &e), 0);
 	assert_ha(tb_area_ha(g), tb_area_ha(a));
