@@ -284,6 +284,20 @@ bool tb_monitor_date(const char *s, int64_t *days, int *month)
 	return true;
 }
 
+const char *tb_monitor_date_or_today(const char *date, char today[32], tb_err *e)
+{
+	if (!date || !*date) {
+		tb_time_now_iso(today);
+		today[10] = '\0';
+		return today;
+	}
+	if (!tb_monitor_date(date, NULL, NULL)) {
+		tb_err_set(e, TB_EINPUT, NULL, "date", "'%s' is not a date YYYY-MM-DD", date);
+		return NULL;
+	}
+	return date;
+}
+
 void tb_monitor_date_format(int64_t days, char out[11])
 {
 	int y;
@@ -800,14 +814,7 @@ out:
 json_t *tb_fire_danger_on(tb_db *db, const char *date, tb_err *e)
 {
 	char today[32];
-	if (!date || !*date) {
-		tb_time_now_iso(today);
-		today[10] = '\0';
-		date = today;
-	} else if (!tb_monitor_date(date, NULL, NULL)) {
-		tb_err_set(e, TB_EINPUT, NULL, "date", "'%s' is not a date YYYY-MM-DD", date);
-		return NULL;
-	}
+	if (!(date = tb_monitor_date_or_today(date, today, e))) return NULL;
 	tb_fire_config c;
 	if (tb_fire_config_load(db, &c, e)) return NULL;
 	sqlite3_stmt *st;

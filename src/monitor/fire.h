@@ -103,6 +103,10 @@ int tb_fire_demo(tb_db *db, const tb_actor *who, tb_err *e);
  * reference or NULL with *e); YYYY-MM-DD ↔ days since 1970-01-01. */
 json_t *tb_monitor_config_doc(const char *key, tb_err *e);
 bool tb_monitor_date(const char *s, int64_t *days, int *month);
+/* The day a reading asks for: `date` when it is a valid YYYY-MM-DD, today
+ * (TIANBAO_NOW-aware, written into `today`) when it is NULL or empty; NULL
+ * and *e (TB_EINPUT, field "date", "'x' is not a date YYYY-MM-DD") else. */
+const char *tb_monitor_date_or_today(const char *date, char today[32], tb_err *e);
 void tb_monitor_date_format(int64_t days, char out[11]);
 
 extern const tb_resource tb_weather;

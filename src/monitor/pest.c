@@ -458,14 +458,7 @@ static int traps(tb_db *db, const tb_pest_config *c, const char *towns, const ch
 json_t *tb_pest_status(tb_db *db, const char *station, const char *date, tb_err *e)
 {
 	char today[32];
-	if (!date || !*date) {
-		tb_time_now_iso(today);
-		today[10] = '\0';
-		date = today;
-	} else if (!tb_monitor_date(date, NULL, NULL)) {
-		tb_err_set(e, TB_EINPUT, NULL, "date", "'%s' is not a date YYYY-MM-DD", date);
-		return NULL;
-	}
+	if (!(date = tb_monitor_date_or_today(date, today, e))) return NULL;
 	tb_fire_config fc;
 	tb_pest_config pc;
 	if (tb_fire_config_load(db, &fc, e) || tb_pest_config_load(&pc, e)) return NULL;
