@@ -10,6 +10,8 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include "tb_test.h"
+
 #include "control/control.h"
 #include "registry/registry.h"
 
@@ -27,9 +29,8 @@ typedef struct fixture {
 static int setup(void **state)
 {
 	fixture *f = calloc(1, sizeof *f);
-	snprintf(f->dir, sizeof f->dir, "/tmp/tbctlXXXXXX");
-	if (!mkdtemp(f->dir)) return -1;
-	snprintf(f->path, sizeof f->path, "%s/r.gpkg", f->dir);
+	if (tb_test_tmpdb(f->dir, sizeof f->dir, f->path, sizeof f->path, "tbctl", "r.gpkg"))
+		return -1;
 	tb_err e = {0};
 	if (tb_registry_init(f->path, "test", &f->db, &e) || tb_schema_migrate(f->db, &tb_control_module, "test", &e) ||
 	    tb_use_rules_load(f->db, &f->rules, &e)) {
@@ -45,9 +46,7 @@ static int teardown(void **state)
 	fixture *f = *state;
 	tb_use_rules_free(&f->rules);
 	tb_db_close(f->db);
-	char cmd[128];
-	snprintf(cmd, sizeof cmd, "rm -rf %s", f->dir);
-	if (system(cmd)) return -1;
+	if (tb_test_rmtree(f->dir)) return -1;
 	free(f);
 	return 0;
 }

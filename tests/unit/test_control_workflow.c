@@ -50,9 +50,8 @@ static double rect_ha(double x0, double y0, double x1, double y1)
 static int setup(void **state)
 {
 	fixture *f = calloc(1, sizeof *f);
-	snprintf(f->dir, sizeof f->dir, "/tmp/tbwfXXXXXX");
-	if (!mkdtemp(f->dir)) return -1;
-	snprintf(f->path, sizeof f->path, "%s/w.gpkg", f->dir);
+	if (tb_test_tmpdb(f->dir, sizeof f->dir, f->path, sizeof f->path, "tbwf", "w.gpkg"))
+		return -1;
 	tb_err e = {0};
 	if (tb_registry_init(f->path, "test", &f->db, &e) || tb_schema_migrate(f->db, &tb_control_module, "test", &e))
 		return -1;
@@ -73,9 +72,7 @@ static int teardown(void **state)
 {
 	fixture *f = *state;
 	tb_db_close(f->db);
-	char cmd[128];
-	snprintf(cmd, sizeof cmd, "rm -rf %s", f->dir);
-	if (system(cmd)) return -1;
+	if (tb_test_rmtree(f->dir)) return -1;
 	free(f);
 	return 0;
 }

@@ -30,9 +30,8 @@ typedef struct fx {
 static int setup(void **state)
 {
 	fx *f = calloc(1, sizeof *f);
-	snprintf(f->dir, sizeof f->dir, "/tmp/tb_codes_XXXXXX");
-	if (!mkdtemp(f->dir)) return -1;
-	snprintf(f->path, sizeof f->path, "%s/t.gpkg", f->dir);
+	if (tb_test_tmpdb(f->dir, sizeof f->dir, f->path, sizeof f->path, "tb_codes_", "t.gpkg"))
+		return -1;
 	tb_err e = {0};
 	if (tb_db_open(f->path, TB_DB_CREATE, &f->db, &e)) return -1;
 	if (tb_schema_migrate(f->db, &tb_core_module, "test", &e)) return -1;

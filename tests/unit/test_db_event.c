@@ -67,9 +67,8 @@ static int64_t add(tb_db *db, const char *action, const char *id, const char *pa
 static int setup(void **state)
 {
 	fx *f = calloc(1, sizeof *f);
-	snprintf(f->dir, sizeof f->dir, "/tmp/tb_event_XXXXXX");
-	if (!mkdtemp(f->dir)) return -1;
-	snprintf(f->path, sizeof f->path, "%s/t.gpkg", f->dir);
+	if (tb_test_tmpdb(f->dir, sizeof f->dir, f->path, sizeof f->path, "tb_event_", "t.gpkg"))
+		return -1;
 	setenv("TIANBAO_NOW", "2026-05-04T08:00:00+08:00", 1);
 	tb_crypto_init();
 	tb_err e = {0};

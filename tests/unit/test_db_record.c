@@ -180,9 +180,8 @@ static GEOSGeometry *square(double lon, double lat, double s)
 static int setup(void **state)
 {
 	fx *f = calloc(1, sizeof *f);
-	snprintf(f->dir, sizeof f->dir, "/tmp/tb_record_XXXXXX");
-	if (!mkdtemp(f->dir)) return -1;
-	snprintf(f->path, sizeof f->path, "%s/t.gpkg", f->dir);
+	if (tb_test_tmpdb(f->dir, sizeof f->dir, f->path, sizeof f->path, "tb_record_", "t.gpkg"))
+		return -1;
 	setenv("TIANBAO_NOW", "2026-05-04T08:00:00+08:00", 1);
 	tb_err e = {0};
 	if (tb_db_open(f->path, TB_DB_CREATE, &f->db, &e) ||

@@ -51,9 +51,8 @@ static const char *qtext(tb_db *db, const char *sql)
 static int setup(void **state)
 {
 	fx *f = calloc(1, sizeof *f);
-	snprintf(f->dir, sizeof f->dir, "/tmp/tb_schema_XXXXXX");
-	if (!mkdtemp(f->dir)) return -1;
-	snprintf(f->path, sizeof f->path, "%s/t.gpkg", f->dir);
+	if (tb_test_tmpdb(f->dir, sizeof f->dir, f->path, sizeof f->path, "tb_schema_", "t.gpkg"))
+		return -1;
 	tb_err e = {0};
 	if (tb_db_open(f->path, TB_DB_CREATE | TB_DB_MUST_BE_NEW, &f->db, &e)) return -1;
 	if (tb_schema_migrate(f->db, &tb_core_module, "test", &e)) {

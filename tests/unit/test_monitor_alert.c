@@ -61,9 +61,8 @@ static void create(tb_db *db, const tb_resource *r, json_t *props, GEOSGeometry 
 static int setup(void **state)
 {
 	fixture *f = calloc(1, sizeof *f);
-	snprintf(f->dir, sizeof f->dir, "/tmp/tbalXXXXXX");
-	if (!mkdtemp(f->dir)) return -1;
-	snprintf(f->path, sizeof f->path, "%s/a.gpkg", f->dir);
+	if (tb_test_tmpdb(f->dir, sizeof f->dir, f->path, sizeof f->path, "tbal", "a.gpkg"))
+		return -1;
 	tb_err e = {0};
 	if (tb_registry_init(f->path, "test", &f->db, &e) || tb_schema_migrate(f->db, &tb_duty_module, "test", &e) ||
 	    tb_schema_migrate(f->db, &tb_monitor_module, "test", &e)) {
@@ -89,9 +88,7 @@ static int teardown(void **state)
 {
 	fixture *f = *state;
 	tb_db_close(f->db);
-	char cmd[128];
-	snprintf(cmd, sizeof cmd, "rm -rf %s", f->dir);
-	if (system(cmd)) return -1;
+	if (tb_test_rmtree(f->dir)) return -1;
 	free(f);
 	return 0;
 }

@@ -33,9 +33,8 @@ static const tb_actor WHO = {"tester", "bureau"};
 static int setup(void **state)
 {
 	fixture *f = calloc(1, sizeof *f);
-	snprintf(f->dir, sizeof f->dir, "/tmp/tbpestXXXXXX");
-	if (!mkdtemp(f->dir)) return -1;
-	snprintf(f->path, sizeof f->path, "%s/p.gpkg", f->dir);
+	if (tb_test_tmpdb(f->dir, sizeof f->dir, f->path, sizeof f->path, "tbpest", "p.gpkg"))
+		return -1;
 	tb_err e = {0};
 	if (tb_registry_init(f->path, "test", &f->db, &e) ||
 	    tb_schema_migrate(f->db, &tb_duty_module, "test", &e) ||

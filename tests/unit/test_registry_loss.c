@@ -10,6 +10,8 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include "tb_test.h"
+
 #include "db/event.h"
 #include "registry/registry.h"
 
@@ -30,9 +32,8 @@ static const tb_actor WHO = {"tester", "bureau"};
 static int setup(void **state)
 {
 	fixture *f = calloc(1, sizeof *f);
-	snprintf(f->dir, sizeof f->dir, "/tmp/tblossXXXXXX");
-	if (!mkdtemp(f->dir)) return -1;
-	snprintf(f->path, sizeof f->path, "%s/r.gpkg", f->dir);
+	if (tb_test_tmpdb(f->dir, sizeof f->dir, f->path, sizeof f->path, "tbloss", "r.gpkg"))
+		return -1;
 	tb_err e = {0};
 	if (tb_registry_init(f->path, "test", &f->db, &e)) {
 		fprintf(stderr, "setup: %s\n", e.message);
@@ -46,9 +47,7 @@ static int teardown(void **state)
 {
 	fixture *f = *state;
 	tb_db_close(f->db);
-	char cmd[128];
-	snprintf(cmd, sizeof cmd, "rm -rf %s", f->dir);
-	if (system(cmd)) return -1;
+	if (tb_test_rmtree(f->dir)) return -1;
 	free(f);
 	return 0;
 }
