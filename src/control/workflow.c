@@ -228,7 +228,7 @@ int tb_application_transition(tb_db *db, const tb_actor *who, int64_t fid, const
 		payload = json_pack("{s:s,s:s,s:s?,s:s?,s:f,s:O}", "from", str(app, "status"), "to", to, "note", note,
 				    "approval_doc", doc, "loss_ha", mv.loss_ha, "ledger", ledger);
 		tb_event_in ev = {.actor = who->login, .role = who->role, .action = action, .entity = "applications",
-				  .entity_id = code, .parcels = cx.parcels, .payload = payload};
+				  .entity_id = code, .parcels = cx.parcels, .town = str(app, "town_code"), .payload = payload};
 		int64_t seq = 0;
 		rc = tb_event_append(db, &ev, &seq, e);
 		if (!rc && seq != cx.seq) rc = tb_err_set(e, TB_EINTERNAL, NULL, NULL, "event sequence moved during a write");
@@ -271,7 +271,7 @@ int tb_design_transition(tb_db *db, const tb_actor *who, int64_t fid, const char
 		free(buf);
 		payload = json_pack("{s:s,s:s,s:s?}", "from", str(d, "status"), "to", to, "note", note);
 		tb_event_in ev = {.actor = who->login, .role = who->role, .action = action, .entity = "designs",
-				  .entity_id = code, .parcels = cx.parcels, .payload = payload};
+				  .entity_id = code, .parcels = cx.parcels, .town = str(d, "town_code"), .payload = payload};
 		int64_t seq = 0;
 		rc = tb_event_append(db, &ev, &seq, e);
 	}

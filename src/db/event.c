@@ -19,6 +19,12 @@ static const char *schema =
 	"CREATE TABLE IF NOT EXISTS tb_event_parcel (seq INTEGER NOT NULL, parcel TEXT NOT NULL,"
 	" PRIMARY KEY (parcel, seq)) WITHOUT ROWID;"
 	"CREATE INDEX IF NOT EXISTS tb_event_parcel_seq ON tb_event_parcel(seq);" /* verify */
+	/* the town of an event's record (jurisdiction of events without parcels) */
+	"CREATE TABLE IF NOT EXISTS tb_event_town (seq INTEGER PRIMARY KEY, town TEXT NOT NULL);"
+	"CREATE TRIGGER IF NOT EXISTS tb_event_town_no_update BEFORE UPDATE ON tb_event_town BEGIN"
+	" SELECT RAISE(ABORT, 'the event log is append-only: UPDATE refused'); END;"
+	"CREATE TRIGGER IF NOT EXISTS tb_event_town_no_delete BEFORE DELETE ON tb_event_town BEGIN"
+	" SELECT RAISE(ABORT, 'the event log is append-only: DELETE refused'); END;"
 	"CREATE INDEX IF NOT EXISTS tb_event_entity ON tb_event(entity, entity_id);"
 	"CREATE TRIGGER IF NOT EXISTS tb_event_no_update BEFORE UPDATE ON tb_event BEGIN"
 	" SELECT RAISE(ABORT, 'the event log is append-only: UPDATE refused'); END;"
@@ -108,6 +114,17 @@ static int head(tb_db *db, int64_t *seq, char prev[TB_SHA256_HEX], tb_err *e)
 	return rc;
 }
 
+static int index_town(tb_db *db, int64_t seq, const char *town, tb_err *e)
+{
+	sqlite3_stmt *st = tb_db_stmt(db, "INSERT INTO tb_event_town(seq, town) VALUES(?,?)", e);
+	if (!st) return TB_EDB;
+	sqlite3_bind_int64(st, 1, seq);
+	sqlite3_bind_text(st, 2, town, -1, SQLITE_STATIC);
+	int rc = sqlite3_step(st) == SQLITE_DONE ? 0 : tb_db_error(db, e, "event town");
+	sqlite3_reset(st);
+	return rc;
+}
+
 static int index_parcels(tb_db *db, int64_t seq, const json_t *parcels, tb_err *e)
 {
 	if (!json_array_size(parcels)) return 0;
@@ -172,6 +189,7 @@ int tb_event_append(tb_db *db, const tb_event_in *ev, int64_t *seq_out, tb_err *
 	rc = sqlite3_step(st) == SQLITE_DONE ? 0 : tb_db_error(db, e, "append event");
 	sqlite3_finalize(st);
 	if (!rc) rc = index_parcels(db, seq, ev->parcels, e);
+	if (!rc && ev->town && *ev->town) rc = index_town(db, seq, ev->town, e);
 	if (!rc && seq_out) *seq_out = seq;
 out:
 	tb_buf_free(&canon);

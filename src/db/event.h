@@ -23,6 +23,9 @@ typedef struct tb_event_in {
 	const char *entity;    /* resource name ("parcels"), may be NULL      */
 	const char *entity_id; /* key of the record, may be NULL              */
 	const json_t *parcels; /* array of parcel codes touched; borrowed     */
+	const char *town;      /* the town a record without parcels belongs
+	                        * to (its resource's scope field), or NULL;
+	                        * indexed so a town sees only its own      */
 	const json_t *payload; /* any JSON; borrowed; NULL = {}               */
 } tb_event_in;
 

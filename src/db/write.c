@@ -92,13 +92,16 @@ static int widen_extent(tb_db *db, const tb_resource *r, const GEOSGeometry *g, 
 	return rc;
 }
 
+/* props: the record as written; its scope field (town) is indexed with the
+ * event so that a town sees the events of its own records only. */
 static int finish(tb_db *db, const tb_actor *who, const char *action, const tb_resource *r,
-		  const char *id, tb_write_ctx *cx, json_t *payload, tb_err *e)
+		  const char *id, const json_t *props, tb_write_ctx *cx, json_t *payload, tb_err *e)
 {
 	if (cx->cause) json_object_set_new(payload, "cause", json_string(cx->cause));
+	const char *town = r->scope ? json_string_value(json_object_get(props, r->scope)) : NULL;
 	tb_event_in ev = {.actor = who->login, .role = who->role, .action = action,
 			  .entity = r->name, .entity_id = id, .parcels = cx->parcels,
-			  .payload = payload};
+			  .town = town, .payload = payload};
 	int64_t seq = 0;
 	int rc = tb_event_append(db, &ev, &seq, e);
 	if (!rc && seq != cx->seq)
@@ -124,8 +127,8 @@ int tb_write_create(tb_db *db, const tb_actor *who, const tb_resource *r, tb_rec
 		char action[96], buf[32];
 		snprintf(action, sizeof action, "%s.create", r->name);
 		payload = json_pack("{s:o}", "after", public_props(r, rec->props));
-		rc = finish(db, who, action, r, key_of(r, rec->props, buf, sizeof buf, rec->fid), &cx,
-			    payload, e);
+		rc = finish(db, who, action, r, key_of(r, rec->props, buf, sizeof buf, rec->fid), rec->props,
+			    &cx, payload, e);
 	}
 out:
 	tb_writer_free(w);
@@ -151,8 +154,8 @@ int tb_write_update(tb_db *db, const tb_actor *who, const tb_resource *r, tb_rec
 		char action[96], buf[32];
 		snprintf(action, sizeof action, "%s.update", r->name);
 		payload = diff(r, old, rec->props);
-		rc = finish(db, who, action, r, key_of(r, rec->props, buf, sizeof buf, rec->fid), &cx,
-			    payload, e);
+		rc = finish(db, who, action, r, key_of(r, rec->props, buf, sizeof buf, rec->fid), rec->props,
+			    &cx, payload, e);
 	}
 	if (rc) tb_db_rollback(db);
 	json_decref(old);

@@ -541,7 +541,8 @@ static int alert_step(tb_db *db, const tb_actor *who, int64_t id, const char *ac
 			json_object_set_new(payload, "loss_area", tb_geojson_from_geom(cut->area));
 		}
 		tb_event_in ev = {.actor = who->login, .role = who->role, .action = act, .entity = "alerts",
-				  .entity_id = tb_json_str(rec.props, "code"), .parcels = cx.parcels, .payload = payload};
+				  .entity_id = tb_json_str(rec.props, "code"), .parcels = cx.parcels,
+				  .town = tb_json_str(rec.props, "town_code"), .payload = payload};
 		int64_t seq = 0;
 		rc = tb_event_append(db, &ev, &seq, e);
 		if (!rc && seq != cx.seq) rc = tb_err_set(e, TB_EINTERNAL, NULL, NULL, "event sequence moved during a write");

@@ -56,7 +56,8 @@ typedef int (*tb_parcel_fn)(void *ctx, const char *code, const char *town, doubl
 int tb_registry_each_parcel(tb_db *db, bool natural_only, tb_parcel_fn fn, void *ctx, tb_err *e);
 
 /* The newest events a jurisdiction may see: those touching a parcel of
- * one of the towns (comma-separated codes), and those touching no parcel.
+ * one of the towns (comma-separated codes), and those touching no parcel
+ * unless their record belongs to another town (tb_event_town).
  * towns NULL = every event. */
 json_t *tb_registry_events(tb_db *db, const char *towns, int limit, tb_err *e);
 

@@ -110,8 +110,9 @@ json_t *tb_registry_events(tb_db *db, const char *towns, int limit, tb_err *e)
 	if (!towns) return tb_event_recent(db, limit, e);
 	return tb_event_recent_where(
 		db, limit,
-		"NOT EXISTS (SELECT 1 FROM tb_event_parcel p WHERE p.seq=e.seq) OR EXISTS (SELECT 1 FROM"
-		" tb_event_parcel p JOIN parcels x ON x.code=p.parcel WHERE p.seq=e.seq"
+		"(NOT EXISTS (SELECT 1 FROM tb_event_parcel p WHERE p.seq=e.seq) AND NOT EXISTS (SELECT 1 FROM"
+		" tb_event_town t WHERE t.seq=e.seq AND instr(',' || ?1 || ',', ',' || t.town || ',') = 0))"
+		" OR EXISTS (SELECT 1 FROM tb_event_parcel p JOIN parcels x ON x.code=p.parcel WHERE p.seq=e.seq"
 		" AND instr(',' || ?1 || ',', ',' || x.xiang || ',') > 0)",
 		towns, e);
 }

@@ -434,6 +434,16 @@ class Files(TbCase):
         wide = [x for x in b.get("/api/events?limit=200").json()["items"] if not x.get("parcels") and not x.get("parcel_count")]
         self.assertTrue(wide)
         self.assertIn(wide[0]["seq"], [x["seq"] for x in mine])
+        # records without parcels that belong to a town (the demo's notifications to towns and rangers)
+        # are indexed with their town: another town's are not among a town user's events
+        con = sqlite3.connect(_shared["db"])
+        towns = dict(con.execute("SELECT seq, town FROM tb_event_town"))
+        other = [q for q, t in towns.items() if t != TOWN_A]
+        con.close()
+        self.assertGreater(len(other), 50)
+        seqs = [x["seq"] for x in client("town_a").get("/api/events?limit=10000").json()["items"]]
+        self.assertFalse(set(seqs) & set(other))
+        self.assertTrue(any(towns.get(q) == TOWN_A for q in seqs))
         cfg = client().get("/api/config").json()
         self.assertEqual(cfg["target_ha"], 5565.1)
         self.assertEqual(cfg["district"]["name"], "蓟州区")
