@@ -111,15 +111,8 @@ static int core_step1(tb_db *db, tb_err *e)
 
 /* Nothing has shipped yet, so step 1 still grows; after the first release
  * every change is a new step. */
-/* The town index of the event log (tb_event_init creates it, idempotent). */
-static int core_step2(tb_db *db, tb_err *e)
-{
-	return tb_event_init(db, e);
-}
-
 static const tb_migration core_steps[] = {
 	{1, "GeoPackage metadata, event log, settings, code lists, attachments", core_step1},
-	{2, "event log: the town of records without parcels (jurisdiction of events)", core_step2},
 };
 
-const tb_module tb_core_module = {"core", core_steps, 2};
+const tb_module tb_core_module = {"core", core_steps, 1};
