@@ -87,6 +87,8 @@ test('clicking a parcel shows its attributes (code labels, ha and mu) and archiv
     window.tb.fitLonLat(ext);
   }, big.fid);
   await waitForMap(page, 1);
+  // the zoomed view's tiles may still be loading: wait until the parcel is drawn
+  await page.waitForFunction((code) => !!window.tb.pixelOfParcel(code), big.code, { timeout: 20000 }).catch(() => {});
   const xy = await page.evaluate((code) => window.tb.pixelOfParcel(code), big.code);
   assert.ok(xy, 'the parcel is rendered');
   await page.mouse.click(xy[0], xy[1]);
