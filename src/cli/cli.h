@@ -11,6 +11,9 @@
 #include <jansson.h>
 #include <stdbool.h>
 
+/* The largest file a command reads whole (CSV tables, GeoJSON, photos). */
+#define CLI_MAX_FILE ((size_t)64 << 20)
+
 /* Exit codes (documented in README): */
 enum { EXIT_OK = 0, EXIT_USAGE = 1, EXIT_INPUT = 2, EXIT_FAIL = 3 };
 

@@ -5,6 +5,7 @@
 #include "cli/cli.h"
 
 #include "app/app.h"
+#include "base/file.h"
 #include "base/json.h"
 #include "db/attach.h"
 #include "monitor/alert.h"
@@ -14,30 +15,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-/* The whole of a file (caller frees), or NULL. */
-static char *slurp(const char *path, size_t *n)
-{
-	FILE *f = fopen(path, "rb");
-	if (!f) return NULL;
-	char *buf = NULL;
-	size_t cap = 0;
-	*n = 0;
-	for (;;) {
-		if (*n + 65536 > cap) {
-			if (cap >= ((size_t)64 << 20)) break; /* 64 MiB is no tally or geometry */
-			char *b = realloc(buf, cap = cap ? cap * 2 : 65536);
-			if (!b) break;
-			buf = b;
-		}
-		size_t got = fread(buf + *n, 1, cap - *n - 1, f);
-		*n += got;
-		if (!got) break;
-	}
-	fclose(f);
-	if (buf) buf[*n] = 0;
-	return buf;
-}
 
 static const char *arg_after(int argc, char **argv, const char *name)
 {
@@ -134,12 +111,9 @@ static int monitor_indicators(tb_cli *cli, tb_db *db, const char *survey)
 static int monitor_import_tally(tb_cli *cli, tb_db *db, const char *file, const char *survey)
 {
 	size_t n;
-	char *text = slurp(file, &n);
 	tb_err e = {0};
-	if (!text) {
-		tb_err_set(&e, TB_EIO, file, NULL, "cannot read the file");
-		return cli_fail(cli, &e);
-	}
+	char *text = tb_file_read(file, CLI_MAX_FILE, &n, &e);
+	if (!text) return cli_fail(cli, &e);
 	tb_errlist errs;
 	tb_errlist_init(&errs, 50);
 	int64_t count = 0;
@@ -228,11 +202,8 @@ static GEOSGeometry *geometry_arg(const char *file, const char *point, tb_err *e
 		return out;
 	}
 	size_t n;
-	char *text = slurp(file, &n);
-	if (!text) {
-		tb_err_set(e, TB_EIO, file, NULL, "cannot read the file");
-		return NULL;
-	}
+	char *text = tb_file_read(file, CLI_MAX_FILE, &n, e);
+	if (!text) return NULL;
 	json_t *j = tb_json_parse(text, n, e);
 	free(text);
 	if (!j) return NULL;
@@ -301,9 +272,8 @@ static int alert_act(tb_cli *cli, tb_db *db, int argc, char **argv, alert_op op)
 	const char *photo = arg_after(argc, argv, "--photo"), *pfile = arg_after(argc, argv, "--photo-file");
 	if (pfile) { /* store the photo first, then refer to it */
 		size_t n;
-		char *data = slurp(pfile, &n);
+		char *data = tb_file_read(pfile, CLI_MAX_FILE, &n, &e);
 		const char *mime;
-		if (!data) tb_err_set(&e, TB_EIO, pfile, NULL, "cannot read the photo");
 		rc = data ? tb_attach_put(db, &cli->actor, pfile, data, n, sha, &mime, &e) : TB_EIO;
 		free(data);
 		if (rc) return cli_fail(cli, &e);

@@ -6,6 +6,7 @@
 #include "cli/cli.h"
 
 #include "app/app.h"
+#include "base/file.h"
 #include "monitor/fire.h"
 #include "monitor/pest.h"
 
@@ -14,34 +15,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-#define MAX_FILE (64L << 20)
-
-/* The whole file (NUL-terminated) or NULL with *e. */
-static char *read_file(const char *path, size_t *len, tb_err *e)
-{
-	FILE *f = fopen(path, "rb");
-	if (!f) {
-		tb_err_set(e, TB_EIO, path, NULL, "cannot open: %s", strerror(errno));
-		return NULL;
-	}
-	char *buf = NULL;
-	long n = fseek(f, 0, SEEK_END) == 0 ? ftell(f) : -1;
-	if (n < 0 || n > MAX_FILE)
-		tb_err_set(e, n < 0 ? TB_EIO : TB_ETOOBIG, path, NULL,
-		           "cannot read (size limit 64 MiB)");
-	else if (fseek(f, 0, SEEK_SET) || !(buf = malloc((size_t)n + 1)) ||
-	         fread(buf, 1, (size_t)n, f) != (size_t)n) {
-		free(buf);
-		buf = NULL;
-		tb_err_set(e, TB_EIO, path, NULL, "cannot read");
-	} else {
-		buf[n] = '\0';
-		*len = (size_t)n;
-	}
-	fclose(f);
-	return buf;
-}
 
 static bool parse_lat(const char *s, double *lat)
 {
@@ -105,7 +78,7 @@ int cmd_fire(tb_cli *cli, int argc, char **argv)
 	if (tb_fire_config_load(NULL, &c, &e)) return cli_fail(cli, &e);
 	if (isnan(lat)) lat = c.default_lat;
 	size_t len = 0;
-	char *text = read_file(file, &len, &e);
+	char *text = tb_file_read(file, CLI_MAX_FILE, &len, &e);
 	if (!text) return cli_fail(cli, &e);
 	json_t *rows = NULL;
 	int rc = tb_fire_table(&c, text, len, file, lat, &rows, &e);
@@ -173,7 +146,7 @@ int cmd_weather(tb_cli *cli, int argc, char **argv)
 		return cli_usage(cmd, "weather import needs FILE and --station CODE");
 	tb_err e = {0};
 	size_t len = 0;
-	char *text = read_file(file, &len, &e);
+	char *text = tb_file_read(file, CLI_MAX_FILE, &len, &e);
 	json_t *records = NULL, *res = NULL;
 	if (!text || tb_weather_csv_parse(text, len, file, &records, &e)) {
 		free(text);
