@@ -17,11 +17,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-static tb_actor actor(const tb_req *req)
-{
-	return (tb_actor){req->who.login, req->who.role};
-}
-
 static bool is_ranger(const tb_req *req)
 {
 	return !strcmp(req->who.role, "ranger");
@@ -109,7 +104,7 @@ int tb_api_alerts_push(tb_req *req, tb_resp *resp)
 		tb_alert_in in = {tb_json_str(p, "source"), tb_json_str(p, "type"), tb_json_str(p, "observed_at"), g,
 				  json_number_value(conf), tb_json_str(p, "media"), tb_json_str(p, "note"),
 				  tb_json_str(p, "external_id")};
-		tb_actor who = actor(req);
+		tb_actor who = tb_req_actor(req);
 		int64_t id;
 		bool merged;
 		json_t *a = NULL;
@@ -147,7 +142,7 @@ static int act(tb_req *req, tb_resp *resp, alert_op op)
 	tb_alert_action a = {tb_json_str(body, "ranger"), tb_json_str(body, "result"), tb_json_str(body, "note"),
 			     tb_json_str(body, "photo"), json_is_number(loss) ? json_number_value(loss) : NAN, scope,
 			     json_object_get(body, "loss_geometry")};
-	tb_actor who = actor(req);
+	tb_actor who = tb_req_actor(req);
 	json_t *out = NULL;
 	tb_err e = {0};
 	if (op(req->db, &who, id, &a, &out, &e)) tb_resp_err(resp, &e);
@@ -202,7 +197,7 @@ int tb_api_notification_read(tb_req *req, tb_resp *resp)
 	if (!tb_req_id(req, 0, &id, resp)) return 0;
 	char me[64];
 	tb_alert_ranger_of_login(req->db, req->who.login, me);
-	tb_actor who = actor(req);
+	tb_actor who = tb_req_actor(req);
 	json_t *out = NULL;
 	tb_err e = {0};
 	if (tb_notification_read(req->db, &who, req->who.scope, me, id, &out, &e)) return tb_resp_err(resp, &e);

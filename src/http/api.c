@@ -198,12 +198,6 @@ static bool scope_allowed(tb_req *req, const tb_resource *r, const json_t *props
 	return ok;
 }
 
-static void actor_of(const tb_req *req, tb_actor *a)
-{
-	a->login = req->who.login;
-	a->role = req->who.role;
-}
-
 int tb_api_create(tb_req *req, tb_resp *resp)
 {
 	const tb_resource *r = resource_of(req, resp);
@@ -214,8 +208,7 @@ int tb_api_create(tb_req *req, tb_resp *resp)
 	tb_err e = {0};
 	if (split_body(body, &props, &g, &e)) tb_resp_err(resp, &e);
 	else if (scope_allowed(req, r, props, resp)) {
-		tb_actor who;
-		actor_of(req, &who);
+		tb_actor who = tb_req_actor(req);
 		char name[64];
 		snprintf(name, sizeof name, "new %s", r->name);
 		tb_record rec = {.props = props, .geom = g, .name = name};
@@ -271,8 +264,7 @@ int tb_api_update(tb_req *req, tb_resp *resp)
 		json_t *merged = json_deep_copy(old);
 		json_object_update(merged, props);
 		if (scope_allowed(req, r, merged, resp)) {
-			tb_actor who;
-			actor_of(req, &who);
+			tb_actor who = tb_req_actor(req);
 			char name[96];
 			snprintf(name, sizeof name, "%s %s", r->name, req->params[0]);
 			tb_record rec = {.props = props, .geom = g, .name = name,

@@ -15,12 +15,6 @@
 #include <strings.h>
 #include <unistd.h>
 
-static void actor_of(const tb_req *req, tb_actor *a)
-{
-	a->login = req->who.login;
-	a->role = req->who.role;
-}
-
 /* The record as the API returns it, with its ETag. */
 static int reply_record(tb_req *req, tb_resp *resp, const tb_resource *r, int64_t fid, int status)
 {
@@ -154,8 +148,7 @@ int tb_api_application_create(tb_req *req, tb_resp *resp)
 	tb_err e = {0};
 	int64_t fid = 0;
 	char *scope = tb_jurisdiction(&req->who, &tb_applications);
-	tb_actor who;
-	actor_of(req, &who);
+	tb_actor who = tb_req_actor(req);
 	if (tb_control_read_geojson(json_object_get(body, "geometry"), &g, &e) ||
 	    tb_application_create(req->db, &who, scope, props, g, &fid, &e))
 		tb_resp_err(resp, &e);
@@ -176,8 +169,7 @@ int tb_api_design_create(tb_req *req, tb_resp *resp)
 	tb_err e = {0};
 	int64_t fid = 0;
 	char *scope = tb_jurisdiction(&req->who, &tb_designs);
-	tb_actor who;
-	actor_of(req, &who);
+	tb_actor who = tb_req_actor(req);
 	if (tb_design_create(req->db, &who, scope, props, &fid, &e)) tb_resp_err(resp, &e);
 	else reply_record(req, resp, &tb_designs, fid, 201);
 	free(scope);
@@ -215,8 +207,7 @@ int tb_api_application_transition(tb_req *req, tb_resp *resp)
 	json_t *body = tb_req_json(req, resp);
 	if (!body) return 0;
 	const char *to, *note, *doc;
-	tb_actor who;
-	actor_of(req, &who);
+	tb_actor who = tb_req_actor(req);
 	tb_err e = {0};
 	if (move_args(body, &to, &note, &doc, resp)) {
 		if (tb_application_transition(req->db, &who, fid, to, note, doc, &e)) tb_resp_err(resp, &e);
@@ -233,8 +224,7 @@ int tb_api_design_transition(tb_req *req, tb_resp *resp)
 	json_t *body = tb_req_json(req, resp);
 	if (!body) return 0;
 	const char *to, *note;
-	tb_actor who;
-	actor_of(req, &who);
+	tb_actor who = tb_req_actor(req);
 	tb_err e = {0};
 	if (move_args(body, &to, &note, NULL, resp)) {
 		if (tb_design_transition(req->db, &who, fid, to, note, &e)) tb_resp_err(resp, &e);

@@ -93,7 +93,7 @@ int tb_api_import(tb_req *req, tb_resp *resp)
 	char path[128];
 	if (write_temp(req, ext, path, sizeof path))
 		return tb_resp_error(resp, 500, "io", NULL, "cannot store the upload");
-	tb_actor who = {req->who.login, req->who.role};
+	tb_actor who = tb_req_actor(req);
 	tb_import_opts o = {.path = path, .dry_run = dry && !strcmp(dry, "true"), .actor = &who,
 			    .repair = tb_req_query(req, "repair") && !strcmp(tb_req_query(req, "repair"), "true"),
 			    .encoding = tb_req_query(req, "encoding"), .srs = tb_req_query(req, "srs")};
@@ -171,7 +171,7 @@ int tb_api_export(tb_req *req, tb_resp *resp)
 
 int tb_api_attachment_put(tb_req *req, tb_resp *resp)
 {
-	tb_actor who = {req->who.login, req->who.role};
+	tb_actor who = tb_req_actor(req);
 	char sha[65];
 	const char *mime = NULL;
 	tb_err e = {0};

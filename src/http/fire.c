@@ -64,7 +64,7 @@ int tb_api_weather_push(tb_req *req, tb_resp *resp)
 			                     "records must be an array of days");
 		}
 	}
-	tb_actor who = {req->who.login, req->who.role};
+	tb_actor who = tb_req_actor(req);
 	tb_errlist errs;
 	tb_errlist_init(&errs, 200);
 	json_t *res = NULL;
@@ -103,7 +103,7 @@ int tb_api_pest_record_create(tb_req *req, tb_resp *resp)
 		json_decref(row);
 		return 0;
 	}
-	tb_actor who = {req->who.login, req->who.role};
+	tb_actor who = tb_req_actor(req);
 	json_t *t = tb_pest_record_warn(req->db, &who, req->route->resource,
 	                                json_integer_value(json_object_get(row, "fid")),
 	                                json_string_value(json_object_get(row, "date")));
@@ -121,7 +121,7 @@ int tb_api_pest_notify(tb_req *req, tb_resp *resp)
 	json_t *s =
 	    tb_pest_status(req->db, tb_req_query(req, "station"), tb_req_query(req, "date"), &e);
 	if (!s) return tb_resp_err(resp, &e);
-	tb_actor who = {req->who.login, req->who.role};
+	tb_actor who = tb_req_actor(req);
 	json_object_set_new(s, "notified", tb_pest_notify(req->db, &who, s));
 	return tb_resp_json(resp, 200, s);
 }

@@ -11,6 +11,7 @@
 #include "auth/auth.h"
 #include "base/buf.h"
 #include "db/db.h"
+#include "db/write.h"
 
 #include <jansson.h>
 #include <stdbool.h>
@@ -50,6 +51,12 @@ typedef struct tb_req {
 	const struct tb_route *route;
 	const struct tb_server *srv;
 } tb_req;
+
+/* Who acts in a request (for writes and their events). */
+static inline tb_actor tb_req_actor(const tb_req *req)
+{
+	return (tb_actor){req->who.login, req->who.role};
+}
 
 typedef struct tb_resp {
 	int status;

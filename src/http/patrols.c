@@ -37,7 +37,7 @@ static bool ranger_allowed(tb_req *req, const char *ranger, tb_resp *resp)
 
 static int store(tb_req *req, tb_resp *resp, const char *ranger, tb_track *t, const char *source)
 {
-	tb_actor who = {req->who.login, req->who.role};
+	tb_actor who = tb_req_actor(req);
 	json_t *p = NULL;
 	tb_err e = {0};
 	if (tb_patrol_import(req->db, &who, ranger, t, source, &p, &e)) return tb_resp_err(resp, &e);
