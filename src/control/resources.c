@@ -9,6 +9,7 @@
 
 #include "base/tbtime.h"
 #include "base/buf.h"
+#include "base/list.h"
 #include "db/codes.h"
 
 #include <stdio.h>
@@ -316,11 +317,12 @@ static char **split(const char *s, char **buf, int *n)
 	*buf = tb__commas(s);
 	char **out = calloc(strlen(*buf) / 2 + 2, sizeof *out);
 	*n = 0;
-	for (char *tok = strtok(*buf, ","); tok; tok = strtok(NULL, ",")) {
-		while (*tok == ' ') tok++;
-		char *end = tok + strlen(tok);
-		while (end > tok && end[-1] == ' ') *--end = 0;
-		if (*tok) out[(*n)++] = tok;
+	const char *item;
+	size_t len;
+	for (const char *cur = *buf; out && tb_list_next(&cur, &item, &len);) {
+		char *t = *buf + (item - *buf);
+		t[len] = 0; /* a blank, the comma (cur is past it) or the end */
+		out[(*n)++] = t;
 	}
 	return out;
 }

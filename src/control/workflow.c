@@ -8,6 +8,7 @@
 #include "control/control.h"
 #include "control/internal.h"
 
+#include "base/list.h"
 #include "db/attach.h"
 #include "db/event.h"
 #include "registry/registry.h"
@@ -48,16 +49,6 @@ static bool in_list(const char *const *list, const char *v)
 	return false;
 }
 
-/* v is one of the comma-separated items of csv. */
-static bool in_csv(const char *csv, const char *v)
-{
-	if (!csv || !v || !*v) return false;
-	size_t n = strlen(v);
-	for (const char *p = csv; (p = strstr(p, v)); p += n)
-		if ((p == csv || p[-1] == ',') && (p[n] == ',' || !p[n])) return true;
-	return false;
-}
-
 static const char *str(const json_t *o, const char *k)
 {
 	return json_string_value(json_object_get(o, k));
@@ -80,7 +71,7 @@ static const move *find_move(const move *t, size_t n, const char *what, const ch
 			   from, to ? to : "(nothing)", allowed[0] ? allowed : "none, the case is closed");
 		return NULL;
 	}
-	if (!who->role || !in_csv(m->roles, who->role)) {
+	if (!who->role || !tb_list_has(m->roles, who->role)) {
 		tb_err_set(e, TB_EDENIED, code, "status", "the role %s may not %s %s %s (roles: %s)",
 			   who->role ? who->role : "(none)", m->action, what, code, m->roles);
 		return NULL;
@@ -101,7 +92,7 @@ int tb_application_create(tb_db *db, const tb_actor *who, const char *scope, jso
 	json_t *d = tb_control_check(db, &q, g, e);
 	if (!d) rc = e->code ? e->code : TB_EINTERNAL;
 	const char *town = d ? str(d, "town_code") : NULL;
-	if (!rc && scope && !in_csv(scope, town))
+	if (!rc && scope && !tb_list_has(scope, town))
 		rc = tb_err_set(e, TB_EDENIED, "new application", "town_code",
 				"the area lies in town %s, outside your jurisdiction", town ? town : "(none)");
 	if (!rc) {
@@ -120,12 +111,12 @@ int tb_application_create(tb_db *db, const tb_actor *who, const char *scope, jso
 static int design_in_scope(tb_db *db, const char *scope, const char *parcels, tb_err *e)
 {
 	if (!scope) return 0;
-	char *buf = tb__commas(parcels);
+	char *buf = tb__commas(parcels), t[128];
 	int rc = 0;
 	sqlite3_stmt *st = tb_db_stmt(db, "SELECT xiang FROM parcels WHERE code=?", e);
-	for (char *t = strtok(buf, ", "); st && !rc && t; t = strtok(NULL, ", ")) {
+	for (const char *cur = buf; st && !rc && tb_list_next_copy(&cur, t, sizeof t);) {
 		sqlite3_bind_text(st, 1, t, -1, SQLITE_STATIC);
-		if (sqlite3_step(st) == SQLITE_ROW && !in_csv(scope, (const char *)sqlite3_column_text(st, 0)))
+		if (sqlite3_step(st) == SQLITE_ROW && !tb_list_has(scope, (const char *)sqlite3_column_text(st, 0)))
 			rc = tb_err_set(e, TB_EDENIED, "new design", "parcels", "parcel %s is outside your jurisdiction", t);
 		sqlite3_reset(st);
 	}
@@ -266,9 +257,9 @@ int tb_design_transition(tb_db *db, const tb_actor *who, int64_t fid, const char
 	if (!rc) {
 		char action[64];
 		snprintf(action, sizeof action, "designs.%s", m->action);
-		char *buf = strdup(str(d, "parcels") ? str(d, "parcels") : "");
-		for (char *t = strtok(buf, ","); t; t = strtok(NULL, ",")) json_array_append_new(cx.parcels, json_string(t));
-		free(buf);
+		char t[128];
+		for (const char *cur = str(d, "parcels"); tb_list_next_copy(&cur, t, sizeof t);)
+			json_array_append_new(cx.parcels, json_string(t));
 		payload = json_pack("{s:s,s:s,s:s?}", "from", str(d, "status"), "to", to, "note", note);
 		tb_event_in ev = {.actor = who->login, .role = who->role, .action = action, .entity = "designs",
 				  .entity_id = code, .parcels = cx.parcels, .town = str(d, "town_code"), .payload = payload};

@@ -15,6 +15,7 @@
 
 #include "base/data.h"
 #include "base/json.h"
+#include "base/list.h"
 #include "base/log.h"
 #include "base/tbtime.h"
 #include "db/attach.h"
@@ -447,8 +448,6 @@ typedef struct loss_cut {
 	const char *scope;        /* towns of a town user: every parcel cut lies in them */
 } loss_cut;
 
-static bool in_list(const char *list, const char *v);
-
 /* Every parcel in the ledger lies in the towns of scope (NULL = all). */
 static int parcels_in_scope(tb_db *db, const char *code, const char *scope, const json_t *ledger, tb_err *e)
 {
@@ -463,7 +462,7 @@ static int parcels_in_scope(tb_db *db, const char *code, const char *scope, cons
 		const char *p = tb_json_str(r, "parcel");
 		sqlite3_bind_text(st, 1, p, -1, SQLITE_STATIC);
 		const char *town = sqlite3_step(st) == SQLITE_ROW ? (const char *)sqlite3_column_text(st, 0) : NULL;
-		if (!in_list(scope, town))
+		if (!tb_list_has(scope, town))
 			rc = tb_err_set(e, TB_EDENIED, code, "loss_geometry",
 					"the lost area reaches parcel %s of town %s, outside your jurisdiction", p,
 					town ? town : "(none)");
@@ -689,18 +688,6 @@ static const transition lifecycle[] = {
 	{"close", "new", "closed", "admin,bureau", false}, /* a false alarm seen at the desk */
 };
 
-static bool in_list(const char *list, const char *v)
-{
-	size_t n = v ? strlen(v) : 0;
-	for (const char *s = list; n && s && *s;) {
-		const char *c = strchr(s, ',');
-		size_t len = c ? (size_t)(c - s) : strlen(s);
-		if (len == n && !strncmp(s, v, n)) return true;
-		s = c ? c + 1 : NULL;
-	}
-	return false;
-}
-
 bool tb_alert_ranger_of_login(tb_db *db, const char *login, char code[64])
 {
 	code[0] = 0;
@@ -722,7 +709,7 @@ static const transition *allowed(tb_db *db, const tb_actor *who, const json_t *a
 {
 	const char *status = tb_json_str(alert, "status"), *code = tb_json_str(alert, "code");
 	const char *town = tb_json_str(alert, "town_code");
-	if (scope && !strcmp(who->role, "town") && !in_list(scope, town)) {
+	if (scope && !strcmp(who->role, "town") && !tb_list_has(scope, town)) {
 		tb_err_set(e, TB_EDENIED, code, "town_code", "the alert lies outside your jurisdiction");
 		return NULL;
 	}
@@ -738,7 +725,7 @@ static const transition *allowed(tb_db *db, const tb_actor *who, const json_t *a
 			   status ? status : "?", from);
 		return NULL;
 	}
-	if (in_list(t->roles, who->role)) return t;
+	if (tb_list_has(t->roles, who->role)) return t;
 	if (t->assigned_ranger && !strcmp(who->role, "ranger")) {
 		char mine[64];
 		const char *r = tb_json_str(alert, "ranger_code");
