@@ -9,15 +9,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-unsigned tb_role_bit(const char *role)
-{
-	static const char *const roles[] = {"admin", "bureau", "leader",     "town",
-	                                    "unit",  "ranger", "department", "public"};
-	for (unsigned i = 0; role && i < sizeof roles / sizeof roles[0]; i++)
-		if (!strcmp(role, roles[i])) return 1u << i; /* = TB_R_* of http.h */
-	return 0;
-}
-
 bool tb_role_valid(const char *role)
 {
 	return tb_role_bit(role) != 0;
