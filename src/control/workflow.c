@@ -193,7 +193,7 @@ int tb_application_transition(tb_db *db, const tb_actor *who, int64_t fid, const
 	approval ap = {.db = db, .app = app, .doc = doc};
 	if (!rc) rc = tb_fsm_find(&app_fsm, code, str(app, "status"), NULL, to, who->role, &ap, &m, e);
 	if (!rc) rc = tb_event_next_seq(db, &cx.seq, e);
-	if (!rc && !strcmp(to, "approved") && in_list(removes_forest, str(app, "activity")))
+	if (!rc && !strcmp(m->to, "approved") && in_list(removes_forest, str(app, "activity")))
 		rc = record_loss(db, &cx, code, g, &mv.loss_ha, ledger, e);
 	if (!rc) {
 		json_t *patch = json_object();

@@ -512,7 +512,7 @@ static int update_row(tb_db *db, const tb_resource *r, tb_record *rec, bool set_
 	if (!rc && set_geom) rc = tb_buf_adds(&b, ", geom=?");
 	for (int i = 0; !rc && i < r->nfields; i++) rc = tb_buf_addf(&b, ", \"%s\"=?", r->fields[i].name);
 	if (!rc) rc = tb_buf_adds(&b, " WHERE fid=? AND version=?");
-	sqlite3_stmt *st;
+	sqlite3_stmt *st = NULL;
 	rc = rc ? sql_too_long(r, rc, e) : tb_db_prepare(db, b.data, &st, e);
 	tb_buf_free(&b);
 	if (rc) return rc;

@@ -198,6 +198,7 @@ int tb_tiles_get(tb_req *req, tb_resp *resp)
 		return tb_resp_err(resp, &e);
 	}
 	if (!size) {
+		free(data);
 		resp->status = 204;
 		return 204;
 	}

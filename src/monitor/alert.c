@@ -971,7 +971,7 @@ int tb_alert_close(tb_db *db, const tb_actor *who, int64_t id, const tb_alert_ac
 	if (!a) return e->code;
 	const char *note = act ? act->note : NULL, *code = tb_json_str(a, "code");
 	const tb_fsm_move *t = allowed(db, who, a, "close", act ? act->scope : NULL, e);
-	int rc = t ? 0 : e->code;
+	int rc = t ? 0 : e->code ? e->code : TB_EINTERNAL;
 	if (!rc && (!note || !*note)) rc = tb_err_set(e, TB_EINPUT, code, "note", "say why the alert is closed");
 	if (!rc) {
 		char now[32];
