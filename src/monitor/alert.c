@@ -822,7 +822,7 @@ int tb_alert_assign(tb_db *db, const tb_actor *who, int64_t id, const tb_alert_a
 {
 	json_t *a = load_alert(db, id, e);
 	if (!a) return e->code;
-	int rc = allowed(db, who, a, "assign", act ? act->scope : NULL, e) ? 0 : e->code;
+	int rc = allowed(db, who, a, "assign", act ? act->scope : NULL, e) ? 0 : e->code ? e->code : TB_EINTERNAL;
 	json_decref(a);
 	return rc ? rc : assign_step(db, who, id, act ? act->ranger : NULL, false, out, e);
 }
@@ -911,7 +911,7 @@ int tb_alert_verify(tb_db *db, const tb_actor *who, int64_t id, const tb_alert_a
 	const char *code = tb_json_str(a, "code"), *result = act ? act->result : NULL;
 	const char *note = act ? act->note : NULL, *photo = act && act->photo && *act->photo ? act->photo : NULL;
 	double given = act ? act->loss_ha : NAN;
-	if (!allowed(db, who, a, "verify", act ? act->scope : NULL, e)) rc = e->code;
+	if (!allowed(db, who, a, "verify", act ? act->scope : NULL, e)) rc = e->code ? e->code : TB_EINTERNAL;
 	else if (!result || (strcmp(result, "confirmed") && strcmp(result, "false_alarm")))
 		rc = tb_err_set(e, TB_EINPUT, code, "result", "result must be confirmed or false_alarm");
 	else if (!note || !*note) rc = tb_err_set(e, TB_EINPUT, code, "note", "say what was found on site");
