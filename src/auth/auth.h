@@ -6,6 +6,7 @@
 #ifndef TB_AUTH_AUTH_H
 #define TB_AUTH_AUTH_H
 
+#include "base/role.h"
 #include "db/resource.h"
 #include "db/schema.h"
 #include "db/write.h"
@@ -31,8 +32,7 @@ typedef struct tb_principal {
 extern const tb_resource tb_users;  /* login, name, role, scope, unit, disabled, pw_hash (private) */
 extern const tb_module tb_auth_module; /* users, sessions, api tokens, login attempts */
 
-/* Role bit for a role name (see http.h TB_R_*), 0 when unknown. */
-unsigned tb_role_bit(const char *role);
+/* tb_role_bit (role name → TB_R_* bit) is in base/role.h. */
 bool tb_role_valid(const char *role);
 
 /* ---- users (CLI: tianbao user add|passwd|disable|list) -------------------- */

@@ -4,17 +4,10 @@
  * tb_jurisdiction_allows to single records; nothing else decides it. */
 #include "auth/auth.h"
 
+#include "base/list.h"
+
 #include <stdlib.h>
 #include <string.h>
-
-unsigned tb_role_bit(const char *role)
-{
-	static const char *const roles[] = {"admin", "bureau", "leader",     "town",
-	                                    "unit",  "ranger", "department", "public"};
-	for (unsigned i = 0; role && i < sizeof roles / sizeof roles[0]; i++)
-		if (!strcmp(role, roles[i])) return 1u << i; /* = TB_R_* of http.h */
-	return 0;
-}
 
 bool tb_role_valid(const char *role)
 {
@@ -49,28 +42,9 @@ char *tb_jurisdiction(const tb_principal *p, const tb_resource *r)
 	return strdup(scoped(p->role) ? p->scope : "");
 }
 
-/* Whether `value` is one of the comma-separated codes of list. */
-static bool in_list(const char *list, const char *value)
-{
-	size_t n = strlen(value);
-	if (!n) return false;
-	for (const char *s = list; *s;) {
-		const char *c = strchr(s, ',');
-		size_t len = c ? (size_t)(c - s) : strlen(s);
-		while (len && *s == ' ')
-			s++, len--;
-		while (len && s[len - 1] == ' ')
-			len--;
-		if (len == n && !strncmp(s, value, n)) return true;
-		if (!c) break;
-		s = c + 1;
-	}
-	return false;
-}
-
 bool tb_jurisdiction_allows(const tb_principal *p, const char *scope_value)
 {
 	if (!p) return false;
 	if (sees_all(p->role)) return true;
-	return scoped(p->role) && scope_value && in_list(p->scope, scope_value);
+	return scoped(p->role) && scope_value && tb_list_has(p->scope, scope_value);
 }

@@ -51,6 +51,33 @@ static bool iso_date(const char *s, char *out, size_t n)
 	return true;
 }
 
+/* The acquisition time of the AFTER image (ISO 8601, or a date first) as
+ * the observation time; out stays "" when there is none. */
+static void after_date(const char *acquired, char *out, size_t n)
+{
+	if (!acquired[0] || iso_date(acquired, out, n)) return;
+	char d10[11];
+	snprintf(d10, sizeof d10, "%.10s", acquired);
+	if (!iso_date(d10, out, n)) out[0] = 0;
+}
+
+/* Refuse a recording run whose AFTER image has no date, before analysing:
+ * nothing analysed, nothing recorded (the JSON says recorded 0). */
+static int no_date(const tb_cli *cli, const char *after)
+{
+	tb_err e = {0};
+	tb_err_set(&e, TB_EINPUT, after, "date",
+		   "the AFTER image has no acquisition date (TIFFTAG_DATETIME): give --date (nothing was analysed)");
+	char msg[1024];
+	tb_err_format(&e, msg, sizeof msg);
+	if (cli->json) {
+		json_t *j = json_pack("{s:n,s:b,s:i,s:s}", "observed_at", "dry_run", 0, "recorded", 0, "record_error", msg);
+		cli_print_json(j);
+	}
+	fprintf(stderr, "tianbao: detect-change: %s\n", msg);
+	return EXIT_USAGE;
+}
+
 static const char *scene_name(const char *path)
 {
 	const char *s = strrchr(path, '/');
@@ -125,6 +152,15 @@ int cmd_detect_change(tb_cli *cli, int argc, char **argv)
 		return cli_usage(cmd, "--date: '%s' is not YYYY-MM-DD or YYYY-MM-DDTHH:MM:SSZ", date);
 	if (o.no_forest_mask && !dry)
 		return cli_usage(cmd, "--no-forest-mask analyses every pixel, not only natural forest: use it with --dry-run");
+	/* recording needs the date the AFTER image was taken: ask before the
+	 * analysis, not after it (a file that does not open is the analysis's
+	 * error) */
+	if (!dry && !when[0]) {
+		char acq[32] = "";
+		if (!tb_change_acquired(files[1], acq, sizeof acq, &e)) after_date(acq, when, sizeof when);
+		else if (e.code == TB_EIO) tb_err_clear(&e);
+		if (!when[0] && !e.code) return no_date(cli, files[1]);
+	}
 	tb_db *db = NULL;
 	tb_change_forest forest = {0};
 	if (!o.no_forest_mask || !dry) {
@@ -152,22 +188,12 @@ int cmd_detect_change(tb_cli *cli, int argc, char **argv)
 		if (db) tb_db_close(db);
 		return cli_fail(cli, &e);
 	}
-	if (!when[0] && r.acquired[0] && !iso_date(r.acquired, when, sizeof when)) {
-		char d10[11];
-		snprintf(d10, sizeof d10, "%.10s", r.acquired);
-		iso_date(d10, when, sizeof when);
-	}
+	if (!when[0]) after_date(r.acquired, when, sizeof when); /* a dry run shows it */
 	int exit = EXIT_OK;
 	size_t recorded = 0;
 	tb_err re = {0};
-	if (!dry && r.n) {
-		if (!when[0]) {
-			tb_err_set(&re, TB_EINPUT, files[1], "date",
-				   "the AFTER image has no acquisition date (TIFFTAG_DATETIME): give --date");
-			exit = EXIT_USAGE;
-		} else if (tb_change_record(db, &cli->actor, &r, scene_name(files[1]), when, &recorded, &re))
-			exit = EXIT_FAIL;
-	}
+	if (!dry && r.n && tb_change_record(db, &cli->actor, &r, scene_name(files[1]), when, &recorded, &re))
+		exit = EXIT_FAIL;
 	if (cli->json) {
 		json_t *j = tb_change_result_json(&r, &o, geometry);
 		json_object_set_new(j, "observed_at", when[0] ? json_string(when) : json_null());

@@ -58,6 +58,13 @@ static void print_decision(const json_t *d)
 		       s(x, "rule"), num(x, "area_ha"), s(x, "message_zh"), s(x, "message_en"));
 		if (*s(x, "authority")) printf("      审批机关 authority: %s\n", s(x, "authority"));
 		if (*s(x, "conditions_zh")) printf("      条件 conditions: %s / %s\n", s(x, "conditions_zh"), s(x, "conditions_en"));
+		if (*s(x, "district_conditions_zh"))
+			printf("      区级设定 district setting (not a plan clause): %s / %s\n", s(x, "district_conditions_zh"),
+			       s(x, "district_conditions_en"));
+		size_t k;
+		json_t *a;
+		json_array_foreach(json_object_get(x, "also"), k, a)
+		printf("      同时禁止 also prohibited: §%s %s %s\n", s(a, "clause"), s(a, "rule"), s(a, "message_zh"));
 	}
 }
 

@@ -5,6 +5,7 @@
 #include "app/app.h"
 #include "duty/duty.h"
 
+#include "base/num.h"
 #include "base/tbtime.h"
 
 #include <stdio.h>
@@ -72,12 +73,14 @@ int cmd_duty(tb_cli *cli, int argc, char **argv)
 	const tb_command *cmd = cli_command("duty");
 	if (argc < 2 || strcmp(argv[1], "check")) return cli_usage(cmd, "only `duty check` exists so far");
 	const char *today = NULL;
-	int days = 60;
+	long days = 60;
 	for (int i = 2; i < argc; i++) {
 		if (!strcmp(argv[i], "--json")) continue;
 		if (!strcmp(argv[i], "--today") && i + 1 < argc) today = argv[++i];
-		else if (!strcmp(argv[i], "--expiring-days") && i + 1 < argc) days = atoi(argv[++i]);
-		else return cli_usage(cmd, "unexpected argument '%s'", argv[i]);
+		else if (!strcmp(argv[i], "--expiring-days") && i + 1 < argc) {
+			if (!tb_num_long(argv[++i], 0, 36500, &days))
+				return cli_usage(cmd, "--expiring-days wants a number of days (0–36500), got '%s'", argv[i]);
+		} else return cli_usage(cmd, "unexpected argument '%s'", argv[i]);
 	}
 	int64_t ms;
 	if (today && (strlen(today) != 10 || !tb_time_parse_iso(today, &ms)))

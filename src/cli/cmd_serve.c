@@ -5,6 +5,7 @@
 
 #include "http/router.h"
 #include "http/server.h"
+#include "http/static.h"
 
 #include <getopt.h>
 #include <pthread.h>
@@ -61,6 +62,8 @@ int cmd_serve(tb_cli *cli, int argc, char **argv)
 	if (colon) *colon = 0;
 	printf("tianbao serving %s on http://%s:%d/\n", cfg.db_path, host, tb_server_port(srv));
 	fflush(stdout);
+	const char *no_ui = tb_static_missing(cfg.static_dir);
+	if (no_ui) fprintf(stderr, "tianbao: no web UI (%s): only the API answers; %s\n", no_ui, TB_STATIC_HOWTO);
 	int sig;
 	sigwait(&set, &sig);
 	fprintf(stderr, "tianbao: %s received, finishing requests …\n", sig == SIGINT ? "SIGINT" : "SIGTERM");

@@ -7,6 +7,7 @@
  * ellipsoidal hectares (CGCS2000). */
 #include "control/control.h"
 
+#include "base/buf.h"
 #include "db/codes.h"
 
 #include <math.h>
@@ -64,29 +65,98 @@ static GEOSGeometry *zones_near(tb_db *db, const double b[4], bool *failed, tb_e
 }
 
 typedef struct decider {
+	tb_db *db;
 	const tb_use_rules_set *rules;
 	const tb_use_query *q;
 	json_t *reasons; /* rule code → reason object */
 	tb_verdict worst;
 } decider;
 
-/* Decide one part and add its area to the reason of its rule. */
+/* A district condition with each {setting} replaced by the district's
+ * value of it (new JSON string, or NULL for none). */
+static json_t *with_settings(tb_db *db, const char *text)
+{
+	if (!text || !*text) return NULL;
+	tb_buf b;
+	tb_buf_init(&b, 1 << 16);
+	int rc = 0;
+	for (const char *s = text; *s && !rc;) {
+		const char *open = strchr(s, '{'), *close = open ? strchr(open, '}') : NULL;
+		if (!close || close - open > 64) {
+			rc = tb_buf_adds(&b, s);
+			break;
+		}
+		char key[72];
+		snprintf(key, sizeof key, "%.*s", (int)(close - open - 1), open + 1);
+		char *v = tb_setting_get(db, key, NULL);
+		rc = tb_buf_add(&b, s, (size_t)(open - s));
+		if (!rc) rc = v ? tb_buf_adds(&b, v) : tb_buf_add(&b, open, (size_t)(close - open + 1));
+		free(v);
+		s = close + 1;
+	}
+	json_t *out = rc ? json_string(text) : json_string(b.data ? b.data : "");
+	tb_buf_free(&b);
+	return out;
+}
+
+/* A reason: the first cited row with every cited clause and rule (the
+ * plan's first) and the district's own conditions, labelled as such. */
+static json_t *reason_json(tb_db *db, const tb_use_decision *dc)
+{
+	const tb_use_rule *r = dc->cite[0];
+	json_t *clauses = json_array(), *rules = json_array();
+	for (int i = 0; i < dc->ncite; i++) {
+		json_array_append_new(rules, json_string(dc->cite[i]->code));
+		bool seen = false;
+		size_t k;
+		json_t *c;
+		json_array_foreach(clauses, k, c) seen |= !strcmp(json_string_value(c), dc->cite[i]->clause);
+		if (!seen) json_array_append_new(clauses, json_string(dc->cite[i]->clause));
+	}
+	json_t *reason = json_pack("{s:s,s:s?,s:s?,s:o,s:o,s:s,s:s?,s:s?,s:s?,s:s?,s:s?,s:f}", "verdict",
+				   tb_verdict_name(r->verdict), "clause", r->clause, "rule", r->code, "clauses", clauses,
+				   "rules", rules, "basis", tb_use_basis_name(r->basis), "message_zh", r->message_zh,
+				   "message_en", r->message_en, "authority", r->authority, "conditions_zh", r->conditions_zh,
+				   "conditions_en", r->conditions_en, "area_ha", 0.0);
+	json_t *dz = with_settings(db, r->district_conditions_zh), *de = with_settings(db, r->district_conditions_en);
+	if (dz || de) {
+		json_object_set_new(reason, "district_conditions_zh", dz ? dz : json_null());
+		json_object_set_new(reason, "district_conditions_en", de ? de : json_null());
+	}
+	/* the other cited rows' messages, so that every prohibition is read */
+	if (dc->ncite > 1) {
+		json_t *also = json_array();
+		for (int i = 1; i < dc->ncite; i++)
+			json_array_append_new(also, json_pack("{s:s,s:s?,s:s,s:s?,s:s?}", "rule", dc->cite[i]->code, "clause",
+							      dc->cite[i]->clause, "basis",
+							      tb_use_basis_name(dc->cite[i]->basis), "message_zh",
+							      dc->cite[i]->message_zh, "message_en", dc->cite[i]->message_en));
+		json_object_set_new(reason, "also", also);
+	}
+	return reason;
+}
+
+/* Decide one part and add its area to the reason of its rule.  Returns the
+ * row reported for it (the first cited). */
 static const tb_use_rule *decide(decider *d, bool forest, bool natural, bool in_kz, const char *gyl,
 				 const char *bh, double ha)
 {
 	tb_use_situation s = {.activity = d->q->activity, .purpose = d->q->purpose, .forest_land = forest,
 			      .natural = natural, .in_key_zone = in_kz, .gyl_grade = gyl, .bh_dj = bh,
 			      .design_approved = d->q->design_approved};
-	const tb_use_rule *r = tb_use_rules_match(d->rules, &s);
-	if (!r) return NULL;
+	tb_use_decision dc;
+	tb_use_rules_decide(d->rules, &s, &dc);
+	if (!dc.rule) return NULL;
+	const tb_use_rule *r = dc.cite[0];
 	if (r->verdict > d->worst) d->worst = r->verdict;
-	json_t *reason = json_object_get(d->reasons, r->code);
+	/* one reason per set of cited rows */
+	char key[160] = "";
+	for (int i = 0; i < dc.ncite; i++)
+		snprintf(key + strlen(key), sizeof key - strlen(key), "%s%s", i ? "+" : "", dc.cite[i]->code);
+	json_t *reason = json_object_get(d->reasons, key);
 	if (!reason) {
-		reason = json_pack("{s:s,s:s?,s:s?,s:s?,s:s?,s:s?,s:s?,s:s?,s:f}", "verdict", tb_verdict_name(r->verdict),
-				   "clause", r->clause, "rule", r->code, "message_zh", r->message_zh, "message_en",
-				   r->message_en, "authority", r->authority, "conditions_zh", r->conditions_zh,
-				   "conditions_en", r->conditions_en, "area_ha", 0.0);
-		json_object_set_new(d->reasons, r->code, reason);
+		reason = reason_json(d->db, &dc);
+		json_object_set_new(d->reasons, key, reason);
 	}
 	json_object_set_new(reason, "area_ha", json_real(json_number_value(json_object_get(reason, "area_ha")) + ha));
 	return r;
@@ -229,12 +299,14 @@ static int by_string(const void *a, const void *b)
 	return strcmp(*(const char *const *)a, *(const char *const *)b);
 }
 
-/* Reasons sorted strictest first, their areas rounded; clauses unique and sorted. */
+/* Reasons sorted strictest first, their areas rounded; clauses (every
+ * reason's) unique and sorted. */
 static void finish_reasons(json_t *map, json_t **reasons, json_t **clauses)
 {
 	size_t n = json_object_size(map), k = 0;
 	json_t **arr = calloc(n ? n : 1, sizeof *arr);
-	const char **cl = calloc(n ? n : 1, sizeof *cl);
+	size_t cap = n * TB_B_COUNT + 1;
+	const char **cl = calloc(cap, sizeof *cl);
 	const char *key;
 	json_t *v;
 	json_object_foreach(map, key, v) arr[k++] = v;
@@ -245,10 +317,14 @@ static void finish_reasons(json_t *map, json_t **reasons, json_t **clauses)
 	for (size_t i = 0; i < n; i++) {
 		json_object_set_new(arr[i], "area_ha", json_real(r4(json_number_value(json_object_get(arr[i], "area_ha")))));
 		json_array_append(*reasons, arr[i]);
-		const char *c = json_string_value(json_object_get(arr[i], "clause"));
-		bool seen = false;
-		for (size_t j = 0; c && j < nc; j++) seen |= !strcmp(cl[j], c);
-		if (c && !seen) cl[nc++] = c;
+		size_t ci;
+		json_t *cj;
+		json_array_foreach(json_object_get(arr[i], "clauses"), ci, cj) {
+			const char *c = json_string_value(cj);
+			bool seen = false;
+			for (size_t j = 0; c && j < nc; j++) seen |= !strcmp(cl[j], c);
+			if (c && !seen && nc < cap) cl[nc++] = c;
+		}
 	}
 	qsort(cl, nc, sizeof *cl, by_string);
 	for (size_t i = 0; i < nc; i++) json_array_append_new(*clauses, json_string(cl[i]));
@@ -288,7 +364,7 @@ json_t *tb_control_check(tb_db *db, const tb_use_query *qin, const GEOSGeometry 
 	if (normalise_query(db, qin, &q, e)) return NULL;
 	tb_use_rules_set rules;
 	if (tb_use_rules_load(db, &rules, e)) return NULL;
-	decider d = {.rules = &rules, .q = &q, .reasons = json_object()};
+	decider d = {.db = db, .rules = &rules, .q = &q, .reasons = json_object()};
 	json_t *parcels = json_array();
 	totals t = {0};
 	double zone_ha = 0, total = tb_area_ha(g);

@@ -46,12 +46,18 @@ typedef struct tb_use_situation {
 	bool design_approved;   /* an approved operation design exists       */
 } tb_use_situation;
 
+/* Where a rule row comes from (column basis): the plan's own words, the law
+ * and national rules it refers to, or a setting of the district. */
+typedef enum tb_use_basis { TB_B_PLAN = 0, TB_B_LAW = 1, TB_B_DISTRICT = 2 } tb_use_basis;
+#define TB_B_COUNT 3
+
 typedef struct tb_use_rule {
 	int64_t fid;
 	char *code, *activity, *purpose, *forest_land, *in_key_zone, *natural, *gyl_grade, *bh_dj,
 		*design_approved, *authority, *conditions_zh, *conditions_en, *clause, *message_zh,
-		*message_en;
+		*message_en, *district_conditions_zh, *district_conditions_en;
 	tb_verdict verdict;
+	tb_use_basis basis;
 	int specificity; /* number of situation columns that are not "any" */
 } tb_use_rule;
 
@@ -68,6 +74,24 @@ void tb_use_rules_free(tb_use_rules_set *s);
  * non-"any" columns; ties go to the stricter verdict, then the earlier
  * row.  NULL when no row matches.  Borrowed from s. */
 const tb_use_rule *tb_use_rules_match(const tb_use_rules_set *s, const tb_use_situation *sit);
+
+/* A decision with its citations.  The verdict is the deciding row's
+ * (tb_use_rules_match).  When it prohibits, every basis decides on its own
+ * (the same matching among its rows only) and each one that prohibits too is
+ * cited: the plan's own row first, then the law's, then the district's; so
+ * an activity a key zone bans (§3.2.1, §3.1.1) cites the plan's clause even
+ * where a more specific public-welfare-forest or protection-grade row
+ * decides.  Otherwise the deciding row alone is cited.  cite[0] is the row
+ * to report as the reason; rows are borrowed from the set. */
+typedef struct tb_use_decision {
+	const tb_use_rule *rule;              /* deciding row, NULL when none   */
+	const tb_use_rule *cite[TB_B_COUNT];  /* cited rows, plan's first        */
+	int ncite;
+} tb_use_decision;
+
+void tb_use_rules_decide(const tb_use_rules_set *s, const tb_use_situation *sit, tb_use_decision *out);
+/* "plan", "law", "district". */
+const char *tb_use_basis_name(tb_use_basis b);
 
 /* ---- geometry input (geomin.c) ----------------------------------------- */
 /* Read the polygons of a GIS file (GeoJSON, KML, GPX, Shapefile or zipped

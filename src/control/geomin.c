@@ -60,8 +60,13 @@ static int collect(GEOSGeometry *g, bool close_lines, GEOSGeometry ***parts, siz
 		return 0;
 	}
 	if (*n == *cap) {
-		*cap = *cap ? *cap * 2 : 16;
-		*parts = realloc(*parts, *cap * sizeof **parts);
+		size_t more = *cap ? *cap * 2 : 16;
+		GEOSGeometry **p = realloc(*parts, more * sizeof **parts);
+		if (!p) { /* out of memory: a part that could not be read */
+			GEOSGeom_destroy_r(h, g);
+			return 1;
+		}
+		*parts = p, *cap = more;
 	}
 	(*parts)[(*n)++] = g;
 	return 0;

@@ -9,6 +9,7 @@
 
 #include "base/tbtime.h"
 #include "base/buf.h"
+#include "base/list.h"
 #include "db/codes.h"
 
 #include <stdio.h>
@@ -54,6 +55,8 @@ static int rule_before_write(tb_db *db, const tb_resource *r, tb_record *rec, vo
 		return tb_err_set(e, TB_EINPUT, rec->name, "authority",
 				  "a needs_approval rule must name the approving authority");
 	if (!json_object_get(rec->props, "active")) json_object_set_new(rec->props, "active", json_true());
+	const char *b = str(rec->props, "basis");
+	if (!b || !*b) json_object_set_new(rec->props, "basis", json_string("plan"));
 	return 0;
 }
 
@@ -72,8 +75,15 @@ static const tb_field rule_fields[] = {
 	{"conditions_zh", TB_F_TEXT, 0, "条件", "Conditions (zh)", .max_len = 2000},
 	{"conditions_en", TB_F_TEXT, 0, "条件（英文）", "Conditions", .max_len = 2000},
 	{"clause", TB_F_TEXT, TB_REQUIRED, "依据条款", "Plan clause", .max_len = 16},
+	/* where the row comes from: the plan's own words, the law it refers to,
+	 * or a district setting; when several rows prohibit, the plan's first */
+	{"basis", TB_F_CODE, 0, "依据来源", "Basis", .codes = "use_basis"},
 	{"message_zh", TB_F_TEXT, TB_REQUIRED, "说明", "Message (zh)", .max_len = 2000},
 	{"message_en", TB_F_TEXT, TB_REQUIRED, "说明（英文）", "Message", .max_len = 2000},
+	/* conditions the district adds (not in the plan), reported as district
+	 * settings; {name} is replaced by the setting's value */
+	{"district_conditions_zh", TB_F_TEXT, 0, "区级设定条件", "District conditions (zh)", .max_len = 2000},
+	{"district_conditions_en", TB_F_TEXT, 0, "区级设定条件（英文）", "District conditions", .max_len = 2000},
 	{"active", TB_F_BOOL, 0, "启用", "Active"},
 };
 const tb_resource tb_use_rules = {
@@ -316,11 +326,12 @@ static char **split(const char *s, char **buf, int *n)
 	*buf = tb__commas(s);
 	char **out = calloc(strlen(*buf) / 2 + 2, sizeof *out);
 	*n = 0;
-	for (char *tok = strtok(*buf, ","); tok; tok = strtok(NULL, ",")) {
-		while (*tok == ' ') tok++;
-		char *end = tok + strlen(tok);
-		while (end > tok && end[-1] == ' ') *--end = 0;
-		if (*tok) out[(*n)++] = tok;
+	const char *item;
+	size_t len;
+	for (const char *cur = *buf; out && tb_list_next(&cur, &item, &len);) {
+		char *t = *buf + (item - *buf);
+		t[len] = 0; /* a blank, the comma (cur is past it) or the end */
+		out[(*n)++] = t;
 	}
 	return out;
 }

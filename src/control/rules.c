@@ -2,7 +2,9 @@
  * of the use_rules table and choosing the deciding row for a situation.
  * A row matches when each of its situation columns is "any" or equals the
  * situation; the most specific matching row decides (count of columns that
- * are not "any"), ties go to the stricter verdict, then to the earlier row. */
+ * are not "any"), ties go to the stricter verdict, then to the earlier row.
+ * A prohibition cites every basis (plan, law, district) that prohibits on
+ * its own, the plan's first (tb_use_rules_decide). */
 #include "control/control.h"
 
 #include <stdlib.h>
@@ -20,6 +22,21 @@ tb_verdict tb_verdict_parse(const char *s)
 	for (int i = 1; s && i <= TB_V_PROHIBITED; i++)
 		if (!strcmp(s, verdict_names[i])) return (tb_verdict)i;
 	return TB_V_NONE;
+}
+
+static const char *const basis_names[TB_B_COUNT] = {"plan", "law", "district"};
+
+const char *tb_use_basis_name(tb_use_basis b)
+{
+	return b >= TB_B_PLAN && b < TB_B_COUNT ? basis_names[b] : "plan";
+}
+
+/* NULL or unknown: the plan's (a county's older table without the column). */
+static tb_use_basis basis_parse(const char *s)
+{
+	for (int i = 0; s && i < TB_B_COUNT; i++)
+		if (!strcmp(s, basis_names[i])) return (tb_use_basis)i;
+	return TB_B_PLAN;
 }
 
 static char *dup_col(sqlite3_stmt *st, int i)
@@ -50,7 +67,8 @@ int tb_use_rules_load(tb_db *db, tb_use_rules_set *out, tb_err *e)
 	int rc = tb_db_prepare(db,
 			       "SELECT fid, code, activity, purpose, forest_land, in_key_zone, natural, gyl_grade,"
 			       " bh_dj, design_approved, verdict, authority, conditions_zh, conditions_en, clause,"
-			       " message_zh, message_en FROM use_rules WHERE coalesce(active,1)=1 ORDER BY fid",
+			       " message_zh, message_en, basis, district_conditions_zh, district_conditions_en"
+			       " FROM use_rules WHERE coalesce(active,1)=1 ORDER BY fid",
 			       &st, e);
 	if (rc) return rc;
 	int cap = 0;
@@ -83,6 +101,9 @@ int tb_use_rules_load(tb_db *db, tb_use_rules_set *out, tb_err *e)
 		r->clause = dup_text(st, 14);
 		r->message_zh = dup_text(st, 15);
 		r->message_en = dup_text(st, 16);
+		r->basis = basis_parse((const char *)sqlite3_column_text(st, 17));
+		r->district_conditions_zh = dup_text(st, 18);
+		r->district_conditions_en = dup_text(st, 19);
 		r->specificity = count_specific(r);
 	}
 	sqlite3_finalize(st);
@@ -96,7 +117,8 @@ void tb_use_rules_free(tb_use_rules_set *s)
 		tb_use_rule *r = &s->rows[i];
 		char *all[] = {r->code, r->activity, r->purpose, r->forest_land, r->in_key_zone, r->natural,
 			       r->gyl_grade, r->bh_dj, r->design_approved, r->authority, r->conditions_zh,
-			       r->conditions_en, r->clause, r->message_zh, r->message_en};
+			       r->conditions_en, r->clause, r->message_zh, r->message_en, r->district_conditions_zh,
+			       r->district_conditions_en};
 		for (size_t k = 0; k < sizeof all / sizeof all[0]; k++) free(all[k]);
 	}
 	free(s->rows);
@@ -122,15 +144,34 @@ static bool matches(const tb_use_rule *r, const tb_use_situation *s)
 	       text_ok(r->bh_dj, s->bh_dj) && flag_ok(r->design_approved, s->design_approved);
 }
 
-const tb_use_rule *tb_use_rules_match(const tb_use_rules_set *s, const tb_use_situation *sit)
+/* The deciding row among the rows of one basis (basis < 0: all rows). */
+static const tb_use_rule *best_of(const tb_use_rules_set *s, const tb_use_situation *sit, int basis)
 {
 	const tb_use_rule *best = NULL;
 	for (int i = 0; i < s->n; i++) {
 		const tb_use_rule *r = &s->rows[i];
-		if (r->verdict == TB_V_NONE || !matches(r, sit)) continue;
+		if (r->verdict == TB_V_NONE || (basis >= 0 && (int)r->basis != basis) || !matches(r, sit)) continue;
 		if (!best || r->specificity > best->specificity ||
 		    (r->specificity == best->specificity && r->verdict > best->verdict))
 			best = r;
 	}
 	return best;
+}
+
+const tb_use_rule *tb_use_rules_match(const tb_use_rules_set *s, const tb_use_situation *sit)
+{
+	return best_of(s, sit, -1);
+}
+
+void tb_use_rules_decide(const tb_use_rules_set *s, const tb_use_situation *sit, tb_use_decision *out)
+{
+	memset(out, 0, sizeof *out);
+	out->rule = best_of(s, sit, -1);
+	if (!out->rule) return;
+	if (out->rule->verdict == TB_V_PROHIBITED)
+		for (int b = 0; b < TB_B_COUNT; b++) {
+			const tb_use_rule *r = best_of(s, sit, b);
+			if (r && r->verdict == TB_V_PROHIBITED) out->cite[out->ncite++] = r;
+		}
+	if (!out->ncite) out->cite[out->ncite++] = out->rule;
 }

@@ -1,13 +1,16 @@
 /* workflow.c — applications and operation designs as state machines
- * (DESIGN.md §9): the moves are a table (from, to, action, who may act); a
+ * (DESIGN.md §9, base/fsm.h): the moves are a table (from, action, to, the
+ * TB_R_* roles that may act, a guard for the approval's preconditions); a
  * move not in the table, or one whose preconditions fail, is refused with
- * TB_ECONFLICT in this one place.  Every move is one transaction and one
+ * TB_ECONFLICT, a role that may not make it with TB_EDENIED, by tb_fsm_find.  Every move is one transaction and one
  * event.  Approving an activity that removes natural forest (occupation,
  * mining) shrinks the natural parcels it covers; the registry's parcel hook
  * records each loss in the area ledger with the approval's event (§2). */
 #include "control/control.h"
 #include "control/internal.h"
 
+#include "base/fsm.h"
+#include "base/list.h"
 #include "db/attach.h"
 #include "db/event.h"
 #include "registry/registry.h"
@@ -16,25 +19,27 @@
 #include <stdlib.h>
 #include <string.h>
 
-typedef struct move {
-	const char *from, *to, *action;
-	const char *roles; /* comma-separated roles that may make the move */
-} move;
+static int approvable_guard(const tb_fsm_move *m, const char *role, void *ctx, tb_err *e);
+
+#define REVIEWERS (TB_R_ADMIN | TB_R_BUREAU | TB_R_TOWN | TB_R_UNIT)
+#define DECIDERS (TB_R_ADMIN | TB_R_BUREAU)
 
 /* 申请审查 submitted → checked (初审) → approved / rejected (区林业局). */
-static const move app_moves[] = {
-	{"submitted", "checked", "check", "admin,bureau,town,unit"},
-	{"checked", "approved", "approve", "admin,bureau"},
-	{"checked", "rejected", "reject", "admin,bureau"},
-	{"submitted", "rejected", "reject", "admin,bureau"},
+static const tb_fsm_move app_moves[] = {
+	{"submitted", "check", "checked", REVIEWERS, NULL},
+	{"checked", "approve", "approved", DECIDERS, approvable_guard},
+	{"checked", "reject", "rejected", DECIDERS, NULL},
+	{"submitted", "reject", "rejected", DECIDERS, NULL},
 };
+static const tb_fsm app_fsm = {"application", app_moves, sizeof app_moves / sizeof app_moves[0]};
 
 /* 作业设计 draft → submitted (报审) → approved / rejected (林业主管部门, §3.2.1). */
-static const move design_moves[] = {
-	{"draft", "submitted", "submit", "admin,bureau,town,unit"},
-	{"submitted", "approved", "approve", "admin,bureau"},
-	{"submitted", "rejected", "reject", "admin,bureau"},
+static const tb_fsm_move design_moves[] = {
+	{"draft", "submit", "submitted", REVIEWERS, NULL},
+	{"submitted", "approve", "approved", DECIDERS, NULL},
+	{"submitted", "reject", "rejected", DECIDERS, NULL},
 };
+static const tb_fsm design_fsm = {"design", design_moves, sizeof design_moves / sizeof design_moves[0]};
 
 /* Activities whose approval removes natural forest from the registry. */
 static const char *const removes_forest[] = {"occupation", "mining", NULL};
@@ -48,44 +53,9 @@ static bool in_list(const char *const *list, const char *v)
 	return false;
 }
 
-/* v is one of the comma-separated items of csv. */
-static bool in_csv(const char *csv, const char *v)
-{
-	if (!csv || !v || !*v) return false;
-	size_t n = strlen(v);
-	for (const char *p = csv; (p = strstr(p, v)); p += n)
-		if ((p == csv || p[-1] == ',') && (p[n] == ',' || !p[n])) return true;
-	return false;
-}
-
 static const char *str(const json_t *o, const char *k)
 {
 	return json_string_value(json_object_get(o, k));
-}
-
-/* The move from → to, or an error naming the moves there are. */
-static const move *find_move(const move *t, size_t n, const char *what, const char *code, const char *from,
-			     const char *to, const tb_actor *who, tb_err *e)
-{
-	const move *m = NULL;
-	char allowed[128] = "";
-	for (size_t i = 0; i < n; i++) {
-		if (strcmp(t[i].from, from)) continue;
-		if (!strcmp(t[i].to, to)) m = &t[i];
-		size_t l = strlen(allowed);
-		snprintf(allowed + l, sizeof allowed - l, "%s%s", l ? ", " : "", t[i].to);
-	}
-	if (!m) {
-		tb_err_set(e, TB_ECONFLICT, code, "status", "%s %s is %s: it cannot become %s (possible: %s)", what, code,
-			   from, to ? to : "(nothing)", allowed[0] ? allowed : "none, the case is closed");
-		return NULL;
-	}
-	if (!who->role || !in_csv(m->roles, who->role)) {
-		tb_err_set(e, TB_EDENIED, code, "status", "the role %s may not %s %s %s (roles: %s)",
-			   who->role ? who->role : "(none)", m->action, what, code, m->roles);
-		return NULL;
-	}
-	return m;
 }
 
 /* ---- create ------------------------------------------------------------------- */
@@ -101,7 +71,7 @@ int tb_application_create(tb_db *db, const tb_actor *who, const char *scope, jso
 	json_t *d = tb_control_check(db, &q, g, e);
 	if (!d) rc = e->code ? e->code : TB_EINTERNAL;
 	const char *town = d ? str(d, "town_code") : NULL;
-	if (!rc && scope && !in_csv(scope, town))
+	if (!rc && scope && !tb_list_has(scope, town))
 		rc = tb_err_set(e, TB_EDENIED, "new application", "town_code",
 				"the area lies in town %s, outside your jurisdiction", town ? town : "(none)");
 	if (!rc) {
@@ -120,12 +90,12 @@ int tb_application_create(tb_db *db, const tb_actor *who, const char *scope, jso
 static int design_in_scope(tb_db *db, const char *scope, const char *parcels, tb_err *e)
 {
 	if (!scope) return 0;
-	char *buf = tb__commas(parcels);
+	char *buf = tb__commas(parcels), t[128];
 	int rc = 0;
 	sqlite3_stmt *st = tb_db_stmt(db, "SELECT xiang FROM parcels WHERE code=?", e);
-	for (char *t = strtok(buf, ", "); st && !rc && t; t = strtok(NULL, ", ")) {
+	for (const char *cur = buf; st && !rc && tb_list_next_copy(&cur, t, sizeof t);) {
 		sqlite3_bind_text(st, 1, t, -1, SQLITE_STATIC);
-		if (sqlite3_step(st) == SQLITE_ROW && !in_csv(scope, (const char *)sqlite3_column_text(st, 0)))
+		if (sqlite3_step(st) == SQLITE_ROW && !tb_list_has(scope, (const char *)sqlite3_column_text(st, 0)))
 			rc = tb_err_set(e, TB_EDENIED, "new design", "parcels", "parcel %s is outside your jurisdiction", t);
 		sqlite3_reset(st);
 	}
@@ -156,6 +126,14 @@ static int record_loss(tb_db *db, tb_write_ctx *cx, const char *code, const GEOS
 
 /* ---- transitions ---------------------------------------------------------------- */
 
+/* What the approval's guard needs: the application (with today's decision)
+ * and the approval document given. */
+typedef struct approval {
+	tb_db *db;
+	const json_t *app;
+	const char *doc;
+} approval;
+
 /* Why an application may not be approved (TB_ECONFLICT), or 0. */
 static int approvable(tb_db *db, const json_t *app, const char *doc, tb_err *e)
 {
@@ -178,6 +156,13 @@ static int approvable(tb_db *db, const json_t *app, const char *doc, tb_err *e)
 	return 0;
 }
 
+static int approvable_guard(const tb_fsm_move *m, const char *role, void *ctx, tb_err *e)
+{
+	(void)m, (void)role;
+	const approval *a = ctx;
+	return approvable(a->db, a->app, a->doc, e);
+}
+
 int tb_application_transition(tb_db *db, const tb_actor *who, int64_t fid, const char *to, const char *note,
 			      const char *doc, tb_err *e)
 {
@@ -188,15 +173,13 @@ int tb_application_transition(tb_db *db, const tb_actor *who, int64_t fid, const
 	int rc = tb_db_begin(db, e);
 	if (!rc) rc = tb_record_get(db, &tb_applications, fid, &app, &g, e);
 	const char *code = app ? str(app, "code") : "";
-	const move *m = NULL;
-	if (!rc && !(m = find_move(app_moves, sizeof app_moves / sizeof *app_moves, "application", code,
-				   str(app, "status"), to, who, e)))
-		rc = e->code;
+	const tb_fsm_move *m = NULL;
 	if (!rc && doc && !tb_attach_exists(db, doc))
 		rc = tb_err_set(e, TB_EINPUT, code, "approval_doc",
 				"no attachment %.16s…; upload the approval document to /api/attachments first", doc);
 	json_t *fresh = NULL;
-	if (!rc && !strcmp(to, "approved")) { /* decide again with today's rules, parcels and design */
+	bool approving = to && !strcmp(to, "approved") && !strcmp(str(app, "status") ? str(app, "status") : "", "checked");
+	if (!rc && approving) { /* decide again with today's rules, parcels and design (the guard reads it) */
 		tb_use_query q = {.activity = str(app, "activity"), .purpose = str(app, "purpose"),
 				  .design_approved = tb__design_approved(db, str(app, "design_code"), code)};
 		fresh = tb_control_check(db, &q, g, e);
@@ -207,9 +190,10 @@ int tb_application_transition(tb_db *db, const tb_actor *who, int64_t fid, const
 			mv.decision = fresh;
 		}
 	}
-	if (!rc && !strcmp(to, "approved")) rc = approvable(db, app, doc, e);
+	approval ap = {.db = db, .app = app, .doc = doc};
+	if (!rc) rc = tb_fsm_find(&app_fsm, code, str(app, "status"), NULL, to, who->role, &ap, &m, e);
 	if (!rc) rc = tb_event_next_seq(db, &cx.seq, e);
-	if (!rc && !strcmp(to, "approved") && in_list(removes_forest, str(app, "activity")))
+	if (!rc && !strcmp(m->to, "approved") && in_list(removes_forest, str(app, "activity")))
 		rc = record_loss(db, &cx, code, g, &mv.loss_ha, ledger, e);
 	if (!rc) {
 		json_t *patch = json_object();
@@ -252,10 +236,8 @@ int tb_design_transition(tb_db *db, const tb_actor *who, int64_t fid, const char
 	int rc = tb_db_begin(db, e);
 	if (!rc) rc = tb_record_get(db, &tb_designs, fid, &d, NULL, e);
 	const char *code = d ? str(d, "code") : "";
-	const move *m = NULL;
-	if (!rc && !(m = find_move(design_moves, sizeof design_moves / sizeof *design_moves, "design", code,
-				   str(d, "status"), to, who, e)))
-		rc = e->code;
+	const tb_fsm_move *m = NULL;
+	if (!rc) rc = tb_fsm_find(&design_fsm, code, str(d, "status"), NULL, to, who->role, NULL, &m, e);
 	if (!rc) rc = tb_event_next_seq(db, &cx.seq, e);
 	if (!rc) {
 		json_t *patch = json_object();
@@ -266,9 +248,9 @@ int tb_design_transition(tb_db *db, const tb_actor *who, int64_t fid, const char
 	if (!rc) {
 		char action[64];
 		snprintf(action, sizeof action, "designs.%s", m->action);
-		char *buf = strdup(str(d, "parcels") ? str(d, "parcels") : "");
-		for (char *t = strtok(buf, ","); t; t = strtok(NULL, ",")) json_array_append_new(cx.parcels, json_string(t));
-		free(buf);
+		char t[128];
+		for (const char *cur = str(d, "parcels"); tb_list_next_copy(&cur, t, sizeof t);)
+			json_array_append_new(cx.parcels, json_string(t));
 		payload = json_pack("{s:s,s:s,s:s?}", "from", str(d, "status"), "to", to, "note", note);
 		tb_event_in ev = {.actor = who->login, .role = who->role, .action = action, .entity = "designs",
 				  .entity_id = code, .parcels = cx.parcels, .town = str(d, "town_code"), .payload = payload};

@@ -148,7 +148,7 @@ int tb_codes_load_csv(tb_db *db, const char *text, size_t len, tb_err *e)
 		return tb_err_set(e, TB_EINPUT, "codes.csv", NULL, "empty or malformed header");
 	}
 	sqlite3_stmt *st;
-	rc = tb_db_prepare(db, "INSERT OR REPLACE INTO tb_code VALUES(?,?,?,?,?,?)", &st, e);
+	rc = tb_db_prepare(db, "INSERT OR REPLACE INTO tb_code(list, code, label_zh, label_en, parent, sort) VALUES(?,?,?,?,?,?)", &st, e);
 	int sort = 0, next = 0; /* next < 0: the CSV itself is malformed; *e not set yet */
 	while (!rc && (rc = next = tb_csv_next(&csv)) == 1) {
 		const char *list = tb_csv_get(&csv, "list"), *code = tb_csv_get(&csv, "code"),

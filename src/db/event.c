@@ -101,7 +101,7 @@ static int head(tb_db *db, int64_t *seq, char prev[TB_SHA256_HEX], tb_err *e)
 	int rc = tb_db_prepare(db, "SELECT seq, hash FROM tb_event ORDER BY seq DESC LIMIT 1", &st, e);
 	if (rc) return rc;
 	*seq = 0;
-	strcpy(prev, ZERO_HASH);
+	snprintf(prev, TB_SHA256_HEX, "%s", ZERO_HASH);
 	rc = sqlite3_step(st);
 	if (rc == SQLITE_ROW) {
 		*seq = sqlite3_column_int64(st, 0);
@@ -246,7 +246,7 @@ static int check_index(sqlite3_stmt *idx, int64_t seq, const char *parcels)
 int tb_event_verify(tb_db *db, tb_verify_result *r, tb_err *e)
 {
 	memset(r, 0, sizeof *r);
-	strcpy(r->head, ZERO_HASH);
+	snprintf(r->head, sizeof r->head, "%s", ZERO_HASH);
 	sqlite3_stmt *st, *cnt;
 	int rc = tb_db_prepare(db,
 			       "SELECT seq,time,actor,role,action,entity,entity_id,parcels,payload,"
@@ -291,7 +291,7 @@ int tb_event_verify(tb_db *db, tb_verify_result *r, tb_err *e)
 			bad(r, seq, "parcel index of the event does not match its parcels");
 			break;
 		}
-		strcpy(prev, hash);
+		memcpy(prev, hash, sizeof prev);
 		expect++;
 	}
 	if (rc != SQLITE_ROW && rc != SQLITE_DONE) rc = tb_db_error(db, e, "read event log");
@@ -302,7 +302,7 @@ int tb_event_verify(tb_db *db, tb_verify_result *r, tb_err *e)
 			    &orphans, NULL);
 		if (orphans) bad(r, expect, "parcel index has rows for events that do not exist");
 	}
-	strcpy(r->head, prev);
+	snprintf(r->head, sizeof r->head, "%s", prev);
 	tb_buf_free(&canon);
 	sqlite3_finalize(st);
 	sqlite3_finalize(cnt);

@@ -167,14 +167,20 @@ int tb_record_list(tb_db *db, const tb_resource *r, const tb_query *q, tb_rows *
 			json_array_append_new(out->items, tb_record_row(st, r, q->with_geom ? &g : NULL));
 			if (q->with_geom) {
 				if (out->n == cap) {
-					cap = cap ? 2 * cap : 64;
-					out->geoms = realloc(out->geoms, cap * sizeof *out->geoms);
+					size_t more = cap ? 2 * cap : 64;
+					GEOSGeometry **p = realloc(out->geoms, more * sizeof *out->geoms);
+					if (!p) {
+						if (g) GEOSGeom_destroy_r(tb_geos(), g);
+						rc = tb_err_set(e, TB_ENOMEM, r->name, NULL, "out of memory");
+						break;
+					}
+					out->geoms = p, cap = more;
 				}
 				out->geoms[out->n] = g;
 			}
 			out->n++;
 		}
-		rc = rc == SQLITE_DONE ? 0 : tb_db_error(db, e, r->name);
+		rc = rc == SQLITE_DONE ? 0 : rc == TB_ENOMEM ? rc : tb_db_error(db, e, r->name);
 	}
 	sqlite3_finalize(st);
 	for (int i = 0; i < 202; i++) free(scratch[i]);

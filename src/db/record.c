@@ -297,16 +297,24 @@ struct tb_writer {
 	sqlite3_stmt *insert;
 };
 
+/* A statement built from a description did not fit its buffer. */
+static int sql_too_long(const tb_resource *r, int rc, tb_err *e)
+{
+	return tb_err_set(e, rc == TB_ENOMEM ? TB_ENOMEM : TB_ETOOBIG, r->name, NULL,
+			  "the SQL statement for %s does not fit (%d fields)", r->name, r->nfields);
+}
+
 tb_writer *tb_writer_new(tb_db *db, const tb_resource *r, void *ctx, tb_err *e)
 {
 	tb_buf b;
 	tb_buf_init(&b, 1 << 16);
-	tb_buf_addf(&b, "INSERT INTO \"%s\" (%s", r->name, r->geom ? "geom" : "version");
-	for (int i = 0; i < r->nfields; i++) tb_buf_addf(&b, ", \"%s\"", r->fields[i].name);
-	tb_buf_adds(&b, ", created_at, updated_at) VALUES (?");
-	for (int i = 0; i < r->nfields + 2; i++) tb_buf_adds(&b, ", ?");
-	tb_buf_adds(&b, ")");
-	tb_writer *w = calloc(1, sizeof *w);
+	int rc = tb_buf_addf(&b, "INSERT INTO \"%s\" (%s", r->name, r->geom ? "geom" : "version");
+	for (int i = 0; !rc && i < r->nfields; i++) rc = tb_buf_addf(&b, ", \"%s\"", r->fields[i].name);
+	if (!rc) rc = tb_buf_adds(&b, ", created_at, updated_at) VALUES (?");
+	for (int i = 0; !rc && i < r->nfields + 2; i++) rc = tb_buf_adds(&b, ", ?");
+	if (!rc) rc = tb_buf_adds(&b, ")");
+	if (rc) sql_too_long(r, rc, e);
+	tb_writer *w = rc ? NULL : calloc(1, sizeof *w);
 	if (!w || tb_db_prepare(db, b.data, &w->insert, e)) {
 		free(w);
 		w = NULL;
@@ -422,11 +430,12 @@ static int get_where(tb_db *db, const tb_resource *r, const char *where, int64_t
 	if (!st) {
 		tb_buf b;
 		tb_buf_init(&b, 1 << 16);
-		tb_record_select_sql(r, geom != NULL, &b);
-		tb_buf_adds(&b, where);
-		st = tb_db_stmt_keep(db, r, kind, b.data, e);
+		int brc = tb_record_select_sql(r, geom != NULL, &b);
+		if (!brc) brc = tb_buf_adds(&b, where);
+		st = brc ? NULL : tb_db_stmt_keep(db, r, kind, b.data, e);
+		if (brc) sql_too_long(r, brc, e);
 		tb_buf_free(&b);
-		if (!st) return TB_EDB;
+		if (!st) return brc ? e->code : TB_EDB;
 	}
 	int rc;
 	if (key) sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
@@ -470,15 +479,16 @@ static int load_private(tb_db *db, const tb_resource *r, int64_t fid, json_t *in
 	tb_buf b;
 	tb_buf_init(&b, 1 << 16);
 	int n = 0;
-	tb_buf_adds(&b, "SELECT fid");
-	for (int i = 0; i < r->nfields; i++) {
+	int rc = tb_buf_adds(&b, "SELECT fid");
+	for (int i = 0; !rc && i < r->nfields; i++) {
 		if (!(r->fields[i].flags & TB_PRIVATE)) continue;
-		tb_buf_addf(&b, ", \"%s\"", r->fields[i].name);
+		rc = tb_buf_addf(&b, ", \"%s\"", r->fields[i].name);
 		n++;
 	}
-	tb_buf_addf(&b, " FROM \"%s\" WHERE fid=?", r->name);
+	if (!rc) rc = tb_buf_addf(&b, " FROM \"%s\" WHERE fid=?", r->name);
+	if (rc) rc = sql_too_long(r, rc, e);
 	sqlite3_stmt *st = NULL;
-	int rc = n ? tb_db_prepare(db, b.data, &st, e) : 0;
+	if (!rc && n) rc = tb_db_prepare(db, b.data, &st, e);
 	tb_buf_free(&b);
 	if (rc || !n) return rc;
 	sqlite3_bind_int64(st, 1, fid);
@@ -498,12 +508,12 @@ static int update_row(tb_db *db, const tb_resource *r, tb_record *rec, bool set_
 {
 	tb_buf b;
 	tb_buf_init(&b, 1 << 16);
-	tb_buf_addf(&b, "UPDATE \"%s\" SET version=version+1, updated_at=?", r->name);
-	if (set_geom) tb_buf_adds(&b, ", geom=?");
-	for (int i = 0; i < r->nfields; i++) tb_buf_addf(&b, ", \"%s\"=?", r->fields[i].name);
-	tb_buf_adds(&b, " WHERE fid=? AND version=?");
-	sqlite3_stmt *st;
-	int rc = tb_db_prepare(db, b.data, &st, e);
+	int rc = tb_buf_addf(&b, "UPDATE \"%s\" SET version=version+1, updated_at=?", r->name);
+	if (!rc && set_geom) rc = tb_buf_adds(&b, ", geom=?");
+	for (int i = 0; !rc && i < r->nfields; i++) rc = tb_buf_addf(&b, ", \"%s\"=?", r->fields[i].name);
+	if (!rc) rc = tb_buf_adds(&b, " WHERE fid=? AND version=?");
+	sqlite3_stmt *st = NULL;
+	rc = rc ? sql_too_long(r, rc, e) : tb_db_prepare(db, b.data, &st, e);
 	tb_buf_free(&b);
 	if (rc) return rc;
 	char now[32];

@@ -77,10 +77,13 @@ static int core_v1(tb_db *db, tb_err *e)
 	if (!rc) rc = tb_event_init(db, e);
 	if (!rc)
 		rc = tb_db_exec(db,
-				"CREATE TABLE IF NOT EXISTS tb_setting (key TEXT PRIMARY KEY, value TEXT);"
-				"CREATE TABLE IF NOT EXISTS tb_code (list TEXT NOT NULL, code TEXT NOT NULL,"
-				" label_zh TEXT NOT NULL, label_en TEXT, parent TEXT, sort INTEGER,"
-				" PRIMARY KEY (list, code));",
+				/* attribute tables of the GeoPackage: an INTEGER primary key
+				 * (GeoPackage Req 119), the natural key UNIQUE */
+				"CREATE TABLE IF NOT EXISTS tb_setting (id INTEGER PRIMARY KEY,"
+				" key TEXT NOT NULL UNIQUE, value TEXT);"
+				"CREATE TABLE IF NOT EXISTS tb_code (id INTEGER PRIMARY KEY, list TEXT NOT NULL,"
+				" code TEXT NOT NULL, label_zh TEXT NOT NULL, label_en TEXT, parent TEXT, sort INTEGER,"
+				" UNIQUE (list, code));",
 				e);
 	if (!rc) rc = tb_gpkg_add_attributes(db, "tb_event", "事件日志 event log",
 					     "append-only, hash-chained event log (DESIGN.md §5)", e);

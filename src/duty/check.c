@@ -50,7 +50,13 @@ static int load_grids(check *c, tb_err *e)
 	while (sqlite3_step(st) == SQLITE_ROW) {
 		GEOSGeometry *g = tb_gpkg_decode(sqlite3_column_blob(st, 2), (size_t)sqlite3_column_bytes(st, 2), NULL);
 		if (!g) continue;
-		c->grids = realloc(c->grids, (size_t)(c->ngrids + 1) * sizeof *c->grids);
+		grid *more = realloc(c->grids, (size_t)(c->ngrids + 1) * sizeof *c->grids);
+		if (!more) {
+			GEOSGeom_destroy_r(tb_geos(), g);
+			sqlite3_finalize(st);
+			return tb_err_set(e, TB_ENOMEM, "grids", NULL, "out of memory");
+		}
+		c->grids = more;
 		grid *x = &c->grids[c->ngrids++];
 		snprintf(x->code, sizeof x->code, "%s", sqlite3_column_text(st, 0));
 		snprintf(x->town, sizeof x->town, "%s", sqlite3_column_text(st, 1) ? (const char *)sqlite3_column_text(st, 1) : "");

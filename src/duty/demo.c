@@ -6,9 +6,11 @@
  * village → ranger listing the parcels.  Names are synthetic. */
 #include "duty/duty.h"
 
+#include "base/num.h"
 #include "db/event.h"
 #include "db/gpkg.h"
 
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -53,7 +55,12 @@ static int load_villages(tb_db *db, village **out, int *n, GEOSGeometry **all, t
 		const char *cun = (const char *)sqlite3_column_text(st, 0);
 		if (!*n || strcmp((*out)[*n - 1].code, cun)) {
 			if (*n) (*out)[*n - 1].parcels = union_of(mine, nmine), nmine = 0;
-			*out = realloc(*out, (size_t)(*n + 1) * sizeof **out);
+			village *vs = realloc(*out, (size_t)(*n + 1) * sizeof **out);
+			if (!vs) {
+				rc = tb_err_set(e, TB_ENOMEM, "villages", NULL, "out of memory");
+				break;
+			}
+			*out = vs;
 			v = &(*out)[(*n)++];
 			memset(v, 0, sizeof *v);
 			snprintf(v->code, sizeof v->code, "%s", cun);
@@ -64,9 +71,16 @@ static int load_villages(tb_db *db, village **out, int *n, GEOSGeometry **all, t
 		}
 		GEOSGeometry *g = blob_geom(st, 5);
 		if (!g) continue;
-		every = realloc(every, (nevery + 1) * sizeof *every);
+		GEOSGeometry **e1 = realloc(every, (nevery + 1) * sizeof *every);
+		if (e1) every = e1;
+		GEOSGeometry **m1 = e1 ? realloc(mine, (nmine + 1) * sizeof *mine) : NULL;
+		if (!m1) {
+			GEOSGeom_destroy_r(tb_geos(), g);
+			rc = tb_err_set(e, TB_ENOMEM, "villages", NULL, "out of memory");
+			break;
+		}
+		mine = m1;
 		every[nevery++] = GEOSGeom_clone_r(tb_geos(), g);
-		mine = realloc(mine, (nmine + 1) * sizeof *mine);
 		mine[nmine++] = g;
 		if (sqlite3_column_int(st, 7)) {
 			json_array_append_new(v->codes, json_string((const char *)sqlite3_column_text(st, 4)));
@@ -78,7 +92,7 @@ static int load_villages(tb_db *db, village **out, int *n, GEOSGeometry **all, t
 	free(every);
 	free(mine);
 	sqlite3_finalize(st);
-	return 0;
+	return rc;
 }
 
 static int insert(tb_writer *w, json_t *props, GEOSGeometry *g, const char *name, tb_err *e)
@@ -141,7 +155,9 @@ static int village_rows(writers *w, village *v, const GEOSGeometry *all, json_t 
 	}
 	if (!rc) {
 		char b[32], end[16]; /* terms end in 2026…2029, so some are expiring */
-		snprintf(end, sizeof end, "%d-12-31", 2026 + atoi(v->code + 9) % 4);
+		long k = 0;
+		if (strlen(v->code) > 9 && !tb_num_long(v->code + 9, 0, LONG_MAX, &k)) k = 0;
+		snprintf(end, sizeof end, "%d-12-31", 2026 + (int)(k % 4));
 		snprintf(agree, sizeof agree, "A-V-%s", v->code);
 		snprintf(b, sizeof b, "V-%s", v->code);
 		snprintf(ranger, sizeof ranger, "R-%s-1", v->code + 6);

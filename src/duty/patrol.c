@@ -7,6 +7,8 @@
  * patrol days. */
 #include "duty/patrol.h"
 
+#include "base/list.h"
+#include "base/num.h"
 #include "base/tbtime.h"
 #include "db/gpkg.h"
 
@@ -72,7 +74,12 @@ static GEOSGeometry **earlier_lines(tb_db *db, const char *ranger, size_t *n)
 	while (sqlite3_step(st) == SQLITE_ROW) {
 		GEOSGeometry *g = tb_gpkg_decode(sqlite3_column_blob(st, 0), (size_t)sqlite3_column_bytes(st, 0), NULL);
 		if (!g) continue;
-		out = realloc(out, (*n + 1) * sizeof *out);
+		GEOSGeometry **more = realloc(out, (*n + 1) * sizeof *out);
+		if (!more) { /* fewer tracks: the overlap is only a hint */
+			GEOSGeom_destroy_r(tb_geos(), g);
+			break;
+		}
+		out = more;
 		out[(*n)++] = g;
 	}
 	sqlite3_finalize(st);
@@ -200,8 +207,10 @@ static bool fire_season(tb_db *db, int month)
 {
 	char *months = tb_setting_get(db, "fire_season_months", "1,2,3,4,5,10,11,12");
 	bool in = false;
-	for (char *save = NULL, *t = strtok_r(months, ",", &save); t; t = strtok_r(NULL, ",", &save))
-		in |= atoi(t) == month;
+	char t[16];
+	long m;
+	for (const char *cur = months; tb_list_next_copy(&cur, t, sizeof t);)
+		in |= tb_num_long(t, 1, 12, &m) && m == month;
 	free(months);
 	return in;
 }

@@ -19,20 +19,9 @@
 
 #define TB_MAX_PARAMS 8
 
-/* Roles as bits, so a route lists who may call it. */
-enum {
-	TB_R_ADMIN = 1 << 0,
-	TB_R_BUREAU = 1 << 1,
-	TB_R_LEADER = 1 << 2,
-	TB_R_TOWN = 1 << 3,
-	TB_R_UNIT = 1 << 4,
-	TB_R_RANGER = 1 << 5,
-	TB_R_DEPARTMENT = 1 << 6,
-	TB_R_PUBLIC = 1 << 7, /* anyone, logged in or not */
-	TB_R_STAFF = TB_R_ADMIN | TB_R_BUREAU | TB_R_LEADER | TB_R_TOWN | TB_R_UNIT | TB_R_RANGER |
-		     TB_R_DEPARTMENT,
-	TB_R_ANY = TB_R_STAFF | TB_R_PUBLIC
-};
+/* Roles as bits (TB_R_*, base/role.h), so a route lists who may call it;
+ * the state machines use the same bits. */
+#include "base/role.h"
 
 /* Rate-limit classes (limits per client IP, configurable). */
 typedef enum { TB_RATE_READ, TB_RATE_WRITE, TB_RATE_LOGIN, TB_RATE_PUBLIC_FORM } tb_rate_class;

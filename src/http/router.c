@@ -118,11 +118,7 @@ bool tb_route_match(const char *pat, const char *path, const char **params, char
 
 void tb_route_roles(unsigned roles, char *buf, size_t size)
 {
-	static const char *names[] = {"admin", "bureau", "leader", "town", "unit", "ranger", "department", "public"};
-	size_t k = 0;
-	buf[0] = 0;
-	for (int i = 0; i < 8; i++)
-		if (roles & (1u << i)) k += (size_t)snprintf(buf + k, k < size ? size - k : 0, "%s%s", k ? "," : "", names[i]);
+	tb_role_names(roles, buf, size);
 }
 
 /* ---- authentication ------------------------------------------------------------ */

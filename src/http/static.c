@@ -12,6 +12,7 @@
 #include <string.h>
 #include <strings.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #define STATIC_MAX ((size_t)32 << 20)
 
@@ -64,10 +65,47 @@ static char *read_all(const char *path, size_t size)
 	return buf;
 }
 
+/* The start page without a web UI: 404 with what to do, as a small HTML
+ * page for a browser and as the JSON error for everything else. */
+static int no_ui(tb_req *req, tb_resp *resp, const char *why)
+{
+	const char *accept = tb_req_header(req, "Accept");
+	if (!accept || !strstr(accept, "text/html"))
+		return tb_resp_error(resp, 404, "not_found", NULL, "no web UI: %s; " TB_STATIC_HOWTO, why);
+	resp->status = 404;
+	resp->content_type = "text/html; charset=utf-8";
+	tb_buf_reset(&resp->body);
+	if (tb_buf_addf(&resp->body,
+			"<!doctype html><meta charset=utf-8><title>天保 tianbao: no web UI</title>"
+			"<h1>天保 tianbao</h1><p>此服务器未安装网页界面 — this server has no web UI: %s.</p>"
+			"<p>To use it, " TB_STATIC_HOWTO ".</p><p>The API answers under <code>/api/</code>.</p>\n",
+			why))
+		return tb_resp_error(resp, 500, "internal", NULL, "out of memory");
+	return 404;
+}
+
+static bool page_path(const char *p)
+{
+	return !strcmp(p, "/") || !strcmp(p, "/index.html");
+}
+
+const char *tb_static_missing(const char *static_dir)
+{
+	char root[PATH_MAX], index[PATH_MAX + 16];
+	if (!static_dir[0]) return "static_dir is not set";
+	if (!realpath(static_dir, root)) return "static_dir does not exist";
+	snprintf(index, sizeof index, "%s/index.html", root);
+	return access(index, R_OK) ? "static_dir has no index.html" : NULL;
+}
+
 int tb_static_get(tb_req *req, tb_resp *resp)
 {
 	const tb_server_config *cfg = tb_server_cfg(req->srv);
 	const char *rel = req->path;
+	if (page_path(rel)) {
+		const char *why = tb_static_missing(cfg->static_dir);
+		if (why) return no_ui(req, resp, why);
+	}
 	if (api_path(rel) || !cfg->static_dir[0])
 		return tb_resp_error(resp, 404, "not_found", NULL, "no such resource: %s", rel);
 	if (!safe_path(rel)) return tb_resp_error(resp, 404, "not_found", NULL, "no such file");

@@ -193,8 +193,12 @@ int tb_tiles_get(tb_req *req, tb_resp *resp)
 		if (!rc) cache_put(key, data, size);
 	}
 	free(scope);
-	if (rc) return tb_resp_err(resp, &e);
+	if (rc) {
+		free(data); /* a tile half built */
+		return tb_resp_err(resp, &e);
+	}
 	if (!size) {
+		free(data);
 		resp->status = 204;
 		return 204;
 	}

@@ -4,11 +4,13 @@
  * taken as UTF-8 if they all are, else as GB18030 (a superset of GBK). */
 #include "io/ogr_util.h"
 
+#include "base/num.h"
 #include "base/utf8.h"
 
 #include <cpl_conv.h>
 #include <cpl_error.h>
 #include <pthread.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -59,10 +61,11 @@ static int dbf_ldid(const char *shp)
 	snprintf(p, sizeof p, "%s", shp);
 	char *dot = strrchr(p, '.');
 	if (!dot) return 0;
-	strcpy(dot, ".dbf");
+	size_t room = sizeof p - (size_t)(dot - p);
+	snprintf(dot, room, ".dbf");
 	FILE *f = fopen(p, "rb");
 	if (!f) {
-		strcpy(dot, ".DBF");
+		snprintf(dot, room, ".DBF");
 		f = fopen(p, "rb");
 	}
 	if (!f) return 0;
@@ -165,7 +168,8 @@ OGRSpatialReferenceH tb_ogr_srs_4490(void)
 static int epsg_of(OGRSpatialReferenceH s)
 {
 	const char *auth = OSRGetAuthorityName(s, NULL), *code = OSRGetAuthorityCode(s, NULL);
-	if (auth && code && !strcasecmp(auth, "EPSG")) return atoi(code);
+	long num;
+	if (auth && code && !strcasecmp(auth, "EPSG")) return tb_num_long(code, 1, INT32_MAX, &num) ? (int)num : 0;
 	const char *const opts[] = {NULL};
 	int *conf = NULL, n = 0;
 	OGRSpatialReferenceH *m = OSRFindMatches(s, (char **)opts, &n, &conf);
@@ -173,7 +177,7 @@ static int epsg_of(OGRSpatialReferenceH s)
 	if (m && n > 0 && conf[0] >= 90) {
 		auth = OSRGetAuthorityName(m[0], NULL);
 		code = OSRGetAuthorityCode(m[0], NULL);
-		if (auth && code && !strcasecmp(auth, "EPSG")) epsg = atoi(code);
+		if (auth && code && !strcasecmp(auth, "EPSG") && tb_num_long(code, 1, INT32_MAX, &num)) epsg = (int)num;
 	}
 	OSRFreeSRSArray(m);
 	CPLFree(conf);

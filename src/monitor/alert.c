@@ -4,7 +4,7 @@
  * parcels, overlap with natural forest) and either merged into an open alert
  * of the same type nearby in place and time, or stored and assigned to the
  * active ranger of its grid.  The lifecycle new → assigned → verified →
- * closed is a table of transitions (who may act, from which state); every
+ * closed is a table of moves (base/fsm.h: who may act, from which state); every
  * step is one transaction with one event, and a confirmed loss of natural
  * forest is cut out of the natural parcels of the registry in that step, so
  * the area ledger (written by the parcel hook, linked to the verification
@@ -14,7 +14,9 @@
 #include "monitor/monitor.h"
 
 #include "base/data.h"
+#include "base/fsm.h"
 #include "base/json.h"
+#include "base/list.h"
 #include "base/log.h"
 #include "base/tbtime.h"
 #include "db/attach.h"
@@ -447,8 +449,6 @@ typedef struct loss_cut {
 	const char *scope;        /* towns of a town user: every parcel cut lies in them */
 } loss_cut;
 
-static bool in_list(const char *list, const char *v);
-
 /* Every parcel in the ledger lies in the towns of scope (NULL = all). */
 static int parcels_in_scope(tb_db *db, const char *code, const char *scope, const json_t *ledger, tb_err *e)
 {
@@ -463,7 +463,7 @@ static int parcels_in_scope(tb_db *db, const char *code, const char *scope, cons
 		const char *p = tb_json_str(r, "parcel");
 		sqlite3_bind_text(st, 1, p, -1, SQLITE_STATIC);
 		const char *town = sqlite3_step(st) == SQLITE_ROW ? (const char *)sqlite3_column_text(st, 0) : NULL;
-		if (!in_list(scope, town))
+		if (!tb_list_has(scope, town))
 			rc = tb_err_set(e, TB_EDENIED, code, "loss_geometry",
 					"the lost area reaches parcel %s of town %s, outside your jurisdiction", p,
 					town ? town : "(none)");
@@ -675,31 +675,24 @@ int tb_alert_raise_opt(tb_db *db, const tb_actor *who, const tb_alert_in *in, bo
 
 /* ---- lifecycle ------------------------------------------------------------------------------ */
 
-/* The state machine (DESIGN.md §9): action, from, to, the roles that may
- * take it, and whether the assigned ranger may take it too. */
-typedef struct transition {
-	const char *action, *from, *to, *roles;
-	bool assigned_ranger;
-} transition;
+static int assigned_ranger_guard(const tb_fsm_move *m, const char *role, void *ctx, tb_err *e);
 
-static const transition lifecycle[] = {
-	{"assign", "new", "assigned", "admin,bureau,town", false},
-	{"verify", "assigned", "verified", "admin,bureau,town", true},
-	{"close", "verified", "closed", "admin,bureau,town", false},
-	{"close", "new", "closed", "admin,bureau", false}, /* a false alarm seen at the desk */
+/* The state machine (DESIGN.md §9, base/fsm.h): from, action, to, the roles
+ * that may take it; a ranger verifies only the alerts assigned to him. */
+static const tb_fsm_move lifecycle_moves[] = {
+	{"new", "assign", "assigned", TB_R_ADMIN | TB_R_BUREAU | TB_R_TOWN, NULL},
+	{"assigned", "verify", "verified", TB_R_ADMIN | TB_R_BUREAU | TB_R_TOWN | TB_R_RANGER, assigned_ranger_guard},
+	{"verified", "close", "closed", TB_R_ADMIN | TB_R_BUREAU | TB_R_TOWN, NULL},
+	{"new", "close", "closed", TB_R_ADMIN | TB_R_BUREAU, NULL}, /* a false alarm seen at the desk */
 };
+static const tb_fsm lifecycle = {"alert", lifecycle_moves, sizeof lifecycle_moves / sizeof lifecycle_moves[0]};
 
-static bool in_list(const char *list, const char *v)
-{
-	size_t n = v ? strlen(v) : 0;
-	for (const char *s = list; n && s && *s;) {
-		const char *c = strchr(s, ',');
-		size_t len = c ? (size_t)(c - s) : strlen(s);
-		if (len == n && !strncmp(s, v, n)) return true;
-		s = c ? c + 1 : NULL;
-	}
-	return false;
-}
+/* What the guard reads. */
+typedef struct step_ctx {
+	tb_db *db;
+	const tb_actor *who;
+	const json_t *alert;
+} step_ctx;
 
 bool tb_alert_ranger_of_login(tb_db *db, const char *login, char code[64])
 {
@@ -714,41 +707,32 @@ bool tb_alert_ranger_of_login(tb_db *db, const char *login, char code[64])
 	return code[0] != 0;
 }
 
-/* The transition `action` allows from the alert's state for this actor:
+static int assigned_ranger_guard(const tb_fsm_move *m, const char *role, void *ctx, tb_err *e)
+{
+	const step_ctx *c = ctx;
+	if (!role || strcmp(role, "ranger")) return 0;
+	char mine[64];
+	const char *r = tb_json_str(c->alert, "ranger_code");
+	if (tb_alert_ranger_of_login(c->db, c->who->login, mine) && r && !strcmp(mine, r)) return 0;
+	return tb_err_set(e, TB_EDENIED, tb_json_str(c->alert, "code"), "ranger_code",
+			  "only the assigned ranger may %s this alert", m->action);
+}
+
+/* The move `action` makes from the alert's state for this actor:
  * TB_ECONFLICT when none leaves the state, TB_EDENIED for the wrong role or
  * a record outside the actor's towns. */
-static const transition *allowed(tb_db *db, const tb_actor *who, const json_t *alert, const char *action,
-				 const char *scope, tb_err *e)
+static const tb_fsm_move *allowed(tb_db *db, const tb_actor *who, const json_t *alert, const char *action,
+				  const char *scope, tb_err *e)
 {
-	const char *status = tb_json_str(alert, "status"), *code = tb_json_str(alert, "code");
-	const char *town = tb_json_str(alert, "town_code");
-	if (scope && !strcmp(who->role, "town") && !in_list(scope, town)) {
+	const char *code = tb_json_str(alert, "code"), *town = tb_json_str(alert, "town_code");
+	if (scope && !strcmp(who->role, "town") && !tb_list_has(scope, town)) {
 		tb_err_set(e, TB_EDENIED, code, "town_code", "the alert lies outside your jurisdiction");
 		return NULL;
 	}
-	const transition *t = NULL;
-	char from[96] = "";
-	for (int i = 0; i < N(lifecycle); i++) {
-		if (strcmp(lifecycle[i].action, action)) continue;
-		if (!strcmp(lifecycle[i].from, status ? status : "")) t = &lifecycle[i];
-		snprintf(from + strlen(from), sizeof from - strlen(from), "%s%s", from[0] ? " or " : "", lifecycle[i].from);
-	}
-	if (!t) {
-		tb_err_set(e, TB_ECONFLICT, code, "status", "cannot %s an alert that is %s (only when %s)", action,
-			   status ? status : "?", from);
-		return NULL;
-	}
-	if (in_list(t->roles, who->role)) return t;
-	if (t->assigned_ranger && !strcmp(who->role, "ranger")) {
-		char mine[64];
-		const char *r = tb_json_str(alert, "ranger_code");
-		if (tb_alert_ranger_of_login(db, who->login, mine) && r && !strcmp(mine, r)) return t;
-		tb_err_set(e, TB_EDENIED, code, "ranger_code", "only the assigned ranger may %s this alert", action);
-		return NULL;
-	}
-	tb_err_set(e, TB_EDENIED, code, NULL, "a %s user may not %s an alert that is %s", who->role, action,
-		   status ? status : "?");
-	return NULL;
+	step_ctx c = {db, who, alert};
+	const tb_fsm_move *m = NULL;
+	tb_fsm_find(&lifecycle, code, tb_json_str(alert, "status"), action, NULL, who->role, &c, &m, e);
+	return m;
 }
 
 static json_t *load_alert(tb_db *db, int64_t id, tb_err *e)
@@ -838,7 +822,7 @@ int tb_alert_assign(tb_db *db, const tb_actor *who, int64_t id, const tb_alert_a
 {
 	json_t *a = load_alert(db, id, e);
 	if (!a) return e->code;
-	int rc = allowed(db, who, a, "assign", act ? act->scope : NULL, e) ? 0 : e->code;
+	int rc = allowed(db, who, a, "assign", act ? act->scope : NULL, e) ? 0 : e->code ? e->code : TB_EINTERNAL;
 	json_decref(a);
 	return rc ? rc : assign_step(db, who, id, act ? act->ranger : NULL, false, out, e);
 }
@@ -927,7 +911,7 @@ int tb_alert_verify(tb_db *db, const tb_actor *who, int64_t id, const tb_alert_a
 	const char *code = tb_json_str(a, "code"), *result = act ? act->result : NULL;
 	const char *note = act ? act->note : NULL, *photo = act && act->photo && *act->photo ? act->photo : NULL;
 	double given = act ? act->loss_ha : NAN;
-	if (!allowed(db, who, a, "verify", act ? act->scope : NULL, e)) rc = e->code;
+	if (!allowed(db, who, a, "verify", act ? act->scope : NULL, e)) rc = e->code ? e->code : TB_EINTERNAL;
 	else if (!result || (strcmp(result, "confirmed") && strcmp(result, "false_alarm")))
 		rc = tb_err_set(e, TB_EINPUT, code, "result", "result must be confirmed or false_alarm");
 	else if (!note || !*note) rc = tb_err_set(e, TB_EINPUT, code, "note", "say what was found on site");
@@ -986,8 +970,8 @@ int tb_alert_close(tb_db *db, const tb_actor *who, int64_t id, const tb_alert_ac
 	json_t *a = load_alert(db, id, e);
 	if (!a) return e->code;
 	const char *note = act ? act->note : NULL, *code = tb_json_str(a, "code");
-	const transition *t = allowed(db, who, a, "close", act ? act->scope : NULL, e);
-	int rc = t ? 0 : e->code;
+	const tb_fsm_move *t = allowed(db, who, a, "close", act ? act->scope : NULL, e);
+	int rc = t ? 0 : e->code ? e->code : TB_EINTERNAL;
 	if (!rc && (!note || !*note)) rc = tb_err_set(e, TB_EINPUT, code, "note", "say why the alert is closed");
 	if (!rc) {
 		char now[32];

@@ -762,6 +762,18 @@ static void acquired(GDALDatasetH ds, char *out, size_t n)
 		snprintf(out, n, "%04d-%02d-%02dT%02d:%02d:%02dZ", Y, M, D, h, m, s);
 }
 
+int tb_change_acquired(const char *path, char *out, size_t n, tb_err *e)
+{
+	CPLPushErrorHandler(CPLQuietErrorHandler);
+	GDALDatasetH ds;
+	int rc = open_raster(path, &ds, e);
+	CPLPopErrorHandler();
+	if (rc) return rc;
+	acquired(ds, out, n);
+	GDALClose(ds);
+	return 0;
+}
+
 typedef struct bandinfo {
 	bool has_nd;
 	float nd;

@@ -91,6 +91,12 @@ typedef struct tb_change_result {
 	int64_t dropped_px;       /* their pixels                                   */
 } tb_change_result;
 
+/* AFTER's acquisition time (TIFF/IMAGERY metadata) as ISO 8601 UTC into
+ * out, "" when the image has none; reads only the header, so the caller can
+ * ask before an analysis that would be recorded.  TB_EIO when the file does
+ * not open. */
+int tb_change_acquired(const char *path, char *out, size_t n, tb_err *e);
+
 /* Detect loss patches.  Pure: reads the two rasters (and mask rasters),
  * writes nothing.  forest may be NULL only with o->no_forest_mask.  Errors:
  * TB_EIO (file), TB_EINPUT naming the file and field ("band", "crs"). */

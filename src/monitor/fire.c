@@ -9,6 +9,7 @@
 #include "base/csv.h"
 #include "base/data.h"
 #include "base/json.h"
+#include "base/list.h"
 #include "base/tbtime.h"
 #include "db/event.h"
 #include "monitor/alert.h"
@@ -680,8 +681,8 @@ void tb_fire_warn_towns(tb_db *db, const tb_actor *who, const char *towns, const
 	    " WHERE g.town_code=?1 AND r.status='active' AND g.start_date<=?2"
 	    " AND (g.end_date IS NULL OR g.end_date='' OR g.end_date>=?2) ORDER BY r.code",
 	    &st, &e);
-	char *save = NULL;
-	for (char *town = strtok_r(list, ",", &save); town; town = strtok_r(NULL, ",", &save)) {
+	char town[64];
+	for (const char *cur = list; tb_list_next_copy(&cur, town, sizeof town);) {
 		notify_one(db, who, "town", town, kind, level, text_zh, text_en, ref, sent,
 		           suppressed, failed, err, n);
 		if (!st) continue;

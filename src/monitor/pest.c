@@ -6,6 +6,7 @@
 #include "monitor/pest.h"
 
 #include "base/json.h"
+#include "base/list.h"
 #include "base/tbtime.h"
 #include "monitor/fire.h"
 
@@ -348,15 +349,6 @@ static int station_species(tb_db *db, const tb_fire_station *st, const tb_pest_s
 	return 0;
 }
 
-static bool town_in(const char *towns, const char *town)
-{
-	if (!towns) return true;
-	size_t n = town ? strlen(town) : 0;
-	for (const char *p = towns; n && (p = strstr(p, town)); p += n)
-		if ((p == towns || p[-1] == ',') && (p[n] == ',' || !p[n])) return true;
-	return false;
-}
-
 static int surveys(tb_db *db, const tb_pest_config *c, const char *towns, const char *date,
                    json_t *out, json_t *warnings, tb_err *e)
 {
@@ -373,7 +365,7 @@ static int surveys(tb_db *db, const tb_pest_config *c, const char *towns, const 
 		const char *town = (const char *)sqlite3_column_text(q, 2);
 		const tb_pest_species *s =
 		    tb_pest_species_find(c, (const char *)sqlite3_column_text(q, 4));
-		if (!s || !town_in(towns, town)) continue;
+		if (!s || (towns && !tb_list_has(towns, town))) continue;
 		tb_pest_grading g;
 		double leaf = sqlite3_column_double(q, 7);
 		tb_pest_grade_survey(s, sqlite3_column_double(q, 5), sqlite3_column_double(q, 6),
@@ -428,7 +420,7 @@ static int traps(tb_db *db, const tb_pest_config *c, const char *towns, const ch
 		           *parcel = (const char *)sqlite3_column_text(q, 2);
 		const tb_pest_species *s =
 		    tb_pest_species_find(c, (const char *)sqlite3_column_text(q, 5));
-		if (!s || !town_in(towns, town)) continue;
+		if (!s || (towns && !tb_list_has(towns, town))) continue;
 		int64_t n = sqlite3_column_int64(q, 6);
 		json_array_append_new(out, json_pack("{s:I,s:s?,s:s?,s:s?,s:s,s:s,s:I}", "fid",
 		                                     (json_int_t)sqlite3_column_int64(q, 0), "site",

@@ -9,6 +9,7 @@
 #include "monitor/monitor.h"
 
 #include "base/csv.h"
+#include "base/list.h"
 #include "base/data.h"
 #include "base/json.h"
 #include "db/event.h"
@@ -378,24 +379,11 @@ int tb_survey_find(tb_db *db, const char *code_or_id, int64_t *fid, tb_err *e)
 	return rc;
 }
 
-static bool town_allowed(const char *towns, const char *town)
-{
-	if (!towns) return true;
-	size_t n = town ? strlen(town) : 0;
-	for (const char *s = towns; n && s && *s;) {
-		const char *c = strchr(s, ',');
-		size_t len = c ? (size_t)(c - s) : strlen(s);
-		if (len == n && !strncmp(s, town, n)) return true;
-		s = c ? c + 1 : NULL;
-	}
-	return false;
-}
-
 json_t *tb_survey_indicators(tb_db *db, int64_t survey_fid, const char *towns, tb_err *e)
 {
 	json_t *sv = NULL, *plot = NULL, *out = NULL;
 	if (tb_record_get(db, &tb_plot_surveys, survey_fid, &sv, NULL, e)) return NULL;
-	if (!town_allowed(towns, tb_json_str(sv, "town_code"))) {
+	if (towns && !tb_list_has(towns, tb_json_str(sv, "town_code"))) {
 		tb_err_set(e, TB_ENOTFOUND, NULL, NULL, "plot_surveys %lld: no such record", (long long)survey_fid);
 		goto out;
 	}

@@ -52,12 +52,16 @@ static GEOSGeometry *read_outline(const char *rel, tb_err *e)
 		tb_err_set(e, TB_EINPUT, rel, NULL, "district outline file is missing");
 		return NULL;
 	}
-	json_t *doc = json_loads(text, 0, NULL), *geom = doc;
+	json_error_t je;
+	json_t *doc = json_loads(text, 0, &je), *geom = doc;
 	free(text);
-	if (json_is_object(json_object_get(doc, "features") ? json_array_get(json_object_get(doc, "features"), 0) : NULL))
-		geom = json_object_get(json_array_get(json_object_get(doc, "features"), 0), "geometry");
-	else if (json_object_get(doc, "geometry"))
-		geom = json_object_get(doc, "geometry");
+	if (!doc) {
+		tb_err_set(e, TB_EINPUT, rel, NULL, "not JSON: %s (line %d)", je.text, je.line);
+		return NULL;
+	}
+	json_t *first = json_array_get(json_object_get(doc, "features"), 0);
+	if (json_is_object(first)) geom = json_object_get(first, "geometry");
+	else if (json_object_get(doc, "geometry")) geom = json_object_get(doc, "geometry");
 	GEOSGeometry *g = tb_geom_from_geojson(geom, NULL, NULL);
 	json_decref(doc);
 	if (!g) tb_err_set(e, TB_EINPUT, rel, "geometry", "not a GeoJSON polygon: %s", tb_geos_last_error());

@@ -3,6 +3,7 @@
 
 #include "base/csv.h"
 #include "base/data.h"
+#include "base/num.h"
 #include "db/write.h"
 
 #include <math.h>
@@ -22,8 +23,17 @@ static GEOSGeometry *load_union(tb_db *db, const char *sql, tb_err *e)
 						 (size_t)sqlite3_column_bytes(st, 0), NULL);
 		if (!g) continue;
 		if (n == cap) {
-			cap = cap ? 2 * cap : 8;
-			parts = realloc(parts, cap * sizeof *parts);
+			size_t more = cap ? 2 * cap : 8;
+			GEOSGeometry **p = realloc(parts, more * sizeof *parts);
+			if (!p) { /* a union of fewer parts would be wrong: none */
+				GEOSGeom_destroy_r(h, g);
+				for (size_t i = 0; i < n; i++) GEOSGeom_destroy_r(h, parts[i]);
+				free(parts);
+				sqlite3_finalize(st);
+				tb_err_set(e, TB_ENOMEM, "zones", NULL, "out of memory");
+				return NULL;
+			}
+			parts = p, cap = more;
 		}
 		parts[n++] = g;
 	}
@@ -90,11 +100,23 @@ static int load_rules(tb_registry_ctx *cx, tb_err *e)
 		tb_csv_init(&c, text, n);
 		tb_csv_read_header(&c);
 		while (tb_csv_next(&c) == 1) {
-			cx->dl = realloc(cx->dl, (size_t)(cx->ndl + 1) * sizeof *cx->dl);
-			di_lei_rule *r = &cx->dl[cx->ndl++];
+			di_lei_rule *more = realloc(cx->dl, (size_t)(cx->ndl + 1) * sizeof *cx->dl);
+			if (!more) {
+				tb_csv_free(&c);
+				free(text);
+				return tb_err_set(e, TB_ENOMEM, "codes/di_lei_rules.csv", NULL, "out of memory");
+			}
+			cx->dl = more;
+			di_lei_rule *r = &cx->dl[cx->ndl];
 			snprintf(r->di_lei, sizeof r->di_lei, "%s", tb_csv_get(&c, "di_lei"));
-			r->min = atof(tb_csv_get(&c, "min_yu_bi_du"));
-			r->max = atof(tb_csv_get(&c, "max_yu_bi_du"));
+			if (!tb_num_double(tb_csv_get(&c, "min_yu_bi_du"), &r->min) || !tb_num_double(tb_csv_get(&c, "max_yu_bi_du"), &r->max)) {
+				char rec[64];
+				snprintf(rec, sizeof rec, "codes/di_lei_rules.csv line %d", c.line);
+				tb_csv_free(&c);
+				free(text);
+				return tb_err_set(e, TB_EINTERNAL, rec, "min_yu_bi_du", "not a number");
+			}
+			cx->ndl++;
 		}
 		tb_csv_free(&c);
 		free(text);
@@ -104,7 +126,13 @@ static int load_rules(tb_registry_ctx *cx, tb_err *e)
 	tb_csv_init(&c, text, n);
 	tb_csv_read_header(&c);
 	while (tb_csv_next(&c) == 1) {
-		cx->cr = realloc(cx->cr, (size_t)(cx->ncr + 1) * sizeof *cx->cr);
+		class_rule *more = realloc(cx->cr, (size_t)(cx->ncr + 1) * sizeof *cx->cr);
+		if (!more) {
+			tb_csv_free(&c);
+			free(text);
+			return tb_err_set(e, TB_ENOMEM, "codes/restoration_classes.csv", NULL, "out of memory");
+		}
+		cx->cr = more;
 		class_rule *r = &cx->cr[cx->ncr++];
 		snprintf(r->prefix, sizeof r->prefix, "%s", tb_csv_get(&c, "di_lei_prefix"));
 		snprintf(r->cls, sizeof r->cls, "%s", tb_csv_get(&c, "restoration_class"));

@@ -250,6 +250,25 @@ class DetectChange(TbCase):
         self.assertIn("has no acquisition date", r.err)
         self.assertEqual(r.json()["recorded"], 0)
 
+    def test_no_date_is_refused_before_the_analysis(self):
+        # band 7 does not exist: an analysis would fail on it; the date is asked first
+        self.after = write_tif(self.path("after-nodate.tif"), after_bands())
+        r = self.detect("--nir", "7")
+        self.assertEqual(r.code, 1, repr(r))
+        self.assertIn("has no acquisition date (TIFFTAG_DATETIME): give --date (nothing was analysed)", r.err)
+        self.assertNotIn("band 7", r.err)
+        j = r.json()
+        self.assertEqual(j["recorded"], 0)
+        self.assertNotIn("patches", j)  # nothing analysed
+        self.assertIsNone(j["observed_at"])
+        self.assertEqual(self.ok(run("alert", "list", "--json", db=self.db)).json(), [])
+        # with --date the same image is analysed (and band 7 is then the error)
+        r = self.detect("--nir", "7", "--date", "2026-05-03")
+        self.assertEqual(r.code, 2, repr(r))
+        self.assertIn("band 7 does not exist", r.err)
+        # a dry run needs no date
+        self.assertIsNone(self.ok(self.detect("--dry-run", "--cloud-mask", self.mask)).json()["observed_at"])
+
 
 if __name__ == "__main__":
     tblib.main()

@@ -86,6 +86,38 @@ class CheckActivity(TbCase):
         d = self.check("--activity", "occupation", "--purpose", "other", "--geometry", area)
         self.assertEqual((d["verdict"], d["clauses"]), ("prohibited", ["3.2.2"]))
 
+    def test_every_prohibiting_clause_plan_first(self):
+        area = os.path.join(FIX, "area_4490.geojson")
+        d = self.check("--activity", "clearing_for_farming", "--geometry", area)
+        self.assertEqual((d["verdict"], d["clauses"]), ("prohibited", ["3.1.1", "3.2.2"]))
+        kz = next(r for r in d["reasons"] if r["rule"] == "UR22")  # the key-zone part
+        self.assertEqual((kz["clause"], kz["clauses"], kz["rules"], kz["basis"]),
+                         ("3.1.1", ["3.1.1", "3.2.2"], ["UR22", "UR21"], "plan"))
+        self.assertAlmostEqual(kz["area_ha"], self.parcel[1], delta=0.002)
+        self.assertEqual(kz["also"], [{"rule": "UR21", "clause": "3.2.2", "basis": "law",
+                                       "message_zh": "禁止毁林开垦（《森林法》）。",
+                                       "message_en": "Clearing forest for farming is banned (Forest Law)."}])
+        out = next(r for r in d["reasons"] if r["rule"] == "UR21")  # outside the key zone: the Forest Law alone
+        self.assertEqual((out["clauses"], out["rules"]), (["3.2.2"], ["UR21"]))
+        d = self.check("--activity", "conversion_to_plantation", "--geometry", area)
+        kz = next(r for r in d["reasons"] if r["rule"] == "UR24")
+        self.assertEqual((kz["clause"], kz["clauses"]), ("3.1.1", ["3.1.1"]))
+        r = run("check-activity", "--activity", "clearing_for_farming", "--geometry", area, db=self.db)
+        self.assertIn("同时禁止 also prohibited: §3.2.2 UR21 禁止毁林开垦（《森林法》）。", r.out)
+
+    def test_canopy_condition_is_a_district_setting(self):
+        area = os.path.join(FIX, "area_4490.geojson")
+        d = self.check("--activity", "tending", "--design-approved", "--geometry", area)
+        r = next(x for x in d["reasons"] if x["rule"] == "UR09")
+        self.assertEqual((r["clause"], r["conditions_zh"], r["conditions_en"]),
+                         ("3.2.1", "按批准的作业设计实施。", "Work only as the approved operation design says."))
+        self.assertEqual((r["district_conditions_zh"], r["district_conditions_en"]),
+                         ("保留郁闭度不低于0.6。", "Keep canopy closure at 0.6 or more."))
+        t = run("check-activity", "--activity", "tending", "--design-approved", "--geometry", area, db=self.db)
+        self.assertIn("区级设定 district setting (not a plan clause): 保留郁闭度不低于0.6。 / Keep canopy closure at 0.6 or more.",
+                      t.out)
+        self.assertNotIn("district_conditions_zh", next(x for x in d["reasons"] if x["rule"] == "UR41"))
+
     def test_readable_table(self):
         r = run("check-activity", "--activity", "ecotourism", "--geometry", os.path.join(FIX, "area_4490.geojson"), db=self.db)
         self.assertEqual(r.code, 0, repr(r))

@@ -470,6 +470,45 @@ class Static(unittest.TestCase):
         self.assertEqual(c.get("/api/nothing-here").status, 404)
 
 
+class NoWebUI(TbCase):
+    """`tianbao serve` without a built UI says at / what to do."""
+
+    def check(self, settings, why):
+        db = self.path("noui.gpkg")
+        if not os.path.exists(db):
+            self.ok(run("init", db=db))
+        srv = Server(db, settings=settings)
+        try:
+            c = srv.client()
+            howto = "build it with scripts/setup (or `make web`, which writes web/dist) and start the server with " \
+                    "static_dir set to that folder (`tianbao serve --set static_dir=web/dist`"
+            r = c.get("/", headers={"Accept": "text/html,application/xhtml+xml,*/*;q=0.8"})
+            self.assertEqual(r.status, 404)
+            self.assertEqual(r.headers["content-type"], "text/html; charset=utf-8")
+            page = r.body.decode()
+            self.assertIn("this server has no web UI: " + why + ".", page)
+            self.assertIn(howto, page)
+            r = c.get("/")
+            self.assertEqual(r.status, 404)
+            err = r.json()["error"]
+            self.assertEqual(err["code"], "not_found")
+            self.assertTrue(err["message"].startswith("no web UI: " + why + "; " + howto), err)
+            self.assertEqual(c.get("/index.html").status, 404)
+            self.assertEqual(c.get("/api/nothing-here").json()["error"]["message"], "no such resource: /api/nothing-here")
+        finally:
+            code, err = srv.stop()
+        self.assertEqual(code, 0, err)
+        self.assertIn("tianbao: no web UI (" + why + "): only the API answers; " + howto, err)
+
+    def test_no_static_dir(self):
+        self.check([], "static_dir is not set")
+
+    def test_static_dir_missing_or_empty(self):
+        self.check(["static_dir=" + self.path("nowhere")], "static_dir does not exist")
+        os.makedirs(self.path("empty"), exist_ok=True)
+        self.check(["static_dir=" + self.path("empty")], "static_dir has no index.html")
+
+
 class Shutdown(TbCase):
     def test_sigterm_checkpoints(self):
         db = self.path("stop.gpkg")

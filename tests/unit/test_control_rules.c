@@ -189,6 +189,96 @@ static void strictness_and_specificity(void **state)
 	assert_null(tb_use_rules_match(&s, &nothing));
 }
 
+/* Citations (tb_use_rules_decide): where a more specific public-welfare-
+ * forest or protection-grade row prohibits an activity a key zone bans, the
+ * plan's key-zone clause is cited first; every basis that prohibits is
+ * cited; a lone deciding row is cited alone. */
+typedef struct citation {
+	const char *activity, *purpose;
+	bool F, N, K;
+	const char *gyl, *bh;
+	bool D;
+	const char *rule, *verdict;
+	const char *cited[3], *clauses[3];
+} citation;
+
+static const citation citations[] = {
+	/* the grade rows decide, the key zone's §3.2.1 is cited first */
+	{"grazing", NULL, 1, 1, 1, NULL, "1", 0, "UR31", "prohibited", {"UR03", "UR31"}, {"3.2.1", "3.2.2"}},
+	{"other_production", NULL, 1, 1, 1, "1", NULL, 0, "UR36", "prohibited", {"UR03", "UR36"}, {"3.2.1", "3.2.2"}},
+	{"ecotourism", NULL, 1, 1, 1, "1", "1", 0, "UR27", "prohibited", {"UR27", "UR28"}, {"3.2.1", "3.2.2"}},
+	{"ecotourism", NULL, 1, 1, 1, NULL, "1", 0, "UR27", "prohibited", {"UR27", "UR42"}, {"3.2.1", "3.2.2"}},
+	/* §3.1.1: clearing for farming and conversion to plantation in key zones */
+	{"clearing_for_farming", NULL, 1, 1, 1, NULL, NULL, 0, "UR22", "prohibited", {"UR22", "UR21"}, {"3.1.1", "3.2.2"}},
+	{"clearing_for_farming", NULL, 1, 1, 1, "1", "1", 0, "UR22", "prohibited", {"UR22", "UR21"}, {"3.1.1", "3.2.2"}},
+	{"conversion_to_plantation", NULL, 1, 1, 1, NULL, NULL, 0, "UR24", "prohibited", {"UR24"}, {"3.1.1"}},
+	{"conversion_to_plantation", NULL, 1, 1, 1, "1", "1", 0, "UR24", "prohibited", {"UR24"}, {"3.1.1"}},
+	/* outside the key zones nothing changes */
+	{"grazing", NULL, 1, 1, 0, NULL, "1", 0, "UR31", "prohibited", {"UR31"}, {"3.2.2"}},
+	{"clearing_for_farming", NULL, 1, 0, 0, NULL, NULL, 0, "UR21", "prohibited", {"UR21"}, {"3.2.2"}},
+	{"occupation", "other", 1, 1, 1, NULL, NULL, 0, "UR17", "prohibited", {"UR17"}, {"3.2.2"}},
+	{"commercial_logging", NULL, 1, 1, 1, "1", "1", 0, "UR01", "prohibited", {"UR01"}, {"3.2.1"}},
+	/* not a prohibition: the deciding row alone */
+	{"occupation", "national_major_project", 1, 1, 1, NULL, "1", 0, "UR20", "needs_approval", {"UR20"}, {"3.2.2"}},
+	{"tending", NULL, 1, 1, 1, NULL, NULL, 1, "UR09", "conditional", {"UR09"}, {"3.2.1"}},
+};
+
+static void citations_plan_first(void **state)
+{
+	fixture *f = *state;
+	for (size_t i = 0; i < sizeof citations / sizeof citations[0]; i++) {
+		const citation *c = &citations[i];
+		tb_use_situation sit = {.activity = c->activity, .purpose = c->purpose, .forest_land = c->F,
+					.natural = c->N, .in_key_zone = c->K, .gyl_grade = c->gyl, .bh_dj = c->bh,
+					.design_approved = c->D};
+		tb_use_decision d;
+		tb_use_rules_decide(&f->rules, &sit, &d);
+		assert_non_null(d.rule);
+		assert_ptr_equal(d.rule, tb_use_rules_match(&f->rules, &sit)); /* the verdict's row is unchanged */
+		if (strcmp(d.rule->code, c->rule)) fprintf(stderr, "citation %zu: decided by %s\n", i, d.rule->code);
+		assert_string_equal(d.rule->code, c->rule);
+		assert_string_equal(tb_verdict_name(d.rule->verdict), c->verdict);
+		int n = 0;
+		while (n < 3 && c->cited[n]) n++;
+		if (d.ncite != n) fprintf(stderr, "citation %zu: %d rows cited, want %d\n", i, d.ncite, n);
+		assert_int_equal(d.ncite, n);
+		for (int k = 0; k < n; k++) {
+			assert_string_equal(d.cite[k]->code, c->cited[k]);
+			assert_string_equal(d.cite[k]->clause, c->clauses[k]);
+			assert_int_equal(d.cite[k]->verdict, d.rule->verdict);
+		}
+	}
+	/* the plan's own rows come first: UR03 is the plan's, UR31 the law's */
+	tb_use_situation sit = {.activity = "grazing", .forest_land = 1, .natural = 1, .in_key_zone = 1, .bh_dj = "1"};
+	tb_use_decision d;
+	tb_use_rules_decide(&f->rules, &sit, &d);
+	assert_string_equal(tb_use_basis_name(d.cite[0]->basis), "plan");
+	assert_string_equal(tb_use_basis_name(d.cite[1]->basis), "law");
+}
+
+/* The 0.6 retained canopy on approved tending is not in the plan: UR09's
+ * conditions are the plan's (as designed), the canopy is a district
+ * setting. */
+static void district_conditions(void **state)
+{
+	fixture *f = *state;
+	tb_use_situation sit = {.activity = "tending", .forest_land = 1, .natural = 1, .design_approved = 1};
+	const tb_use_rule *r = tb_use_rules_match(&f->rules, &sit);
+	assert_string_equal(r->code, "UR09");
+	assert_string_equal(r->clause, "3.2.1");
+	assert_string_equal(r->conditions_zh, "按批准的作业设计实施。");
+	assert_null(strstr(r->conditions_en, "0.6"));
+	assert_null(strstr(r->conditions_zh, "郁闭度"));
+	assert_string_equal(r->district_conditions_zh, "保留郁闭度不低于{design_min_canopy}。");
+	assert_string_equal(r->district_conditions_en, "Keep canopy closure at {design_min_canopy} or more.");
+	/* no other row carries a district condition, every row has a basis */
+	for (int i = 0; i < f->rules.n; i++) {
+		if (strcmp(f->rules.rows[i].code, "UR09")) assert_null(f->rules.rows[i].district_conditions_zh);
+		assert_null(strstr(f->rules.rows[i].conditions_zh ? f->rules.rows[i].conditions_zh : "", "0.6"));
+	}
+	assert_string_equal(tb_use_basis_name(r->basis), "plan");
+}
+
 /* The bureau edits the table: the next decision follows it. */
 static void rules_are_data(void **state)
 {
@@ -237,6 +327,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(every_rule_row_is_covered, setup, teardown),
 		cmocka_unit_test(strictness_and_specificity),
 		cmocka_unit_test_setup_teardown(rules_are_data, setup, teardown),
+		cmocka_unit_test_setup_teardown(citations_plan_first, setup, teardown),
+		cmocka_unit_test_setup_teardown(district_conditions, setup, teardown),
 	};
 	int rc = cmocka_run_group_tests(tests, NULL, NULL);
 	tb_geos_finish();

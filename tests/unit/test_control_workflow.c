@@ -186,11 +186,47 @@ static void prohibited_and_designs(void **state)
 	json_decref(patch);
 }
 
+/* The machines through base/fsm.h: the exact 409 and 403 messages, the
+ * roles typed like the route table's, nothing written by a refusal. */
+static void machine_messages(void **state)
+{
+	fixture *f = *state;
+	int64_t fid = submit(f, "occupation", "national_defence", rect(117.420, 40.150, 117.421, 40.152));
+	json_t *p = NULL;
+	tb_err e = {0};
+	assert_int_equal(tb_record_get(f->db, &tb_applications, fid, &p, NULL, &e), 0);
+	char code[64], want[256];
+	snprintf(code, sizeof code, "%s", json_string_value(json_object_get(p, "code")));
+	json_decref(p);
+	int64_t events = count(f, "SELECT count(*) FROM tb_event");
+	assert_int_equal(tb_application_transition(f->db, &TOWN, fid, "approved", NULL, f->doc, &e), TB_ECONFLICT);
+	snprintf(want, sizeof want, "application %s is submitted: it cannot become approved (possible: checked, rejected)", code);
+	assert_string_equal(e.message, want);
+	assert_string_equal(e.field, "status");
+	assert_int_equal(tb_application_transition(f->db, &TOWN, fid, "rejected", NULL, NULL, &e), TB_EDENIED);
+	snprintf(want, sizeof want, "the role town may not reject application %s (roles: admin,bureau)", code);
+	assert_string_equal(e.message, want);
+	tb_actor ranger = {"ranger1", "ranger"};
+	assert_int_equal(tb_application_transition(f->db, &ranger, fid, "checked", NULL, NULL, &e), TB_EDENIED);
+	snprintf(want, sizeof want, "the role ranger may not check application %s (roles: admin,bureau,town,unit)", code);
+	assert_string_equal(e.message, want);
+	assert_int_equal(count(f, "SELECT count(*) FROM tb_event"), events); /* refusals write nothing */
+	assert_string_equal(status_of(f, fid), "submitted");
+	/* a rejected application is closed: no move leaves it */
+	assert_int_equal(tb_application_transition(f->db, &BUREAU, fid, "rejected", "不符合", NULL, &e), 0);
+	assert_int_equal(tb_application_transition(f->db, &BUREAU, fid, "checked", NULL, NULL, &e), TB_ECONFLICT);
+	snprintf(want, sizeof want, "application %s is rejected: it cannot become checked (possible: none, the case is closed)",
+		 code);
+	assert_string_equal(e.message, want);
+	assert_int_equal(count(f, "SELECT count(*) FROM tb_event WHERE action='applications.reject'"), 1);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(moves_and_refusals, setup, teardown),
 		cmocka_unit_test_setup_teardown(prohibited_and_designs, setup, teardown),
+		cmocka_unit_test_setup_teardown(machine_messages, setup, teardown),
 	};
 	int rc = cmocka_run_group_tests(tests, NULL, NULL);
 	tb_geos_finish();

@@ -297,11 +297,13 @@ export function decisionView(d) {
   const reasons = d.reasons || [];
   if (reasons.length) {
     box.append(h('h3', t('ctl.reasons')), h('ol.reasons', { 'data-testid': 'reasons' }, reasons.map((r) => h('li.reason', { 'data-verdict': r.verdict, 'data-clause': r.clause },
-      h('div.reasonhead', verdictBadge(r.verdict), r.clause ? h('span.clause', clauseText(r.clause)) : null,
+      h('div.reasonhead', verdictBadge(r.verdict), (r.clauses || (r.clause ? [r.clause] : [])).map((c) => h('span.clause', clauseText(c))),
         r.area_ha != null ? h('span.muted', t('ctl.reasonArea', { ha: ha4(r.area_ha), mu: mu(r.area_ha) })) : null),
       h('p.reasonmsg', msg(r, 'message')),
       r.authority ? h('p.reasonmeta', h('span.muted', t('ctl.authority'), '：'), r.authority) : null,
-      msg(r, 'conditions') ? h('p.reasonmeta', h('span.muted', t('ctl.conditions'), '：'), msg(r, 'conditions')) : null))));
+      msg(r, 'conditions') ? h('p.reasonmeta', h('span.muted', t('ctl.conditions'), '：'), msg(r, 'conditions')) : null,
+      msg(r, 'district_conditions') ? h('p.reasonmeta', { 'data-testid': 'district-conditions' }, h('span.muted', t('ctl.districtConditions'), '：'), msg(r, 'district_conditions')) : null,
+      (r.also || []).map((a) => h('p.reasonmeta', h('span.muted', t('ctl.alsoProhibited', { clause: clauseText(a.clause) }), '：'), msg(a, 'message')))))));
   }
   const parcels = d.parcels || [];
   box.append(h('h3', t('ctl.parcels', { n: parcels.length })));
