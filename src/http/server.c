@@ -1,14 +1,19 @@
 /* server.c — the libmicrohttpd daemon: a thread pool with epoll, limits on
- * connections, headers, bodies (413 without buffering the excess) and time;
- * one SQLite connection per worker thread; an access log; graceful stop.
- * Requests are handed to the router (router.c). */
+ * connections, headers, bodies (413 without buffering the excess) and time
+ * (the connection guard, guard.c, bounds how long a request may take to
+ * arrive and evicts idle connections when full); one SQLite connection per
+ * worker thread; the writer queue (db/writeq.h) for fair writes; an access
+ * log with a line for every request, answered, refused, cut or aborted;
+ * graceful stop.  Requests are handed to the router (router.c). */
 #include "http/server.h"
 
 #include "app/app.h"
 #include "base/log.h"
 #include "base/tbtime.h"
+#include "http/guard.h"
 #include "http/http.h"
 #include "http/router.h"
+#include "db/writeq.h"
 #include "registry/registry.h"
 
 #include <arpa/inet.h>
@@ -17,6 +22,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 struct tb_server {
@@ -26,13 +33,16 @@ struct tb_server {
 	pthread_mutex_t log_lock;
 	pthread_key_t db_key;
 	tb_router *router;
+	tb_guard *guard;
 };
 
 /* Per request: the body read so far (bounded), and whether it overflowed. */
 typedef struct conn_ctx {
 	tb_buf body;
 	bool too_big;
+	bool logged; /* its access-log line is written */
 	int64_t start_ms;
+	tb_guard_conn *gc; /* the connection's guard record */
 } conn_ctx;
 
 static void close_db(void *p)
@@ -62,16 +72,34 @@ static void client_ip(struct MHD_Connection *c, char *buf, size_t n)
 		inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)sa)->sin6_addr, buf, (socklen_t)n);
 }
 
-static void access_log(tb_server *s, const tb_req *r, int status, size_t bytes, int64_t ms)
+static void log_line(tb_server *s, const char *ip, const char *method, const char *path, int status,
+		     size_t bytes, int64_t ms, const char *login)
 {
 	if (!s->log) return;
 	char ts[32];
 	tb_time_now_iso(ts);
 	pthread_mutex_lock(&s->log_lock);
-	fprintf(s->log, "%s %s \"%s %s\" %d %zu %lldms %s\n", ts, r->ip, r->method, r->path, status,
-		bytes, (long long)ms, r->who.login[0] ? r->who.login : "-");
+	fprintf(s->log, "%s %s \"%s %s\" %d %zu %lldms %s\n", ts, ip, method, path, status, bytes,
+		(long long)ms, login && login[0] ? login : "-");
 	fflush(s->log);
 	pthread_mutex_unlock(&s->log_lock);
+}
+
+static void access_log(tb_server *s, const tb_req *r, int status, size_t bytes, int64_t ms)
+{
+	log_line(s, r->ip, r->method, r->path, status, bytes, ms, r->who.login);
+}
+
+/* A request the guard ended (cut 408, aborted 499) or refused (503). */
+static void guard_log(void *cls, const char *ip, const char *method, const char *path, int status, int64_t ms)
+{
+	log_line(cls, ip, method, path, status, 0, ms, NULL);
+}
+
+static tb_guard_conn *guard_conn(struct MHD_Connection *c)
+{
+	const union MHD_ConnectionInfo *ci = MHD_get_connection_info(c, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
+	return ci ? ci->socket_context : NULL;
 }
 
 static enum MHD_Result send_resp(struct MHD_Connection *c, tb_resp *resp)
@@ -96,14 +124,35 @@ static enum MHD_Result send_resp(struct MHD_Connection *c, tb_resp *resp)
 	return ok;
 }
 
-static enum MHD_Result reply_413(struct MHD_Connection *c, size_t max)
+static enum MHD_Result reply_413(tb_server *s, struct MHD_Connection *c, const char *method, const char *url,
+				 conn_ctx *cx, size_t max)
 {
 	tb_resp resp;
 	tb_resp_init(&resp);
 	tb_resp_error(&resp, 413, "too_big", NULL, "request body larger than %zu bytes", max);
 	enum MHD_Result ok = send_resp(c, &resp);
+	char ip[64];
+	client_ip(c, ip, sizeof ip);
+	log_line(s, ip, method, url, 413, resp.body.len, tb_time_now_ms() - cx->start_ms, NULL);
+	cx->logged = true;
 	tb_resp_free(&resp);
 	return ok;
+}
+
+/* A chunked body crossed the limit: answer 413 now, on the socket (the
+ * daemon cannot queue an answer while a body is still arriving), and
+ * close the connection instead of reading the rest. */
+static enum MHD_Result refuse_413_now(tb_server *s, struct MHD_Connection *c, const char *method,
+				      const char *url, conn_ctx *cx, size_t max)
+{
+	const union MHD_ConnectionInfo *ci = MHD_get_connection_info(c, MHD_CONNECTION_INFO_CONNECTION_FD);
+	char msg[96], ip[64];
+	snprintf(msg, sizeof msg, "request body larger than %zu bytes", max);
+	if (ci) tb_guard_send_error(ci->connect_fd, 413, "Content Too Large", "too_big", msg);
+	client_ip(c, ip, sizeof ip);
+	log_line(s, ip, method, url, 413, 0, tb_time_now_ms() - cx->start_ms, NULL);
+	cx->logged = true;
+	return MHD_NO;
 }
 
 static size_t body_limit(const tb_server *s, const char *url)
@@ -125,23 +174,28 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *c, const char *u
 		if (!cx) return MHD_NO;
 		tb_buf_init(&cx->body, max);
 		cx->start_ms = tb_time_now_ms();
+		cx->gc = guard_conn(c);
 		*req_cls = cx;
+		tb_guard_headers(s->guard, cx->gc, method, url);
 		const char *cl = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Content-Length");
 		if (cl && strtoull(cl, NULL, 10) > max) {
 			cx->too_big = true;
-			return reply_413(c, max); /* the body is never read */
+			tb_guard_received(s->guard, cx->gc);
+			return reply_413(s, c, method, url, cx, max); /* the body is never read */
 		}
 		return MHD_YES;
 	}
-	if (*upload_size) { /* body data: keep up to max, drop the rest */
+	if (*upload_size) { /* body data: keep up to max, refuse at once past it */
 		if (!cx->too_big && tb_buf_add(&cx->body, upload, *upload_size)) {
 			cx->too_big = true;
 			tb_buf_free(&cx->body);
+			return refuse_413_now(s, c, method, url, cx, max);
 		}
 		*upload_size = 0;
 		return MHD_YES;
 	}
-	if (cx->too_big) return reply_413(c, max);
+	if (cx->too_big) return cx->logged ? MHD_NO : reply_413(s, c, method, url, cx, max);
+	tb_guard_received(s->guard, cx->gc);
 	char ip[64];
 	client_ip(c, ip, sizeof ip);
 	tb_req req = {.method = method, .path = url, .ip = ip, .conn = c, .srv = (void *)s,
@@ -155,6 +209,7 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *c, const char *u
 	size_t bytes = resp.static_data ? resp.static_len : resp.body.len;
 	enum MHD_Result ok = send_resp(c, &resp);
 	access_log(s, &req, resp.status, bytes, tb_time_now_ms() - cx->start_ms);
+	cx->logged = true;
 	tb_resp_free(&resp);
 	return ok;
 }
@@ -162,12 +217,48 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *c, const char *u
 static void completed(void *cls, struct MHD_Connection *c, void **req_cls,
 		      enum MHD_RequestTerminationCode code)
 {
-	(void)cls, (void)c, (void)code;
+	tb_server *s = cls;
 	conn_ctx *cx = *req_cls;
+	tb_guard_done(s->guard, guard_conn(c), cx && cx->logged, code == MHD_REQUEST_TERMINATED_TIMEOUT_REACHED);
 	if (!cx) return;
 	tb_buf_free(&cx->body);
 	free(cx);
 	*req_cls = NULL;
+}
+
+/* Every accepted connection is followed by the guard from start to close. */
+static void notify_conn(void *cls, struct MHD_Connection *c, void **socket_ctx,
+			enum MHD_ConnectionNotificationCode code)
+{
+	tb_server *s = cls;
+	if (code == MHD_CONNECTION_NOTIFY_CLOSED) {
+		tb_guard_close(s->guard, *socket_ctx);
+		*socket_ctx = NULL;
+		return;
+	}
+	const union MHD_ConnectionInfo *ci = MHD_get_connection_info(c, MHD_CONNECTION_INFO_CONNECTION_FD);
+	char ip[64];
+	client_ip(c, ip, sizeof ip);
+	*socket_ctx = ci ? tb_guard_open(s->guard, ci->connect_fd, ip) : NULL;
+}
+
+/* The request line has arrived (before the headers). */
+static void *uri_arrived(void *cls, const char *uri, struct MHD_Connection *c)
+{
+	tb_server *s = cls;
+	tb_guard_request_line(s->guard, guard_conn(c), uri);
+	return NULL; /* the handler's first call makes the request context */
+}
+
+/* Enough descriptors for max_connections (and the attackers evicted to make
+ * room for them), within the hard limit. */
+static void raise_fd_limit(int conns)
+{
+	struct rlimit rl;
+	rlim_t need = (rlim_t)conns * 2 + 256;
+	if (getrlimit(RLIMIT_NOFILE, &rl) || rl.rlim_cur >= need) return;
+	rl.rlim_cur = rl.rlim_max == RLIM_INFINITY || rl.rlim_max > need ? need : rl.rlim_max;
+	setrlimit(RLIMIT_NOFILE, &rl);
 }
 
 static int parse_listen(const char *listen, struct sockaddr_in *sa, tb_err *e)
@@ -221,20 +312,36 @@ int tb_server_start(const tb_server_config *c, tb_server **out, tb_err *e)
 		return tb_err_set(e, TB_EIO, c->access_log, NULL, "cannot open the access log");
 	}
 	s->router = tb_router_new(&s->cfg);
-	s->d = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ERROR_LOG,
-				0, NULL, NULL, handle, s,
-				MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&sa,
-				MHD_OPTION_THREAD_POOL_SIZE, (unsigned)c->threads,
-				MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)c->conn_timeout_s,
-				MHD_OPTION_PER_IP_CONNECTION_LIMIT, (unsigned)c->per_ip_connections,
-				MHD_OPTION_CONNECTION_LIMIT, (unsigned)c->max_connections,
-				MHD_OPTION_CONNECTION_MEMORY_LIMIT, c->conn_memory,
-				MHD_OPTION_NOTIFY_COMPLETED, completed, s,
-				MHD_OPTION_EXTERNAL_LOGGER, mhd_log, s,
-				MHD_OPTION_END);
+	tb_guard_limits gl = {.header_ms = c->header_timeout_s * 1000, .request_ms = c->request_timeout_s * 1000,
+			      .max_conns = c->evict ? c->max_connections : 1 << 30, .evict = c->evict, .tick_ms = 200};
+	s->guard = tb_guard_new(&gl, guard_log, s);
+	/* with eviction the guard keeps the count; the daemon's own limit (split
+	 * between its threads) only backs it up */
+	unsigned mhd_limit = (unsigned)(c->evict ? 2 * c->max_connections + 64 : c->max_connections);
+	raise_fd_limit((int)mhd_limit);
+	rc = s->guard ? tb_db_writeq_enable(c->write_queue, c->write_wait_ms, e)
+		      : tb_err_set(e, TB_ENOMEM, NULL, NULL, "cannot start the connection watchdog");
+	if (!rc)
+		s->d = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ERROR_LOG,
+					0, NULL, NULL, handle, s,
+					MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&sa,
+					MHD_OPTION_THREAD_POOL_SIZE, (unsigned)c->threads,
+					MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)c->conn_timeout_s,
+					MHD_OPTION_PER_IP_CONNECTION_LIMIT, (unsigned)c->per_ip_connections,
+					MHD_OPTION_CONNECTION_LIMIT, mhd_limit,
+					MHD_OPTION_CONNECTION_MEMORY_LIMIT, c->conn_memory,
+					MHD_OPTION_NOTIFY_COMPLETED, completed, s,
+					MHD_OPTION_NOTIFY_CONNECTION, notify_conn, s,
+					MHD_OPTION_URI_LOG_CALLBACK, uri_arrived, s,
+					MHD_OPTION_EXTERNAL_LOGGER, mhd_log, s,
+					MHD_OPTION_END);
 	if (!s->d) {
+		tb_db_writeq_disable();
+		tb_guard_free(s->guard);
 		tb_router_free(s->router);
+		if (s->log && s->log != stderr) fclose(s->log);
 		free(s);
+		if (rc) return rc;
 		return tb_err_set(e, TB_EIO, c->listen, "listen", "cannot listen (address in use or not allowed)");
 	}
 	*out = s;
@@ -258,6 +365,8 @@ void tb_server_stop(tb_server *s)
 	MHD_socket fd = MHD_quiesce_daemon(s->d); /* no new connections */
 	MHD_stop_daemon(s->d);                    /* waits for in-flight requests */
 	if (fd != MHD_INVALID_SOCKET) close(fd);
+	tb_guard_free(s->guard);
+	tb_db_writeq_disable();
 	tb_db *db;
 	tb_err e = {0};
 	if (!tb_db_open(s->cfg.db_path, 0, &db, &e)) {
