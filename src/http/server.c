@@ -24,6 +24,7 @@
 #include <string.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
+#include <time.h>
 #include <unistd.h>
 
 struct tb_server {
@@ -34,15 +35,35 @@ struct tb_server {
 	pthread_key_t db_key;
 	tb_router *router;
 	tb_guard *guard;
+	/* Writes are answered by a pool of threads taking requests in arrival
+	 * order (the daemon's workers each own a fixed set of connections, so a
+	 * worker with four writing clients would give each a quarter of the
+	 * turns of a client alone on its worker); reads stay on the workers. */
+	pthread_mutex_t pool_mu;
+	pthread_cond_t pool_cv;
+	struct conn_ctx *pool_head, *pool_tail;
+	int pool_len;
+	bool pool_on;
+	int npool;
+	pthread_t *pool;
 };
 
-/* Per request: the body read so far (bounded), and whether it overflowed. */
+/* Per request: the body read so far (bounded), whether it overflowed, and
+ * for a write handed to the pool its answer. */
 typedef struct conn_ctx {
 	tb_buf body;
 	bool too_big;
 	bool logged; /* its access-log line is written */
 	int64_t start_ms;
 	tb_guard_conn *gc; /* the connection's guard record */
+	struct MHD_Connection *conn;
+	const char *method, *url; /* the daemon's, valid until the request ends */
+	char ip[64];
+	char login[64];
+	tb_resp resp;
+	bool has_resp;        /* resp is filled, to be sent */
+	int64_t queued_ms;    /* when it joined the pool's queue */
+	struct conn_ctx *next; /* in the pool's queue */
 } conn_ctx;
 
 static void close_db(void *p)
@@ -83,11 +104,6 @@ static void log_line(tb_server *s, const char *ip, const char *method, const cha
 		(long long)ms, login && login[0] ? login : "-");
 	fflush(s->log);
 	pthread_mutex_unlock(&s->log_lock);
-}
-
-static void access_log(tb_server *s, const tb_req *r, int status, size_t bytes, int64_t ms)
-{
-	log_line(s, r->ip, r->method, r->path, status, bytes, ms, r->who.login);
 }
 
 /* A request the guard ended (cut 408, aborted 499) or refused (503). */
@@ -162,6 +178,138 @@ static size_t body_limit(const tb_server *s, const char *url)
 	return upload ? s->cfg.upload_max : s->cfg.body_max;
 }
 
+/* Answer a fully received request into cx->resp (on a worker or a pool
+ * thread: each has its own database connection). */
+static void answer(tb_server *s, conn_ctx *cx)
+{
+	tb_req req = {.method = cx->method, .path = cx->url, .ip = cx->ip, .conn = cx->conn, .srv = (void *)s,
+		      .body = cx->body.data, .body_len = cx->body.len};
+	tb_resp_init(&cx->resp);
+	cx->has_resp = true;
+	tb_err e = {0};
+	req.db = worker_db(s, &e);
+	if (!req.db) tb_resp_err(&cx->resp, &e);
+	else tb_router_dispatch(s->router, &req, &cx->resp);
+	snprintf(cx->login, sizeof cx->login, "%s", req.who.login);
+}
+
+static enum MHD_Result deliver(tb_server *s, struct MHD_Connection *c, conn_ctx *cx)
+{
+	size_t bytes = cx->resp.static_data ? cx->resp.static_len : cx->resp.body.len;
+	enum MHD_Result ok = send_resp(c, &cx->resp);
+	log_line(s, cx->ip, cx->method, cx->url, cx->resp.status, bytes, tb_time_now_ms() - cx->start_ms,
+		 cx->login);
+	cx->logged = true;
+	tb_resp_free(&cx->resp);
+	cx->has_resp = false;
+	return ok;
+}
+
+static bool is_write(const char *method)
+{
+	return strcmp(method, "GET") && strcmp(method, "HEAD") && strcmp(method, "OPTIONS");
+}
+
+static int64_t mono_ms(void)
+{
+	struct timespec t;
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (int64_t)t.tv_sec * 1000 + t.tv_nsec / 1000000;
+}
+
+/* Hand a write to the pool: the connection is suspended until its answer
+ * is ready.  False when there is no pool (write_queue=0, or stopping): the
+ * worker answers it itself.  A full queue is answered 503 by the worker. */
+static bool pool_submit(tb_server *s, conn_ctx *cx)
+{
+	pthread_mutex_lock(&s->pool_mu);
+	if (!s->pool_on) {
+		pthread_mutex_unlock(&s->pool_mu);
+		return false;
+	}
+	if (s->pool_len >= s->cfg.write_queue) {
+		int n = s->pool_len;
+		pthread_mutex_unlock(&s->pool_mu);
+		tb_err e;
+		tb_err_set(&e, TB_EBUSY, NULL, NULL, "the write queue is full (%d writes waiting); try again shortly", n);
+		tb_resp_init(&cx->resp);
+		cx->has_resp = true;
+		tb_resp_err(&cx->resp, &e);
+		return false;
+	}
+	MHD_suspend_connection(cx->conn);
+	cx->queued_ms = mono_ms();
+	cx->next = NULL;
+	if (s->pool_tail) s->pool_tail->next = cx;
+	else s->pool_head = cx;
+	s->pool_tail = cx;
+	s->pool_len++;
+	pthread_cond_signal(&s->pool_cv);
+	pthread_mutex_unlock(&s->pool_mu);
+	return true;
+}
+
+/* A pool thread: oldest write first; one past write_wait in the queue is
+ * answered 503 without running.  Drains the queue before it stops. */
+static void *pool_main(void *p)
+{
+	tb_server *s = p;
+	pthread_mutex_lock(&s->pool_mu);
+	for (;;) {
+		while (!s->pool_head && s->pool_on) pthread_cond_wait(&s->pool_cv, &s->pool_mu);
+		conn_ctx *cx = s->pool_head;
+		if (!cx) break; /* stopping and drained */
+		s->pool_head = cx->next;
+		if (!s->pool_head) s->pool_tail = NULL;
+		s->pool_len--;
+		pthread_mutex_unlock(&s->pool_mu);
+		int64_t waited = mono_ms() - cx->queued_ms;
+		if (waited > s->cfg.write_wait_ms) {
+			tb_err e;
+			tb_err_set(&e, TB_EBUSY, NULL, NULL,
+				   "waited %lld ms for the write queue; try again shortly", (long long)waited);
+			tb_resp_init(&cx->resp);
+			cx->has_resp = true;
+			tb_resp_err(&cx->resp, &e);
+		} else {
+			answer(s, cx);
+		}
+		MHD_resume_connection(cx->conn); /* the daemon calls handle() again: deliver */
+		pthread_mutex_lock(&s->pool_mu);
+	}
+	pthread_mutex_unlock(&s->pool_mu);
+	return NULL;
+}
+
+static int pool_start(tb_server *s, tb_err *e)
+{
+	pthread_mutex_init(&s->pool_mu, NULL);
+	pthread_cond_init(&s->pool_cv, NULL);
+	if (s->cfg.write_queue <= 0) return 0;
+	s->pool = calloc((size_t)s->cfg.threads, sizeof *s->pool);
+	if (!s->pool) return tb_err_set(e, TB_ENOMEM, NULL, NULL, "out of memory");
+	s->pool_on = true;
+	for (; s->npool < s->cfg.threads; s->npool++)
+		if (pthread_create(&s->pool[s->npool], NULL, pool_main, s))
+			return tb_err_set(e, TB_EIO, NULL, "threads", "cannot start the write threads");
+	return 0;
+}
+
+/* Stop taking writes; the pool answers what it holds and its threads end. */
+static void pool_stop(tb_server *s)
+{
+	pthread_mutex_lock(&s->pool_mu);
+	s->pool_on = false;
+	pthread_cond_broadcast(&s->pool_cv);
+	pthread_mutex_unlock(&s->pool_mu);
+	for (int i = 0; i < s->npool; i++) pthread_join(s->pool[i], NULL);
+	free(s->pool);
+	s->pool = NULL;
+	s->npool = 0;
+	pthread_cond_destroy(&s->pool_cv);
+	pthread_mutex_destroy(&s->pool_mu);
+}
+
 static enum MHD_Result handle(void *cls, struct MHD_Connection *c, const char *url, const char *method,
 			      const char *version, const char *upload, size_t *upload_size, void **req_cls)
 {
@@ -195,23 +343,13 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *c, const char *u
 		return MHD_YES;
 	}
 	if (cx->too_big) return cx->logged ? MHD_NO : reply_413(s, c, method, url, cx, max);
+	if (cx->has_resp) return deliver(s, c, cx); /* resumed: the pool answered */
 	tb_guard_received(s->guard, cx->gc);
-	char ip[64];
-	client_ip(c, ip, sizeof ip);
-	tb_req req = {.method = method, .path = url, .ip = ip, .conn = c, .srv = (void *)s,
-		      .body = cx->body.data, .body_len = cx->body.len};
-	tb_resp resp;
-	tb_resp_init(&resp);
-	tb_err e = {0};
-	req.db = worker_db(s, &e);
-	if (!req.db) tb_resp_err(&resp, &e);
-	else tb_router_dispatch(s->router, &req, &resp);
-	size_t bytes = resp.static_data ? resp.static_len : resp.body.len;
-	enum MHD_Result ok = send_resp(c, &resp);
-	access_log(s, &req, resp.status, bytes, tb_time_now_ms() - cx->start_ms);
-	cx->logged = true;
-	tb_resp_free(&resp);
-	return ok;
+	cx->conn = c, cx->method = method, cx->url = url;
+	client_ip(c, cx->ip, sizeof cx->ip);
+	if (is_write(method) && pool_submit(s, cx)) return MHD_YES;
+	if (!cx->has_resp) answer(s, cx); /* (has one: the queue was full) */
+	return deliver(s, c, cx);
 }
 
 static void completed(void *cls, struct MHD_Connection *c, void **req_cls,
@@ -221,6 +359,7 @@ static void completed(void *cls, struct MHD_Connection *c, void **req_cls,
 	conn_ctx *cx = *req_cls;
 	tb_guard_done(s->guard, guard_conn(c), cx && cx->logged, code == MHD_REQUEST_TERMINATED_TIMEOUT_REACHED);
 	if (!cx) return;
+	if (cx->has_resp) tb_resp_free(&cx->resp);
 	tb_buf_free(&cx->body);
 	free(cx);
 	*req_cls = NULL;
@@ -321,8 +460,11 @@ int tb_server_start(const tb_server_config *c, tb_server **out, tb_err *e)
 	raise_fd_limit((int)mhd_limit);
 	rc = s->guard ? tb_db_writeq_enable(c->write_queue, c->write_wait_ms, e)
 		      : tb_err_set(e, TB_ENOMEM, NULL, NULL, "cannot start the connection watchdog");
+	int prc = pool_start(s, e);
+	if (!rc) rc = prc;
 	if (!rc)
-		s->d = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ERROR_LOG,
+		s->d = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ERROR_LOG |
+						MHD_ALLOW_SUSPEND_RESUME,
 					0, NULL, NULL, handle, s,
 					MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&sa,
 					MHD_OPTION_THREAD_POOL_SIZE, (unsigned)c->threads,
@@ -336,6 +478,7 @@ int tb_server_start(const tb_server_config *c, tb_server **out, tb_err *e)
 					MHD_OPTION_EXTERNAL_LOGGER, mhd_log, s,
 					MHD_OPTION_END);
 	if (!s->d) {
+		pool_stop(s);
 		tb_db_writeq_disable();
 		tb_guard_free(s->guard);
 		tb_router_free(s->router);
@@ -363,6 +506,7 @@ void tb_server_stop(tb_server *s)
 {
 	if (!s) return;
 	MHD_socket fd = MHD_quiesce_daemon(s->d); /* no new connections */
+	pool_stop(s);                             /* answers the writes it holds */
 	MHD_stop_daemon(s->d);                    /* waits for in-flight requests */
 	if (fd != MHD_INVALID_SOCKET) close(fd);
 	tb_guard_free(s->guard);
