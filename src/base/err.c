@@ -51,6 +51,7 @@ const char *tb_code_name(int code)
 	case TB_EIO: return "io";
 	case TB_EDB: return "database";
 	case TB_ENOMEM: return "no_memory";
+	case TB_EBUSY: return "busy";
 	default: return "internal";
 	}
 }

@@ -20,7 +20,8 @@ typedef enum tb_code {
 	TB_EIO = -7,       /* file or network I/O                       */
 	TB_EDB = -8,       /* SQLite error                              */
 	TB_ENOMEM = -9,    /* out of memory                             */
-	TB_EINTERNAL = -10 /* a bug or a broken invariant               */
+	TB_EINTERNAL = -10, /* a bug or a broken invariant              */
+	TB_EBUSY = -11     /* too many writers waiting: try again later */
 } tb_code;
 
 typedef struct tb_err {

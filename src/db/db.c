@@ -4,11 +4,16 @@
 #include "db/db.h"
 
 #include "db/gpkg.h"
+#include "db/writeq.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+
+/* How long a writer waits for another process (the CLI) to release the file. */
+#define TB_DB_BUSY_MS 5000
+#define TB_DB_BUSY_MS_S "5000"
 
 int tb_db_error(tb_db *db, tb_err *e, const char *what)
 {
@@ -22,9 +27,9 @@ static int pragmas(tb_db *db, bool ro, tb_err *e)
 	 * until it commits; statement journals (every INSERT that fires the
 	 * R-tree triggers has one) stay in memory instead of temp files */
 	/* busy_timeout first: switching to WAL may itself wait for a lock */
-	const char *rw = "PRAGMA busy_timeout=5000; PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL;"
+	const char *rw = "PRAGMA busy_timeout=" TB_DB_BUSY_MS_S "; PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL;"
 			 "PRAGMA foreign_keys=ON; PRAGMA cache_size=-65536; PRAGMA temp_store=MEMORY;";
-	const char *r = "PRAGMA foreign_keys=ON; PRAGMA busy_timeout=5000;";
+	const char *r = "PRAGMA foreign_keys=ON; PRAGMA busy_timeout=" TB_DB_BUSY_MS_S ";";
 	return tb_db_exec(db, ro ? r : rw, e);
 }
 
@@ -50,7 +55,7 @@ int tb_db_open(const char *path, int flags, tb_db **out, tb_err *e)
 		return rc;
 	}
 	sqlite3_extended_result_codes(db->h, 1);
-	sqlite3_busy_timeout(db->h, 5000);
+	sqlite3_busy_timeout(db->h, TB_DB_BUSY_MS);
 	rc = pragmas(db, flags & TB_DB_READONLY, e);
 	if (!rc) rc = tb_gpkg_register_functions(db, e);
 	if (rc) {
@@ -149,6 +154,7 @@ static void stmt_cache_free(tb_db *db)
 void tb_db_close(tb_db *db)
 {
 	if (!db) return;
+	tb_db_rollback(db);
 	stmt_cache_free(db);
 	if (db->h) sqlite3_close_v2(db->h);
 	tb_codes_free(db->codes);
@@ -174,8 +180,18 @@ int tb_db_prepare(tb_db *db, const char *sql, sqlite3_stmt **st, tb_err *e)
 int tb_db_begin(tb_db *db, tb_err *e)
 {
 	if (db->tx_depth++ > 0) return 0;
-	int rc = tb_db_exec(db, "BEGIN IMMEDIATE", e);
-	if (rc) db->tx_depth = 0;
+	int rc = tb_db_writeq_enter(&db->wq_held, e);
+	if (!rc && sqlite3_exec(db->h, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK) {
+		int busy = (sqlite3_errcode(db->h) & 0xff) == SQLITE_BUSY;
+		rc = busy ? tb_err_set(e, TB_EBUSY, NULL, NULL,
+				       "another process has held the database for writing longer than %d ms; "
+				       "try again shortly", TB_DB_BUSY_MS)
+			  : tb_db_error(db, e, "begin");
+	}
+	if (rc) {
+		db->tx_depth = 0;
+		tb_db_writeq_leave(&db->wq_held);
+	}
 	return rc;
 }
 
@@ -185,6 +201,7 @@ int tb_db_commit(tb_db *db, tb_err *e)
 	if (--db->tx_depth > 0) return 0;
 	int rc = tb_db_exec(db, "COMMIT", e);
 	if (rc) tb_db_exec(db, "ROLLBACK", NULL);
+	tb_db_writeq_leave(&db->wq_held);
 	return rc;
 }
 
@@ -193,6 +210,7 @@ void tb_db_rollback(tb_db *db)
 	if (db->tx_depth <= 0) return;
 	db->tx_depth = 0;
 	tb_db_exec(db, "ROLLBACK", NULL);
+	tb_db_writeq_leave(&db->wq_held);
 }
 
 /* The first column of the first row as an integer or a real (0 when there

@@ -24,6 +24,7 @@ typedef struct tb_db {
 	sqlite3 *h;
 	char *path;
 	int tx_depth;          /* >0 inside tb_db_begin                 */
+	bool wq_held;          /* has a turn on the writer queue (writeq.h) */
 	struct tb_codes *codes; /* cached code lists (codes.c)           */
 	struct tb_stmt_cache *stmts; /* prepared statements (tb_db_stmt)  */
 } tb_db;
@@ -52,7 +53,11 @@ sqlite3_stmt *tb_db_stmt(tb_db *db, const char *sql, tb_err *e);
 sqlite3_stmt *tb_db_stmt_find(tb_db *db, const void *owner, int kind);
 sqlite3_stmt *tb_db_stmt_keep(tb_db *db, const void *owner, int kind, const char *sql, tb_err *e);
 
-/* Transactions.  Nested begin/commit pairs join the outermost one. */
+/* Transactions.  Nested begin/commit pairs join the outermost one.  The
+ * outermost begin first waits for its turn on the writer queue (writeq.h,
+ * when the process enabled it), then runs BEGIN IMMEDIATE; TB_EBUSY when the
+ * queue is full, the wait ran out, or another process held the file longer
+ * than busy_timeout.  The outermost commit or rollback ends the turn. */
 int tb_db_begin(tb_db *db, tb_err *e);
 int tb_db_commit(tb_db *db, tb_err *e);
 void tb_db_rollback(tb_db *db);

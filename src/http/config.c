@@ -20,8 +20,13 @@ void tb_server_config_default(tb_server_config *c)
 	c->body_max = 1 << 20;
 	c->upload_max = 64u << 20;
 	c->conn_timeout_s = 15;
+	c->header_timeout_s = 10;
+	c->request_timeout_s = 60;
 	c->per_ip_connections = 32;
 	c->max_connections = 512;
+	c->evict = 1;
+	c->write_queue = 64;
+	c->write_wait_ms = 5000;
 	c->conn_memory = 32 << 10;
 	c->rate_read = 6000;
 	c->rate_write = 600;
@@ -56,8 +61,12 @@ static const key keys[] = {
 	S("listen", listen), S("db", db_path), S("static_dir", static_dir),
 	S("access_log", access_log), S("basemap_url", basemap_url), I("threads", threads, 1, 256),
 	Z("body_max", body_max, 1024, 1L << 30), Z("upload_max", upload_max, 1024, 1L << 34),
-	I("conn_timeout", conn_timeout_s, 1, 3600), I("per_ip_connections", per_ip_connections, 1, 10000),
-	I("max_connections", max_connections, 1, 100000), Z("conn_memory", conn_memory, 4096, 1 << 24),
+	I("conn_timeout", conn_timeout_s, 1, 3600), I("header_timeout", header_timeout_s, 0, 3600),
+	I("request_timeout", request_timeout_s, 0, 86400),
+	I("per_ip_connections", per_ip_connections, 1, 10000),
+	I("max_connections", max_connections, 1, 100000), I("evict", evict, 0, 1),
+	Z("conn_memory", conn_memory, 4096, 1 << 24), I("write_queue", write_queue, 0, 100000),
+	I("write_wait", write_wait_ms, 1, 600000),
 	I("rate_read", rate_read, 1, 10000000), I("rate_write", rate_write, 1, 10000000),
 	I("rate_login", rate_login, 1, 100000), I("rate_public", rate_public, 1, 100000),
 	I("session_idle", session.idle_s, 60, 86400 * 30),

@@ -115,8 +115,10 @@ int tb_resp_err(tb_resp *r, const tb_err *e)
 	case TB_ECONFLICT: status = 409; break;
 	case TB_EDENIED: status = 403; break;
 	case TB_ETOOBIG: status = 413; break;
+	case TB_EBUSY: status = 503; break;
 	default: status = 500;
 	}
+	if (e->code == TB_EBUSY) tb_resp_header(r, "Retry-After", "1");
 	const char *code = e->code == TB_EINPUT && e->field[0] ? "invalid" : tb_code_name(e->code);
 	char msg[760];
 	if (e->record[0]) snprintf(msg, sizeof msg, "%s: %s", e->record, e->message);

@@ -89,7 +89,8 @@ int tb_resp_json(tb_resp *r, int status, json_t *v);
 int tb_resp_error(tb_resp *r, int status, const char *code, const char *field,
 		  const char *fmt, ...) __attribute__((format(printf, 5, 6)));
 /* The HTTP status and error body for a tb_err (422 for field errors of
- * bad input, 404 not found, 409 conflict, 403 denied, 413 too big …). */
+ * bad input, 404 not found, 409 conflict, 403 denied, 413 too big, 503 with
+ * Retry-After when the writer queue is full or busy …). */
 int tb_resp_err(tb_resp *r, const tb_err *e);
 
 #endif

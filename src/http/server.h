@@ -21,8 +21,16 @@ typedef struct tb_server_config {
 	size_t body_max;        /* bytes (default 1 MiB)                    */
 	size_t upload_max;      /* bytes for file uploads (default 64 MiB)  */
 	int conn_timeout_s;     /* idle/slow client timeout (default 15)    */
+	int header_timeout_s;   /* from a request's first byte to the end of
+				   its headers (default 10; 0 = no limit)      */
+	int request_timeout_s;  /* … to the end of its body (default 60; 0 = no limit) */
 	int per_ip_connections; /* default 32                               */
 	int max_connections;    /* default 512                              */
+	int evict;              /* at max_connections, close the longest-idle
+				   or slowest unfinished one (default 1)       */
+	int write_queue;        /* writers that may wait for their turn
+				   (default 64; 0 = no queue, busy_timeout only) */
+	int write_wait_ms;      /* longest wait for a turn (default 5000)   */
 	size_t conn_memory;     /* per-connection header/read buffer (default 32 KiB) */
 	int rate_read, rate_write, rate_login, rate_public; /* requests per minute per IP */
 	tb_session_limits session;

@@ -34,6 +34,11 @@ static void defaults(void **state)
 	assert_string_equal(c.listen, "127.0.0.1:8080");
 	assert_int_equal(c.body_max, 1 << 20);
 	assert_int_equal(c.conn_timeout_s, 15);
+	assert_int_equal(c.header_timeout_s, 10);
+	assert_int_equal(c.request_timeout_s, 60);
+	assert_int_equal(c.evict, 1);
+	assert_int_equal(c.write_queue, 64);
+	assert_int_equal(c.write_wait_ms, 5000);
 	assert_int_equal(c.session.idle_s, 1800);
 }
 
@@ -72,6 +77,16 @@ static void errors(void **state)
 	assert_int_equal(tb_server_config_set(&c, "threads", "lots", &e), TB_EUSAGE);
 	assert_non_null(strstr(e.message, "expected a whole number from 1 to 256, got 'lots'"));
 	assert_int_equal(tb_server_config_set(&c, "body_max", "10", &e), TB_EUSAGE);
+	/* the slow-client and writer limits: 0 turns a limit off, nothing below */
+	assert_int_equal(tb_server_config_set(&c, "header_timeout", "0", &e), 0);
+	assert_int_equal(c.header_timeout_s, 0);
+	assert_int_equal(tb_server_config_set(&c, "write_queue", "0", &e), 0);
+	assert_int_equal(tb_server_config_set(&c, "request_timeout", "-1", &e), TB_EUSAGE);
+	assert_string_equal(e.field, "request_timeout");
+	assert_string_equal(e.message, "expected a whole number from 0 to 86400, got '-1'");
+	assert_int_equal(tb_server_config_set(&c, "evict", "2", &e), TB_EUSAGE);
+	assert_int_equal(tb_server_config_set(&c, "write_wait", "0", &e), TB_EUSAGE);
+	assert_string_equal(e.message, "expected a whole number from 1 to 600000, got '0'");
 	setenv("TIANBAO_CONN_TIMEOUT", "0", 1);
 	assert_int_equal(tb_server_config_env(&c, &e), TB_EUSAGE);
 	assert_string_equal(e.record, "environment TIANBAO_CONN_TIMEOUT");
