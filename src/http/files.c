@@ -5,6 +5,8 @@
  * Both hand the work to io/ exactly as the CLI does. */
 #include "http/api.h"
 
+#include "http/access.h"
+
 #include "app/app.h"
 #include "db/attach.h"
 #include "io/gis.h"
@@ -191,7 +193,13 @@ int tb_api_attachment_get(tb_req *req, tb_resp *resp)
 	size_t n;
 	char mime[64];
 	tb_err e = {0};
-	if (tb_attach_get(req->db, req->params[0], &data, &n, mime, sizeof mime, &e)) return tb_resp_err(resp, &e);
+	/* readable only through a record the caller may read; one answer for
+	 * "not yours" and "none", so that hashes cannot be probed */
+	if (!tb_access_attachment(req, req->params[0]) ||
+	    tb_attach_get(req->db, req->params[0], &data, &n, mime, sizeof mime, &e)) {
+		if (e.code && e.code != TB_ENOTFOUND) return tb_resp_err(resp, &e);
+		return tb_resp_error(resp, 404, "not_found", NULL, "attachment %.16s…: no such attachment", req->params[0]);
+	}
 	resp->status = 200;
 	resp->content_type = strstr(mime, "pdf") ? "application/pdf" : strstr(mime, "png") ? "image/png"
 			     : strstr(mime, "webp") ? "image/webp" : "image/jpeg";
