@@ -115,13 +115,16 @@ def make_town(bureau, town, k):
     ok(bureau.request("POST", "/api/designs", {
         "application_code": a["code"], "parcels": code, "measures": "透光伐,割灌除草", "intensity_pct": 15,
         "retained_canopy": 0.7, "volume_m3": 12.5, "designer": "区林业调查设计队"}), 201)
-    # an alert of the town assigned and verified with a photo
-    alert = one("SELECT fid FROM alerts WHERE town_code=? AND status='new' ORDER BY fid LIMIT 1", town)
-    if alert:
-        ok(bureau.request("POST", f"/api/alerts/{alert}/assign", {}))
-        made["alert_photo"] = upload(bureau, "verify.png", b"\x89PNG\r\n\x1a\n" + bytes([k]) * 40)
-        ok(bureau.request("POST", f"/api/alerts/{alert}/verify",
-                          {"result": "false_alarm", "note": "现场核实", "photo": made["alert_photo"]}))
+    # a camera's alert in the town (assigned to its grid's ranger at once), verified with a photo
+    alert = ok(bureau.request("POST", "/api/alerts", {
+        "type": "Feature", "geometry": {"type": "Point", "coordinates": [x, y]},
+        "properties": {"source": "camera", "type": "fire", "observed_at": TODAY + "T08:00:00Z", "confidence": 0.8,
+                       "external_id": f"CAM-LEAK-{k}"}}), 201)
+    _s.setdefault("alert_ranger", {})[town] = alert["ranger_code"]
+    alert = alert["id"]
+    made["alert_photo"] = upload(bureau, "verify.png", b"\x89PNG\r\n\x1a\n" + bytes([k]) * 40)
+    ok(bureau.request("POST", f"/api/alerts/{alert}/verify",
+                      {"result": "false_alarm", "note": "现场核实", "photo": made["alert_photo"]}))
     # a pest trap catch and a survey over the warning levels (they notify the town)
     ok(bureau.request("POST", "/api/pest_traps", {
         "geometry": {"type": "Point", "coordinates": [x, y]},
@@ -153,16 +156,14 @@ def setUpModule():
         assert r.code == 0, r
         tbserver.add_token(path, login, f"feed-{login}")
     _s["db"], _s["dir"] = path, d
-    # the ranger users are the first ranger record of their town
-    con = sqlite3.connect(path)
-    for login, town in (("ranger_a", TOWN_A), ("ranger_b", TOWN_B)):
-        con.execute("UPDATE rangers SET login=? WHERE fid=(SELECT min(fid) FROM rangers WHERE town_code=?)",
-                    (login, town))
-    con.commit()
-    con.close()
     _s["srv"] = tbserver.Server(path, settings=["rate_read=100000", "rate_write=100000", "rate_login=1000"])
     bureau = client("bureau")
     _s["made"] = {t: make_town(bureau, t, k) for k, t in enumerate((TOWN_A, TOWN_B), 1)}
+    # the ranger users are the rangers of the alerts just raised
+    for login, town in (("ranger_a", TOWN_A), ("ranger_b", TOWN_B)):
+        fid = one("SELECT fid FROM rangers WHERE code=?", _s["alert_ranger"][town])
+        tag = bureau.get(f"/api/rangers/{fid}").headers["etag"]
+        ok(bureau.request("PATCH", f"/api/rangers/{fid}", {"login": login}, headers={"If-Match": tag}))
     _s["loose"] = upload(bureau, "loose.png", b"\x89PNG\r\n\x1a\n" + b"loose" * 9)  # referenced by nothing
     _s["forbidden"] = forbidden()
 
@@ -335,6 +336,20 @@ class Named(unittest.TestCase):
             self.assertTrue(items)
             actions = {e["action"] for e in items}
             self.assertFalse(actions & {"user.add", "token.add", "attachment.add"}, (login, actions))
+
+    def test_ranger_sees_his_alerts_only(self):
+        me = one("SELECT code FROM rangers WHERE login='ranger_a'")
+        r = client("ranger_a")
+        items = r.get("/api/alerts?limit=500").json()["items"]
+        self.assertEqual({a["ranger_code"] for a in items}, {me})
+        self.assertEqual(len(items), one("SELECT count(*) FROM alerts WHERE ranger_code=?", me))
+        other = one("SELECT fid FROM alerts WHERE town_code=? AND coalesce(ranger_code, '')<>?", TOWN_A, me)
+        self.assertEqual(r.get(f"/api/alerts/{other}").status, 404)
+        self.assertEqual(client("town_a").get(f"/api/alerts/{other}").status, 200)
+        x = r.get("/api/export/alerts?format=geojson")
+        self.assertEqual((x.status, x.json()["error"]["message"]), (403, "alerts: not exported to a ranger user, who sees only those assigned to him: list them instead"))
+        # his verification photo, not that of an alert of his town assigned to another
+        self.assertEqual(r.get("/api/attachments/" + _s["made"][TOWN_A]["alert_photo"]).status, 200)
 
     def test_attachments_only_through_records(self):
         made = _s["made"]
