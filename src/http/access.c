@@ -45,7 +45,8 @@ int tb_access_query(tb_access *a, tb_query *q, tb_err *e)
 	q->scope_in = a->scope;
 	if (!a->by_owner) return 0;
 	int cap = (int)(sizeof a->filters / sizeof a->filters[0]);
-	if (q->nfilters + 1 > cap) return tb_err_set(e, TB_ETOOBIG, a->r->name, NULL, "too many filters");
+	if (q->nfilters + 1 > cap)
+		return tb_err_set(e, TB_ETOOBIG, a->r->name, NULL, "too many filters");
 	if (q->nfilters) memcpy(a->filters, q->filters, (size_t)q->nfilters * sizeof *q->filters);
 	a->filters[q->nfilters] = (tb_filter){a->r->owner, "eq", a->owner};
 	q->filters = a->filters;
@@ -57,7 +58,8 @@ bool tb_access_allows(const tb_access *a, const json_t *props)
 {
 	if (!a->r) return true;
 	if (a->scope) {
-		const char *v = a->r->scope ? json_string_value(json_object_get(props, a->r->scope)) : NULL;
+		const char *v =
+		    a->r->scope ? json_string_value(json_object_get(props, a->r->scope)) : NULL;
 		if (!v || !*a->scope || !tb_jurisdiction_allows(a->who, v)) return false;
 	}
 	if (a->by_owner) {
@@ -69,13 +71,17 @@ bool tb_access_allows(const tb_access *a, const json_t *props)
 
 void tb_access_key(const tb_access *a, char *buf, size_t size)
 {
-	if (!a->scope && !a->by_owner) snprintf(buf, size, "*");
-	else snprintf(buf, size, "%s|%s%s", a->scope ? a->scope : "*", a->by_owner ? "ranger=" : "", a->owner);
+	if (!a->scope && !a->by_owner)
+		snprintf(buf, size, "*");
+	else
+		snprintf(buf, size, "%s|%s%s", a->scope ? a->scope : "*",
+		         a->by_owner ? "ranger=" : "", a->owner);
 }
 
 /* ---- for handlers ------------------------------------------------------------------ */
 
-json_t *tb_access_get(tb_req *req, const tb_resource *r, int param, GEOSGeometry **geom, tb_resp *resp)
+json_t *tb_access_get(tb_req *req, const tb_resource *r, int param, GEOSGeometry **geom,
+                      tb_resp *resp)
 {
 	int64_t id;
 	if (!tb_req_id(req, param, &id, resp)) return NULL;
@@ -95,7 +101,8 @@ json_t *tb_access_get(tb_req *req, const tb_resource *r, int param, GEOSGeometry
 		GEOSGeom_destroy_r(tb_geos(), *geom);
 		*geom = NULL;
 	}
-	tb_resp_error(resp, 404, "not_found", NULL, "%s %lld: no such record", r->name, (long long)id);
+	tb_resp_error(resp, 404, "not_found", NULL, "%s %lld: no such record", r->name,
+	              (long long)id);
 	return NULL;
 }
 
@@ -109,8 +116,8 @@ bool tb_access_may_write(tb_req *req, const tb_resource *r, const json_t *props,
 	tb_access_free(&a);
 	if (!ok) {
 		const char *v = json_string_value(json_object_get(props, r->scope));
-		tb_resp_error(resp, 403, "forbidden", r->scope, "%s '%s' is outside your jurisdiction", r->scope,
-			      v ? v : "");
+		tb_resp_error(resp, 403, "forbidden", r->scope,
+		              "%s '%s' is outside your jurisdiction", r->scope, v ? v : "");
 	}
 	return ok;
 }
@@ -126,7 +133,8 @@ bool tb_access_act_as_ranger(tb_req *req, const char *ranger, tb_resp *resp)
 	json_t *p = NULL;
 	tb_err e = {0};
 	if (!ranger || tb_record_get_by_key(req->db, &tb_rangers, ranger, &p, NULL, &e)) {
-		tb_resp_error(resp, 422, "invalid", "ranger", "no ranger with code '%s'", ranger ? ranger : "");
+		tb_resp_error(resp, 422, "invalid", "ranger", "no ranger with code '%s'",
+		              ranger ? ranger : "");
 		return false;
 	}
 	bool ok;
@@ -140,7 +148,9 @@ bool tb_access_act_as_ranger(tb_req *req, const char *ranger, tb_resp *resp)
 		tb_access_free(&a);
 	}
 	json_decref(p);
-	if (!ok) tb_resp_error(resp, 403, "forbidden", "ranger", "you may not submit patrols for %s", ranger);
+	if (!ok)
+		tb_resp_error(resp, 403, "forbidden", "ranger", "you may not submit patrols for %s",
+		              ranger);
 	return ok;
 }
 
@@ -153,7 +163,8 @@ static bool referenced(const tb_req *req, const tb_resource *r, const tb_field *
 	tb_query q = {.filters = &by, .nfilters = 1, .limit = 1};
 	tb_rows rows = {0};
 	tb_err e = {0};
-	bool found = !tb_access_query(&a, &q, &e) && !tb_record_list(req->db, r, &q, &rows, &e) && rows.total > 0;
+	bool found = !tb_access_query(&a, &q, &e) && !tb_record_list(req->db, r, &q, &rows, &e) &&
+	             rows.total > 0;
 	if (rows.items) tb_rows_free(&rows);
 	tb_access_free(&a);
 	return found;
@@ -165,7 +176,9 @@ bool tb_access_attachment(const tb_req *req, const char *sha)
 	for (int i = 0; tb_app_resources[i]; i++) {
 		const tb_resource *r = tb_app_resources[i];
 		for (int k = 0; k < r->nfields; k++)
-			if (r->fields[k].flags & TB_ATTACHMENT && referenced(req, r, &r->fields[k], sha)) return true;
+			if (r->fields[k].flags & TB_ATTACHMENT &&
+			    referenced(req, r, &r->fields[k], sha))
+				return true;
 	}
 	return false;
 }

@@ -25,9 +25,9 @@
 typedef struct tb_access {
 	const tb_principal *who;
 	const tb_resource *r;
-	char *scope;          /* allowed values of r->scope; NULL = all  */
-	bool by_owner;        /* limited to the records of one ranger     */
-	char owner[64];       /* that ranger's code ("" = none: nothing)  */
+	char *scope;           /* allowed values of r->scope; NULL = all  */
+	bool by_owner;         /* limited to the records of one ranger     */
+	char owner[64];        /* that ranger's code ("" = none: nothing)  */
 	tb_filter filters[72]; /* a query's filters plus the owner's      */
 } tb_access;
 
@@ -48,7 +48,7 @@ void tb_access_key(const tb_access *a, char *buf, size_t size);
  * with its geometry if geom is not NULL; otherwise NULL after replying 404
  * (or 400 for a bad id).  Caller decrefs. */
 json_t *tb_access_get(tb_req *req, const tb_resource *r, int param, GEOSGeometry **geom,
-		      tb_resp *resp);
+                      tb_resp *resp);
 /* Whether the caller may write a record with these props (its scope field
  * within his jurisdiction); false after replying 403 naming the field. */
 bool tb_access_may_write(tb_req *req, const tb_resource *r, const json_t *props, tb_resp *resp);

@@ -16,11 +16,12 @@
 #include <string.h>
 
 static const tb_field fields[] = {{"code", TB_F_TEXT, 0, "编号", "Code"},
-				  {"town_code", TB_F_TEXT, 0, "乡镇", "Town"},
-				  {"ranger_code", TB_F_TEXT, 0, "护林员", "Ranger"}};
-static const tb_resource scoped = {.name = "things", .fields = fields, .nfields = 3, .scope = "town_code"};
-static const tb_resource owned = {.name = "tasks", .fields = fields, .nfields = 3, .scope = "town_code",
-				  .owner = "ranger_code"};
+                                  {"town_code", TB_F_TEXT, 0, "乡镇", "Town"},
+                                  {"ranger_code", TB_F_TEXT, 0, "护林员", "Ranger"}};
+static const tb_resource scoped = {
+    .name = "things", .fields = fields, .nfields = 3, .scope = "town_code"};
+static const tb_resource owned = {
+    .name = "tasks", .fields = fields, .nfields = 3, .scope = "town_code", .owner = "ranger_code"};
 static const tb_resource district = {.name = "rules", .fields = fields, .nfields = 3};
 
 static tb_req request(const char *role, const char *scope)
@@ -49,18 +50,22 @@ static void records(void **state)
 {
 	(void)state;
 	const char *a = "120119104", *b = "120119102";
-	for (const char *const *role = (const char *const[]){"admin", "bureau", "leader", "department", NULL}; *role; role++) {
+	for (const char *const *role =
+	         (const char *const[]){"admin", "bureau", "leader", "department", NULL};
+	     *role; role++) {
 		assert_true(reaches(*role, "", &scoped, a));
 		assert_true(reaches(*role, "", &scoped, b));
 		assert_true(reaches(*role, "", &scoped, NULL));
 	}
-	for (const char *const *role = (const char *const[]){"town", "unit", "ranger", NULL}; *role; role++) {
+	for (const char *const *role = (const char *const[]){"town", "unit", "ranger", NULL}; *role;
+	     role++) {
 		assert_true(reaches(*role, a, &scoped, a));
 		assert_false(reaches(*role, a, &scoped, b));
-		assert_false(reaches(*role, a, &scoped, NULL)); /* a record of no town is the district's */
-		assert_false(reaches(*role, "", &scoped, a));   /* no scope: nothing */
+		assert_false(
+		    reaches(*role, a, &scoped, NULL)); /* a record of no town is the district's */
+		assert_false(reaches(*role, "", &scoped, a)); /* no scope: nothing */
 		assert_true(reaches(*role, "120119102,120119104", &scoped, b));
-		assert_true(reaches(*role, a, &district, b));   /* district-wide data */
+		assert_true(reaches(*role, a, &district, b)); /* district-wide data */
 	}
 	assert_false(reaches("public", "", &scoped, a));
 	assert_true(reaches("town", a, &owned, a)); /* the owner rule binds rangers only */
@@ -104,8 +109,8 @@ static void queries_and_towns(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(records),
-		cmocka_unit_test(queries_and_towns),
+	    cmocka_unit_test(records),
+	    cmocka_unit_test(queries_and_towns),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
