@@ -93,5 +93,8 @@ json_t *tb_token_list(tb_db *db, tb_err *e);
 char *tb_jurisdiction(const tb_principal *p, const tb_resource *r);
 /* True when the principal may see / change a record with this scope value. */
 bool tb_jurisdiction_allows(const tb_principal *p, const char *scope_value);
+/* True for the roles that see the whole district (admin, bureau, leader,
+ * department); false for scoped roles, the public and p NULL. */
+bool tb_principal_sees_all(const tb_principal *p);
 
 #endif

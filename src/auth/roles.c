@@ -1,7 +1,7 @@
 /* roles.c — roles and jurisdiction (DESIGN.md §7): which part of the
- * district a principal sees and may change.  The HTTP layer applies
- * tb_jurisdiction beneath every handler (tb_query.scope_in) and
- * tb_jurisdiction_allows to single records; nothing else decides it. */
+ * district a principal sees and may change.  The HTTP layer's one
+ * jurisdiction helper (http/access.c) builds on these; handlers never call
+ * them directly. */
 #include "auth/auth.h"
 
 #include "base/list.h"
@@ -40,6 +40,11 @@ char *tb_jurisdiction(const tb_principal *p, const tb_resource *r)
 	if (!p) return strdup("");
 	if (sees_all(p->role)) return NULL;
 	return strdup(scoped(p->role) ? p->scope : "");
+}
+
+bool tb_principal_sees_all(const tb_principal *p)
+{
+	return p && sees_all(p->role);
 }
 
 bool tb_jurisdiction_allows(const tb_principal *p, const char *scope_value)

@@ -242,7 +242,7 @@ int cmd_pest(tb_cli *cli, int argc, char **argv)
 	tb_err e = {0};
 	tb_db *db;
 	if (tb_app_open(cli->db_path, &db, &e)) return cli_fail(cli, &e);
-	json_t *s = tb_pest_status(db, station, date, &e);
+	json_t *s = tb_pest_status(db, station, date, NULL, &e);
 	if (s && notify) json_object_set_new(s, "notified", tb_pest_notify(db, &cli->actor, s));
 	tb_db_close(db);
 	if (!s) return cli_fail(cli, &e);

@@ -303,7 +303,7 @@ static const tb_field app_fields[] = {
 	{"key_zone_ha", TB_F_REAL, TB_COMPUTED, "其中重点区域内", "of which in key zones", .unit = "ha"},
 	{"total_ha", TB_F_REAL, TB_COMPUTED, "申请面积", "Area applied for", .unit = "ha"},
 	{"decision", TB_F_JSON, TB_COMPUTED, "审查结果", "Decision"},
-	{"approval_doc", TB_F_TEXT, TB_COMPUTED, "上级审批文件", "Higher authority's approval (SHA-256)"},
+	{"approval_doc", TB_F_TEXT, TB_COMPUTED | TB_ATTACHMENT, "上级审批文件", "Higher authority's approval (SHA-256)"},
 	{"reviewed_by", TB_F_TEXT, TB_COMPUTED, "经办人", "Reviewed by"},
 	{"decided_at", TB_F_TIME, TB_COMPUTED, "审批时间", "Decided at"},
 	{"loss_ha", TB_F_REAL, TB_COMPUTED, "核减天然林面积", "Natural forest removed", .unit = "ha"},

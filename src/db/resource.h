@@ -38,7 +38,9 @@ enum {
 	TB_COMPUTED = 1 << 2, /* set by the system (hooks), never by input     */
 	TB_INDEXED = 1 << 3,  /* create an index                               */
 	TB_RANGE = 1 << 4,    /* min/max apply                                  */
-	TB_PRIVATE = 1 << 5   /* never shown outside the server (hashes)        */
+	TB_PRIVATE = 1 << 5,  /* never shown outside the server (hashes)        */
+	TB_ATTACHMENT = 1 << 6 /* holds an attachment's SHA-256: whoever may read
+				  the record may read the attachment           */
 };
 
 typedef struct tb_field {
@@ -94,6 +96,9 @@ typedef struct tb_resource {
 	bool geom_required;
 	const char *key;      /* natural key field ("code")             */
 	const char *scope;    /* jurisdiction field (town code)         */
+	const char *owner;    /* field naming the ranger (code) a record is
+				 assigned to: a ranger user reaches only
+				 his own (http/access.c), or NULL        */
 	const char *parcel_key; /* field holding the parcel code this
 				   record concerns, for archives          */
 	tb_record_hook before_write; /* derive computed fields, checks */

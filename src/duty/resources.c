@@ -99,7 +99,7 @@ static const tb_field agreement_fields[] = {
 	{"end_date", TB_F_DATE, TB_REQUIRED, "终止日期", "To"},
 	{"status", TB_F_CODE, TB_REQUIRED, "状态", "Status", .codes = "agreement_status"},
 	{"parcels", TB_F_JSON, 0, "管护小班", "Parcels covered"},
-	{"document_sha256", TB_F_TEXT, 0, "协议文本", "Signed document (SHA-256)"},
+	{"document_sha256", TB_F_TEXT, TB_ATTACHMENT, "协议文本", "Signed document (SHA-256)"},
 };
 const tb_resource tb_agreements = {
 	.name = "agreements", .label_zh = "管护责任协议书", .label_en = "Management responsibility agreements",
@@ -189,7 +189,7 @@ static const tb_field incident_fields[] = {
 	{"town_code", TB_F_TEXT, TB_REQUIRED | TB_INDEXED, "乡镇", "Town"},
 	{"type", TB_F_CODE, TB_REQUIRED, "事件类型", "Type", .codes = "incident_type"},
 	{"time", TB_F_TIME, TB_REQUIRED, "时间", "Time"},
-	{"photo_sha256", TB_F_TEXT, 0, "照片", "Photo (SHA-256)"},
+	{"photo_sha256", TB_F_TEXT, TB_ATTACHMENT, "照片", "Photo (SHA-256)"},
 	{"note", TB_F_TEXT, 0, "说明", "Note", .max_len = 2000},
 };
 const tb_resource tb_incidents = {

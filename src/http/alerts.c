@@ -4,9 +4,11 @@
  * actions assign / verify / close, the ranger's own tasks for the phone
  * page, notifications, the dashboard summary and the indicators of a plot
  * survey.  Handlers parse, call one operation of src/monitor, and
- * serialise.  A ranger user is the ranger record whose `login` is his. */
+ * serialise.  Who sees which alert is http/access.c's decision (a ranger
+ * user, the ranger record whose `login` is his, only those assigned to him). */
 #include "http/alerts.h"
 
+#include "http/access.h"
 #include "http/api.h"
 #include "base/json.h"
 #include "monitor/alert.h"
@@ -37,54 +39,17 @@ static bool query_count(tb_req *req, const char *name, long long dflt, long long
 
 /* ---- alerts ----------------------------------------------------------------------------- */
 
-/* A ranger's list: only the alerts assigned to him, with the usual filters. */
-static int ranger_list(tb_req *req, tb_resp *resp)
-{
-	char me[64];
-	tb_alert_ranger_of_login(req->db, req->who.login, me);
-	static const char *const keys[] = {"status", "type", "source", "result", "grid_code"};
-	tb_filter f[6] = {{"ranger_code", "eq", me}};
-	int n = 1;
-	for (size_t i = 0; i < sizeof keys / sizeof keys[0]; i++)
-		if (tb_req_query(req, keys[i])) f[n++] = (tb_filter){keys[i], "eq", tb_req_query(req, keys[i])};
-	long long lim, off;
-	if (!query_count(req, "limit", 100, &lim, resp) || !query_count(req, "offset", 0, &off, resp)) return 0;
-	tb_query q = {.filters = f, .nfilters = n, .sort = tb_req_query(req, "sort") ? tb_req_query(req, "sort") : "-fid",
-		      .limit = lim, .offset = off};
-	tb_rows rows;
-	tb_err e = {0};
-	if (tb_record_list(req->db, &tb_alerts, &q, &rows, &e)) return tb_resp_err(resp, &e);
-	tb_resp_json(resp, 200, json_pack("{s:O,s:I,s:I,s:I}", "items", rows.items, "total", (json_int_t)rows.total,
-					  "limit", (json_int_t)(q.limit ? q.limit : 100), "offset", (json_int_t)q.offset));
-	tb_rows_free(&rows);
-	return 0;
-}
-
+/* A ranger sees only the alerts assigned to him: the alerts resource names
+ * its owner (ranger_code) and http/access.c applies it under the generic
+ * handlers. */
 int tb_api_alerts_list(tb_req *req, tb_resp *resp)
 {
-	return is_ranger(req) ? ranger_list(req, resp) : tb_api_list(req, resp);
+	return tb_api_list(req, resp);
 }
 
 int tb_api_alerts_get(tb_req *req, tb_resp *resp)
 {
-	if (!is_ranger(req)) return tb_api_get(req, resp);
-	int64_t id;
-	if (!tb_req_id(req, 0, &id, resp)) return 0;
-	char me[64];
-	json_t *a = NULL;
-	GEOSGeometry *g = NULL;
-	tb_err e = {0};
-	bool mine = tb_alert_ranger_of_login(req->db, req->who.login, me) &&
-		    !tb_record_get(req->db, &tb_alerts, id, &a, &g, &e) && tb_json_str(a, "ranger_code") &&
-		    !strcmp(tb_json_str(a, "ranger_code"), me);
-	if (mine && tb_req_query(req, "geometry") && !strcmp(tb_req_query(req, "geometry"), "true"))
-		json_object_set_new(a, "geometry", tb_geojson_from_geom(g));
-	if (g) GEOSGeom_destroy_r(tb_geos(), g);
-	if (!mine) {
-		json_decref(a);
-		return tb_resp_error(resp, 404, "not_found", NULL, "alerts %lld: no such record", (long long)id);
-	}
-	return tb_resp_json(resp, 200, a);
+	return tb_api_get(req, resp);
 }
 
 /* The external push: a GeoJSON Feature {properties:{source, type,
@@ -129,8 +94,10 @@ typedef int (*alert_op)(tb_db *, const tb_actor *, int64_t, const tb_alert_actio
 /* assign / verify / close: body → tb_alert_action → the operation. */
 static int act(tb_req *req, tb_resp *resp, alert_op op)
 {
-	int64_t id;
-	if (!tb_req_id(req, 0, &id, resp)) return 0;
+	json_t *rec = tb_access_get(req, &tb_alerts, 0, NULL, resp); /* 404 out of reach */
+	if (!rec) return 0;
+	int64_t id = json_integer_value(json_object_get(rec, "fid"));
+	json_decref(rec);
 	json_t *body = tb_req_json(req, resp);
 	if (!body) return 0;
 	json_t *loss = json_object_get(body, "loss_ha");
@@ -138,7 +105,7 @@ static int act(tb_req *req, tb_resp *resp, alert_op op)
 		json_decref(body);
 		return tb_resp_error(resp, 422, "invalid", "loss_ha", "loss_ha must be a number of hectares");
 	}
-	char *scope = strcmp(req->who.role, "town") ? NULL : tb_jurisdiction(&req->who, &tb_alerts);
+	char *scope = tb_access_towns(req, &tb_alerts);
 	tb_alert_action a = {tb_json_str(body, "ranger"), tb_json_str(body, "result"), tb_json_str(body, "note"),
 			     tb_json_str(body, "photo"), json_is_number(loss) ? json_number_value(loss) : NAN, scope,
 			     json_object_get(body, "loss_geometry")};
@@ -170,7 +137,7 @@ int tb_api_alerts_close(tb_req *req, tb_resp *resp)
 int tb_api_alerts_mine(tb_req *req, tb_resp *resp)
 {
 	char me[64];
-	if (!tb_alert_ranger_of_login(req->db, req->who.login, me))
+	if (!tb_access_ranger(req, me))
 		return tb_resp_json(resp, 200, json_pack("{s:n,s:[]}", "ranger", "items"));
 	tb_err e = {0};
 	json_t *items = tb_alert_mine(req->db, me, &e);
@@ -183,11 +150,13 @@ int tb_api_alerts_mine(tb_req *req, tb_resp *resp)
 int tb_api_notifications(tb_req *req, tb_resp *resp)
 {
 	char me[64];
-	tb_alert_ranger_of_login(req->db, req->who.login, me);
+	tb_access_ranger(req, me);
 	long long lim;
 	if (!query_count(req, "limit", 50, &lim, resp)) return 0;
 	tb_err e = {0};
-	json_t *n = tb_notifications_for(req->db, req->who.role, req->who.scope, me, lim > 1000 ? 1000 : (int)lim, &e);
+	char *towns = tb_access_towns(req, &tb_notifications);
+	json_t *n = tb_notifications_for(req->db, req->who.role, towns, me, lim > 1000 ? 1000 : (int)lim, &e);
+	free(towns);
 	return n ? tb_resp_json(resp, 200, n) : tb_resp_err(resp, &e);
 }
 
@@ -196,24 +165,28 @@ int tb_api_notification_read(tb_req *req, tb_resp *resp)
 	int64_t id;
 	if (!tb_req_id(req, 0, &id, resp)) return 0;
 	char me[64];
-	tb_alert_ranger_of_login(req->db, req->who.login, me);
+	tb_access_ranger(req, me);
 	tb_actor who = tb_req_actor(req);
 	json_t *out = NULL;
 	tb_err e = {0};
-	if (tb_notification_read(req->db, &who, req->who.scope, me, id, &out, &e)) return tb_resp_err(resp, &e);
-	return tb_resp_json(resp, 200, out);
+	char *towns = tb_access_towns(req, &tb_notifications);
+	int rc = tb_notification_read(req->db, &who, towns, me, id, &out, &e);
+	free(towns);
+	return rc ? tb_resp_err(resp, &e) : tb_resp_json(resp, 200, out);
 }
 
 int tb_api_monitor_summary(tb_req *req, tb_resp *resp)
 {
 	char me[64] = "";
 	char *towns = NULL;
-	if (is_ranger(req)) tb_alert_ranger_of_login(req->db, req->who.login, me);
-	else towns = tb_jurisdiction(&req->who, &tb_alerts);
+	if (is_ranger(req)) tb_access_ranger(req, me);
+	else towns = tb_access_towns(req, &tb_alerts);
 	tb_err e = {0};
 	json_t *counts = tb_alert_counts(req->db, towns, is_ranger(req) ? me : NULL, &e);
 	json_t *sites = counts ? tb_monitor_site_counts(req->db, &e) : NULL;
-	json_t *warn = sites ? tb_notifications_for(req->db, req->who.role, req->who.scope, me, 10, &e) : NULL;
+	free(towns);
+	towns = tb_access_towns(req, &tb_notifications);
+	json_t *warn = sites ? tb_notifications_for(req->db, req->who.role, towns, me, 10, &e) : NULL;
 	free(towns);
 	if (!warn) {
 		json_decref(counts);
@@ -234,7 +207,7 @@ int tb_api_survey_indicators(tb_req *req, tb_resp *resp)
 {
 	int64_t id;
 	if (!tb_req_id(req, 0, &id, resp)) return 0;
-	char *towns = tb_jurisdiction(&req->who, &tb_plot_surveys);
+	char *towns = tb_access_towns(req, &tb_plot_surveys);
 	tb_err e = {0};
 	json_t *o = tb_survey_indicators(req->db, id, towns, &e);
 	free(towns);

@@ -1,6 +1,6 @@
 /* api.c — the generic resource handlers: list, get, create and update of
- * any described resource (the route names it), with jurisdiction applied
- * from the caller's principal, ETag/If-Match concurrency and field errors;
+ * any described resource (the route names it), with the caller's
+ * jurisdiction from http/access.c, ETag/If-Match concurrency and field errors;
  * plus the registry's archive, statistics and schema. */
 #include "http/api.h"
 
@@ -10,6 +10,7 @@
 #include "app/app.h"
 #include "base/tbtime.h"
 #include "duty/duty.h"
+#include "http/access.h"
 #include "http/server.h"
 #include "registry/registry.h"
 
@@ -105,12 +106,12 @@ int tb_api_list(tb_req *req, tb_resp *resp)
 	    !tb_api_bbox(req, bbox, &have_bbox, resp))
 		return 0;
 	if (have_bbox) q.bbox = bbox;
-	char *scope = tb_jurisdiction(&req->who, r);
-	q.scope_in = scope;
+	tb_access a;
+	tb_access_of(req, r, &a);
 	tb_rows rows;
 	tb_err e = {0};
-	int rc = tb_record_list(req->db, r, &q, &rows, &e);
-	free(scope);
+	int rc = tb_access_query(&a, &q, &e) ? e.code : tb_record_list(req->db, r, &q, &rows, &e);
+	tb_access_free(&a);
 	if (rc) return tb_resp_err(resp, &e);
 	int64_t limit = q.limit > 0 ? (q.limit > 10000 ? 10000 : q.limit) : 100;
 	tb_resp_json(resp, 200, json_pack("{s:O,s:I,s:I,s:I}", "items", rows.items, "total", (json_int_t)rows.total,
@@ -121,36 +122,11 @@ int tb_api_list(tb_req *req, tb_resp *resp)
 
 /* ---- get ----------------------------------------------------------------------- */
 
-/* The record with the route's {id}, if the caller's jurisdiction covers it
- * (otherwise 404: a record outside it does not exist for the caller). */
-static json_t *visible(tb_req *req, const tb_resource *r, GEOSGeometry **geom, tb_resp *resp)
-{
-	int64_t id;
-	if (!tb_req_id(req, 0, &id, resp)) return NULL;
-	json_t *p;
-	tb_err e = {0};
-	if (tb_record_get(req->db, r, id, &p, geom, &e)) {
-		tb_resp_err(resp, &e);
-		return NULL;
-	}
-	char *scope = tb_jurisdiction(&req->who, r);
-	const char *value = r->scope ? json_string_value(json_object_get(p, r->scope)) : NULL;
-	bool ok = !scope || (value && tb_jurisdiction_allows(&req->who, value) && *scope);
-	free(scope);
-	if (!ok) {
-		json_decref(p);
-		if (geom && *geom) GEOSGeom_destroy_r(tb_geos(), *geom);
-		tb_resp_error(resp, 404, "not_found", NULL, "%s %lld: no such record", r->name, (long long)id);
-		return NULL;
-	}
-	return p;
-}
-
 int tb_api_get(tb_req *req, tb_resp *resp)
 {
 	const tb_resource *r = resource_of(req, resp);
 	GEOSGeometry *g = NULL;
-	json_t *p = r ? visible(req, r, r->geom ? &g : NULL, resp) : NULL;
+	json_t *p = r ? tb_access_get(req, r, 0, r->geom ? &g : NULL, resp) : NULL;
 	if (!p) return 0;
 	if (r->geom && tb_req_query(req, "geometry") && !strcmp(tb_req_query(req, "geometry"), "true"))
 		json_object_set_new(p, "geometry", tb_geojson_from_geom(g));
@@ -185,19 +161,6 @@ static int split_body(json_t *body, json_t **props, GEOSGeometry **geom, tb_err 
 	return 0;
 }
 
-static bool scope_allowed(tb_req *req, const tb_resource *r, const json_t *props, tb_resp *resp)
-{
-	if (!r->scope) return true;
-	char *scope = tb_jurisdiction(&req->who, r);
-	const char *v = json_string_value(json_object_get(props, r->scope));
-	bool ok = !scope || (v && *scope && tb_jurisdiction_allows(&req->who, v));
-	free(scope);
-	if (!ok)
-		tb_resp_error(resp, 403, "forbidden", r->scope, "%s '%s' is outside your jurisdiction",
-			      r->scope, v ? v : "");
-	return ok;
-}
-
 int tb_api_create(tb_req *req, tb_resp *resp)
 {
 	const tb_resource *r = resource_of(req, resp);
@@ -207,7 +170,7 @@ int tb_api_create(tb_req *req, tb_resp *resp)
 	GEOSGeometry *g = NULL;
 	tb_err e = {0};
 	if (split_body(body, &props, &g, &e)) tb_resp_err(resp, &e);
-	else if (scope_allowed(req, r, props, resp)) {
+	else if (tb_access_may_write(req, r, props, resp)) {
 		tb_actor who = tb_req_actor(req);
 		char name[64];
 		snprintf(name, sizeof name, "new %s", r->name);
@@ -246,7 +209,7 @@ static int64_t expected_version(tb_req *req, const json_t *body)
 int tb_api_update(tb_req *req, tb_resp *resp)
 {
 	const tb_resource *r = resource_of(req, resp);
-	json_t *old = r ? visible(req, r, NULL, resp) : NULL;
+	json_t *old = r ? tb_access_get(req, r, 0, NULL, resp) : NULL;
 	json_t *body = old ? tb_req_json(req, resp) : NULL;
 	if (!body) {
 		json_decref(old);
@@ -263,7 +226,7 @@ int tb_api_update(tb_req *req, tb_resp *resp)
 	else {
 		json_t *merged = json_deep_copy(old);
 		json_object_update(merged, props);
-		if (scope_allowed(req, r, merged, resp)) {
+		if (tb_access_may_write(req, r, merged, resp)) {
 			tb_actor who = tb_req_actor(req);
 			char name[96];
 			snprintf(name, sizeof name, "%s %s", r->name, req->params[0]);
@@ -291,7 +254,7 @@ int tb_api_update(tb_req *req, tb_resp *resp)
 
 int tb_api_archive(tb_req *req, tb_resp *resp)
 {
-	json_t *p = visible(req, &tb_parcels, NULL, resp);
+	json_t *p = tb_access_get(req, &tb_parcels, 0, NULL, resp);
 	if (!p) return 0;
 	tb_err e = {0};
 	json_t *a = tb_event_archive(req->db, json_string_value(json_object_get(p, "code")), &e);
@@ -323,10 +286,10 @@ int tb_api_events(tb_req *req, tb_resp *resp)
 	int64_t limit = 20;
 	if (!parse_int_arg(req, "limit", &limit, resp)) return 0;
 	if (limit < 1 || limit > 500) limit = 20;
-	char *scope = tb_jurisdiction(&req->who, &tb_parcels);
+	char *towns = tb_access_towns(req, &tb_parcels);
 	tb_err e = {0};
-	json_t *ev = tb_registry_events(req->db, scope, (int)limit, &e);
-	free(scope);
+	json_t *ev = tb_registry_events(req->db, towns, (int)limit, &e);
+	free(towns);
 	return ev ? tb_resp_json(resp, 200, json_pack("{s:o}", "items", ev)) : tb_resp_err(resp, &e);
 }
 

@@ -7,6 +7,7 @@
 #include "http/control.h"
 
 #include "control/control.h"
+#include "http/access.h"
 #include "http/api.h"
 
 #include <stdio.h>
@@ -32,24 +33,13 @@ static int reply_record(tb_req *req, tb_resp *resp, const tb_resource *r, int64_
 	return tb_resp_json(resp, status, row);
 }
 
-/* The record of the route's {id} if the caller's jurisdiction covers it;
- * 404 otherwise (a record outside it does not exist for the caller). */
+/* The record of the route's {id} if the caller may see it (else 404). */
 static bool visible_fid(tb_req *req, const tb_resource *r, int64_t *fid, tb_resp *resp)
 {
-	if (!tb_req_id(req, 0, fid, resp)) return false;
-	json_t *p = NULL;
-	tb_err e = {0};
-	if (tb_record_get(req->db, r, *fid, &p, NULL, &e)) {
-		tb_resp_err(resp, &e);
-		return false;
-	}
-	char *scope = tb_jurisdiction(&req->who, r);
-	const char *v = json_string_value(json_object_get(p, r->scope));
-	bool ok = !scope || (v && *scope && tb_jurisdiction_allows(&req->who, v));
-	free(scope);
+	json_t *p = tb_access_get(req, r, 0, NULL, resp);
+	if (p) *fid = json_integer_value(json_object_get(p, "fid"));
 	json_decref(p);
-	if (!ok) tb_resp_error(resp, 404, "not_found", NULL, "%s %lld: no such record", r->name, (long long)*fid);
-	return ok;
+	return p != NULL;
 }
 
 int tb_api_control_check(tb_req *req, tb_resp *resp)
@@ -119,7 +109,7 @@ int tb_api_control_geometry(tb_req *req, tb_resp *resp)
 
 int tb_api_control_summary(tb_req *req, tb_resp *resp)
 {
-	char *scope = tb_jurisdiction(&req->who, &tb_applications);
+	char *scope = tb_access_towns(req, &tb_applications);
 	tb_err e = {0};
 	json_t *s = tb_control_summary(req->db, scope, &e);
 	free(scope);
@@ -147,7 +137,7 @@ int tb_api_application_create(tb_req *req, tb_resp *resp)
 	GEOSGeometry *g = NULL;
 	tb_err e = {0};
 	int64_t fid = 0;
-	char *scope = tb_jurisdiction(&req->who, &tb_applications);
+	char *scope = tb_access_towns(req, &tb_applications);
 	tb_actor who = tb_req_actor(req);
 	if (tb_control_read_geojson(json_object_get(body, "geometry"), &g, &e) ||
 	    tb_application_create(req->db, &who, scope, props, g, &fid, &e))
@@ -168,7 +158,7 @@ int tb_api_design_create(tb_req *req, tb_resp *resp)
 	json_t *props = props_of(body);
 	tb_err e = {0};
 	int64_t fid = 0;
-	char *scope = tb_jurisdiction(&req->who, &tb_designs);
+	char *scope = tb_access_towns(req, &tb_designs);
 	tb_actor who = tb_req_actor(req);
 	if (tb_design_create(req->db, &who, scope, props, &fid, &e)) tb_resp_err(resp, &e);
 	else reply_record(req, resp, &tb_designs, fid, 201);

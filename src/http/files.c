@@ -5,6 +5,8 @@
  * Both hand the work to io/ exactly as the CLI does. */
 #include "http/api.h"
 
+#include "http/access.h"
+
 #include "app/app.h"
 #include "db/attach.h"
 #include "io/gis.h"
@@ -144,12 +146,17 @@ int tb_api_export(tb_req *req, tb_resp *resp)
 	char dir[] = "/tmp/tianbao-export-XXXXXX", path[128];
 	if (!mkdtemp(dir)) return tb_resp_error(resp, 500, "io", NULL, "cannot make a temporary folder");
 	snprintf(path, sizeof path, "%s/%s%s", dir, r->name, fmt[k][1]);
-	char *scope = tb_jurisdiction(&req->who, r);
-	tb_export_opts o = {.path = path, .format = f, .where_scope = scope};
+	tb_access acc;
+	tb_access_of(req, r, &acc);
+	tb_export_opts o = {.path = path, .format = f, .where_scope = acc.scope};
 	int64_t n = 0;
 	tb_err e = {0};
-	int rc = tb_export(req->db, r, &o, &n, &e);
-	free(scope);
+	/* an export filters by town only: not for a reach narrower than that */
+	int rc = acc.by_owner ? tb_err_set(&e, TB_EDENIED, r->name, NULL,
+					   "not exported to a %s user, who sees only those assigned to him: list them instead",
+					   req->who.role)
+			      : tb_export(req->db, r, &o, &n, &e);
+	tb_access_free(&acc);
 	size_t size = 0;
 	char *data = rc ? NULL : slurp(path, &size);
 	unlink(path);
@@ -191,7 +198,13 @@ int tb_api_attachment_get(tb_req *req, tb_resp *resp)
 	size_t n;
 	char mime[64];
 	tb_err e = {0};
-	if (tb_attach_get(req->db, req->params[0], &data, &n, mime, sizeof mime, &e)) return tb_resp_err(resp, &e);
+	/* readable only through a record the caller may read; one answer for
+	 * "not yours" and "none", so that hashes cannot be probed */
+	if (!tb_access_attachment(req, req->params[0]) ||
+	    tb_attach_get(req->db, req->params[0], &data, &n, mime, sizeof mime, &e)) {
+		if (e.code && e.code != TB_ENOTFOUND) return tb_resp_err(resp, &e);
+		return tb_resp_error(resp, 404, "not_found", NULL, "attachment %.16s…: no such attachment", req->params[0]);
+	}
 	resp->status = 200;
 	resp->content_type = strstr(mime, "pdf") ? "application/pdf" : strstr(mime, "png") ? "image/png"
 			     : strstr(mime, "webp") ? "image/webp" : "image/jpeg";

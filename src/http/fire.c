@@ -2,16 +2,18 @@
  * bureau's daily push with an API token: JSON {station, records:[…]} or a
  * text/csv body with ?station=), GET /api/fire/danger?date= (the latest
  * danger of every station on or before the date) and GET
- * /api/pests/status?date=&station=; POST /api/pest_traps and
- * /api/pest_surveys are the generic create followed by the record's
- * warning; POST /api/pests/notify sends a day's pest warnings.  Parse, call
- * monitor/, serialise. */
+ * /api/pests/status?date=&station=, both within the caller's towns; POST
+ * /api/pest_traps and /api/pest_surveys are the generic create followed by
+ * the record's warning; POST /api/pests/notify sends a day's pest warnings.
+ * Parse, call monitor/, serialise. */
 #include "http/fire.h"
 
+#include "http/access.h"
 #include "http/api.h"
 #include "monitor/fire.h"
 #include "monitor/pest.h"
 
+#include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
@@ -82,15 +84,19 @@ int tb_api_weather_push(tb_req *req, tb_resp *resp)
 int tb_api_fire_danger(tb_req *req, tb_resp *resp)
 {
 	tb_err e = {0};
-	json_t *d = tb_fire_danger_on(req->db, tb_req_query(req, "date"), &e);
+	char *towns = tb_access_towns(req, NULL);
+	json_t *d = tb_fire_danger_on(req->db, tb_req_query(req, "date"), towns, &e);
+	free(towns);
 	return d ? tb_resp_json(resp, 200, d) : tb_resp_err(resp, &e);
 }
 
 int tb_api_pest_status(tb_req *req, tb_resp *resp)
 {
 	tb_err e = {0};
-	json_t *s =
-	    tb_pest_status(req->db, tb_req_query(req, "station"), tb_req_query(req, "date"), &e);
+	char *towns = tb_access_towns(req, &tb_pest_traps);
+	json_t *s = tb_pest_status(req->db, tb_req_query(req, "station"), tb_req_query(req, "date"),
+	                           towns, &e);
+	free(towns);
 	return s ? tb_resp_json(resp, 200, s) : tb_resp_err(resp, &e);
 }
 
@@ -118,8 +124,10 @@ int tb_api_pest_record_create(tb_req *req, tb_resp *resp)
 int tb_api_pest_notify(tb_req *req, tb_resp *resp)
 {
 	tb_err e = {0};
-	json_t *s =
-	    tb_pest_status(req->db, tb_req_query(req, "station"), tb_req_query(req, "date"), &e);
+	char *towns = tb_access_towns(req, &tb_pest_traps);
+	json_t *s = tb_pest_status(req->db, tb_req_query(req, "station"), tb_req_query(req, "date"),
+	                           towns, &e);
+	free(towns);
 	if (!s) return tb_resp_err(resp, &e);
 	tb_actor who = tb_req_actor(req);
 	json_object_set_new(s, "notified", tb_pest_notify(req->db, &who, s));

@@ -7,6 +7,8 @@
  * the body as it is. */
 #include "http/ogc.h"
 
+#include "http/access.h"
+
 #include "base/tbtime.h"
 #include "registry/registry.h"
 
@@ -590,21 +592,23 @@ static int fetch_bbox(tb_req *req, const tb_query *page, const items_args *a, tb
 	return rc;
 }
 
-/* The page of features the arguments ask for, within the caller's
- * jurisdiction (as the JSON API: tb_jurisdiction → scope_in). */
+/* The page of features the arguments ask for, within the caller's reach
+ * (as the JSON API: http/access.c). */
 static int fetch_page(tb_req *req, const items_args *a, tb_rows *out, tb_err *e)
 {
-	char *scope = tb_jurisdiction(&req->who, a->r);
+	tb_access acc;
+	tb_access_of(req, a->r, &acc);
 	tb_query q = {.filters = a->f,
 	              .nfilters = a->n,
 	              .limit = a->limit,
 	              .offset = a->offset,
-	              .scope_in = scope,
 	              .bbox = a->have_bbox ? a->bbox : NULL,
 	              .with_geom = true};
-	int rc = a->have_bbox ? fetch_bbox(req, &q, a, out, e)
-	                      : tb_record_list(req->db, a->r, &q, out, e);
-	free(scope);
+	int rc = tb_access_query(&acc, &q, e);
+	if (!rc)
+		rc = a->have_bbox ? fetch_bbox(req, &q, a, out, e)
+		                  : tb_record_list(req->db, a->r, &q, out, e);
+	tb_access_free(&acc);
 	return rc;
 }
 
@@ -747,13 +751,13 @@ int tb_ogc_item(tb_req *req, tb_resp *resp)
 	char id[24];
 	snprintf(id, sizeof id, "%lld", (long long)fid);
 	tb_filter f = {.field = "fid", .op = "eq", .value = id};
-	char *scope = tb_jurisdiction(&req->who, r);
-	tb_query q = {
-	    .filters = &f, .nfilters = 1, .limit = 1, .scope_in = scope, .with_geom = true};
+	tb_access acc;
+	tb_access_of(req, r, &acc);
+	tb_query q = {.filters = &f, .nfilters = 1, .limit = 1, .with_geom = true};
 	tb_rows rows;
 	tb_err e = {0};
-	int rc = tb_record_list(req->db, r, &q, &rows, &e);
-	free(scope);
+	int rc = tb_access_query(&acc, &q, &e) ? e.code : tb_record_list(req->db, r, &q, &rows, &e);
+	tb_access_free(&acc);
 	if (rc) return tb_resp_err(resp, &e);
 	if (!rows.n) {
 		tb_rows_free(&rows);

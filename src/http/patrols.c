@@ -1,7 +1,8 @@
 /* patrols.c — patrol endpoints: POST /api/patrols/upload (a GPX or GeoJSON
  * file as the raw body), POST /api/patrols/points (the phone page's
- * recorded points as JSON) and GET /api/patrols/summary?month=.  A ranger
- * may submit only his own patrols. */
+ * recorded points as JSON) and GET /api/patrols/summary?month=.  Who may
+ * submit for which ranger is http/access.c's tb_access_act_as_ranger. */
+#include "http/access.h"
 #include "http/api.h"
 
 #include "duty/patrol.h"
@@ -11,29 +12,6 @@
 #include <string.h>
 #include <strings.h>
 #include <unistd.h>
-
-/* The ranger a request may act for: a ranger user is bound to the ranger
- * record with his login; other roles name one (within their jurisdiction). */
-static bool ranger_allowed(tb_req *req, const char *ranger, tb_resp *resp)
-{
-	sqlite3_stmt *st;
-	if (sqlite3_prepare_v2(req->db->h, "SELECT town_code, login FROM rangers WHERE code=?", -1, &st, NULL) != SQLITE_OK) {
-		tb_resp_error(resp, 500, "database", NULL, "cannot read rangers");
-		return false;
-	}
-	sqlite3_bind_text(st, 1, ranger ? ranger : "", -1, SQLITE_STATIC);
-	bool found = sqlite3_step(st) == SQLITE_ROW, ok = false;
-	if (found) {
-		const char *town = (const char *)sqlite3_column_text(st, 0);
-		const char *login = (const char *)sqlite3_column_text(st, 1);
-		if (!strcmp(req->who.role, "ranger")) ok = login && !strcmp(login, req->who.login);
-		else ok = town && tb_jurisdiction_allows(&req->who, town);
-	}
-	sqlite3_finalize(st);
-	if (!found) tb_resp_error(resp, 422, "invalid", "ranger", "no ranger with code '%s'", ranger ? ranger : "");
-	else if (!ok) tb_resp_error(resp, 403, "forbidden", "ranger", "you may not submit patrols for %s", ranger);
-	return found && ok;
-}
 
 static int store(tb_req *req, tb_resp *resp, const char *ranger, tb_track *t, const char *source)
 {
@@ -47,7 +25,7 @@ static int store(tb_req *req, tb_resp *resp, const char *ranger, tb_track *t, co
 int tb_api_patrol_upload(tb_req *req, tb_resp *resp)
 {
 	const char *ranger = tb_req_query(req, "ranger"), *name = tb_req_query(req, "filename");
-	if (!ranger_allowed(req, ranger, resp)) return 0;
+	if (!tb_access_act_as_ranger(req, ranger, resp)) return 0;
 	size_t n = name ? strlen(name) : 0;
 	const char *ext = n > 4 && !strcasecmp(name + n - 4, ".gpx") ? ".gpx"
 			  : n > 8 && !strcasecmp(name + n - 8, ".geojson") ? ".geojson"
@@ -79,7 +57,7 @@ int tb_api_patrol_points(tb_req *req, tb_resp *resp)
 	const char *ranger = json_string_value(json_object_get(body, "ranger"));
 	tb_track t = {0};
 	tb_err e = {0};
-	if (ranger_allowed(req, ranger, resp)) {
+	if (tb_access_act_as_ranger(req, ranger, resp)) {
 		if (tb_track_from_json(json_object_get(body, "points"), &t, &e)) tb_resp_err(resp, &e);
 		else store(req, resp, ranger, &t, "phone");
 	}
@@ -90,7 +68,7 @@ int tb_api_patrol_points(tb_req *req, tb_resp *resp)
 
 int tb_api_patrol_summary(tb_req *req, tb_resp *resp)
 {
-	char *scope = tb_jurisdiction(&req->who, &tb_patrols);
+	char *scope = tb_access_towns(req, &tb_patrols);
 	tb_err e = {0};
 	json_t *s = tb_patrol_summary(req->db, tb_req_query(req, "month"), scope, &e);
 	free(scope);

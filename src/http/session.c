@@ -3,6 +3,7 @@
  * CSRF token to send back in X-CSRF-Token on writes. */
 #include "http/api.h"
 
+#include "http/access.h"
 #include "http/server.h"
 #include "registry/registry.h"
 
@@ -63,7 +64,7 @@ int tb_api_session_logout(tb_req *req, tb_resp *resp)
  * district outline. */
 static json_t *extent(tb_req *req)
 {
-	char *scope = tb_jurisdiction(&req->who, &tb_parcels);
+	char *scope = tb_access_towns(req, &tb_parcels);
 	sqlite3_stmt *st = NULL;
 	const char *sql = scope ? "SELECT min(r.minx),min(r.miny),max(r.maxx),max(r.maxy) FROM rtree_parcels_geom r"
 				  " JOIN parcels p ON p.fid=r.id WHERE instr(',' || ?1 || ',', ',' || p.xiang || ',') > 0"

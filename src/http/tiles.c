@@ -6,6 +6,8 @@
  * never outlive the data it shows; the cache is bounded in bytes. */
 #include "http/tiles.h"
 
+#include "http/access.h"
+
 #include "app/app.h"
 #include "auth/auth.h"
 #include "base/hash.h"
@@ -135,14 +137,15 @@ static json_t *tile_props(json_t *p)
 	return p;
 }
 
-static int build(tb_req *req, const tb_resource *r, int z, int x, int y, const char *scope,
+static int build(tb_req *req, const tb_resource *r, int z, int x, int y, tb_access *acc,
 		 unsigned char **out, size_t *size, tb_err *e)
 {
 	double b[4];
 	tb_mvt_bounds(z, x, y, TB_MVT_EXTENT, TB_MVT_BUFFER, &b[0], &b[1], &b[2], &b[3]);
-	tb_query q = {.bbox = b, .scope_in = scope, .limit = MAX_FEATURES, .with_geom = true};
+	tb_query q = {.bbox = b, .limit = MAX_FEATURES, .with_geom = true};
 	tb_rows rows;
-	int rc = tb_record_list(req->db, r, &q, &rows, e);
+	int rc = tb_access_query(acc, &q, e);
+	if (!rc) rc = tb_record_list(req->db, r, &q, &rows, e);
 	if (rc) return rc;
 	tb_mvt *t = tb_mvt_new(z, x, y, TB_MVT_EXTENT, TB_MVT_BUFFER);
 	rc = t ? tb_mvt_layer(t, r->name) : TB_ENOMEM;
@@ -170,9 +173,11 @@ int tb_tiles_get(tb_req *req, tb_resp *resp)
 	int64_t head = 0;
 	tb_err e = {0};
 	if (tb_db_int64(req->db, "SELECT coalesce(max(seq),0) FROM tb_event", &head, &e)) return tb_resp_err(resp, &e);
-	char *scope = tb_jurisdiction(&req->who, r);
-	char scope_hash[TB_SHA256_HEX];
-	tb_sha256_hex(scope ? scope : "*", strlen(scope ? scope : "*"), scope_hash);
+	tb_access acc;
+	tb_access_of(req, r, &acc);
+	char reach[400], scope_hash[TB_SHA256_HEX];
+	tb_access_key(&acc, reach, sizeof reach);
+	tb_sha256_hex(reach, strlen(reach), scope_hash);
 	char key[200], tag[96];
 	snprintf(key, sizeof key, "%s/%d/%d/%d/%.16s/%lld", r->name, z, x, y, scope_hash, (long long)head);
 	snprintf(tag, sizeof tag, "\"t%lld-%.16s\"", (long long)head, scope_hash);
@@ -180,7 +185,7 @@ int tb_tiles_get(tb_req *req, tb_resp *resp)
 	tb_resp_header(resp, "Cache-Control", "private, max-age=60");
 	const char *inm = tb_req_header(req, "If-None-Match");
 	if (inm && !strcmp(inm, tag)) {
-		free(scope);
+		tb_access_free(&acc);
 		resp->status = 304;
 		return 304;
 	}
@@ -189,10 +194,10 @@ int tb_tiles_get(tb_req *req, tb_resp *resp)
 	unsigned char *data = cache_get(key, &size, &hit);
 	int rc = 0;
 	if (!hit) {
-		rc = build(req, r, z, x, y, scope, &data, &size, &e);
+		rc = build(req, r, z, x, y, &acc, &data, &size, &e);
 		if (!rc) cache_put(key, data, size);
 	}
-	free(scope);
+	tb_access_free(&acc);
 	if (rc) {
 		free(data); /* a tile half built */
 		return tb_resp_err(resp, &e);

@@ -81,7 +81,7 @@ static const tb_field alert_fields[] = {
 	{"observed_at", TB_F_TIME, TB_REQUIRED | TB_INDEXED, "发现时间", "Observed"},
 	{"confidence", TB_F_REAL, TB_REQUIRED | TB_RANGE, "置信度", "Confidence", .min = 0, .max = 1},
 	{"external_id", TB_F_TEXT, TB_INDEXED, "外部编号", "Sender's id", .max_len = 200},
-	{"media", TB_F_TEXT, 0, "影像", "Media (SHA-256 or URL)", .max_len = 2000},
+	{"media", TB_F_TEXT, TB_ATTACHMENT, "影像", "Media (SHA-256 or URL)", .max_len = 2000},
 	{"note", TB_F_TEXT, 0, "说明", "Note", .max_len = 2000},
 	{"status", TB_F_CODE, TB_COMPUTED | TB_INDEXED, "状态", "Status", .codes = "alert_status"},
 	{"result", TB_F_CODE, TB_COMPUTED, "核实结果", "Result", .codes = "alert_result"},
@@ -95,7 +95,7 @@ static const tb_field alert_fields[] = {
 	{"assigned_at", TB_F_TIME, TB_COMPUTED, "派发时间", "Assigned"},
 	{"verified_at", TB_F_TIME, TB_COMPUTED, "核实时间", "Verified"},
 	{"verify_note", TB_F_TEXT, TB_COMPUTED, "核实说明", "Verification note", .max_len = 2000},
-	{"verify_photo", TB_F_TEXT, TB_COMPUTED, "核实照片", "Verification photo (SHA-256)"},
+	{"verify_photo", TB_F_TEXT, TB_COMPUTED | TB_ATTACHMENT, "核实照片", "Verification photo (SHA-256)"},
 	{"loss_ha", TB_F_REAL, TB_COMPUTED, "天然林损失面积", "Natural forest lost", .unit = "ha"},
 	{"closed_at", TB_F_TIME, TB_COMPUTED, "办结时间", "Closed"},
 	{"close_note", TB_F_TEXT, TB_COMPUTED, "办结说明", "Closing note", .max_len = 2000},
@@ -103,7 +103,7 @@ static const tb_field alert_fields[] = {
 const tb_resource tb_alerts = {
 	.name = "alerts", .label_zh = "告警", .label_en = "Alerts", .clause = "3.1.3",
 	.fields = alert_fields, .nfields = N(alert_fields), .geom = TB_GEOM_GEOMETRY,
-	.geom_required = true, .key = "code", .scope = "town_code", .before_write = alert_before_write,
+	.geom_required = true, .key = "code", .scope = "town_code", .owner = "ranger_code", .before_write = alert_before_write,
 };
 
 const tb_resource *const tb_alert_resources[] = {&tb_alerts, &tb_notifications, &tb_notify_counters, NULL};

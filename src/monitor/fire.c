@@ -285,6 +285,28 @@ bool tb_monitor_date(const char *s, int64_t *days, int *month)
 	return true;
 }
 
+int tb_monitor_towns_within(const char *list, const char *towns, char *out, size_t size)
+{
+	int n = 0;
+	size_t k = 0;
+	out[0] = '\0';
+	for (const char *s = list ? list : ""; *s;) {
+		size_t len = strcspn(s, ",");
+		bool in = !towns;
+		for (const char *t = towns ? towns : ""; !in && *t;) {
+			size_t m = strcspn(t, ",");
+			in = m == len && !strncmp(s, t, len);
+			t += m + (t[m] == ',');
+		}
+		if (in && len && k + len + 2 <= size) {
+			k += (size_t)snprintf(out + k, size - k, "%s%.*s", k ? "," : "", (int)len, s);
+			n++;
+		}
+		s += len + (s[len] == ',');
+	}
+	return n;
+}
+
 const char *tb_monitor_date_or_today(const char *date, char today[32], tb_err *e)
 {
 	if (!date || !*date) {
@@ -812,7 +834,7 @@ out:
 
 /* ---- reading ------------------------------------------------------------------------ */
 
-json_t *tb_fire_danger_on(tb_db *db, const char *date, tb_err *e)
+json_t *tb_fire_danger_on(tb_db *db, const char *date, const char *towns, tb_err *e)
 {
 	char today[32];
 	if (!(date = tb_monitor_date_or_today(date, today, e))) return NULL;
@@ -827,6 +849,8 @@ json_t *tb_fire_danger_on(tb_db *db, const char *date, tb_err *e)
 	json_t *out = json_array();
 	for (int i = 0; i < c.nstations; i++) {
 		const tb_fire_station *s = &c.stations[i];
+		char mine[sizeof s->towns];
+		if (!tb_monitor_towns_within(s->towns, towns, mine, sizeof mine)) continue;
 		sqlite3_bind_text(st, 1, s->code, -1, SQLITE_STATIC);
 		sqlite3_bind_text(st, 2, date, -1, SQLITE_STATIC);
 		if (sqlite3_step(st) == SQLITE_ROW) {
@@ -835,7 +859,7 @@ json_t *tb_fire_danger_on(tb_db *db, const char *date, tb_err *e)
 			json_t *o =
 			    json_pack("{s:s,s:s,s:s,s:f,s:f,s:s}", "station", s->code, "name",
 			              s->name, "date", (const char *)sqlite3_column_text(st, 0),
-			              "lat", s->lat, "lon", s->lon, "towns", s->towns);
+			              "lat", s->lat, "lon", s->lon, "towns", mine);
 			tb_fwi_day d = {sqlite3_column_double(st, 1), sqlite3_column_double(st, 2),
 			                sqlite3_column_double(st, 3), sqlite3_column_double(st, 4),
 			                sqlite3_column_double(st, 5), sqlite3_column_double(st, 6),

@@ -82,9 +82,12 @@ int tb_weather_import(tb_db *db, const tb_actor *who, const char *station, const
                       tb_err *e);
 
 /* The latest fire danger of every station on or before date (NULL =
- * today): [{station, name, date, ffmc … dsr, level, colour, colour_zh,
- * name_zh, name_en}].  New reference or NULL with *e. */
-json_t *tb_fire_danger_on(tb_db *db, const char *date, tb_err *e);
+ * today): [{station, name, date, towns, ffmc … dsr, level, colour,
+ * colour_zh, name_zh, name_en}].  towns: a jurisdiction (comma-separated
+ * town codes; NULL = the district): only the stations covering one of
+ * them, each listing only those of its towns.  New reference or NULL
+ * with *e. */
+json_t *tb_fire_danger_on(tb_db *db, const char *date, const char *towns, tb_err *e);
 
 /* Send a warning to the towns a station covers and the active rangers of
  * those towns' grids (tb_notify).  Counts go into *sent / *suppressed /
@@ -108,6 +111,9 @@ bool tb_monitor_date(const char *s, int64_t *days, int *month);
  * and *e (TB_EINPUT, field "date", "'x' is not a date YYYY-MM-DD") else. */
 const char *tb_monitor_date_or_today(const char *date, char today[32], tb_err *e);
 void tb_monitor_date_format(int64_t days, char out[11]);
+/* The codes of `list` (comma-separated) that are in `towns` (NULL = all)
+ * into out; returns how many. */
+int tb_monitor_towns_within(const char *list, const char *towns, char *out, size_t size);
 
 extern const tb_resource tb_weather;
 extern const tb_resource tb_fire_danger;

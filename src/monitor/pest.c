@@ -288,8 +288,9 @@ static void add_warning(json_t *warnings, const char *kind, int level, const cha
 }
 
 /* Degree days of one species at one station from the biofix to `date`. */
-static int station_species(tb_db *db, const tb_fire_station *st, const tb_pest_species *s,
-                           const char *date, json_t *out, json_t *warnings, tb_err *e)
+static int station_species(tb_db *db, const tb_fire_station *st, const char *towns,
+                           const tb_pest_species *s, const char *date, json_t *out,
+                           json_t *warnings, tb_err *e)
 {
 	int64_t day;
 	tb_monitor_date(date, &day, NULL);
@@ -344,13 +345,13 @@ static int station_species(tb_db *db, const tb_fire_station *st, const tb_pest_s
 		         "Monitor and control now.",
 		         st->name_en[0] ? st->name_en : st->code, dd, s->base_temp, s->name_en,
 		         s->stages[k].name_en);
-		add_warning(warnings, "stage", 3, ref, st->towns, date, zh, en);
+		add_warning(warnings, "stage", 3, ref, towns, date, zh, en);
 	}
 	return 0;
 }
 
-static int surveys(tb_db *db, const tb_pest_config *c, const char *towns, const char *date,
-                   json_t *out, json_t *warnings, tb_err *e)
+static int surveys(tb_db *db, const tb_pest_config *c, const char *towns, const char *scope,
+                   const char *date, json_t *out, json_t *warnings, tb_err *e)
 {
 	sqlite3_stmt *q;
 	int rc = tb_db_prepare(
@@ -365,7 +366,7 @@ static int surveys(tb_db *db, const tb_pest_config *c, const char *towns, const 
 		const char *town = (const char *)sqlite3_column_text(q, 2);
 		const tb_pest_species *s =
 		    tb_pest_species_find(c, (const char *)sqlite3_column_text(q, 4));
-		if (!s || (towns && !tb_list_has(towns, town))) continue;
+		if (!s || (towns && !tb_list_has(towns, town)) || (scope && !tb_list_has(scope, town))) continue;
 		tb_pest_grading g;
 		double leaf = sqlite3_column_double(q, 7);
 		tb_pest_grade_survey(s, sqlite3_column_double(q, 5), sqlite3_column_double(q, 6),
@@ -402,8 +403,8 @@ static int surveys(tb_db *db, const tb_pest_config *c, const char *towns, const 
 	return 0;
 }
 
-static int traps(tb_db *db, const tb_pest_config *c, const char *towns, const char *date,
-                 json_t *out, json_t *warnings, tb_err *e)
+static int traps(tb_db *db, const tb_pest_config *c, const char *towns, const char *scope,
+                 const char *date, json_t *out, json_t *warnings, tb_err *e)
 {
 	sqlite3_stmt *q;
 	int rc = tb_db_prepare(
@@ -420,7 +421,7 @@ static int traps(tb_db *db, const tb_pest_config *c, const char *towns, const ch
 		           *parcel = (const char *)sqlite3_column_text(q, 2);
 		const tb_pest_species *s =
 		    tb_pest_species_find(c, (const char *)sqlite3_column_text(q, 5));
-		if (!s || (towns && !tb_list_has(towns, town))) continue;
+		if (!s || (towns && !tb_list_has(towns, town)) || (scope && !tb_list_has(scope, town))) continue;
 		int64_t n = sqlite3_column_int64(q, 6);
 		json_array_append_new(out, json_pack("{s:I,s:s?,s:s?,s:s?,s:s,s:s,s:I}", "fid",
 		                                     (json_int_t)sqlite3_column_int64(q, 0), "site",
@@ -447,7 +448,8 @@ static int traps(tb_db *db, const tb_pest_config *c, const char *towns, const ch
 	return 0;
 }
 
-json_t *tb_pest_status(tb_db *db, const char *station, const char *date, tb_err *e)
+json_t *tb_pest_status(tb_db *db, const char *station, const char *date, const char *scope,
+                       tb_err *e)
 {
 	char today[32];
 	if (!(date = tb_monitor_date_or_today(date, today, e))) return NULL;
@@ -466,17 +468,20 @@ json_t *tb_pest_status(tb_db *db, const char *station, const char *date, tb_err 
 	int rc = 0;
 	for (int i = 0; !rc && i < fc.nstations; i++) {
 		const tb_fire_station *st = &fc.stations[i];
-		if (only && only != st) continue;
+		char mine[sizeof st->towns];
+		if ((only && only != st) || !tb_monitor_towns_within(st->towns, scope, mine, sizeof mine))
+			continue;
 		json_t *sp = json_array();
 		json_array_append_new(json_object_get(out, "stations"),
 		                      json_pack("{s:s,s:s,s:s,s:o}", "station", st->code, "name",
-		                                st->name, "towns", st->towns, "species", sp));
+		                                st->name, "towns", mine, "species", sp));
 		for (int k = 0; !rc && k < pc.nspecies; k++)
-			rc = station_species(db, st, &pc.species[k], date, sp, warnings, e);
+			rc = station_species(db, st, mine, &pc.species[k], date, sp, warnings, e);
 	}
 	const char *towns = only ? only->towns : NULL;
-	if (!rc) rc = surveys(db, &pc, towns, date, json_object_get(out, "surveys"), warnings, e);
-	if (!rc) rc = traps(db, &pc, towns, date, json_object_get(out, "traps"), warnings, e);
+	if (!rc)
+		rc = surveys(db, &pc, towns, scope, date, json_object_get(out, "surveys"), warnings, e);
+	if (!rc) rc = traps(db, &pc, towns, scope, date, json_object_get(out, "traps"), warnings, e);
 	if (rc) {
 		json_decref(out);
 		return NULL;
@@ -518,7 +523,7 @@ json_t *tb_pest_notify(tb_db *db, const tb_actor *who, const json_t *status)
 json_t *tb_pest_warn_station(tb_db *db, const tb_actor *who, const char *station, const char *date)
 {
 	tb_err e = {0};
-	json_t *status = tb_pest_status(db, station, date, &e);
+	json_t *status = tb_pest_status(db, station, date, NULL, &e);
 	if (!status) return NULL;
 	json_t *t = notify_kind(db, who, status, "stage", NULL);
 	json_decref(status);
@@ -533,7 +538,7 @@ json_t *tb_pest_record_warn(tb_db *db, const tb_actor *who, const char *resource
 	         resource && !strcmp(resource, "pest_traps") ? "pest_trap" : "pest_survey",
 	         (long long)fid);
 	tb_err e = {0};
-	json_t *status = tb_pest_status(db, NULL, date, &e);
+	json_t *status = tb_pest_status(db, NULL, date, NULL, &e);
 	if (!status) return NULL;
 	json_t *t = notify_kind(db, who, status, NULL, ref);
 	json_decref(status);

@@ -81,8 +81,12 @@ void tb_pest_grade_survey(const tb_pest_species *s, double trees_surveyed, doubl
  * up to the date; and the warnings they give:
  * {date, stations:[{station, name, species:[{species, name_zh, base_temp,
  *  biofix, degree_days, days, missing_days, stage, next}]}], surveys:[…],
- *  traps:[…], warnings:[{kind, level, ref, towns, text_zh, text_en}]}. */
-json_t *tb_pest_status(tb_db *db, const char *station, const char *date, tb_err *e);
+ *  traps:[…], warnings:[{kind, level, ref, towns, text_zh, text_en}]}.
+ * scope: a jurisdiction (comma-separated town codes, NULL = the district):
+ * only its towns' surveys and traps, the stations covering one of its
+ * towns, and of their towns only its own. */
+json_t *tb_pest_status(tb_db *db, const char *station, const char *date, const char *scope,
+                       tb_err *e);
 /* Send the status's warnings (tb_notify; deduplicated by their ref).
  * Returns {due, sent, suppressed, failed, error}. */
 json_t *tb_pest_notify(tb_db *db, const tb_actor *who, const json_t *status);

@@ -55,10 +55,11 @@ typedef int (*tb_parcel_fn)(void *ctx, const char *code, const char *town, doubl
 			    const GEOSGeometry *g);
 int tb_registry_each_parcel(tb_db *db, bool natural_only, tb_parcel_fn fn, void *ctx, tb_err *e);
 
-/* The newest events a jurisdiction may see: those touching a parcel of
- * one of the towns (comma-separated codes), and those touching no parcel
- * unless their record belongs to another town (tb_event_town).
- * towns NULL = every event. */
+/* The newest events a jurisdiction may see: those that concern its towns
+ * (comma-separated codes) alone — every parcel they touch lies in one of
+ * them, and so does their record's town (tb_event_town); an event of no
+ * parcel and no town (users, tokens, attachments, configuration) is the
+ * district's.  towns NULL = every event. */
 json_t *tb_registry_events(tb_db *db, const char *towns, int limit, tb_err *e);
 
 /* ---- area ledger ----------------------------------------------------------- */

@@ -223,8 +223,9 @@ class Lifecycle(unittest.TestCase):
         st = tblib.run("stats", "--json", db=_shared["db"])  # tianbao stats says so too
         self.assertEqual(st.code, 0, st)
         self.assertTrue(st.json()["ledger_consistent"])
-        # closing: not the other town, not without a note; then once
-        self.assertEqual(town_b.request("POST", path + "/close", {"note": "x"}).status, 403)
+        # closing: not the other town (for which it does not exist), not without a note; then once
+        r = town_b.request("POST", path + "/close", {"note": "x"})
+        self.assertEqual((r.status, r.json()["error"]["message"]), (404, f"alerts {fid}: no such record"))
         r = town_a.request("POST", path + "/close", {})
         self.assertEqual((r.status, r.json()["error"]["field"]), (422, "note"), r)
         r = town_a.request("POST", path + "/close", {"note": "已移交森林公安立案"})
@@ -233,7 +234,11 @@ class Lifecycle(unittest.TestCase):
         self.assertNotIn(fid, [t["fid"] for t in ranger_a.get("/api/alerts/mine").json()["items"]])
         # a new alert closed at the desk as a false alarm: the bureau only
         new = bureau.get("/api/alerts?status=new").json()["items"][0]
-        self.assertEqual(town_a.request("POST", f"/api/alerts/{new['fid']}/close", {"note": "x"}).status, 403)
+        tbserver.add_user(_shared["db"], "town_new", "town", new["town_code"], tmpdir=tblib.WORK)
+        town = _shared["srv"].client()
+        self.assertEqual(town.login("town_new").status, 200)
+        r = town.request("POST", f"/api/alerts/{new['fid']}/close", {"note": "x"})  # its own town's, but new
+        self.assertEqual(r.status, 403, r)
         r = bureau.request("POST", f"/api/alerts/{new['fid']}/close", {"note": "照片为晚霞，误报"})
         self.assertEqual((r.status, r.json()["result"]), (200, "false_alarm"), r)
         # every step logged

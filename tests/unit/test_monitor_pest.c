@@ -166,12 +166,23 @@ static void test_degree_day_series(void **state)
 	json_decref(res);
 	json_decref(recs);
 
-	json_t *st = tb_pest_status(f->db, NULL, "2026-04-03", &e);
+	json_t *st = tb_pest_status(f->db, NULL, "2026-04-03", NULL, &e);
 	assert_non_null(st);
 	assert_float_equal(station_dd(st, "54428"), 4.0, 1e-9);
 	assert_float_equal(station_dd(st, "A1201"), 0.0, 0);
 	json_decref(st);
-	st = tb_pest_status(f->db, "54428", "2026-04-05", &e);
+	/* a town's jurisdiction: the station covering it, with only its code */
+	st = tb_pest_status(f->db, NULL, "2026-04-03", "120119104", &e);
+	assert_non_null(st);
+	assert_int_equal(json_array_size(json_object_get(st, "stations")), 1);
+	json_t *only = json_array_get(json_object_get(st, "stations"), 0);
+	assert_string_equal(json_string_value(json_object_get(only, "station")), "A1201");
+	assert_string_equal(json_string_value(json_object_get(only, "towns")), "120119104");
+	json_decref(st);
+	st = tb_pest_status(f->db, NULL, "2026-04-03", "", &e);
+	assert_int_equal(json_array_size(json_object_get(st, "stations")), 0);
+	json_decref(st);
+	st = tb_pest_status(f->db, "54428", "2026-04-05", NULL, &e);
 	assert_non_null(st);
 	assert_int_equal(json_array_size(json_object_get(st, "stations")), 1);
 	json_t *sp = json_array_get(
@@ -185,7 +196,7 @@ static void test_degree_day_series(void **state)
 	    1e-9);
 	assert_int_equal(json_array_size(json_object_get(st, "warnings")), 0);
 	json_decref(st);
-	assert_null(tb_pest_status(f->db, "nope", NULL, &e));
+	assert_null(tb_pest_status(f->db, "nope", NULL, NULL, &e));
 	assert_string_equal(e.field, "station");
 }
 
