@@ -140,6 +140,9 @@ int tb_api_export(tb_req *req, tb_resp *resp)
 	size_t size = 0;
 	char *data = rc ? NULL : slurp(path, &size);
 	unlink(path);
+	char side[160]; /* the CSV export's .csvt (column types) */
+	snprintf(side, sizeof side, "%st", path);
+	unlink(side);
 	rmdir(dir);
 	if (rc) return tb_resp_err(resp, &e);
 	if (!data) return tb_resp_error(resp, 500, "io", NULL, "cannot read the export");

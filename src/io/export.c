@@ -237,7 +237,10 @@ int tb_export(tb_db *db, const tb_resource *r, const tb_export_opts *o, int64_t 
 		lopts = CSLSetNameValue(lopts, "RFC7946", "YES");
 		lopts = CSLSetNameValue(lopts, "COORDINATE_PRECISION", "9");
 	}
-	if (!strcmp(drv_name, "CSV")) lopts = CSLSetNameValue(lopts, "GEOMETRY", "AS_WKT");
+	if (!strcmp(drv_name, "CSV")) { /* the .csvt beside it keeps the column types for a re-import */
+		lopts = CSLSetNameValue(lopts, "GEOMETRY", "AS_WKT");
+		lopts = CSLSetNameValue(lopts, "CREATE_CSVT", "YES");
+	}
 	if (!strcmp(drv_name, "GPKG") && r->label_zh) lopts = CSLSetNameValue(lopts, "IDENTIFIER", r->label_zh);
 	OGRSpatialReferenceH srs = r->geom ? tb_ogr_srs_4490() : NULL;
 	OGRwkbGeometryType gt = r->geom == TB_GEOM_MULTIPOLYGON ? wkbMultiPolygon

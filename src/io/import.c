@@ -135,6 +135,7 @@ static const char *name_part(const json_t *p, const char *key, char *buf, size_t
 	json_t *v = json_object_get(p, key);
 	if (json_is_integer(v)) snprintf(buf, size, "%lld", (long long)json_integer_value(v));
 	else if (json_is_string(v)) tb_utf8_escape(json_string_value(v), json_string_length(v), buf, size);
+	else if (json_is_boolean(v)) snprintf(buf, size, "%s", json_is_true(v) ? "true" : "false");
 	else snprintf(buf, size, "?");
 	return buf;
 }
@@ -284,10 +285,9 @@ static int read_features(tb_db *db, const tb_resource *r, OGRLayerH layer, const
 	int64_t total = OGR_L_GetFeatureCount(layer, 1), n = 0;
 	OGRFeatureH f;
 	int rc = 0;
-	tb_ogr_errors gdal;
-	tb_ogr_catch(&gdal);
+	tb_ogr_errors gdal = {0};
 	OGR_L_ResetReading(layer);
-	while ((f = OGR_L_GetNextFeature(layer))) {
+	while ((f = tb_ogr_next(layer, &gdal))) {
 		n++;
 		char rec[192];
 		json_t *props = feature_props(f, m, defn);
@@ -315,7 +315,6 @@ static int read_features(tb_db *db, const tb_resource *r, OGRLayerH layer, const
 		progress(o, n, total, false);
 		if (rc || tb_errlist_count(errs) >= 10000) break;
 	}
-	tb_ogr_uncatch();
 	progress(o, n, total, true);
 	rep->features = n;
 	char why[520], file[256];

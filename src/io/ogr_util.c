@@ -61,6 +61,14 @@ void tb_ogr_uncatch(void)
 	CPLPopErrorHandler();
 }
 
+OGRFeatureH tb_ogr_next(OGRLayerH layer, tb_ogr_errors *c)
+{
+	CPLPushErrorHandlerEx(on_error, c);
+	OGRFeatureH f = OGR_L_GetNextFeature(layer);
+	CPLPopErrorHandler();
+	return f;
+}
+
 void tb_ogr_errors_text(const tb_ogr_errors *c, char *buf, size_t size)
 {
 	if (c->failures > 1 && strcmp(c->first, c->last))

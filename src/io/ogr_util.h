@@ -31,6 +31,10 @@ typedef struct tb_ogr_errors {
 } tb_ogr_errors;
 void tb_ogr_catch(tb_ogr_errors *c);
 void tb_ogr_uncatch(void);
+/* The layer's next feature (NULL at the end or on a read failure), the
+ * failures GDAL reports while reading it added to *c (zeroed by the
+ * caller before the first call). */
+OGRFeatureH tb_ogr_next(OGRLayerH layer, tb_ogr_errors *c);
 /* "first; last" (or just first) into buf. */
 void tb_ogr_errors_text(const tb_ogr_errors *c, char *buf, size_t size);
 /* s with invalid UTF-8 bytes shown as \xff (for messages naming a file,
