@@ -39,7 +39,9 @@ static int import_reply(tb_resp *resp, int rc, const tb_import_report *rep, cons
 					"errors", errors_json(errs));
 		if (!errs->len)
 			json_array_append_new(json_object_get(err, "errors"),
-					      json_pack("{s:s,s:s}", "message", e->message, "field", e->field));
+					      json_pack("{s:s,s:s?,s:s?}", "message", e->message, "record",
+							e->record[0] ? e->record : NULL, "field",
+							e->field[0] ? e->field : NULL));
 		return tb_resp_json(resp, 422, json_pack("{s:o}", "error", err));
 	}
 	if (rc) return tb_resp_err(resp, e);
