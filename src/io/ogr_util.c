@@ -8,6 +8,8 @@
 
 #include <cpl_conv.h>
 #include <cpl_error.h>
+#include <cpl_string.h>
+#include <cpl_vsi.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -117,42 +119,30 @@ static void shp_counts(const char *shx, const char *dbf, long *n_shx, long *n_db
 {
 	unsigned char h[32];
 	*n_shx = *n_dbf = *n_dbf_held = -1;
-	FILE *f = fopen(shx, "rb");
-	if (f && fread(h, 1, 28, f) == 28) {
+	VSILFILE *f = VSIFOpenL(shx, "rb"); /* VSI: plain files and members of a zip alike */
+	if (f && VSIFReadL(h, 1, 28, f) == 28) {
 		long words = (long)h[24] << 24 | (long)h[25] << 16 | (long)h[26] << 8 | (long)h[27];
 		*n_shx = (words * 2 - 100) / 8;
 	}
-	if (f) fclose(f);
-	f = fopen(dbf, "rb");
-	if (f && fread(h, 1, 32, f) == 32) {
+	if (f) VSIFCloseL(f);
+	f = VSIFOpenL(dbf, "rb");
+	if (f && VSIFReadL(h, 1, 32, f) == 32) {
 		*n_dbf = (long)h[4] | (long)h[5] << 8 | (long)h[6] << 16 | (long)h[7] << 24;
 		long header = h[8] | h[9] << 8, reclen = h[10] | h[11] << 8;
-		if (fseek(f, 0, SEEK_END) == 0 && reclen > 0) {
-			long size = ftell(f);
+		if (VSIFSeekL(f, 0, SEEK_END) == 0 && reclen > 0) {
+			long size = (long)VSIFTellL(f);
 			*n_dbf_held = size >= header ? (size - header) / reclen : 0;
 		}
 	}
-	if (f) fclose(f);
+	if (f) VSIFCloseL(f);
 }
 
-/* A shapefile is three files that must agree: refuse a missing .dbf or
- * .shx, a truncated .dbf, and record counts that differ. */
-static int check_shapefile(const char *path, tb_err *e)
+/* The .dbf of a truncated copy holds fewer records than its header
+ * counts; the .shx and the .dbf must count the same records. */
+static int check_counts(const char *shx, const char *dbf, const char *shown, tb_err *e)
 {
-	char dbf[4096], shx[4096], shown[512], dbf_shown[512];
-	tb_ogr_shown(path, shown, sizeof shown);
-	bool have_dbf = sibling(path, ".dbf", dbf, sizeof dbf), have_shx = sibling(path, ".shx", shx, sizeof shx);
-	if (!have_dbf || !have_shx) {
-		char stem[512];
-		snprintf(stem, sizeof stem, "%s", base_name(shown));
-		char *dot = strrchr(stem, '.');
-		if (dot) *dot = 0;
-		return tb_err_set(e, TB_EINPUT, shown, NULL,
-				  "the shapefile's %s %s%s is missing (a shapefile is the .shp, .shx and .dbf "
-				  "files together; zip them into one .zip to be sure)",
-				  have_dbf ? "index" : "attribute table", stem, have_dbf ? ".shx" : ".dbf");
-	}
 	long n_shx, n_dbf, held;
+	char dbf_shown[512];
 	shp_counts(shx, dbf, &n_shx, &n_dbf, &held);
 	if (n_dbf >= 0 && held >= 0 && held < n_dbf)
 		return tb_err_set(e, TB_EINPUT, shown, NULL,
@@ -165,6 +155,49 @@ static int check_shapefile(const char *path, tb_err *e)
 				  "records) do not agree; nothing was imported",
 				  n_shx, n_dbf);
 	return 0;
+}
+
+/* A zipped shapefile: the same checks on the members GDAL opened. */
+static int check_zipped_shapefile(GDALDatasetH ds, const char *shown, tb_err *e)
+{
+	GDALDriverH drv = GDALGetDatasetDriver(ds);
+	if (!drv || strcmp(GDALGetDriverShortName(drv), "ESRI Shapefile")) return 0;
+	char **files = GDALGetFileList(ds);
+	const char *shx = NULL, *dbf = NULL;
+	int layers = GDALDatasetGetLayerCount(ds);
+	for (char **p = files; p && *p; p++) {
+		if (ends_with(*p, ".shx")) shx = *p;
+		if (ends_with(*p, ".dbf")) dbf = *p;
+	}
+	int rc = 0;
+	if (layers == 1 && (!shx || !dbf))
+		rc = tb_err_set(e, TB_EINPUT, shown, NULL,
+				"the zipped shapefile has no %s file: a shapefile is the .shp, .shx and .dbf files together",
+				!dbf ? "attribute table (.dbf)" : "index (.shx)");
+	else if (layers == 1)
+		rc = check_counts(shx, dbf, shown, e);
+	CSLDestroy(files);
+	return rc;
+}
+
+/* A shapefile is three files that must agree: refuse a missing .dbf or
+ * .shx, a truncated .dbf, and record counts that differ. */
+static int check_shapefile(const char *path, tb_err *e)
+{
+	char dbf[4096], shx[4096], shown[512];
+	tb_ogr_shown(path, shown, sizeof shown);
+	bool have_dbf = sibling(path, ".dbf", dbf, sizeof dbf), have_shx = sibling(path, ".shx", shx, sizeof shx);
+	if (!have_dbf || !have_shx) {
+		char stem[512];
+		snprintf(stem, sizeof stem, "%s", base_name(shown));
+		char *dot = strrchr(stem, '.');
+		if (dot) *dot = 0;
+		return tb_err_set(e, TB_EINPUT, shown, NULL,
+				  "the shapefile's %s %s%s is missing (a shapefile is the .shp, .shx and .dbf "
+				  "files together; zip them into one .zip to be sure)",
+				  have_dbf ? "index" : "attribute table", stem, have_dbf ? ".shx" : ".dbf");
+	}
+	return check_counts(shx, dbf, shown, e);
 }
 
 /* The DBF language driver id (byte 29), 0 when unset or unreadable. */
@@ -251,6 +284,13 @@ int tb_ogr_open(const char *path, const char *encoding, const char *layer, tb_og
 		return tb_err_set(e, TB_EINPUT, shown, NULL, "%s: %s",
 				  c.failures ? "the file cannot be read" : "not a GIS file GDAL can read",
 				  c.failures ? why : "unknown format");
+	}
+	if (zip) {
+		int rc = check_zipped_shapefile(f->ds, shown, e);
+		if (rc) {
+			tb_ogr_close(f);
+			return rc;
+		}
 	}
 	f->layer = pick_layer(f->ds, layer);
 	if (!f->layer) {

@@ -6,6 +6,7 @@ import json
 import os
 import shutil
 import sqlite3
+import zipfile
 
 import tblib
 from tblib import TbCase, content_digest, ogr, parcel_attrs, run, square, write_layer
@@ -285,6 +286,14 @@ class Import(TbCase):
                          "the attribute table big.dbf is truncated: its header counts 518 records but the "
                          "file holds only 258; nothing was imported (copy the file again)")
         self.assertEqual(run("parcels", "list", "--json", db=self.db).json()["total"], 0)
+        zipped = self.path("big.zip")  # the zipped form says the same
+        with zipfile.ZipFile(zipped, "w") as z:
+            for ext in (".shp", ".shx", ".dbf", ".prj"):
+                z.write(self.path("big" + ext), "big" + ext)
+        err = self.refused(zipped)
+        self.assertEqual(err["errors"][0]["message"],
+                         "the attribute table big.dbf is truncated: its header counts 518 records but the "
+                         "file holds only 258; nothing was imported (copy the file again)")
 
     def test_shp_and_dbf_counts_must_agree(self):
         shp = self.many(5, "five.shp")
