@@ -337,7 +337,8 @@ static int read_features(tb_db *db, const tb_resource *r, OGRLayerH layer, const
 
 /* GDAL reads a CSV row that lacks trailing fields as empty values: every
  * row must have the header's number of fields ("line N" is where the row
- * starts).  Empty lines are skipped, as GDAL does. */
+ * starts).  Empty lines are skipped, as GDAL does; only comma-separated
+ * files are counted. */
 static int check_csv_rows(const char *path, tb_errlist *errs)
 {
 	size_t n = strlen(path), len;
@@ -347,7 +348,8 @@ static int check_csv_rows(const char *path, tb_errlist *errs)
 	tb_csv c;
 	tb_csv_init(&c, text, len);
 	int bad = 0;
-	if (tb_csv_read_header(&c) == 1) {
+	/* one header field: another separator (GDAL also reads ; and tab), not counted here */
+	if (tb_csv_read_header(&c) == 1 && c.nheader > 1) {
 		int rc;
 		while ((rc = tb_csv_next(&c)) != 0) {
 			char line[32];
