@@ -47,6 +47,16 @@ const tb_resource *tb_app_resource(const char *name)
 	return NULL;
 }
 
+const char *const tb_app_import_layers[] = {"parcels", "zones",   "divisions",    "units",      "grids",
+					   "rangers", "grid_rangers", "agreements", "trainings", NULL};
+
+const tb_resource *tb_app_import_resource(const char *layer)
+{
+	for (int i = 0; layer && tb_app_import_layers[i]; i++)
+		if (!strcmp(tb_app_import_layers[i], layer)) return tb_app_resource(layer);
+	return NULL;
+}
+
 int tb_app_migrate(tb_db *db, const char *actor, tb_err *e)
 {
 	for (int i = 0; tb_app_modules[i]; i++) {

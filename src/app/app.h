@@ -16,6 +16,12 @@ const tb_resource *const *tb_app_resource_list(void);
 #define tb_app_resources (tb_app_resource_list())
 const tb_resource *tb_app_resource(const char *name);
 
+/* The layers a file may be imported into — the same list for the CLI's
+ * `import --layer` and POST /api/import — NULL-terminated, and the
+ * resource of one of them (NULL when the layer is not importable). */
+extern const char *const tb_app_import_layers[];
+const tb_resource *tb_app_import_resource(const char *layer);
+
 /* Open an existing database and migrate every module (read-write). */
 int tb_app_open(const char *path, tb_db **out, tb_err *e);
 /* Migrate every module of an open database. */

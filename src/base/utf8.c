@@ -2,6 +2,8 @@
  * well-formed byte sequences. */
 #include "base/utf8.h"
 
+#include <string.h>
+
 bool tb_utf8_valid(const char *str, size_t n, size_t *bad)
 {
 	const unsigned char *s = (const unsigned char *)str;
@@ -38,4 +40,32 @@ size_t tb_utf8_len(const char *s)
 	for (; *s; s++)
 		if (((unsigned char)*s & 0xC0) != 0x80) n++;
 	return n;
+}
+
+size_t tb_utf8_escape(const char *s, size_t n, char *out, size_t size)
+{
+	static const char hex[] = "0123456789abcdef";
+	size_t i = 0, o = 0, escaped = 0;
+	if (!size) return 0;
+	while (i < n && o + 1 < size) {
+		size_t bad = n - i;
+		bool ok = tb_utf8_valid(s + i, n - i, &bad);
+		size_t run = ok ? n - i : bad;
+		/* the valid run, cut at a whole character if out is full */
+		size_t room = size - 1 - o, take = run < room ? run : room;
+		while (take < run && take > 0 && ((unsigned char)s[i + take] & 0xC0) == 0x80) take--;
+		memcpy(out + o, s + i, take);
+		o += take;
+		i += take;
+		if (take < run || ok) break;
+		if (o + 4 >= size) break;
+		unsigned char c = (unsigned char)s[i++];
+		out[o++] = '\\';
+		out[o++] = 'x';
+		out[o++] = hex[c >> 4];
+		out[o++] = hex[c & 15];
+		escaped++;
+	}
+	out[o] = 0;
+	return escaped;
 }

@@ -11,14 +11,16 @@
 #include <stdlib.h>
 #include <string.h>
 
-static const char *importable[] = {"parcels", "zones", "divisions", "units", "grids", "rangers",
-				   "grid_rangers", "agreements", "trainings", NULL};
-
-static bool allowed(const char *layer, const char **list)
+/* "parcels, zones, … or trainings" */
+static void layer_list(char *buf, size_t size)
 {
-	for (; *list; list++)
-		if (!strcmp(*list, layer)) return true;
-	return false;
+	size_t used = 0;
+	buf[0] = 0;
+	for (int i = 0; tb_app_import_layers[i] && used < size; i++) {
+		const char *sep = !i ? "" : tb_app_import_layers[i + 1] ? ", " : " or ";
+		int k = snprintf(buf + used, size - used, "%s%s", sep, tb_app_import_layers[i]);
+		used += k > 0 ? (size_t)k : 0;
+	}
 }
 
 static void print_report(const tb_import_report *rep, const tb_import_opts *o, const char *layer)
@@ -32,9 +34,16 @@ static void print_report(const tb_import_report *rep, const tb_import_opts *o, c
 	json_object_foreach(rep->columns, k, v)
 	{
 		if (json_is_null(v)) printf("  column %s: ignored\n", k);
+		else if (!strcmp(json_string_value(v), "extra")) printf("  column %s: kept as an extra attribute\n", k);
 		else if (strstr(json_string_value(v), "recomputed")) printf("  column %s: %s\n", k, json_string_value(v));
 	}
 	size_t i;
+	json_array_foreach(rep->notes, i, v)
+	printf("  %s: %s (feature %lld%s)\n", json_string_value(json_object_get(v, "field")),
+	       json_string_value(json_object_get(v, "note")), (long long)json_integer_value(json_object_get(v, "feature")),
+	       json_integer_value(json_object_get(v, "count")) > 1 ? " and others like it" : "");
+	json_t *kz = json_object_get(rep->derived, "key_zone_parcels");
+	if (kz) printf("  key-zone area recomputed: %lld parcels changed\n", (long long)json_integer_value(kz));
 	json_array_foreach(rep->repairs, i, v)
 	printf("  repaired feature %lld: %s\n", (long long)json_integer_value(json_object_get(v, "feature")),
 	       json_string_value(json_object_get(v, "what")));
@@ -66,29 +75,30 @@ int cmd_import(tb_cli *cli, int argc, char **argv)
 		}
 	}
 	if (optind != argc - 1) return cli_usage(cmd, optind >= argc ? "which file?" : "one file at a time");
-	if (!allowed(layer, importable))
-		return cli_usage(cmd, "--layer must be parcels, zones, divisions, units, grids, rangers, grid_rangers,"
-				 " agreements or trainings, not '%s'", layer);
+	const tb_resource *r = tb_app_import_resource(layer);
+	if (!r) {
+		char layers[256];
+		layer_list(layers, sizeof layers);
+		return cli_usage(cmd, "--layer must be %s, not '%s'", layers, layer);
+	}
 	o.path = argv[optind];
 	tb_err e = {0};
 	tb_db *db;
 	if (tb_app_open(cli->db_path, &db, &e)) return cli_fail(cli, &e);
-	tb_registry_ctx *rcx = tb_registry_ctx_new(db, &e);
-	o.user = rcx;
 	tb_import_report rep;
 	tb_errlist errs;
 	tb_errlist_init(&errs, 1000);
-	const tb_resource *r = tb_app_resource(layer);
-	int rc = rcx ? tb_import(db, r, &o, &rep, &errs, &e) : e.code;
-	if (!rc && !o.dry_run && !strcmp(layer, "zones")) rc = tb_registry_recompute_zones(db, &e);
+	int rc = tb_registry_import(db, r, &o, &rep, &errs, &e);
 	int exit;
 	if (rc) exit = cli_fail_list(cli, &errs, &e);
 	else if (cli->json) {
-		cli_print_json(json_pack("{s:s,s:I,s:I,s:I,s:s,s:s,s:O,s:O,s:b,s:I}", "layer", layer, "features",
-					 (json_int_t)rep.features, "imported", (json_int_t)rep.imported,
-					 "repaired", (json_int_t)rep.repaired, "srs", rep.srs, "encoding",
-					 rep.encoding, "columns", rep.columns, "repairs", rep.repairs,
-					 "dry_run", o.dry_run, "event", (json_int_t)rep.event_seq));
+		json_t *out = json_pack("{s:s,s:I,s:I,s:I,s:s,s:s,s:O,s:O,s:O,s:b,s:I}", "layer", layer, "features",
+					(json_int_t)rep.features, "imported", (json_int_t)rep.imported,
+					"repaired", (json_int_t)rep.repaired, "srs", rep.srs, "encoding",
+					rep.encoding, "columns", rep.columns, "repairs", rep.repairs, "notes",
+					rep.notes, "dry_run", o.dry_run, "event", (json_int_t)rep.event_seq);
+		json_object_update(out, rep.derived);
+		cli_print_json(out);
 		exit = EXIT_OK;
 	} else {
 		if (!cli->quiet) print_report(&rep, &o, layer);
@@ -96,7 +106,6 @@ int cmd_import(tb_cli *cli, int argc, char **argv)
 	}
 	tb_import_report_free(&rep);
 	tb_errlist_free(&errs);
-	tb_registry_ctx_free(rcx);
 	tb_db_close(db);
 	return exit;
 }

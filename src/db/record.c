@@ -78,21 +78,6 @@ static char *scalar_text(const json_t *v)
 	return NULL;
 }
 
-/* A code, its label, or a code that lost its leading zeros in a numeric
- * DBF column ("11" for "011"). */
-static const tb_code_entry *find_code(tb_db *db, const char *list, const char *s)
-{
-	const tb_code_entry *c = tb_codes_find(db, list, s);
-	size_t n = strlen(s);
-	if (c || !n || n > 10 || strspn(s, "0123456789") != n) return c;
-	char padded[16];
-	for (size_t w = n + 1; w <= 12 && !c; w++) {
-		snprintf(padded, sizeof padded, "%0*lld", (int)w, atoll(s));
-		c = tb_codes_find(db, list, padded);
-	}
-	return c;
-}
-
 /* A double that converts to json_int_t exactly (the cast is undefined
  * behaviour outside [-2^63, 2^63)). */
 static bool real_is_int(double d)
@@ -100,13 +85,77 @@ static bool real_is_int(double d)
 	return d == floor(d) && d >= -0x1p63 && d < 0x1p63;
 }
 
-/* Normalise one value; on error fill *e (record/field set by caller). */
-static json_t *norm_value(tb_db *db, const tb_field *f, const json_t *v, tb_err *e)
+/* A code, its label, a code that lost its leading zeros in a numeric
+ * DBF column ("11" for "011"), or a six-digit national code whose trailing
+ * zeros the list leaves out (树种 410000 for 410 栎类; *national set). */
+static const tb_code_entry *find_code(tb_db *db, const char *list, const char *s, bool *national)
+{
+	const tb_code_entry *c = tb_codes_find(db, list, s);
+	size_t n = strlen(s);
+	*national = false;
+	if (c || !n || n > 10 || strspn(s, "0123456789") != n) return c;
+	char padded[16];
+	for (size_t w = n + 1; w <= 12 && !c; w++) {
+		snprintf(padded, sizeof padded, "%0*lld", (int)w, atoll(s));
+		c = tb_codes_find(db, list, padded);
+	}
+	for (size_t w = n; !c && n == 6 && w > 3 && s[w - 1] == '0'; w--) {
+		snprintf(padded, sizeof padded, "%.*s", (int)(w - 1), s);
+		c = tb_codes_find(db, list, padded);
+		*national = c != NULL;
+	}
+	return c;
+}
+
+/* A digit code (林班, 小班): text of 1..digits_max digits, kept as written,
+ * or a whole number, zero-padded to digits_pad (noted: a DBF or GeoJSON
+ * number lost the code's leading zeros).  Anything else — true, 12.5,
+ * "12a", "" — is refused. */
+static json_t *norm_digits(const tb_field *f, const json_t *v, char *note, size_t nsize, tb_err *e)
+{
+	char buf[32];
+	const char *s = NULL;
+	bool number = false;
+	if (json_is_string(v)) s = json_string_value(v);
+	else if (json_is_integer(v) && json_integer_value(v) >= 0) {
+		snprintf(buf, sizeof buf, "%0*lld", f->digits_pad, (long long)json_integer_value(v));
+		s = buf, number = true;
+	} else if (json_is_real(v) && json_real_value(v) >= 0 && json_real_value(v) < 1e15 &&
+		   real_is_int(json_real_value(v))) {
+		snprintf(buf, sizeof buf, "%0*.0f", f->digits_pad, json_real_value(v));
+		s = buf, number = true;
+	}
+	size_t n = s ? strlen(s) : 0;
+	if (s && n >= 1 && n <= (size_t)f->digits_max && strspn(s, "0123456789") == n) {
+		if (number && note && strlen(s) > (size_t)snprintf(NULL, 0, "%lld", (long long)json_number_value(v))) {
+			char *shown = json_dumps(v, JSON_ENCODE_ANY);
+			snprintf(note, nsize, "the number %s was read as '%s' (zero-padded to %d digits)",
+				 shown ? shown : "?", s, f->digits_pad);
+			free(shown);
+		}
+		return json_string(s);
+	}
+	char *shown = json_dumps(v, JSON_ENCODE_ANY | JSON_COMPACT);
+	tb_err_set(e, TB_EINPUT, NULL, NULL, "%s is a code of 1–%d digits (like '%0*d'), not %.60s",
+		   f->label_zh ? f->label_zh : f->name, f->digits_max, f->digits_pad, 12, shown ? shown : "?");
+	free(shown);
+	return NULL;
+}
+
+
+/* Normalise one value; on error fill *e (record/field set by caller).
+ * note (may be NULL) receives what was converted, if worth saying. */
+static json_t *norm_value(tb_db *db, const tb_field *f, const json_t *v, tb_err *e, char *note,
+			  size_t nsize)
 {
 	char *s = NULL;
 	json_t *out = NULL;
 	switch (f->type) {
 	case TB_F_TEXT: {
+		if (f->digits_max > 0) {
+			out = norm_digits(f, v, note, nsize, e);
+			break;
+		}
 		s = scalar_text(v);
 		if (!s) break;
 		size_t max = f->max_len ? (size_t)f->max_len : 1000;
@@ -143,7 +192,11 @@ static json_t *norm_value(tb_db *db, const tb_field *f, const json_t *v, tb_err 
 	case TB_F_CODE: {
 		s = scalar_text(v);
 		if (!s) break;
-		const tb_code_entry *c = find_code(db, f->codes, s);
+		bool national;
+		const tb_code_entry *c = find_code(db, f->codes, s, &national);
+		if (c && national && note)
+			snprintf(note, nsize, "the national code %s was read as %s %s", s, c->code,
+				 c->label_zh ? c->label_zh : "");
 		if (c) out = json_string(c->code);
 		else
 			tb_err_set(e, TB_EINPUT, NULL, NULL, "unknown code '%s' in code list %s (%s)", s,
@@ -232,7 +285,10 @@ int tb_record_validate(tb_db *db, const tb_resource *r, tb_record *rec, bool all
 				json_object_set_new(rec->props, f->name, json_null());
 			continue;
 		}
-		json_t *n = norm_value(db, f, v, &fe);
+		char note[256] = "";
+		json_t *n = norm_value(db, f, v, &fe, note, sizeof note);
+		if (n && note[0] && json_is_array(rec->notes))
+			json_array_append_new(rec->notes, json_pack("{s:s,s:s}", "field", f->name, "note", note));
 		if (!n) add_field_err(errs, rec, f, &fe);
 		else json_object_set_new(rec->props, f->name, n);
 	}

@@ -55,6 +55,9 @@ typedef struct tb_field {
 	double min, max;      /* with TB_RANGE                                  */
 	int max_len;          /* TB_F_TEXT: max characters (0 = 1000)           */
 	const char *unit;     /* "ha", "m³/ha" …                                */
+	int digits_max, digits_pad; /* TB_F_TEXT: a code of 1..digits_max
+				   digits (林班 ≤ 4); a number is zero-padded
+				   to digits_pad (12 → "012"), noted          */
 } tb_field;
 
 typedef enum tb_geomtype {
@@ -79,6 +82,8 @@ typedef struct tb_record {
 	const json_t *old; /* previous props on update, NULL on insert */
 	int64_t fid;
 	const char *name;  /* how errors name it: "feature 12 (小班 …)" */
+	json_t *notes;     /* optional array: validation appends {field, note}
+			      for values it converted (12 → "012") */
 } tb_record;
 
 /* A hook returns 0 or an error with field set. */
@@ -121,8 +126,9 @@ int tb_resource_create(tb_db *db, const tb_resource *r, tb_err *e);
 
 /* ---- validation ------------------------------------------------------------ */
 /* Normalise and check rec->props against the description: types (numbers
- * given as text are converted; code labels become codes), required, ranges,
- * lengths, code lists, unknown keys refused.  Computed fields in the input
+ * given as text are converted; code labels become codes; a six-digit
+ * national code 410000 becomes the list's 410), required, ranges, lengths,
+ * digit codes, code lists, unknown keys refused.  Computed fields in the input
  * are refused unless `allow_computed`.  Every problem goes into `errs`
  * (record = rec->name); returns the number of problems. */
 int tb_record_validate(tb_db *db, const tb_resource *r, tb_record *rec, bool allow_computed,

@@ -7,10 +7,13 @@
  * track_patrol.c. */
 #include "duty/track.h"
 
+#include "base/file.h"
 #include "base/tbtime.h"
+#include "base/utf8.h"
 #include "io/ogr_util.h"
 
 #include <cpl_error.h>
+#include <ctype.h>
 #include <errno.h>
 #include <math.h>
 #include <stdio.h>
@@ -161,8 +164,79 @@ static int gpx_layers(GDALDatasetH ds, builder *b, const gdal_failure *g, tb_err
 	return rc;
 }
 
+/* The value of attribute `name` inside the start tag [tag, end), or NULL;
+ * *len gets its length. */
+static const char *xml_attr(const char *tag, const char *end, const char *name, size_t *len)
+{
+	size_t n = strlen(name);
+	for (const char *p = tag; p + n + 2 < end; p++) {
+		if (strncmp(p, name, n) || (p[-1] != ' ' && p[-1] != '\t' && p[-1] != '\n' && p[-1] != '\r'))
+			continue;
+		const char *q = p + n;
+		while (q < end && (*q == ' ' || *q == '\t')) q++;
+		if (q >= end || *q != '=') continue;
+		q++;
+		while (q < end && (*q == ' ' || *q == '\t')) q++;
+		if (q >= end || (*q != '"' && *q != '\'')) continue;
+		const char *v = q + 1, *close = memchr(v, *q, (size_t)(end - v));
+		if (!close) return NULL;
+		*len = (size_t)(close - v);
+		return v;
+	}
+	return NULL;
+}
+
+/* GDAL's GPX driver reads lat="abc" as 0 and keeps the point: check the
+ * lat/lon of every trkpt, rtept and wpt of the text first and refuse the
+ * file at the first one that is not a number (point n of its kind, line). */
+static int gpx_check_coordinates(const char *path, tb_err *e)
+{
+	size_t size;
+	char *text = tb_file_read(path, (size_t)1 << 30, &size, NULL);
+	if (!text) return 0; /* GDAL says why it cannot be read */
+	static const char *const kinds[][2] = {{"trkpt", "track point"}, {"rtept", "route point"}, {"wpt", "waypoint"}};
+	size_t count[3] = {0, 0, 0};
+	int line = 1, rc = 0;
+	for (const char *p = text; !rc && *p; p++) {
+		if (*p == '\n') line++;
+		if (*p != '<') continue;
+		const char *name = p + 1, *colon = name;
+		while (*colon && (isalnum((unsigned char)*colon) || *colon == '_' || *colon == '-')) colon++;
+		if (*colon == ':') name = colon + 1; /* a namespace prefix */
+		for (int k = 0; !rc && k < 3; k++) {
+			size_t n = strlen(kinds[k][0]);
+			if (strncmp(name, kinds[k][0], n) || !strchr(" \t\r\n/>", name[n])) continue;
+			count[k]++;
+			const char *end = strchr(name, '>');
+			if (!end) end = name + strlen(name);
+			for (int a = 0; !rc && a < 2; a++) {
+				const char *attr = a ? "lon" : "lat";
+				size_t len = 0;
+				const char *v = xml_attr(name, end, attr, &len);
+				char buf[64], shown[96];
+				snprintf(buf, sizeof buf, "%.*s", (int)(len < 63 ? len : 63), v ? v : "");
+				char *stop;
+				double d = v ? strtod(buf, &stop) : 0;
+				while (v && (*stop == ' ' || *stop == '\t')) stop++;
+				if (v && stop != buf && !*stop && isfinite(d)) continue;
+				tb_utf8_escape(buf, strlen(buf), shown, sizeof shown);
+				rc = v ? tb_err_set(e, TB_EINPUT, path, attr,
+						    "%s %zu (line %d): %s=\"%s\" is not a number; the track is refused",
+						    kinds[k][1], count[k], line, attr, shown)
+				       : tb_err_set(e, TB_EINPUT, path, attr,
+						    "%s %zu (line %d) has no %s; the track is refused", kinds[k][1],
+						    count[k], line, attr);
+			}
+		}
+	}
+	free(text);
+	return rc;
+}
+
 static int gpx_read(const char *path, builder *b, tb_err *e)
 {
+	int bad = gpx_check_coordinates(path, e);
+	if (bad) return bad;
 	static const char *const drivers[] = {"GPX", NULL};
 	gdal_failure g = {0};
 	tb_ogr_init();

@@ -66,31 +66,16 @@ int tb_api_control_check(tb_req *req, tb_resp *resp)
 	return 0;
 }
 
-/* The extension an uploaded area file is read by, or NULL. */
-static const char *upload_ext(const char *name)
-{
-	static const char *const exts[] = {".zip", ".geojson", ".json", ".kml", ".gpx", ".gpkg", NULL};
-	size_t n = name ? strlen(name) : 0;
-	for (int i = 0; exts[i]; i++) {
-		size_t m = strlen(exts[i]);
-		if (n > m && !strcasecmp(name + n - m, exts[i])) return exts[i];
-	}
-	return NULL;
-}
-
 int tb_api_control_geometry(tb_req *req, tb_resp *resp)
 {
-	const char *name = tb_req_query(req, "filename"), *ext = upload_ext(name);
+	static const char *const exts[] = {".zip", ".geojson", ".json", ".kml", ".gpx", ".gpkg", NULL};
+	const char *name = tb_req_query(req, "filename"), *ext = tb_upload_ext(name, exts);
 	if (!ext)
 		return tb_resp_error(resp, 400, "bad_request", "filename",
 				     "name the file: .zip (shapefile), .geojson, .kml, .gpx or .gpkg");
 	if (!req->body_len) return tb_resp_error(resp, 422, "invalid", "geometry", "the file is empty");
 	char path[96];
-	snprintf(path, sizeof path, "/tmp/tianbao-area-XXXXXX%s", ext);
-	int fd = mkstemps(path, (int)strlen(ext));
-	if (fd < 0) return tb_resp_error(resp, 500, "io", NULL, "cannot store the upload");
-	bool ok = write(fd, req->body, req->body_len) == (ssize_t)req->body_len;
-	close(fd);
+	bool ok = tb_upload_save(req, "area", ext, path, sizeof path);
 	GEOSGeometry *raw = NULL, *g = NULL;
 	tb_err e = {0};
 	if (!ok) tb_resp_error(resp, 500, "io", NULL, "cannot store the upload");
@@ -103,7 +88,7 @@ int tb_api_control_geometry(tb_req *req, tb_resp *resp)
 						  tb_round4(tb_area_ha(g))));
 	if (raw) GEOSGeom_destroy_r(tb_geos(), raw);
 	if (g) GEOSGeom_destroy_r(tb_geos(), g);
-	unlink(path);
+	if (ok) unlink(path);
 	return 0;
 }
 

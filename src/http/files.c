@@ -8,6 +8,7 @@
 #include "http/access.h"
 
 #include "app/app.h"
+#include "base/utf8.h"
 #include "db/attach.h"
 #include "io/gis.h"
 #include "registry/registry.h"
@@ -18,33 +19,6 @@
 #include <strings.h>
 #include <sys/stat.h>
 #include <unistd.h>
-
-/* The extension of an uploaded file name, from a fixed list. */
-static const char *upload_ext(const char *name)
-{
-	static const char *ok[] = {".shp.zip", ".zip", ".gpkg", ".geojson", ".json", ".kml", ".csv", NULL};
-	size_t n = name ? strlen(name) : 0;
-	for (int i = 0; ok[i]; i++) {
-		size_t m = strlen(ok[i]);
-		if (n > m && !strcasecmp(name + n - m, ok[i])) return ok[i];
-	}
-	return NULL;
-}
-
-static int write_temp(const tb_req *req, const char *ext, char *path, size_t size)
-{
-	snprintf(path, size, "/tmp/tianbao-upload-XXXXXX%s", ext);
-	int fd = mkstemps(path, (int)strlen(ext));
-	if (fd < 0) return -1;
-	size_t off = 0;
-	while (off < req->body_len) {
-		ssize_t w = write(fd, req->body + off, req->body_len - off);
-		if (w <= 0) break;
-		off += (size_t)w;
-	}
-	close(fd);
-	return off == req->body_len ? 0 : -1;
-}
 
 static json_t *errors_json(const tb_errlist *l)
 {
@@ -67,33 +41,51 @@ static int import_reply(tb_resp *resp, int rc, const tb_import_report *rep, cons
 					"errors", errors_json(errs));
 		if (!errs->len)
 			json_array_append_new(json_object_get(err, "errors"),
-					      json_pack("{s:s,s:s}", "message", e->message, "field", e->field));
+					      json_pack("{s:s,s:s?,s:s?}", "message", e->message, "record",
+							e->record[0] ? e->record : NULL, "field",
+							e->field[0] ? e->field : NULL));
 		return tb_resp_json(resp, 422, json_pack("{s:o}", "error", err));
 	}
 	if (rc) return tb_resp_err(resp, e);
-	return tb_resp_json(resp, 200, json_pack("{s:s,s:I,s:I,s:I,s:b,s:s,s:s,s:O,s:O,s:I}", "layer", layer,
-						 "features", (json_int_t)rep->features, "imported",
-						 (json_int_t)rep->imported, "repaired", (json_int_t)rep->repaired,
-						 "dry_run", o->dry_run, "srs", rep->srs, "encoding", rep->encoding,
-						 "columns", rep->columns, "repairs", rep->repairs, "event",
-						 (json_int_t)rep->event_seq));
+	json_t *out = json_pack("{s:s,s:I,s:I,s:I,s:b,s:s,s:s,s:O,s:O,s:O,s:I}", "layer", layer, "features",
+				(json_int_t)rep->features, "imported", (json_int_t)rep->imported, "repaired",
+				(json_int_t)rep->repaired, "dry_run", o->dry_run, "srs", rep->srs, "encoding",
+				rep->encoding, "columns", rep->columns, "repairs", rep->repairs, "notes",
+				rep->notes, "event", (json_int_t)rep->event_seq);
+	json_object_update(out, rep->derived);
+	return tb_resp_json(resp, 200, out);
+}
+
+/* Errors about the whole file name the uploaded file, not its temporary copy. */
+static void name_upload(tb_errlist *errs, tb_err *e, const char *path, const char *filename)
+{
+	for (size_t i = 0; i <= errs->len; i++) {
+		tb_err *x = i < errs->len ? &errs->items[i] : e;
+		if (!strcmp(x->record, path)) tb_utf8_escape(filename, strlen(filename), x->record, sizeof x->record);
+	}
 }
 
 int tb_api_import(tb_req *req, tb_resp *resp)
 {
+	static const char *const exts[] = {".shp.zip", ".zip", ".gpkg", ".geojson", ".json", ".kml", ".csv", NULL};
 	const char *layer = tb_req_query(req, "layer");
 	const char *dry = tb_req_query(req, "dry_run");
-	const char *ext = upload_ext(tb_req_query(req, "filename"));
+	const char *ext = tb_upload_ext(tb_req_query(req, "filename"), exts);
 	if (!layer) layer = "parcels";
-	const tb_resource *r = tb_app_resource(layer);
-	if (!r || (strcmp(layer, "parcels") && strcmp(layer, "zones") && strcmp(layer, "divisions") && strcmp(layer, "grids")))
-		return tb_resp_error(resp, 400, "bad_request", "layer", "layer must be parcels, zones, divisions or grids");
+	const tb_resource *r = tb_app_import_resource(layer);
+	if (!r) {
+		char layers[256] = "";
+		for (int i = 0; tb_app_import_layers[i]; i++)
+			snprintf(layers + strlen(layers), sizeof layers - strlen(layers), "%s%s", i ? ", " : "",
+				 tb_app_import_layers[i]);
+		return tb_resp_error(resp, 400, "bad_request", "layer", "layer must be one of %s", layers);
+	}
 	if (!ext)
 		return tb_resp_error(resp, 400, "bad_request", "filename",
 				     "name the file: .zip (shapefile), .gpkg, .geojson, .kml or .csv");
 	if (!req->body_len) return tb_resp_error(resp, 400, "bad_request", NULL, "the file is empty");
 	char path[128];
-	if (write_temp(req, ext, path, sizeof path))
+	if (!tb_upload_save(req, "upload", ext, path, sizeof path))
 		return tb_resp_error(resp, 500, "io", NULL, "cannot store the upload");
 	tb_actor who = tb_req_actor(req);
 	tb_import_opts o = {.path = path, .dry_run = dry && !strcmp(dry, "true"), .actor = &who,
@@ -103,12 +95,9 @@ int tb_api_import(tb_req *req, tb_resp *resp)
 	tb_errlist errs;
 	tb_errlist_init(&errs, 1000);
 	tb_import_report rep = {0};
-	tb_registry_ctx *cx = tb_registry_ctx_new(req->db, &e);
-	o.user = cx;
-	int rc = cx ? tb_import(req->db, r, &o, &rep, &errs, &e) : e.code;
-	if (!rc && !o.dry_run && !strcmp(layer, "zones")) rc = tb_registry_recompute_zones(req->db, &e);
+	int rc = tb_registry_import(req->db, r, &o, &rep, &errs, &e);
+	name_upload(&errs, &e, path, tb_req_query(req, "filename"));
 	import_reply(resp, rc, &rep, &o, layer, &errs, &e);
-	tb_registry_ctx_free(cx);
 	tb_import_report_free(&rep);
 	tb_errlist_free(&errs);
 	unlink(path);
@@ -160,6 +149,9 @@ int tb_api_export(tb_req *req, tb_resp *resp)
 	size_t size = 0;
 	char *data = rc ? NULL : slurp(path, &size);
 	unlink(path);
+	char side[160]; /* the CSV export's .csvt (column types) */
+	snprintf(side, sizeof side, "%st", path);
+	unlink(side);
 	rmdir(dir);
 	if (rc) return tb_resp_err(resp, &e);
 	if (!data) return tb_resp_error(resp, 500, "io", NULL, "cannot read the export");

@@ -76,6 +76,14 @@ const char *tb_req_query(const tb_req *r, const char *name);
 /* Parse the body as a JSON object; on failure fill resp (400) and return
  * NULL. */
 json_t *tb_req_json(tb_req *r, tb_resp *resp);
+/* Uploads that a reader needs as a file (upload.c).  tb_upload_ext: the
+ * extension of a ?filename= among exts (NULL-terminated, compared without
+ * case, ".shp.zip" before ".zip"), or NULL.  tb_upload_save: the body in a
+ * new private file /tmp/tianbao-<kind>-XXXXXX<ext> whose name goes into
+ * path; false (nothing left behind) when it cannot be stored.  The caller
+ * unlinks path when done. */
+const char *tb_upload_ext(const char *name, const char *const *exts);
+bool tb_upload_save(const tb_req *req, const char *kind, const char *ext, char *path, size_t size);
 /* Parse a positive integer path parameter; on failure reply 400/404. */
 bool tb_req_id(tb_req *r, int i, int64_t *id, tb_resp *resp);
 

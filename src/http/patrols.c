@@ -26,17 +26,11 @@ int tb_api_patrol_upload(tb_req *req, tb_resp *resp)
 {
 	const char *ranger = tb_req_query(req, "ranger"), *name = tb_req_query(req, "filename");
 	if (!tb_access_act_as_ranger(req, ranger, resp)) return 0;
-	size_t n = name ? strlen(name) : 0;
-	const char *ext = n > 4 && !strcasecmp(name + n - 4, ".gpx") ? ".gpx"
-			  : n > 8 && !strcasecmp(name + n - 8, ".geojson") ? ".geojson"
-			  : n > 5 && !strcasecmp(name + n - 5, ".json") ? ".json" : NULL;
+	static const char *const exts[] = {".gpx", ".geojson", ".json", NULL};
+	const char *ext = tb_upload_ext(name, exts);
 	if (!ext) return tb_resp_error(resp, 400, "bad_request", "filename", "name the file: .gpx or .geojson");
 	char path[96];
-	snprintf(path, sizeof path, "/tmp/tianbao-track-XXXXXX%s", ext);
-	int fd = mkstemps(path, (int)strlen(ext));
-	if (fd < 0) return tb_resp_error(resp, 500, "io", NULL, "cannot store the upload");
-	bool ok = write(fd, req->body ? req->body : "", req->body_len) == (ssize_t)req->body_len;
-	close(fd);
+	bool ok = tb_upload_save(req, "track", ext, path, sizeof path);
 	tb_track t = {0};
 	tb_err e = {0};
 	if (!ok) tb_resp_error(resp, 500, "io", NULL, "cannot store the upload");
@@ -46,7 +40,7 @@ int tb_api_patrol_upload(tb_req *req, tb_resp *resp)
 	} else
 		store(req, resp, ranger, &t, name);
 	tb_track_free(&t);
-	unlink(path);
+	if (ok) unlink(path);
 	return 0;
 }
 

@@ -49,6 +49,88 @@ static OGRFieldType ogr_type(tb_ftype t, OGRFieldSubType *sub)
 	}
 }
 
+/* The resource's "extra" field (a bureau's own columns, JSON), or NULL. */
+static const tb_field *extra_field(const tb_resource *r)
+{
+	const tb_field *f = tb_resource_field(r, "extra");
+	return f && f->type == TB_F_JSON ? f : NULL;
+}
+
+static bool exported(const tb_resource *r, const tb_field *f)
+{
+	return !(f->flags & TB_PRIVATE) && f != extra_field(r);
+}
+
+/* The extra attributes' names over the exported rows, in the order they
+ * first appear, each with its column type: integers, numbers, else text. */
+typedef struct extras {
+	json_t *names; /* array of names */
+	OGRFieldType *type;
+} extras;
+
+static int collect_extras(tb_db *db, const tb_resource *r, const tb_export_opts *o, extras *x, tb_err *e)
+{
+	x->names = json_array();
+	x->type = NULL;
+	if (!extra_field(r)) return 0;
+	bool scoped = o->where_scope && r->scope;
+	char sql[640];
+	snprintf(sql, sizeof sql,
+		 "SELECT j.key, group_concat(DISTINCT j.type) FROM \"%s\" t, json_each(t.extra) j"
+		 " WHERE json_valid(t.extra) AND json_type(t.extra) = 'object'%s%s%s"
+		 " GROUP BY j.key ORDER BY min(t.fid), j.key",
+		 r->name, scoped ? " AND instr(',' || ?1 || ',', ',' || t.\"" : "", scoped ? r->scope : "",
+		 scoped ? "\" || ',') > 0" : "");
+	sqlite3_stmt *st;
+	int rc = tb_db_prepare(db, sql, &st, e);
+	if (rc) return rc;
+	if (scoped) sqlite3_bind_text(st, 1, o->where_scope, -1, SQLITE_STATIC);
+	size_t cap = 0;
+	while (sqlite3_step(st) == SQLITE_ROW) {
+		const char *types = (const char *)sqlite3_column_text(st, 1);
+		if (json_array_size(x->names) == cap) {
+			cap = cap ? 2 * cap : 16;
+			OGRFieldType *t = realloc(x->type, cap * sizeof *t);
+			if (!t) break;
+			x->type = t;
+		}
+		bool ints = types && !strcmp(types, "integer"), nums = types && strspn(types, "integrealn,") == strlen(types) && !strstr(types, "null");
+		x->type[json_array_size(x->names)] = ints ? OFTInteger64 : nums ? OFTReal : OFTString;
+		json_array_append_new(x->names, json_string((const char *)sqlite3_column_text(st, 0)));
+	}
+	sqlite3_finalize(st);
+	return 0;
+}
+
+static int create_extra_fields(OGRLayerH l, const extras *x, tb_err *e)
+{
+	size_t i;
+	json_t *v;
+	json_array_foreach(x->names, i, v)
+	{
+		OGRFieldDefnH fd = OGR_Fld_Create(json_string_value(v), x->type[i]);
+		OGRErr err = OGR_L_CreateField(l, fd, 1);
+		OGR_Fld_Destroy(fd);
+		if (err != OGRERR_NONE)
+			return tb_err_set(e, TB_EIO, NULL, json_string_value(v), "cannot create the column: %s",
+					  CPLGetLastErrorMsg());
+	}
+	return 0;
+}
+
+static void set_extra(OGRFeatureH of, int idx, OGRFieldType t, const json_t *v)
+{
+	if (!v || json_is_null(v)) OGR_F_SetFieldNull(of, idx);
+	else if (t == OFTInteger64) OGR_F_SetFieldInteger64(of, idx, json_integer_value(v));
+	else if (t == OFTReal) OGR_F_SetFieldDouble(of, idx, json_number_value(v));
+	else if (json_is_string(v)) OGR_F_SetFieldString(of, idx, json_string_value(v));
+	else {
+		char *text = json_dumps(v, JSON_ENCODE_ANY | JSON_COMPACT);
+		OGR_F_SetFieldString(of, idx, text ? text : "");
+		free(text);
+	}
+}
+
 static const char *column_name(const tb_field *f, bool shp)
 {
 	return shp && f->std_name ? f->std_name : f->name;
@@ -58,7 +140,7 @@ static int create_fields(OGRLayerH l, const tb_resource *r, bool shp, tb_err *e)
 {
 	for (int i = 0; i < r->nfields; i++) {
 		const tb_field *f = &r->fields[i];
-		if (f->flags & TB_PRIVATE) continue;
+		if (!exported(r, f)) continue;
 		OGRFieldSubType sub;
 		OGRFieldDefnH fd = OGR_Fld_Create(column_name(f, shp), ogr_type(f->type, &sub));
 		OGR_Fld_SetSubType(fd, sub);
@@ -93,7 +175,7 @@ static void set_field(OGRFeatureH of, int idx, const tb_field *f, const json_t *
 }
 
 static int write_rows(tb_db *db, const tb_resource *r, OGRLayerH l, const tb_export_opts *o,
-		      int64_t *count, tb_err *e)
+		      const extras *x, int64_t *count, tb_err *e)
 {
 	tb_buf sql;
 	tb_buf_init(&sql, 1 << 16);
@@ -112,9 +194,13 @@ static int write_rows(tb_db *db, const tb_resource *r, OGRLayerH l, const tb_exp
 		OGRFeatureH of = OGR_F_Create(defn);
 		int k = 0;
 		for (int i = 0; i < r->nfields; i++) {
-			if (r->fields[i].flags & TB_PRIVATE) continue;
+			if (!exported(r, &r->fields[i])) continue;
 			set_field(of, k++, &r->fields[i], json_object_get(p, r->fields[i].name));
 		}
+		json_t *extra = json_object_get(p, "extra"), *name;
+		size_t j;
+		json_array_foreach(x->names, j, name)
+		set_extra(of, k++, x->type[j], json_object_get(extra, json_string_value(name)));
 		if (g) {
 			OGR_F_SetGeometryDirectly(of, tb_geos_to_ogr(g));
 			GEOSGeom_destroy_r(tb_geos(), g);
@@ -151,7 +237,10 @@ int tb_export(tb_db *db, const tb_resource *r, const tb_export_opts *o, int64_t 
 		lopts = CSLSetNameValue(lopts, "RFC7946", "YES");
 		lopts = CSLSetNameValue(lopts, "COORDINATE_PRECISION", "9");
 	}
-	if (!strcmp(drv_name, "CSV")) lopts = CSLSetNameValue(lopts, "GEOMETRY", "AS_WKT");
+	if (!strcmp(drv_name, "CSV")) { /* the .csvt beside it keeps the column types for a re-import */
+		lopts = CSLSetNameValue(lopts, "GEOMETRY", "AS_WKT");
+		lopts = CSLSetNameValue(lopts, "CREATE_CSVT", "YES");
+	}
 	if (!strcmp(drv_name, "GPKG") && r->label_zh) lopts = CSLSetNameValue(lopts, "IDENTIFIER", r->label_zh);
 	OGRSpatialReferenceH srs = r->geom ? tb_ogr_srs_4490() : NULL;
 	OGRwkbGeometryType gt = r->geom == TB_GEOM_MULTIPOLYGON ? wkbMultiPolygon
@@ -161,13 +250,18 @@ int tb_export(tb_db *db, const tb_resource *r, const tb_export_opts *o, int64_t 
 	OGRLayerH l = GDALDatasetCreateLayer(ds, r->name, srs, gt, lopts);
 	CSLDestroy(lopts);
 	if (srs) OSRRelease(srs);
+	extras x = {0};
 	int rc = l ? create_fields(l, r, shp, e)
 		   : tb_err_set(e, TB_EIO, o->path, NULL, "cannot create the layer: %s", CPLGetLastErrorMsg());
+	if (!rc) rc = collect_extras(db, r, o, &x, e);
+	if (!rc) rc = create_extra_fields(l, &x, e);
 	if (!rc) {
 		GDALDatasetStartTransaction(ds, 0);
-		rc = write_rows(db, r, l, o, count, e);
+		rc = write_rows(db, r, l, o, &x, count, e);
 		GDALDatasetCommitTransaction(ds);
 	}
+	json_decref(x.names);
+	free(x.type);
 	GDALClose(ds);
 	if (rc) unlink(o->path);
 	return rc;

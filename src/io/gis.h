@@ -22,6 +22,11 @@ typedef struct tb_import_opts {
 	bool progress;         /* progress bar on stderr (when a terminal)       */
 	const tb_actor *actor;
 	void *user;            /* passed to the resource's hooks (tb_write_ctx.user) */
+	/* Called inside the import's transaction after every record is written
+	 * and before the event is logged (also on a dry run): derived data such
+	 * as the key-zone areas of parcels.  It may add to `derived`, which the
+	 * event's payload carries.  NULL: nothing. */
+	int (*before_commit)(tb_db *db, void *user, json_t *derived, tb_err *e);
 } tb_import_opts;
 
 typedef struct tb_import_report {
@@ -32,13 +37,20 @@ typedef struct tb_import_report {
 	char srs[128];         /* CRS the coordinates were read in               */
 	char encoding[32];     /* text encoding used                             */
 	json_t *repairs;       /* [{feature, code, what}]                         */
-	json_t *columns;       /* {file column: field or null (ignored)}          */
+	json_t *columns;       /* {file column: field, "extra" (kept as an extra
+				  attribute) or null (ignored)}                    */
 	json_t *codes;         /* keys of the imported records                    */
+	json_t *notes;         /* [{field, note, count, feature}]: values read in
+				  another form (12 → "012"), by field and kind    */
+	json_t *derived;       /* what before_commit reported                     */
 } tb_import_report;
 
 void tb_import_report_free(tb_import_report *rep);
 /* Import into resource r.  Returns 0, or TB_EINPUT with every problem in
- * errs (and the first in *e), or another error in *e. */
+ * errs (and the first in *e), or another error in *e.  A file the driver
+ * cannot read to the end (a truncated .dbf, a CSV row short of fields)
+ * is refused whole.  Columns naming no field go into the resource's
+ * "extra" field (a JSON object) when it has one, else are ignored. */
 int tb_import(tb_db *db, const tb_resource *r, const tb_import_opts *o, tb_import_report *rep,
 	      tb_errlist *errs, tb_err *e);
 

@@ -9,6 +9,8 @@
 
 #include <cpl_conv.h>
 #include <cpl_error.h>
+#include <cpl_string.h>
+#include <cpl_vsi.h>
 #include <pthread.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -35,39 +37,177 @@ void tb_ogr_init(void)
 	pthread_once(&once, do_init);
 }
 
+const char *tb_ogr_shown(const char *s, char *out, size_t size)
+{
+	tb_utf8_escape(s ? s : "", s ? strlen(s) : 0, out, size);
+	return out;
+}
+
+static void on_error(CPLErr cls, CPLErrorNum no, const char *msg)
+{
+	(void)no;
+	tb_ogr_errors *c = CPLGetErrorHandlerUserData();
+	if (!c || cls < CE_Failure) return;
+	if (!c->failures++) tb_ogr_shown(msg, c->first, sizeof c->first);
+	tb_ogr_shown(msg, c->last, sizeof c->last);
+}
+
+void tb_ogr_catch(tb_ogr_errors *c)
+{
+	tb_ogr_init();
+	memset(c, 0, sizeof *c);
+	CPLErrorReset();
+	CPLPushErrorHandlerEx(on_error, c);
+}
+
+void tb_ogr_uncatch(void)
+{
+	CPLPopErrorHandler();
+}
+
+OGRFeatureH tb_ogr_next(OGRLayerH layer, tb_ogr_errors *c)
+{
+	CPLPushErrorHandlerEx(on_error, c);
+	OGRFeatureH f = OGR_L_GetNextFeature(layer);
+	CPLPopErrorHandler();
+	return f;
+}
+
+void tb_ogr_errors_text(const tb_ogr_errors *c, char *buf, size_t size)
+{
+	if (c->failures > 1 && strcmp(c->first, c->last))
+		snprintf(buf, size, "%s; %s", c->first, c->last);
+	else
+		snprintf(buf, size, "%s", c->failures ? c->first : "");
+}
+
 static bool ends_with(const char *s, const char *suffix)
 {
 	size_t n = strlen(s), m = strlen(suffix);
 	return n >= m && !strcasecmp(s + n - m, suffix);
 }
 
-/* Sibling file with another extension ("x.shp" → "x.cpg"), if it exists. */
-static bool sibling_exists(const char *path, const char *ext)
+/* Sibling file with another extension ("x.shp" → "x.cpg" or "x.CPG") into
+ * p; false when neither exists. */
+static bool sibling(const char *path, const char *ext, char *p, size_t size)
 {
-	char p[4096];
-	snprintf(p, sizeof p, "%s", path);
+	snprintf(p, size, "%s", path);
 	char *dot = strrchr(p, '.');
 	if (!dot) return false;
-	snprintf(dot, sizeof p - (size_t)(dot - p), "%s", ext);
+	snprintf(dot, size - (size_t)(dot - p), "%s", ext);
 	if (access(p, R_OK) == 0) return true;
 	for (char *c = dot + 1; *c; c++) *c = (char)(*c - 32 * (*c >= 'a' && *c <= 'z'));
 	return access(p, R_OK) == 0;
+}
+
+static bool sibling_exists(const char *path, const char *ext)
+{
+	char p[4096];
+	return sibling(path, ext, p, sizeof p);
+}
+
+static const char *base_name(const char *path)
+{
+	const char *b = strrchr(path, '/');
+	return b ? b + 1 : path;
+}
+
+/* Records counted by a shapefile's index (.shx: 100-byte header, 8 bytes
+ * a record; the file length in 16-bit words at byte 24, big-endian) and by
+ * its attribute table (.dbf: the count at byte 4, header and record lengths
+ * at bytes 8 and 10, little-endian) — the header's count and what the file
+ * really holds.  -1 when a file cannot be read. */
+static void shp_counts(const char *shx, const char *dbf, long *n_shx, long *n_dbf, long *n_dbf_held)
+{
+	unsigned char h[32];
+	*n_shx = *n_dbf = *n_dbf_held = -1;
+	VSILFILE *f = VSIFOpenL(shx, "rb"); /* VSI: plain files and members of a zip alike */
+	if (f && VSIFReadL(h, 1, 28, f) == 28) {
+		long words = (long)h[24] << 24 | (long)h[25] << 16 | (long)h[26] << 8 | (long)h[27];
+		*n_shx = (words * 2 - 100) / 8;
+	}
+	if (f) VSIFCloseL(f);
+	f = VSIFOpenL(dbf, "rb");
+	if (f && VSIFReadL(h, 1, 32, f) == 32) {
+		*n_dbf = (long)h[4] | (long)h[5] << 8 | (long)h[6] << 16 | (long)h[7] << 24;
+		long header = h[8] | h[9] << 8, reclen = h[10] | h[11] << 8;
+		if (VSIFSeekL(f, 0, SEEK_END) == 0 && reclen > 0) {
+			long size = (long)VSIFTellL(f);
+			*n_dbf_held = size >= header ? (size - header) / reclen : 0;
+		}
+	}
+	if (f) VSIFCloseL(f);
+}
+
+/* The .dbf of a truncated copy holds fewer records than its header
+ * counts; the .shx and the .dbf must count the same records. */
+static int check_counts(const char *shx, const char *dbf, const char *shown, tb_err *e)
+{
+	long n_shx, n_dbf, held;
+	char dbf_shown[512];
+	shp_counts(shx, dbf, &n_shx, &n_dbf, &held);
+	if (n_dbf >= 0 && held >= 0 && held < n_dbf)
+		return tb_err_set(e, TB_EINPUT, shown, NULL,
+				  "the attribute table %s is truncated: its header counts %ld records but the "
+				  "file holds only %ld; nothing was imported (copy the file again)",
+				  base_name(tb_ogr_shown(dbf, dbf_shown, sizeof dbf_shown)), n_dbf, held);
+	if (n_shx >= 0 && n_dbf >= 0 && n_shx != n_dbf)
+		return tb_err_set(e, TB_EINPUT, shown, NULL,
+				  "the shapes (.shp/.shx: %ld records) and the attribute table (.dbf: %ld "
+				  "records) do not agree; nothing was imported",
+				  n_shx, n_dbf);
+	return 0;
+}
+
+/* A zipped shapefile: the same checks on the members GDAL opened. */
+static int check_zipped_shapefile(GDALDatasetH ds, const char *shown, tb_err *e)
+{
+	GDALDriverH drv = GDALGetDatasetDriver(ds);
+	if (!drv || strcmp(GDALGetDriverShortName(drv), "ESRI Shapefile")) return 0;
+	char **files = GDALGetFileList(ds);
+	const char *shx = NULL, *dbf = NULL;
+	int layers = GDALDatasetGetLayerCount(ds);
+	for (char **p = files; p && *p; p++) {
+		if (ends_with(*p, ".shx")) shx = *p;
+		if (ends_with(*p, ".dbf")) dbf = *p;
+	}
+	int rc = 0;
+	if (layers == 1 && (!shx || !dbf))
+		rc = tb_err_set(e, TB_EINPUT, shown, NULL,
+				"the zipped shapefile has no %s file: a shapefile is the .shp, .shx and .dbf files together",
+				!dbf ? "attribute table (.dbf)" : "index (.shx)");
+	else if (layers == 1)
+		rc = check_counts(shx, dbf, shown, e);
+	CSLDestroy(files);
+	return rc;
+}
+
+/* A shapefile is three files that must agree: refuse a missing .dbf or
+ * .shx, a truncated .dbf, and record counts that differ. */
+static int check_shapefile(const char *path, tb_err *e)
+{
+	char dbf[4096], shx[4096], shown[512];
+	tb_ogr_shown(path, shown, sizeof shown);
+	bool have_dbf = sibling(path, ".dbf", dbf, sizeof dbf), have_shx = sibling(path, ".shx", shx, sizeof shx);
+	if (!have_dbf || !have_shx) {
+		char stem[512];
+		snprintf(stem, sizeof stem, "%s", base_name(shown));
+		char *dot = strrchr(stem, '.');
+		if (dot) *dot = 0;
+		return tb_err_set(e, TB_EINPUT, shown, NULL,
+				  "the shapefile's %s %s%s is missing (a shapefile is the .shp, .shx and .dbf "
+				  "files together; zip them into one .zip to be sure)",
+				  have_dbf ? "index" : "attribute table", stem, have_dbf ? ".shx" : ".dbf");
+	}
+	return check_counts(shx, dbf, shown, e);
 }
 
 /* The DBF language driver id (byte 29), 0 when unset or unreadable. */
 static int dbf_ldid(const char *shp)
 {
 	char p[4096];
-	snprintf(p, sizeof p, "%s", shp);
-	char *dot = strrchr(p, '.');
-	if (!dot) return 0;
-	size_t room = sizeof p - (size_t)(dot - p);
-	snprintf(dot, room, ".dbf");
+	if (!sibling(shp, ".dbf", p, sizeof p)) return 0;
 	FILE *f = fopen(p, "rb");
-	if (!f) {
-		snprintf(dot, room, ".DBF");
-		f = fopen(p, "rb");
-	}
 	if (!f) return 0;
 	unsigned char h[32];
 	int id = fread(h, 1, 32, f) == 32 ? h[29] : 0;
@@ -78,10 +218,15 @@ static int dbf_ldid(const char *shp)
 static GDALDatasetH open_ds(const char *path, const char *encoding)
 {
 	char opt[64];
-	const char *opts[2] = {NULL, NULL};
+	const char *opts[4] = {NULL, NULL, NULL, NULL};
+	int n = 0;
 	if (encoding) {
 		snprintf(opt, sizeof opt, "ENCODING=%s", encoding);
-		opts[0] = opt;
+		opts[n++] = opt;
+	}
+	if (ends_with(path, ".csv")) { /* the WKT column is the geometry, not an attribute */
+		opts[n++] = "GEOM_POSSIBLE_NAMES=WKT,GEOM,GEOMETRY,THE_GEOM,SHAPE";
+		opts[n++] = "KEEP_GEOM_COLUMNS=NO";
 	}
 	return GDALOpenEx(path, GDAL_OF_VECTOR | GDAL_OF_READONLY, NULL, opts, NULL);
 }
@@ -116,29 +261,52 @@ int tb_ogr_open(const char *path, const char *encoding, const char *layer, tb_og
 {
 	tb_ogr_init();
 	memset(f, 0, sizeof *f);
+	char shown[512];
+	tb_ogr_shown(path, shown, sizeof shown);
 	if (access(path, R_OK) != 0)
-		return tb_err_set(e, TB_EUSAGE, path, NULL, "cannot read the file");
+		return tb_err_set(e, TB_EUSAGE, shown, NULL, "cannot read the file");
 	char vpath[4200];
 	bool zip = ends_with(path, ".zip");
 	snprintf(vpath, sizeof vpath, "%s%s", zip ? "/vsizip/" : "", path);
 	bool shp = ends_with(path, ".shp");
+	if (shp) {
+		int rc = check_shapefile(path, e);
+		if (rc) return rc;
+	}
 	const char *enc = encoding;
 	bool sniff = shp && !encoding && !sibling_exists(path, ".cpg") && dbf_ldid(path) == 0;
+	tb_ogr_errors c;
+	tb_ogr_catch(&c);
 	f->ds = open_ds(vpath, sniff ? "" : enc);
-	if (!f->ds)
-		return tb_err_set(e, TB_EINPUT, path, NULL, "not a GIS file GDAL can read: %s",
-				  CPLGetLastErrorMsg()[0] ? CPLGetLastErrorMsg() : "unknown format");
+	tb_ogr_uncatch();
+	if (!f->ds || c.failures) {
+		char why[520];
+		tb_ogr_errors_text(&c, why, sizeof why);
+		tb_ogr_close(f);
+		return tb_err_set(e, TB_EINPUT, shown, NULL, "%s: %s",
+				  c.failures ? "the file cannot be read" : "not a GIS file GDAL can read",
+				  c.failures ? why : "unknown format");
+	}
+	if (zip) {
+		int rc = check_zipped_shapefile(f->ds, shown, e);
+		if (rc) {
+			tb_ogr_close(f);
+			return rc;
+		}
+	}
 	f->layer = pick_layer(f->ds, layer);
 	if (!f->layer) {
+		char ln[256];
 		tb_ogr_close(f);
-		return tb_err_set(e, TB_EINPUT, path, "layer", layer ? "no layer named '%s' in the file" : "the file has no layers%s", layer ? layer : "");
+		return tb_err_set(e, TB_EINPUT, shown, "layer", layer ? "no layer named '%s' in the file" : "the file has no layers%s",
+				  layer ? tb_ogr_shown(layer, ln, sizeof ln) : "");
 	}
 	if (sniff && !all_utf8(f->layer)) {
 		GDALClose(f->ds);
 		f->ds = open_ds(vpath, "GB18030");
 		f->layer = f->ds ? pick_layer(f->ds, layer) : NULL;
 		snprintf(f->encoding, sizeof f->encoding, "GB18030 (detected)");
-		if (!f->layer) return tb_err_set(e, TB_EINPUT, path, NULL, "cannot reopen as GB18030");
+		if (!f->layer) return tb_err_set(e, TB_EINPUT, shown, NULL, "cannot reopen as GB18030");
 	} else if (sniff)
 		snprintf(f->encoding, sizeof f->encoding, "UTF-8 (detected)");
 	else if (enc)

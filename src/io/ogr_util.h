@@ -19,7 +19,31 @@ typedef struct tb_ogr_file {
 
 /* Register GDAL drivers once, quiet GDAL's own error printing. */
 void tb_ogr_init(void);
-/* Open path read-only and pick the layer (named, or the first). */
+
+/* The failures GDAL reports while a file is read (a truncated .dbf, a
+ * GeoJSON syntax error): the first and the last message, invalid bytes
+ * escaped.  tb_ogr_catch pushes a handler for this thread that fills *c;
+ * tb_ogr_uncatch pops it.  Any failure refuses the whole file. */
+typedef struct tb_ogr_errors {
+	int failures;
+	char first[256];
+	char last[256];
+} tb_ogr_errors;
+void tb_ogr_catch(tb_ogr_errors *c);
+void tb_ogr_uncatch(void);
+/* The layer's next feature (NULL at the end or on a read failure), the
+ * failures GDAL reports while reading it added to *c (zeroed by the
+ * caller before the first call). */
+OGRFeatureH tb_ogr_next(OGRLayerH layer, tb_ogr_errors *c);
+/* "first; last" (or just first) into buf. */
+void tb_ogr_errors_text(const tb_ogr_errors *c, char *buf, size_t size);
+/* s with invalid UTF-8 bytes shown as \xff (for messages naming a file,
+ * a value or a GDAL message).  Returns out. */
+const char *tb_ogr_shown(const char *s, char *out, size_t size);
+/* Open path read-only and pick the layer (named, or the first).  A
+ * shapefile must have its .dbf, and the .shx and the .dbf must count the
+ * same records; a CSV's geometry is a WKT column (WKT, GEOM, GEOMETRY,
+ * THE_GEOM, SHAPE). */
 int tb_ogr_open(const char *path, const char *encoding, const char *layer, tb_ogr_file *f,
 		tb_err *e);
 void tb_ogr_close(tb_ogr_file *f);

@@ -165,12 +165,13 @@ int tb_registry_init(const char *path, const char *actor, tb_db **out, tb_err *e
 	return rc;
 }
 
-int tb_registry_recompute_zones(tb_db *db, tb_err *e)
+int tb_registry_recompute_zones(tb_db *db, int64_t *changed, tb_err *e)
 {
+	if (changed) *changed = 0;
 	tb_registry_ctx *cx = tb_registry_ctx_new(db, e);
 	if (!cx) return e->code ? e->code : TB_EINTERNAL;
 	sqlite3_stmt *sel, *upd;
-	int rc = tb_db_prepare(db, "SELECT fid, geom FROM parcels", &sel, e);
+	int rc = tb_db_prepare(db, "SELECT fid, geom, key_zone_ha FROM parcels", &sel, e);
 	if (!rc) rc = tb_db_prepare(db, "UPDATE parcels SET key_zone_ha=? WHERE fid=?", &upd, e);
 	if (rc) goto out;
 	GEOSContextHandle_t h = tb_geos();
@@ -183,6 +184,8 @@ int tb_registry_recompute_zones(tb_db *db, tb_err *e)
 			if (x) GEOSGeom_destroy_r(h, x);
 		}
 		if (g) GEOSGeom_destroy_r(h, g);
+		if (sqlite3_column_type(sel, 2) != SQLITE_NULL && sqlite3_column_double(sel, 2) == kz) continue;
+		if (changed) ++*changed;
 		sqlite3_bind_double(upd, 1, kz);
 		sqlite3_bind_int64(upd, 2, sqlite3_column_int64(sel, 0));
 		if (sqlite3_step(upd) != SQLITE_DONE) rc = tb_db_error(db, e, "parcels key_zone_ha");

@@ -97,6 +97,31 @@ static int check_overlap(tb_db *db, tb_registry_ctx *cx, tb_record *rec, tb_err 
 	return rc;
 }
 
+/* Short division codes, as many 一张图 files carry them (XIANG=104,
+ * CUN=201), are completed from the parent code: the county (XIAN, else
+ * the district) for a town, the town for a village.  A note says so. */
+static void complete_codes(tb_registry_ctx *cx, tb_record *rec)
+{
+	const char *xian = str(rec->props, "xian");
+	if (!xian || strlen(xian) != 6) xian = cx->district_code;
+	static const struct { const char *field, *parent; size_t len, parent_len; } steps[] = {
+		{"xiang", "xian", 3, 6}, {"cun", "xiang", 3, 9}};
+	for (size_t i = 0; i < sizeof steps / sizeof steps[0]; i++) {
+		const char *v = str(rec->props, steps[i].field);
+		const char *parent = i == 0 ? xian : str(rec->props, steps[i].parent);
+		if (!v || strlen(v) != steps[i].len || strspn(v, "0123456789") != steps[i].len || !parent ||
+		    strlen(parent) != steps[i].parent_len)
+			continue;
+		char full[32], note[128];
+		snprintf(full, sizeof full, "%s%s", parent, v);
+		snprintf(note, sizeof note, "the short code %s was completed to %s from %s %s", v, full,
+			 i == 0 ? "the county" : "the town", parent);
+		if (json_is_array(rec->notes))
+			json_array_append_new(rec->notes, json_pack("{s:s,s:s}", "field", steps[i].field, "note", note));
+		json_object_set_new(rec->props, steps[i].field, json_string(full));
+	}
+}
+
 /* Town, village and unit must be known; the village must lie in the town. */
 static int check_codes(tb_registry_ctx *cx, tb_record *rec, tb_err *e)
 {
@@ -186,6 +211,7 @@ int tb_parcel_before_write(tb_db *db, const tb_resource *r, tb_record *rec, void
 	bool owned;
 	tb_registry_ctx *cx = tb_registry_ctx_of(db, ctx, &owned, e);
 	if (!cx) return e->code ? e->code : TB_EINTERNAL;
+	complete_codes(cx, rec);
 	int rc = ensure_code(rec, e);
 	if (!rc) rc = check_codes(cx, rec, e);
 	if (!rc) rc = check_canopy(db, cx, rec, e);
@@ -235,7 +261,7 @@ int tb_zone_after_write(tb_db *db, const tb_resource *r, tb_record *rec, void *c
 	tb_write_ctx *w = ctx;
 	tb_registry_ctx *cx = w ? w->user : NULL;
 	if (cx) return tb_registry_ctx_reload_zones(db, cx, e); /* batch: caller recomputes */
-	return tb_registry_recompute_zones(db, e);
+	return tb_registry_recompute_zones(db, NULL, e);
 }
 
 int tb_division_before_write(tb_db *db, const tb_resource *r, tb_record *rec, void *ctx, tb_err *e)

@@ -45,8 +45,22 @@ void tb_registry_ctx_free(tb_registry_ctx *cx);
  * ledger balance.  New reference. */
 json_t *tb_registry_stats(tb_db *db, tb_err *e);
 
-/* Recompute key_zone_ha of every parcel from the current zones. */
-int tb_registry_recompute_zones(tb_db *db, tb_err *e);
+/* Recompute key_zone_ha of every parcel from the current zones, inside the
+ * caller's transaction.  *changed (may be NULL) gets the number of parcels
+ * whose value changed. */
+int tb_registry_recompute_zones(tb_db *db, int64_t *changed, tb_err *e);
+
+/* ---- import (registry/import.c) ------------------------------------------ */
+/* Import a GIS file into r as one operation: the registry's checks (o->user
+ * is set to a registry context), the records, and for key zones the
+ * parcels' key-zone areas recomputed — all in the import's transaction and
+ * its one event ("key_zone_parcels": how many parcels changed).  r is any
+ * importable resource (tb_app_import_resource); o is borrowed, rep and
+ * errs as tb_import. */
+struct tb_import_opts;
+struct tb_import_report;
+int tb_registry_import(tb_db *db, const tb_resource *r, struct tb_import_opts *o,
+		       struct tb_import_report *rep, tb_errlist *errs, tb_err *e);
 
 /* Call fn for every active parcel (natural ones only when natural_only),
  * in fid order, with its code, town, area and geometry (borrowed for the

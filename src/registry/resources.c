@@ -45,8 +45,8 @@ static const tb_field parcel_fields[] = {
 	{"xian", TB_F_TEXT, 0, "县", "County", .std_name = "XIAN", .aliases = "县代码|县（市、区）"},
 	{"xiang", TB_F_TEXT, TB_REQUIRED | TB_INDEXED, "乡镇", "Town", .std_name = "XIANG", .aliases = "乡|乡镇代码|乡（镇）"},
 	{"cun", TB_F_TEXT, TB_INDEXED, "村", "Village", .std_name = "CUN", .aliases = "村代码|行政村"},
-	{"lin_ban", TB_F_TEXT, TB_REQUIRED, "林班", "Compartment", .std_name = "LIN_BAN", .aliases = "林班号|LB", .max_len = 10},
-	{"xiao_ban", TB_F_TEXT, TB_REQUIRED, "小班", "Sub-compartment", .std_name = "XIAO_BAN", .aliases = "小班号|XB", .max_len = 10},
+	{"lin_ban", TB_F_TEXT, TB_REQUIRED, "林班", "Compartment", .std_name = "LIN_BAN", .aliases = "林班号|LB", .max_len = 10, .digits_max = 4, .digits_pad = 3},
+	{"xiao_ban", TB_F_TEXT, TB_REQUIRED, "小班", "Sub-compartment", .std_name = "XIAO_BAN", .aliases = "小班号|XB", .max_len = 10, .digits_max = 5, .digits_pad = 3},
 	{"di_lei", TB_F_CODE, TB_REQUIRED | TB_INDEXED, "地类", "Land class", .codes = "di_lei", .std_name = "DI_LEI"},
 	{"qi_yuan", TB_F_CODE, TB_REQUIRED, "起源", "Origin", .codes = "qi_yuan", .std_name = "QI_YUAN"},
 	{"you_shi_sz", TB_F_CODE, 0, "优势树种", "Dominant species", .codes = "you_shi_sz", .std_name = "YOU_SHI_SZ", .aliases = "优势树种（组）|SZ"},
@@ -65,6 +65,9 @@ static const tb_field parcel_fields[] = {
 	{"natural", TB_F_BOOL, TB_COMPUTED | TB_INDEXED, "天然林", "Natural forest"},
 	{"restoration_class", TB_F_CODE, TB_COMPUTED, "修复类型", "Restoration class", .codes = "restoration_class", .std_name = "XF_LX"},
 	{"key_zone_ha", TB_F_REAL, TB_COMPUTED, "重点区域内面积", "Area in key zones", .std_name = "ZDQY_MJ", .unit = "ha"},
+	/* a bureau's own columns (备注 BEI_ZHU …): {original column name: value},
+	 * kept by imports and exported again under their names */
+	{"extra", TB_F_JSON, 0, "其他属性", "Extra attributes"},
 };
 
 const tb_resource tb_parcels = {

@@ -2,11 +2,14 @@
 3° Gauss-Krüger zone 39 made with GDAL, CRS handling, and one fixture per
 kind of bad input — each must fail with its own message and leave the
 database content unchanged."""
+import json
 import os
 import shutil
+import sqlite3
+import zipfile
 
 import tblib
-from tblib import TbCase, content_digest, parcel_attrs, run, square, write_layer
+from tblib import TbCase, content_digest, ogr, parcel_attrs, run, square, write_layer
 
 # 下营镇 (120119104), north of the district; village 120119104201
 LON, LAT = 117.42, 40.15
@@ -250,6 +253,215 @@ class Import(TbCase):
         r = run("import", self.path("missing.shp"), db=self.db)
         self.assertEqual(r.code, 1)
         self.assertIn("cannot read the file", r.err)
+
+    # ---- broken files (issue 22): refused whole, the file, record, field and reason named --------
+
+    def refused(self, path, *args, code=2):
+        before = content_digest(self.db)
+        r = run("import", path, "--json", *args, db=self.db)
+        self.assertEqual(r.code, code, repr(r))
+        self.assertEqual(content_digest(self.db), before, "database changed by a refused import")
+        err = r.err_json()["error"]
+        if "errors" not in err:  # one problem is printed as the error itself
+            err = {"count": 1, "errors": [err]}
+        return err
+
+    def many(self, n, name):
+        feats = [(parcel_attrs(LIN_BAN="%03d" % (1 + i // 100), XIAO_BAN="%03d" % (i % 100)),
+                  square(LON + 0.0015 * (i % 20), LAT + 0.0015 * (i // 20), 100)) for i in range(n)]
+        return write_layer(self.path(name), feats)
+
+    def test_truncated_dbf_is_refused_whole(self):
+        shp = self.many(518, "big.shp")
+        dbf = self.path("big.dbf")
+        with open(dbf, "rb") as f:
+            head = f.read(32)
+        header = int.from_bytes(head[8:10], "little")
+        reclen = int.from_bytes(head[10:12], "little")
+        with open(dbf, "r+b") as f:  # an interrupted copy: 258 whole records and half of one
+            f.truncate(header + 258 * reclen + reclen // 2)
+        err = self.refused(shp)
+        self.assertEqual(err["errors"][0]["record"], shp)
+        self.assertEqual(err["errors"][0]["message"],
+                         "the attribute table big.dbf is truncated: its header counts 518 records but the "
+                         "file holds only 258; nothing was imported (copy the file again)")
+        self.assertEqual(run("parcels", "list", "--json", db=self.db).json()["total"], 0)
+        zipped = self.path("big.zip")  # the zipped form says the same
+        with zipfile.ZipFile(zipped, "w") as z:
+            for ext in (".shp", ".shx", ".dbf", ".prj"):
+                z.write(self.path("big" + ext), "big" + ext)
+        err = self.refused(zipped)
+        self.assertEqual(err["errors"][0]["message"],
+                         "the attribute table big.dbf is truncated: its header counts 518 records but the "
+                         "file holds only 258; nothing was imported (copy the file again)")
+
+    def test_shp_and_dbf_counts_must_agree(self):
+        shp = self.many(5, "five.shp")
+        other = self.many(3, "three.shp")
+        shutil.copy(self.path("three.dbf"), self.path("five.dbf"))  # a .dbf of another layer
+        self.assertTrue(os.path.exists(other))
+        err = self.refused(shp)
+        self.assertEqual(err["errors"][0]["message"],
+                         "the shapes (.shp/.shx: 5 records) and the attribute table (.dbf: 3 records) do "
+                         "not agree; nothing was imported")
+
+    def test_missing_dbf_says_so(self):
+        shp = self.many(3, "nodbf.shp")
+        os.remove(self.path("nodbf.dbf"))
+        err = self.refused(shp)
+        self.assertEqual(err["count"], 1)
+        self.assertEqual(err["errors"][0]["message"],
+                         "the shapefile's attribute table nodbf.dbf is missing (a shapefile is the .shp, "
+                         ".shx and .dbf files together; zip them into one .zip to be sure)")
+
+    def geojson(self, name, *props):
+        ring = [[117.42, 40.15], [117.421, 40.15], [117.421, 40.151], [117.42, 40.151], [117.42, 40.15]]
+        feats = []
+        for i, p in enumerate(props):
+            base = dict(XIANG="120119104", DI_LEI="030100", QI_YUAN="11", LIN_BAN="001", XIAO_BAN="001")
+            base.update(p)
+            r = [[x + 0.002 * i, y] for x, y in ring]
+            feats.append({"type": "Feature", "properties": base, "geometry": {"type": "Polygon", "coordinates": [r]}})
+        path = self.path(name)
+        with open(path, "w") as f:
+            json.dump({"type": "FeatureCollection", "features": feats}, f, ensure_ascii=False)
+        return path
+
+    def test_numeric_and_boolean_codes(self):
+        path = self.geojson("num.geojson", {"LIN_BAN": 123, "XIAO_BAN": True})
+        err = self.refused(path)
+        self.assertEqual(err["count"], 1)
+        e = err["errors"][0]
+        self.assertEqual((e["record"], e["field"]), ("feature 1 (小班 120119104-123-true)", "xiao_ban"))
+        self.assertEqual(e["message"], "小班 is a code of 1–5 digits (like '012'), not true")
+        err = self.refused(self.geojson("text.geojson", {"LIN_BAN": "12a"}))
+        self.assertEqual(err["errors"][0]["field"], "lin_ban")
+        self.assertEqual(err["errors"][0]["message"], "林班 is a code of 1–4 digits (like '012'), not \"12a\"")
+        # a number of the right digits is zero-padded, and the report says so
+        r = self.ok(self.imp(self.geojson("pad.geojson", {"LIN_BAN": 12, "XIAO_BAN": 7})))
+        self.assertEqual(r.json()["notes"], [
+            {"field": "lin_ban", "note": "the number 12 was read as '012' (zero-padded to 3 digits)", "count": 1, "feature": 1},
+            {"field": "xiao_ban", "note": "the number 7 was read as '007' (zero-padded to 3 digits)", "count": 1, "feature": 1}])
+        self.assertEqual(self.parcel("120119104-012-007")["lin_ban"], "012")
+
+    def test_csv_row_missing_trailing_fields(self):
+        path = self.path("short.csv")
+        wkt = square(LON, LAT, 100).replace("POLYGON", "POLYGON")
+        wkt2 = square(LON + 0.01, LAT, 100)
+        with open(path, "w") as f:
+            f.write("WKT,XIANG,LIN_BAN,XIAO_BAN,DI_LEI,QI_YUAN\n")
+            f.write(f'"{wkt}",120119104,001,001,030100,11\n')
+            f.write(f'"{wkt2}",120119104,001\n')
+        err = self.refused(path)
+        self.assertEqual(err["count"], 1)
+        e = err["errors"][0]
+        self.assertEqual((e["record"], e["field"]), ("line 3", "XIAO_BAN"))
+        self.assertEqual(e["message"], "the row has 3 of the header's 6 fields: XIAO_BAN and what follows is "
+                                       "missing (an empty value is written as ,,)")
+
+    def test_csv_without_geometry_column(self):
+        path = self.path("nogeom.csv")
+        with open(path, "w") as f:
+            f.write("XIANG,LIN_BAN,XIAO_BAN,DI_LEI,QI_YUAN\n120119104,001,001,030100,11\n")
+        err = self.refused(path)
+        self.assertEqual(err["errors"][0]["field"], "geometry")
+        self.assertEqual(err["errors"][0]["message"],
+                         "the file has no geometry: no WKT/geometry column among its columns (XIANG, LIN_BAN, "
+                         "XIAO_BAN, DI_LEI, QI_YUAN); a CSV needs a column WKT with each shape as text, e.g. POLYGON((…))")
+
+    def test_invalid_bytes_are_escaped(self):
+        path = self.path("gbk.csv")
+        wkt = square(LON, LAT, 100)
+        with open(path, "wb") as f:
+            f.write(b"WKT,XIANG,LIN_BAN,XIAO_BAN,DI_LEI,QI_YUAN,BEI_ZHU\n")
+            f.write(f'"{wkt}",120119104,001,001,030100,11,'.encode() + "中".encode("gbk") + b"\xff\n")
+        r = run("import", path, db=self.db)  # the text form, as a user sees it
+        self.assertEqual(r.code, 2, repr(r))
+        self.assertIn("feature 1 (小班 120119104-001-001): BEI_ZHU: text '\\xd6\\xd0\\xff' is not valid UTF-8 at byte 0; "
+                      "give the file's encoding with --encoding (e.g. GBK)", r.err)
+        self.assertNotIn("\ufffd", r.err)
+        self.assertTrue(r.err.isprintable() or "\n" in r.err)
+
+    def test_whole_file_parse_error_has_line_and_column(self):
+        path = self.path("broken.geojson")
+        with open(path, "w") as f:
+            f.write('{"type":"FeatureCollection","features":[\n{"type":"Feature","properties":{"a":1},\n'
+                    '"geometry":{"type":"Point","coordinates":[1,2]}},,\n]}')
+        err = self.refused(path)
+        self.assertEqual(err["errors"][0]["message"],
+                         "the file cannot be read: At line 3, character 50: Unexpected character (,). "
+                         "Expecting ','; Failed to read GeoJSON data")
+
+    def test_gpx_point_with_bad_latitude(self):
+        path = self.path("bad.gpx")
+        with open(path, "w") as f:
+            f.write('<?xml version="1.0"?>\n<gpx version="1.1" creator="t" xmlns="http://www.topografix.com/GPX/1/1"><trk><trkseg>\n'
+                    '<trkpt lat="40.15" lon="117.42"><time>2026-05-01T08:00:00Z</time></trkpt>\n'
+                    '<trkpt lat="abc" lon="117.421"><time>2026-05-01T08:01:00Z</time></trkpt>\n'
+                    '</trkseg></trk></gpx>\n')
+        before = content_digest(self.db)
+        r = run("patrol", "import", path, "--ranger", "R1", "--json", db=self.db)
+        self.assertEqual(r.code, 2, repr(r))
+        e = r.err_json()["error"]
+        self.assertEqual(e["field"], "lat")
+        self.assertEqual(e["message"], 'track point 2 (line 4): lat="abc" is not a number; the track is refused')
+        self.assertEqual(content_digest(self.db), before)
+
+    # ---- 一张图 files as bureaus have them (issue 11) ------------------------------------------
+
+    def test_short_division_codes_and_national_species_codes(self):
+        fields = tblib.STD_FIELDS
+        feats = [(parcel_attrs(XIANG="104", CUN="201", YOU_SHI_SZ="410000"), square(LON, LAT, 100))]
+        r = self.ok(self.imp(write_layer(self.path("short.shp"), feats, fields=fields)))
+        notes = {n["field"]: n["note"] for n in r.json()["notes"]}
+        self.assertEqual(notes["xiang"], "the short code 104 was completed to 120119104 from the county 120119")
+        self.assertEqual(notes["cun"], "the short code 201 was completed to 120119104201 from the town 120119104")
+        self.assertEqual(notes["you_shi_sz"], "the national code 410000 was read as 410 栎类")
+        p = self.parcel("120119104-001-001")
+        self.assertEqual((p["xiang"], p["cun"], p["you_shi_sz"]), ("120119104", "120119104201", "410"))
+
+    def test_extra_columns_round_trip(self):
+        fields = tblib.STD_FIELDS + [("BEI_ZHU", ogr.OFTString), ("DIAOCHA_RQ", ogr.OFTString), ("PO_DU", ogr.OFTInteger)]
+        feats = [(parcel_attrs(XIAO_BAN="001", BEI_ZHU="封山育林", DIAOCHA_RQ="2019-06", PO_DU=25), square(LON, LAT, 100, 4527)),
+                 (parcel_attrs(XIAO_BAN="002", BEI_ZHU="", PO_DU=5), square(LON + 0.01, LAT, 100, 4527))]
+        shp = write_layer(self.path("extra.shp"), feats, epsg=4527, encoding="CP936", fields=fields)
+        r = self.ok(self.imp(shp))
+        self.assertEqual(r.json()["columns"]["BEI_ZHU"], "extra")
+        want = {"120119104-001-001": {"BEI_ZHU": "封山育林", "DIAOCHA_RQ": "2019-06", "PO_DU": 25},
+                "120119104-001-002": {"PO_DU": 5}}
+        for code, extra in want.items():
+            self.assertEqual(self.parcel(code)["extra"], extra)
+        for fmt in ("shp", "geojson", "gpkg", "csv"):
+            out = self.path(f"out.{fmt}")
+            self.ok(run("export", out, "--layer", "parcels", db=self.db))
+            db2 = self.path(f"again-{fmt}.gpkg")
+            self.ok(run("init", db=db2))
+            r2 = self.ok(run("import", out, "--json", db=db2))
+            self.assertEqual(r2.json()["imported"], 2)
+            for code, extra in want.items():
+                got = run("parcels", "show", code, "--json", db=db2).json()["extra"]
+                self.assertEqual(got, extra, fmt)
+
+    def test_zone_import_recomputes_key_zone_area_in_its_event(self):
+        self.ok(self.imp(write_layer(self.path("p.geojson"), [(parcel_attrs(), square(LON, LAT, 100))])))
+        self.assertEqual(self.parcel("120119104-001-001")["key_zone_ha"], 0)
+        zfields = [("code", ogr.OFTString), ("name", ogr.OFTString)]
+        zpath = write_layer(self.path("z.geojson"), [({"code": "Z1", "name": "八仙山"}, square(LON - 0.001, LAT - 0.001, 300))],
+                            fields=zfields, layer="zones")
+        before = content_digest(self.db)
+        r = self.ok(run("import", zpath, "--layer", "zones", "--dry-run", "--json", db=self.db))
+        self.assertEqual(r.json()["key_zone_parcels"], 1)
+        self.assertEqual(content_digest(self.db), before)
+        r = self.ok(run("import", zpath, "--layer", "zones", "--json", db=self.db))
+        self.assertEqual(r.json()["key_zone_parcels"], 1)
+        p = self.parcel("120119104-001-001")
+        self.assertAlmostEqual(p["key_zone_ha"], p["area_ha"], places=4)
+        con = sqlite3.connect(self.db)
+        last = con.execute("SELECT seq, action, payload FROM tb_event ORDER BY seq DESC LIMIT 1").fetchone()
+        con.close()
+        self.assertEqual((last[0], last[1]), (r.json()["event"], "zones.import"))
+        self.assertEqual(json.loads(last[2])["key_zone_parcels"], 1)
+        self.assertEqual(run("audit", "verify", db=self.db).code, 0)
 
     def test_no_crs_and_unguessable(self):
         feats = [(parcel_attrs(), "POLYGON((1000 1000,1100 1000,1100 1100,1000 1000))")]

@@ -105,6 +105,21 @@ static void test_len(void **state)
 	assert_int_equal(tb_utf8_len("a林\xF0\x9F\x8C\xB2"), 3);
 }
 
+static void test_escape(void **state)
+{
+	(void)state;
+	char out[64];
+	assert_int_equal(tb_utf8_escape("林\xff班\xd6", 8, out, sizeof out), 2);
+	assert_string_equal(out, "林\\xff班\\xd6");
+	assert_int_equal(tb_utf8_escape("abc", 3, out, sizeof out), 0);
+	assert_string_equal(out, "abc");
+	/* a full buffer cuts at a whole character, never inside one */
+	assert_int_equal(tb_utf8_escape("天然林", 9, out, 5), 0);
+	assert_string_equal(out, "天");
+	tb_utf8_escape("\xff\xfe", 2, out, 6);
+	assert_string_equal(out, "\\xff");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -114,6 +129,7 @@ int main(void)
 	    cmocka_unit_test(test_beyond_max),
 	    cmocka_unit_test(test_truncated_and_stray),
 	    cmocka_unit_test(test_len),
+	    cmocka_unit_test(test_escape),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

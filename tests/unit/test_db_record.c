@@ -567,6 +567,57 @@ static void test_normalisation(void **state)
 #undef NORM_STR
 }
 
+/* Digit codes (林班) and national species codes: what is converted is noted. */
+static const tb_field lot_fields[] = {
+    {.name = "lin_ban", .type = TB_F_TEXT, .label_zh = "林班", .max_len = 10, .digits_max = 4, .digits_pad = 3},
+    {.name = "you_shi_sz", .type = TB_F_CODE, .label_zh = "优势树种", .codes = "you_shi_sz"},
+};
+static const tb_resource lots = {.name = "test_lots", .fields = lot_fields, .nfields = 2};
+
+static int validate_noted(fx *f, const char *props_json, json_t **props, json_t **noted, tb_errlist *errs)
+{
+	*props = J(props_json);
+	*noted = json_array();
+	tb_record rec = {.props = *props, .name = "lot 1", .notes = *noted};
+	tb_errlist_init(errs, 10);
+	return tb_record_validate(f->db, &lots, &rec, false, errs);
+}
+
+static void test_digit_and_national_codes(void **state)
+{
+	fx *f = *state;
+	json_t *p, *nt;
+	tb_errlist errs;
+	assert_int_equal(validate_noted(f, "{\"lin_ban\":12,\"you_shi_sz\":\"410000\"}", &p, &nt, &errs), 0);
+	assert_string_equal(json_string_value(json_object_get(p, "lin_ban")), "012");
+	assert_string_equal(json_string_value(json_object_get(p, "you_shi_sz")), "410");
+	assert_int_equal(json_array_size(nt), 2);
+	assert_string_equal(json_string_value(json_object_get(json_array_get(nt, 0), "note")),
+	                    "the number 12 was read as '012' (zero-padded to 3 digits)");
+	assert_string_equal(json_string_value(json_object_get(json_array_get(nt, 1), "note")),
+	                    "the national code 410000 was read as 410 栎类");
+	json_decref(p), json_decref(nt), tb_errlist_free(&errs);
+	/* text is kept as written, a number of the right width is not noted */
+	assert_int_equal(validate_noted(f, "{\"lin_ban\":\"10\"}", &p, &nt, &errs), 0);
+	assert_string_equal(json_string_value(json_object_get(p, "lin_ban")), "10");
+	json_decref(p), json_decref(nt), tb_errlist_free(&errs);
+	assert_int_equal(validate_noted(f, "{\"lin_ban\":123}", &p, &nt, &errs), 0);
+	assert_int_equal(json_array_size(nt), 0);
+	json_decref(p), json_decref(nt), tb_errlist_free(&errs);
+	/* anything else is refused, naming the field */
+	static const char *const bad[][2] = {{"{\"lin_ban\":true}", "林班 is a code of 1–4 digits (like '012'), not true"},
+	                                     {"{\"lin_ban\":\"12a\"}", "林班 is a code of 1–4 digits (like '012'), not \"12a\""},
+	                                     {"{\"lin_ban\":12.5}", "林班 is a code of 1–4 digits (like '012'), not 12.5"},
+	                                     {"{\"lin_ban\":12345}", "林班 is a code of 1–4 digits (like '012'), not 12345"},
+	                                     {"{\"you_shi_sz\":\"999000\"}", "unknown code '999000' in code list 优势树种 (you_shi_sz)"}};
+	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+		assert_int_equal(validate_noted(f, bad[i][0], &p, &nt, &errs), 1);
+		assert_string_equal(errs.items[0].message, bad[i][1]);
+		assert_string_equal(errs.items[0].record, "lot 1");
+		json_decref(p), json_decref(nt), tb_errlist_free(&errs);
+	}
+}
+
 /* ---- insert, get ------------------------------------------------------------------------------
  */
 
@@ -1029,6 +1080,7 @@ int main(void)
 	    T(test_describe),
 	    T(test_validation_errors),
 	    T(test_normalisation),
+	    T(test_digit_and_national_codes),
 	    T(test_insert_get),
 	    T(test_insert_refused),
 	    T(test_update),

@@ -9,12 +9,19 @@ export function attributeList(row, { compact = false } = {}) {
   dl.append(h('div.attr.wide', h('dt', fieldLabel('parcels', 'area_ha')),
     h('dd', { 'data-field': 'area_ha' }, h('strong', fmt(area, 4)), ' ', t('unit.ha'), h('span.muted', ' · ', fmt(area * MU_PER_HA, 2), ' ', t('unit.mu')))));
   for (const f of fields('parcels')) {
-    if (f.name === 'area_ha' || f.name === 'code') continue;
+    if (f.name === 'area_ha' || f.name === 'code' || f.name === 'extra') continue;
     if (compact && ['xian', 'status', 'gjgyl_bhdj', 'mei_gq_zs'].includes(f.name)) continue;
     let v = display('parcels', f.name, row[f.name]);
     if (f.unit && row[f.name] != null && f.unit !== 'ha') v += ' ' + f.unit;
     if (f.unit === 'ha' && row[f.name] != null) v += ' ' + t('unit.ha');
     dl.append(h('div.attr', h('dt', fieldLabel('parcels', f.name)), h('dd', { 'data-field': f.name }, v)));
+  }
+  // a bureau's own columns (备注 BEI_ZHU …), kept by the import under their names
+  const extra = row.extra && typeof row.extra === 'object' ? row.extra : {};
+  for (const [k, v] of Object.entries(extra)) {
+    const shown = v == null ? '—' : typeof v === 'object' ? JSON.stringify(v) : String(v);
+    dl.append(h('div.attr.extra', { title: fieldLabel('parcels', 'extra') },
+      h('dt', k), h('dd', { 'data-field': 'extra.' + k }, shown)));
   }
   return dl;
 }

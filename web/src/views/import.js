@@ -42,7 +42,13 @@ export async function renderImport(main) {
           r.srs ? h('div', h('dt', t('import.srs')), h('dd', r.srs)) : null,
           r.encoding ? h('div', h('dt', t('import.encoding')), h('dd', r.encoding)) : null,
           r.repairs ? h('div', h('dt', t('import.repairs')), h('dd', String(Array.isArray(r.repairs) ? r.repairs.length : r.repairs))) : null,
-          r.columns ? h('div.wide', h('dt', t('import.columns')), h('dd', Array.isArray(r.columns) ? r.columns.map((c) => (typeof c === 'string' ? c : c.name || JSON.stringify(c))).join(', ') : JSON.stringify(r.columns))) : null)));
+          r.columns ? h('div.wide', h('dt', t('import.columns')), h('dd', Array.isArray(r.columns) ? r.columns.map((c) => (typeof c === 'string' ? c : c.name || JSON.stringify(c))).join(', ') : JSON.stringify(r.columns))) : null,
+          r.columns && !Array.isArray(r.columns) && Object.values(r.columns).includes('extra')
+            ? h('div.wide', h('dt', t('import.extra')), h('dd', Object.keys(r.columns).filter((k) => r.columns[k] === 'extra').join(', '))) : null,
+          r.key_zone_parcels != null ? h('div', h('dt', t('import.keyZones')), h('dd', fmt(r.key_zone_parcels, 0))) : null),
+        r.notes?.length ? h('ul.notes', { 'data-testid': 'import-notes' }, r.notes.map((n) => h('li',
+          `${field(layerSel.value, n.field) ? fieldLabel(layerSel.value, n.field) : n.field}: ${n.note}`,
+          n.count > 1 ? ` (${t('import.noteCount', { n: n.count })})` : ''))) : null));
       if (dry) { checked = key(); goBtn.disabled = false; goBtn.focus(); }
       else { checked = null; }
     } catch (e) {

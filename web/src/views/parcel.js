@@ -34,6 +34,7 @@ export async function renderParcel(main, ctx, { id }) {
     form.append(h('h2#edit-title', { id: 'edit-title' }, ctx.canEdit() ? t('parcel.edit') : t('parcel.attributes')));
     const grid = h('div.formgrid');
     for (const f of fields('parcels')) {
+      if (f.type === 'json') continue; // extra attributes: shown in the attribute list, kept as imported
       const id = 'e-' + f.name;
       const errId = id + '-err';
       const v = row[f.name];
@@ -69,6 +70,12 @@ export async function renderParcel(main, ctx, { id }) {
         input, h('p.hint', { id: hintId }, hint), errs[f.name]));
     }
     form.append(grid);
+    const extra = row.extra && typeof row.extra === 'object' ? Object.entries(row.extra) : [];
+    if (extra.length) { // a bureau's own columns, kept by the import under their names (read-only)
+      form.append(h('section.extra', { 'data-testid': 'extra-attrs' }, h('h3', fieldLabel('parcels', 'extra')),
+        h('dl.attrs', extra.map(([k, v]) => h('div.attr', h('dt', k),
+          h('dd', { 'data-field': 'extra.' + k }, v == null ? '—' : typeof v === 'object' ? JSON.stringify(v) : String(v)))))));
+    }
     if (ctx.canEdit()) {
       form.append(h('div.formactions',
         h('button.btn.primary', { type: 'submit', 'data-testid': 'save' }, t('form.save')),
@@ -93,7 +100,7 @@ export async function renderParcel(main, ctx, { id }) {
     clearErrors();
     const changes = {};
     for (const f of fields('parcels')) {
-      if (f.computed) continue;
+      if (f.computed || f.type === 'json') continue;
       const nv = valueOf(f);
       const ov = row[f.name] ?? null;
       if (f.type === 'real' || f.type === 'integer') { if (nv !== null && Number.isNaN(nv)) { showError(f.name, t('form.number')); return; } }
