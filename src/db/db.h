@@ -39,19 +39,19 @@ void tb_db_close(tb_db *db);
  * returns TB_EDB. */
 int tb_db_error(tb_db *db, tb_err *e, const char *what);
 int tb_db_exec(tb_db *db, const char *sql, tb_err *e);
-int tb_db_prepare(tb_db *db, const char *sql, sqlite3_stmt **st, tb_err *e);
+int tb_db_prepare(tb_db *db, const char *sql, tb_stmt **st, tb_err *e);
 
 /* A cached prepared statement for a static SQL text (looked up by the
  * pointer, so pass a string literal or another text that lives as long as
  * the connection).  The statement is reset and its bindings cleared before
  * it is returned; it stays owned by the connection.  For hot paths (per
  * record checks in bulk imports). */
-sqlite3_stmt *tb_db_stmt(tb_db *db, const char *sql, tb_err *e);
+tb_stmt *tb_db_stmt(tb_db *db, const char *sql, tb_err *e);
 /* The same for SQL generated per owner (a resource description) and kind:
  * tb_db_stmt_find returns the cached statement (reset) or NULL; then
  * tb_db_stmt_keep prepares and caches sql under (owner, kind). */
-sqlite3_stmt *tb_db_stmt_find(tb_db *db, const void *owner, int kind);
-sqlite3_stmt *tb_db_stmt_keep(tb_db *db, const void *owner, int kind, const char *sql, tb_err *e);
+tb_stmt *tb_db_stmt_find(tb_db *db, const void *owner, int kind);
+tb_stmt *tb_db_stmt_keep(tb_db *db, const void *owner, int kind, const char *sql, tb_err *e);
 
 /* Transactions.  Nested begin/commit pairs join the outermost one.  The
  * outermost begin first waits for its turn on the writer queue (writeq.h,

@@ -81,13 +81,13 @@ static int collect_extras(tb_db *db, const tb_resource *r, const tb_export_opts 
 		 " GROUP BY j.key ORDER BY min(t.fid), j.key",
 		 r->name, scoped ? " AND instr(',' || ?1 || ',', ',' || t.\"" : "", scoped ? r->scope : "",
 		 scoped ? "\" || ',') > 0" : "");
-	sqlite3_stmt *st;
+	tb_stmt *st;
 	int rc = tb_db_prepare(db, sql, &st, e);
 	if (rc) return rc;
-	if (scoped) sqlite3_bind_text(st, 1, o->where_scope, -1, SQLITE_STATIC);
+	if (scoped) tb_bind_text(st, 1, o->where_scope);
 	size_t cap = 0;
-	while (sqlite3_step(st) == SQLITE_ROW) {
-		const char *types = (const char *)sqlite3_column_text(st, 1);
+	while (tb_stmt_step(st) == TB_ROW) {
+		const char *types = tb_col_text(st, 1);
 		if (json_array_size(x->names) == cap) {
 			cap = cap ? 2 * cap : 16;
 			OGRFieldType *t = realloc(x->type, cap * sizeof *t);
@@ -96,9 +96,9 @@ static int collect_extras(tb_db *db, const tb_resource *r, const tb_export_opts 
 		}
 		bool ints = types && !strcmp(types, "integer"), nums = types && strspn(types, "integrealn,") == strlen(types) && !strstr(types, "null");
 		x->type[json_array_size(x->names)] = ints ? OFTInteger64 : nums ? OFTReal : OFTString;
-		json_array_append_new(x->names, json_string((const char *)sqlite3_column_text(st, 0)));
+		json_array_append_new(x->names, json_string(tb_col_text(st, 0)));
 	}
-	sqlite3_finalize(st);
+	tb_stmt_finalize(st);
 	return 0;
 }
 
@@ -182,13 +182,13 @@ static int write_rows(tb_db *db, const tb_resource *r, OGRLayerH l, const tb_exp
 	tb_record_select_sql(r, true, &sql);
 	if (o->where_scope && r->scope) tb_buf_addf(&sql, " WHERE instr(',' || ? || ',', ',' || \"%s\" || ',') > 0", r->scope);
 	tb_buf_adds(&sql, " ORDER BY fid");
-	sqlite3_stmt *st;
+	tb_stmt *st;
 	int rc = tb_db_prepare(db, sql.data, &st, e);
 	tb_buf_free(&sql);
 	if (rc) return rc;
-	if (o->where_scope && r->scope) sqlite3_bind_text(st, 1, o->where_scope, -1, SQLITE_STATIC);
+	if (o->where_scope && r->scope) tb_bind_text(st, 1, o->where_scope);
 	OGRFeatureDefnH defn = OGR_L_GetLayerDefn(l);
-	while (!rc && sqlite3_step(st) == SQLITE_ROW) {
+	while (!rc && tb_stmt_step(st) == TB_ROW) {
 		GEOSGeometry *g = NULL;
 		json_t *p = tb_record_row(st, r, r->geom ? &g : NULL);
 		OGRFeatureH of = OGR_F_Create(defn);
@@ -212,7 +212,7 @@ static int write_rows(tb_db *db, const tb_resource *r, OGRLayerH l, const tb_exp
 		OGR_F_Destroy(of);
 		json_decref(p);
 	}
-	sqlite3_finalize(st);
+	tb_stmt_finalize(st);
 	return rc;
 }
 
