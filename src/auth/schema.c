@@ -62,18 +62,18 @@ static bool role_needs_scope(const char *role)
  * stored ones back so a generic update never wipes the password hash. */
 static int keep_stored(tb_db *db, tb_record *rec, tb_err *e)
 {
-	sqlite3_stmt *st;
+	tb_stmt *st;
 	int rc = tb_db_prepare(db, "SELECT pw_hash, last_login FROM users WHERE fid=?", &st, e);
 	if (rc) return rc;
-	sqlite3_bind_int64(st, 1, rec->fid);
-	if (sqlite3_step(st) == SQLITE_ROW) {
-		const char *h = (const char *)sqlite3_column_text(st, 0);
-		const char *t = (const char *)sqlite3_column_text(st, 1);
+	tb_bind_int64(st, 1, rec->fid);
+	if (tb_stmt_step(st) == TB_ROW) {
+		const char *h = tb_col_text(st, 0);
+		const char *t = tb_col_text(st, 1);
 		json_object_set_new(rec->props, "pw_hash", h ? json_string(h) : json_null());
 		json_object_set_new(rec->props, "last_login", t ? json_string(t) : json_null());
 	} else
 		rc = tb_db_error(db, e, "users");
-	sqlite3_finalize(st);
+	tb_stmt_finalize(st);
 	return rc;
 }
 

@@ -58,13 +58,13 @@ static void clean(const char *in, char *out, size_t n)
 
 static int count(tb_db *db, const char *sql, const char *key, int64_t since, int64_t *n, tb_err *e)
 {
-	sqlite3_stmt *st = tb_db_stmt(db, sql, e);
+	tb_stmt *st = tb_db_stmt(db, sql, e);
 	if (!st) return e->code ? e->code : TB_EDB;
-	sqlite3_bind_text(st, 1, key, -1, SQLITE_TRANSIENT);
-	sqlite3_bind_int64(st, 2, since);
-	int rc = sqlite3_step(st) == SQLITE_ROW ? 0 : tb_db_error(db, e, "tb_login_attempt");
-	*n = rc ? 0 : sqlite3_column_int64(st, 0);
-	sqlite3_reset(st);
+	tb_bind_text_copy(st, 1, key);
+	tb_bind_int64(st, 2, since);
+	int rc = tb_stmt_step(st) == TB_ROW ? 0 : tb_db_error(db, e, "tb_login_attempt");
+	*n = rc ? 0 : tb_col_int64(st, 0);
+	tb_stmt_reset(st);
 	return rc;
 }
 
@@ -120,21 +120,21 @@ typedef struct stored_user {
 /* The stored user for a login; u->id stays 0 when there is none. */
 static int find_user(tb_db *db, const char *login, stored_user *u, tb_err *e)
 {
-	sqlite3_stmt *st;
+	tb_stmt *st;
 	int rc =
 	    tb_db_prepare(db, "SELECT fid, disabled, pw_hash FROM users WHERE login=?", &st, e);
 	if (rc) return rc;
-	sqlite3_bind_text(st, 1, login, -1, SQLITE_STATIC);
+	tb_bind_text(st, 1, login);
 	memset(u, 0, sizeof *u);
-	int s = sqlite3_step(st);
-	if (s == SQLITE_ROW) {
-		u->id = sqlite3_column_int64(st, 0);
-		u->disabled = sqlite3_column_int(st, 1) != 0;
-		const unsigned char *h = sqlite3_column_text(st, 2);
+	int s = tb_stmt_step(st);
+	if (s == TB_ROW) {
+		u->id = tb_col_int64(st, 0);
+		u->disabled = tb_col_int(st, 1) != 0;
+		const char *h = tb_col_text(st, 2);
 		snprintf(u->hash, sizeof u->hash, "%s", h ? (const char *)h : "");
-	} else if (s != SQLITE_DONE)
+	} else if (s != TB_DONE)
 		rc = tb_db_error(db, e, "users");
-	sqlite3_finalize(st);
+	tb_stmt_finalize(st);
 	return rc;
 }
 
@@ -222,23 +222,23 @@ static int find_session(tb_db *db, const char *token, session_row *s, tb_err *e)
 		return tb_err_set(e, TB_EDENIED, NULL, NULL, EXPIRED_MSG);
 	static const char *sql = "SELECT id, user_id, created_at_ms, last_seen_ms, revoked, csrf"
 				 " FROM tb_session WHERE token_hash=?";
-	sqlite3_stmt *st = tb_db_stmt(db, sql, e); /* per request: cached */
+	tb_stmt *st = tb_db_stmt(db, sql, e); /* per request: cached */
 	if (!st) return TB_EDB;
 	int rc = 0;
-	sqlite3_bind_text(st, 1, hash, -1, SQLITE_STATIC);
-	int r = sqlite3_step(st);
-	if (r == SQLITE_ROW) {
-		s->id = sqlite3_column_int64(st, 0);
-		s->user_id = sqlite3_column_int64(st, 1);
-		s->created = sqlite3_column_int64(st, 2);
-		s->seen = sqlite3_column_int64(st, 3);
-		s->revoked = sqlite3_column_int(st, 4) != 0;
-		const unsigned char *c = sqlite3_column_text(st, 5);
+	tb_bind_text(st, 1, hash);
+	int r = tb_stmt_step(st);
+	if (r == TB_ROW) {
+		s->id = tb_col_int64(st, 0);
+		s->user_id = tb_col_int64(st, 1);
+		s->created = tb_col_int64(st, 2);
+		s->seen = tb_col_int64(st, 3);
+		s->revoked = tb_col_int(st, 4) != 0;
+		const char *c = tb_col_text(st, 5);
 		snprintf(s->csrf, sizeof s->csrf, "%s", c ? (const char *)c : "");
 	} else
-		rc = r == SQLITE_DONE ? tb_err_set(e, TB_EDENIED, NULL, NULL, EXPIRED_MSG)
+		rc = r == TB_DONE ? tb_err_set(e, TB_EDENIED, NULL, NULL, EXPIRED_MSG)
 		                      : tb_db_error(db, e, "tb_session");
-	sqlite3_reset(st);
+	tb_stmt_reset(st);
 	return rc;
 }
 

@@ -42,7 +42,7 @@ static int insert_token(tb_db *db, const char *hash, int64_t user_id, const char
 	                   "INSERT INTO tb_api_token(token_hash, user_id, label, created_at)"
 	                   " VALUES(?,?,?,?)",
 	                   "siss", NULL, e, hash, user_id, label, now);
-	if (rc && sqlite3_extended_errcode(db->h) == SQLITE_CONSTRAINT_UNIQUE)
+	if (rc && tb_db_constraint(db) == TB_DBC_UNIQUE)
 		rc = tb_err_set(e, TB_EINPUT, label, "label",
 		                "duplicate label '%s': labels are never reused", label);
 	return rc;
@@ -77,12 +77,12 @@ int tb_token_add(tb_db *db, const tb_actor *who, const char *login, const char *
 
 static bool label_exists(tb_db *db, const char *label)
 {
-	sqlite3_stmt *st;
-	if (sqlite3_prepare_v2(db->h, "SELECT 1 FROM tb_api_token WHERE label=?", -1, &st, NULL))
+	tb_stmt *st;
+	if (tb_db_prepare(db, "SELECT 1 FROM tb_api_token WHERE label=?", &st, NULL))
 		return false;
-	sqlite3_bind_text(st, 1, label ? label : "", -1, SQLITE_STATIC);
-	bool found = sqlite3_step(st) == SQLITE_ROW;
-	sqlite3_finalize(st);
+	tb_bind_text(st, 1, label ? label : "");
+	bool found = tb_stmt_step(st) == TB_ROW;
+	tb_stmt_finalize(st);
 	return found;
 }
 
@@ -117,11 +117,11 @@ int tb_token_check(tb_db *db, const char *token, tb_principal *p, tb_err *e)
 	if (!auth_token_hash(token, hash)) return tb_err_set(e, TB_EDENIED, NULL, NULL, DENIED_MSG);
 	/* every API request passes here: a cached statement */
 	static const char *sql = "SELECT user_id FROM tb_api_token WHERE token_hash=? AND revoked=0";
-	sqlite3_stmt *st = tb_db_stmt(db, sql, e);
+	tb_stmt *st = tb_db_stmt(db, sql, e);
 	if (!st) return TB_EDB;
-	sqlite3_bind_text(st, 1, hash, -1, SQLITE_STATIC);
-	int64_t uid = sqlite3_step(st) == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
-	sqlite3_reset(st);
+	tb_bind_text(st, 1, hash);
+	int64_t uid = tb_stmt_step(st) == TB_ROW ? tb_col_int64(st, 0) : 0;
+	tb_stmt_reset(st);
 	bool disabled = true;
 	int rc = uid ? auth_principal_load(db, uid, p, &disabled, e) : 0;
 	if (!rc && disabled) rc = tb_err_set(e, TB_EDENIED, NULL, NULL, DENIED_MSG);
@@ -131,20 +131,20 @@ int tb_token_check(tb_db *db, const char *token, tb_principal *p, tb_err *e)
 
 json_t *tb_token_list(tb_db *db, tb_err *e)
 {
-	sqlite3_stmt *st;
+	tb_stmt *st;
 	if (tb_db_prepare(db,
 	                  "SELECT t.label, u.login, t.created_at, t.revoked FROM tb_api_token t"
 	                  " JOIN users u ON u.fid=t.user_id ORDER BY t.label",
 	                  &st, e))
 		return NULL;
 	json_t *a = json_array();
-	while (sqlite3_step(st) == SQLITE_ROW)
+	while (tb_stmt_step(st) == TB_ROW)
 		json_array_append_new(
 		    a, json_pack("{s:s,s:s,s:s,s:b}", "label",
-		                 (const char *)sqlite3_column_text(st, 0), "login",
-		                 (const char *)sqlite3_column_text(st, 1), "created_at",
-		                 (const char *)sqlite3_column_text(st, 2), "revoked",
-		                 sqlite3_column_int(st, 3)));
-	sqlite3_finalize(st);
+		                 tb_col_text(st, 0), "login",
+		                 tb_col_text(st, 1), "created_at",
+		                 tb_col_text(st, 2), "revoked",
+		                 tb_col_int(st, 3)));
+	tb_stmt_finalize(st);
 	return a;
 }

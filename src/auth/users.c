@@ -16,24 +16,23 @@
 
 int auth_exec(tb_db *db, const char *sql, const char *types, int64_t *changes, tb_err *e, ...)
 {
-	sqlite3_stmt *st;
+	tb_stmt *st;
 	int rc = tb_db_prepare(db, sql, &st, e);
 	if (rc) return rc;
 	va_list ap;
 	va_start(ap, e);
 	for (int i = 0; types[i]; i++) {
 		if (types[i] == 'i')
-			sqlite3_bind_int64(st, i + 1, va_arg(ap, int64_t));
+			tb_bind_int64(st, i + 1, va_arg(ap, int64_t));
 		else
-			sqlite3_bind_text(st, i + 1, va_arg(ap, const char *), -1,
-			                  SQLITE_TRANSIENT);
+			tb_bind_text_copy(st, i + 1, va_arg(ap, const char *));
 	}
 	va_end(ap);
-	if (sqlite3_step(st) != SQLITE_DONE)
+	if (tb_stmt_step(st) != TB_DONE)
 		rc = tb_db_error(db, e, "auth");
 	else if (changes)
-		*changes = sqlite3_changes(db->h);
-	sqlite3_finalize(st);
+		*changes = tb_db_changes(db);
+	tb_stmt_finalize(st);
 	return rc;
 }
 
@@ -49,32 +48,32 @@ int auth_event(tb_db *db, const char *actor, const char *role, const char *actio
 	return tb_event_append(db, &ev, NULL, e);
 }
 
-static void copy(char *dst, size_t n, const unsigned char *src)
+static void copy(char *dst, size_t n, const char *src)
 {
-	snprintf(dst, n, "%s", src ? (const char *)src : "");
+	snprintf(dst, n, "%s", src ? src : "");
 }
 
 int auth_principal_load(tb_db *db, int64_t id, tb_principal *p, bool *disabled, tb_err *e)
 {
 	static const char *sql = "SELECT login, role, scope, unit, disabled FROM users WHERE fid=?";
-	sqlite3_stmt *st = tb_db_stmt(db, sql, e); /* per request: cached */
+	tb_stmt *st = tb_db_stmt(db, sql, e); /* per request: cached */
 	if (!st) return TB_EDB;
 	int rc = 0;
-	sqlite3_bind_int64(st, 1, id);
-	int s = sqlite3_step(st);
-	if (s == SQLITE_ROW) {
+	tb_bind_int64(st, 1, id);
+	int s = tb_stmt_step(st);
+	if (s == TB_ROW) {
 		memset(p, 0, sizeof *p);
 		p->user_id = id;
-		copy(p->login, sizeof p->login, sqlite3_column_text(st, 0));
-		copy(p->role, sizeof p->role, sqlite3_column_text(st, 1));
-		copy(p->scope, sizeof p->scope, sqlite3_column_text(st, 2));
-		copy(p->unit, sizeof p->unit, sqlite3_column_text(st, 3));
-		*disabled = sqlite3_column_int(st, 4) != 0;
-	} else if (s == SQLITE_DONE)
+		copy(p->login, sizeof p->login, tb_col_text(st, 0));
+		copy(p->role, sizeof p->role, tb_col_text(st, 1));
+		copy(p->scope, sizeof p->scope, tb_col_text(st, 2));
+		copy(p->unit, sizeof p->unit, tb_col_text(st, 3));
+		*disabled = tb_col_int(st, 4) != 0;
+	} else if (s == TB_DONE)
 		rc = tb_err_set(e, TB_ENOTFOUND, NULL, NULL, "no such user");
 	else
 		rc = tb_db_error(db, e, "users");
-	sqlite3_reset(st);
+	tb_stmt_reset(st);
 	return rc;
 }
 

@@ -41,21 +41,21 @@ static GEOSGeometry *zones_near(tb_db *db, const double b[4], bool *failed, tb_e
 {
 	static const char *sql = "SELECT z.geom FROM rtree_zones_geom r JOIN zones z ON z.fid=r.id"
 				 " WHERE r.maxx>=? AND r.minx<=? AND r.maxy>=? AND r.miny<=?";
-	sqlite3_stmt *st = tb_db_stmt(db, sql, e);
+	tb_stmt *st = tb_db_stmt(db, sql, e);
 	*failed = !st;
 	if (!st) return NULL;
-	sqlite3_bind_double(st, 1, b[0]);
-	sqlite3_bind_double(st, 2, b[2]);
-	sqlite3_bind_double(st, 3, b[1]);
-	sqlite3_bind_double(st, 4, b[3]);
+	tb_bind_double(st, 1, b[0]);
+	tb_bind_double(st, 2, b[2]);
+	tb_bind_double(st, 3, b[1]);
+	tb_bind_double(st, 4, b[3]);
 	GEOSContextHandle_t h = tb_geos();
 	GEOSGeometry *parts[256];
 	unsigned n = 0;
-	while (sqlite3_step(st) == SQLITE_ROW && n < 256) {
-		GEOSGeometry *g = tb_gpkg_decode(sqlite3_column_blob(st, 0), (size_t)sqlite3_column_bytes(st, 0), NULL);
+	while (tb_stmt_step(st) == TB_ROW && n < 256) {
+		GEOSGeometry *g = tb_gpkg_decode(tb_col_blob(st, 0), (size_t)tb_col_bytes(st, 0), NULL);
 		if (g) parts[n++] = g;
 	}
-	sqlite3_reset(st);
+	tb_stmt_reset(st);
 	if (!n) return NULL;
 	GEOSGeometry *coll = GEOSGeom_createCollection_r(h, GEOS_GEOMETRYCOLLECTION, parts, n);
 	GEOSGeometry *u = GEOSUnaryUnion_r(h, coll);
@@ -106,11 +106,11 @@ typedef struct totals {
 } totals;
 
 /* One candidate parcel: its part inside the area, split by the key zones. */
-static int parcel_part(decider *d, sqlite3_stmt *st, const GEOSGeometry *g, const GEOSPreparedGeometry *gp,
+static int parcel_part(decider *d, tb_stmt *st, const GEOSGeometry *g, const GEOSPreparedGeometry *gp,
 		       const GEOSGeometry *zones, json_t *parcels, totals *t)
 {
 	GEOSContextHandle_t h = tb_geos();
-	GEOSGeometry *pg = tb_gpkg_decode(sqlite3_column_blob(st, 6), (size_t)sqlite3_column_bytes(st, 6), NULL);
+	GEOSGeometry *pg = tb_gpkg_decode(tb_col_blob(st, 6), (size_t)tb_col_bytes(st, 6), NULL);
 	if (!pg) return 0;
 	GEOSGeometry *part = GEOSPreparedIntersects_r(h, gp, pg) == 1 ? GEOSIntersection_r(h, g, pg) : NULL;
 	GEOSGeom_destroy_r(h, pg);
@@ -122,9 +122,9 @@ static int parcel_part(decider *d, sqlite3_stmt *st, const GEOSGeometry *g, cons
 	double kz = zones ? inter_ha(part, zones) : 0;
 	if (kz < 1e-7) kz = 0;
 	GEOSGeom_destroy_r(h, part);
-	const char *code = (const char *)sqlite3_column_text(st, 1), *town = (const char *)sqlite3_column_text(st, 2);
-	bool natural = sqlite3_column_int(st, 3) != 0;
-	const char *gyl = (const char *)sqlite3_column_text(st, 4), *bh = (const char *)sqlite3_column_text(st, 5);
+	const char *code = tb_col_text(st, 1), *town = tb_col_text(st, 2);
+	bool natural = tb_col_int(st, 3) != 0;
+	const char *gyl = tb_col_text(st, 4), *bh = tb_col_text(st, 5);
 	json_t *parts = json_array();
 	const tb_use_rule *worst = NULL;
 	double out = ha - kz;
@@ -171,18 +171,18 @@ static int overlay(tb_db *db, decider *d, const GEOSGeometry *g, json_t *parcels
 		" FROM rtree_parcels_geom r JOIN parcels p ON p.fid=r.id"
 		" WHERE r.maxx>=? AND r.minx<=? AND r.maxy>=? AND r.miny<=?"
 		" AND coalesce(p.status,'active')='active' ORDER BY p.code";
-	sqlite3_stmt *st = tb_db_stmt(db, sql, e);
+	tb_stmt *st = tb_db_stmt(db, sql, e);
 	if (!st) {
 		if (zones) GEOSGeom_destroy_r(h, zones);
 		return TB_EDB;
 	}
-	sqlite3_bind_double(st, 1, b[0]);
-	sqlite3_bind_double(st, 2, b[2]);
-	sqlite3_bind_double(st, 3, b[1]);
-	sqlite3_bind_double(st, 4, b[3]);
+	tb_bind_double(st, 1, b[0]);
+	tb_bind_double(st, 2, b[2]);
+	tb_bind_double(st, 3, b[1]);
+	tb_bind_double(st, 4, b[3]);
 	const GEOSPreparedGeometry *gp = GEOSPrepare_r(h, g);
-	while (sqlite3_step(st) == SQLITE_ROW) parcel_part(d, st, g, gp, zones, parcels, t);
-	sqlite3_reset(st);
+	while (tb_stmt_step(st) == TB_ROW) parcel_part(d, st, g, gp, zones, parcels, t);
+	tb_stmt_reset(st);
 	GEOSPreparedGeom_destroy_r(h, gp);
 	if (zones) GEOSGeom_destroy_r(h, zones);
 	return 0;
@@ -193,26 +193,26 @@ static void town_of_area(tb_db *db, const GEOSGeometry *g, totals *t)
 {
 	double b[4];
 	envelope(g, b);
-	sqlite3_stmt *st = NULL;
+	tb_stmt *st = NULL;
 	if (tb_db_prepare(db,
 			  "SELECT d.code, d.geom FROM rtree_divisions_geom r JOIN divisions d ON d.fid=r.id"
 			  " WHERE r.maxx>=? AND r.minx<=? AND r.maxy>=? AND r.miny<=? AND d.level='town'",
 			  &st, NULL))
 		return;
-	sqlite3_bind_double(st, 1, b[0]);
-	sqlite3_bind_double(st, 2, b[2]);
-	sqlite3_bind_double(st, 3, b[1]);
-	sqlite3_bind_double(st, 4, b[3]);
-	while (sqlite3_step(st) == SQLITE_ROW) {
-		GEOSGeometry *dg = tb_gpkg_decode(sqlite3_column_blob(st, 1), (size_t)sqlite3_column_bytes(st, 1), NULL);
+	tb_bind_double(st, 1, b[0]);
+	tb_bind_double(st, 2, b[2]);
+	tb_bind_double(st, 3, b[1]);
+	tb_bind_double(st, 4, b[3]);
+	while (tb_stmt_step(st) == TB_ROW) {
+		GEOSGeometry *dg = tb_gpkg_decode(tb_col_blob(st, 1), (size_t)tb_col_bytes(st, 1), NULL);
 		double ha = dg ? inter_ha(g, dg) : 0;
 		if (dg) GEOSGeom_destroy_r(tb_geos(), dg);
 		if (ha > t->town_best) {
 			t->town_best = ha;
-			snprintf(t->town, sizeof t->town, "%s", (const char *)sqlite3_column_text(st, 0));
+			snprintf(t->town, sizeof t->town, "%s", tb_col_text(st, 0));
 		}
 	}
-	sqlite3_finalize(st);
+	tb_stmt_finalize(st);
 }
 
 static int by_strictness(const void *a, const void *b)

@@ -221,13 +221,13 @@ int tb_control_read_geojson(const json_t *gj, GEOSGeometry **out, tb_err *e)
 /* The district outline, buffered by the tolerance; NULL when none. */
 static GEOSGeometry *district_outline(tb_db *db, double tolerance_m)
 {
-	sqlite3_stmt *st = NULL;
+	tb_stmt *st = NULL;
 	if (tb_db_prepare(db, "SELECT geom FROM divisions WHERE level='district' AND geom IS NOT NULL", &st, NULL))
 		return NULL;
 	GEOSContextHandle_t h = tb_geos();
 	GEOSGeometry *out = NULL;
-	if (sqlite3_step(st) == SQLITE_ROW) {
-		GEOSGeometry *g = tb_gpkg_decode(sqlite3_column_blob(st, 0), (size_t)sqlite3_column_bytes(st, 0), NULL);
+	if (tb_stmt_step(st) == TB_ROW) {
+		GEOSGeometry *g = tb_gpkg_decode(tb_col_blob(st, 0), (size_t)tb_col_bytes(st, 0), NULL);
 		if (g) {
 			double miny, maxy;
 			GEOSGeom_getYMin_r(h, g, &miny);
@@ -237,7 +237,7 @@ static GEOSGeometry *district_outline(tb_db *db, double tolerance_m)
 			GEOSGeom_destroy_r(h, g);
 		}
 	}
-	sqlite3_finalize(st);
+	tb_stmt_finalize(st);
 	return out;
 }
 

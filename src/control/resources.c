@@ -130,15 +130,15 @@ static int next_code(tb_db *db, const char *table, const char *prefix, tb_record
 /* True when a design with this code exists and is approved. */
 bool tb__design_approved(tb_db *db, const char *design_code, const char *app_code)
 {
-	sqlite3_stmt *st = tb_db_stmt(db,
+	tb_stmt *st = tb_db_stmt(db,
 				      "SELECT 1 FROM designs WHERE status='approved' AND"
 				      " ((?1 IS NOT NULL AND code=?1) OR (?2 IS NOT NULL AND application_code=?2))",
 				      NULL);
 	if (!st) return false;
-	sqlite3_bind_text(st, 1, design_code, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 2, app_code, -1, SQLITE_STATIC);
-	bool ok = sqlite3_step(st) == SQLITE_ROW;
-	sqlite3_reset(st);
+	tb_bind_text(st, 1, design_code);
+	tb_bind_text(st, 2, app_code);
+	bool ok = tb_stmt_step(st) == TB_ROW;
+	tb_stmt_reset(st);
 	return ok;
 }
 
@@ -146,11 +146,11 @@ static int exists(tb_db *db, const char *table, const char *code)
 {
 	char sql[128];
 	snprintf(sql, sizeof sql, "SELECT 1 FROM %s WHERE code=?", table);
-	sqlite3_stmt *st;
+	tb_stmt *st;
 	if (tb_db_prepare(db, sql, &st, NULL)) return 0;
-	sqlite3_bind_text(st, 1, code, -1, SQLITE_STATIC);
-	int ok = sqlite3_step(st) == SQLITE_ROW;
-	sqlite3_finalize(st);
+	tb_bind_text(st, 1, code);
+	int ok = tb_stmt_step(st) == TB_ROW;
+	tb_stmt_finalize(st);
 	return ok;
 }
 
@@ -334,23 +334,23 @@ static int design_parcels(tb_db *db, tb_record *rec, tb_err *e)
 	double area = 0;
 	char town[32] = "";
 	json_t *norm = json_array();
-	sqlite3_stmt *st = rc ? NULL : tb_db_stmt(db, "SELECT natural, xiang, area_ha FROM parcels WHERE code=?"
+	tb_stmt *st = rc ? NULL : tb_db_stmt(db, "SELECT natural, xiang, area_ha FROM parcels WHERE code=?"
 						       " AND coalesce(status,'active')='active'", e);
 	if (!rc && !st) rc = TB_EDB;
 	for (int i = 0; !rc && i < n; i++) {
-		sqlite3_bind_text(st, 1, codes[i], -1, SQLITE_STATIC);
-		if (sqlite3_step(st) != SQLITE_ROW)
+		tb_bind_text(st, 1, codes[i]);
+		if (tb_stmt_step(st) != TB_ROW)
 			rc = tb_err_set(e, TB_EINPUT, rec->name, "parcels", "no active parcel '%s'", codes[i]);
-		else if (!sqlite3_column_int(st, 0))
+		else if (!tb_col_int(st, 0))
 			rc = tb_err_set(e, TB_EINPUT, rec->name, "parcels",
 					"parcel %s is not natural forest; operation designs of §3.2.1 are for natural forest",
 					codes[i]);
 		else {
-			if (!town[0]) snprintf(town, sizeof town, "%s", (const char *)sqlite3_column_text(st, 1));
-			area += sqlite3_column_double(st, 2);
+			if (!town[0]) snprintf(town, sizeof town, "%s", tb_col_text(st, 1));
+			area += tb_col_double(st, 2);
 			json_array_append_new(norm, json_string(codes[i]));
 		}
-		sqlite3_reset(st);
+		tb_stmt_reset(st);
 	}
 	if (!rc) {
 		tb_buf b;

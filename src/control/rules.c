@@ -22,15 +22,15 @@ tb_verdict tb_verdict_parse(const char *s)
 	return TB_V_NONE;
 }
 
-static char *dup_col(sqlite3_stmt *st, int i)
+static char *dup_col(tb_stmt *st, int i)
 {
-	const char *t = (const char *)sqlite3_column_text(st, i);
+	const char *t = tb_col_text(st, i);
 	return strdup(t && *t ? t : "any");
 }
 
-static char *dup_text(sqlite3_stmt *st, int i)
+static char *dup_text(tb_stmt *st, int i)
 {
-	const char *t = (const char *)sqlite3_column_text(st, i);
+	const char *t = tb_col_text(st, i);
 	return t && *t ? strdup(t) : NULL;
 }
 
@@ -46,7 +46,7 @@ static int count_specific(const tb_use_rule *r)
 int tb_use_rules_load(tb_db *db, tb_use_rules_set *out, tb_err *e)
 {
 	memset(out, 0, sizeof *out);
-	sqlite3_stmt *st;
+	tb_stmt *st;
 	int rc = tb_db_prepare(db,
 			       "SELECT fid, code, activity, purpose, forest_land, in_key_zone, natural, gyl_grade,"
 			       " bh_dj, design_approved, verdict, authority, conditions_zh, conditions_en, clause,"
@@ -54,7 +54,7 @@ int tb_use_rules_load(tb_db *db, tb_use_rules_set *out, tb_err *e)
 			       &st, e);
 	if (rc) return rc;
 	int cap = 0;
-	while (sqlite3_step(st) == SQLITE_ROW) {
+	while (tb_stmt_step(st) == TB_ROW) {
 		if (out->n == cap) {
 			cap = cap ? cap * 2 : 64;
 			tb_use_rule *p = realloc(out->rows, (size_t)cap * sizeof *p);
@@ -66,7 +66,7 @@ int tb_use_rules_load(tb_db *db, tb_use_rules_set *out, tb_err *e)
 		}
 		tb_use_rule *r = &out->rows[out->n++];
 		memset(r, 0, sizeof *r);
-		r->fid = sqlite3_column_int64(st, 0);
+		r->fid = tb_col_int64(st, 0);
 		r->code = dup_text(st, 1);
 		r->activity = dup_col(st, 2);
 		r->purpose = dup_col(st, 3);
@@ -76,7 +76,7 @@ int tb_use_rules_load(tb_db *db, tb_use_rules_set *out, tb_err *e)
 		r->gyl_grade = dup_col(st, 7);
 		r->bh_dj = dup_col(st, 8);
 		r->design_approved = dup_col(st, 9);
-		r->verdict = tb_verdict_parse((const char *)sqlite3_column_text(st, 10));
+		r->verdict = tb_verdict_parse(tb_col_text(st, 10));
 		r->authority = dup_text(st, 11);
 		r->conditions_zh = dup_text(st, 12);
 		r->conditions_en = dup_text(st, 13);
@@ -85,7 +85,7 @@ int tb_use_rules_load(tb_db *db, tb_use_rules_set *out, tb_err *e)
 		r->message_en = dup_text(st, 16);
 		r->specificity = count_specific(r);
 	}
-	sqlite3_finalize(st);
+	tb_stmt_finalize(st);
 	if (rc) tb_use_rules_free(out);
 	return rc;
 }

@@ -122,12 +122,12 @@ static int design_in_scope(tb_db *db, const char *scope, const char *parcels, tb
 	if (!scope) return 0;
 	char *buf = tb__commas(parcels);
 	int rc = 0;
-	sqlite3_stmt *st = tb_db_stmt(db, "SELECT xiang FROM parcels WHERE code=?", e);
+	tb_stmt *st = tb_db_stmt(db, "SELECT xiang FROM parcels WHERE code=?", e);
 	for (char *t = strtok(buf, ", "); st && !rc && t; t = strtok(NULL, ", ")) {
-		sqlite3_bind_text(st, 1, t, -1, SQLITE_STATIC);
-		if (sqlite3_step(st) == SQLITE_ROW && !in_csv(scope, (const char *)sqlite3_column_text(st, 0)))
+		tb_bind_text(st, 1, t);
+		if (tb_stmt_step(st) == TB_ROW && !in_csv(scope, tb_col_text(st, 0)))
 			rc = tb_err_set(e, TB_EDENIED, "new design", "parcels", "parcel %s is outside your jurisdiction", t);
-		sqlite3_reset(st);
+		tb_stmt_reset(st);
 	}
 	free(buf);
 	return st ? rc : TB_EDB;
@@ -289,24 +289,24 @@ int tb_design_transition(tb_db *db, const tb_actor *who, int64_t fid, const char
 
 static double sum_of(tb_db *db, const char *sql, const char *scope)
 {
-	sqlite3_stmt *st;
+	tb_stmt *st;
 	if (tb_db_prepare(db, sql, &st, NULL)) return 0;
-	sqlite3_bind_text(st, 1, scope, -1, SQLITE_STATIC);
-	double v = sqlite3_step(st) == SQLITE_ROW ? sqlite3_column_double(st, 0) : 0;
-	sqlite3_finalize(st);
+	tb_bind_text(st, 1, scope);
+	double v = tb_stmt_step(st) == TB_ROW ? tb_col_double(st, 0) : 0;
+	tb_stmt_finalize(st);
 	return v;
 }
 
 static json_t *counts(tb_db *db, const char *sql, const char *scope)
 {
 	json_t *o = json_object();
-	sqlite3_stmt *st;
+	tb_stmt *st;
 	if (tb_db_prepare(db, sql, &st, NULL)) return o;
-	sqlite3_bind_text(st, 1, scope, -1, SQLITE_STATIC);
-	while (sqlite3_step(st) == SQLITE_ROW)
-		if (sqlite3_column_text(st, 0))
-			json_object_set_new(o, (const char *)sqlite3_column_text(st, 0), json_integer(sqlite3_column_int64(st, 1)));
-	sqlite3_finalize(st);
+	tb_bind_text(st, 1, scope);
+	while (tb_stmt_step(st) == TB_ROW)
+		if (tb_col_text(st, 0))
+			json_object_set_new(o, tb_col_text(st, 0), json_integer(tb_col_int64(st, 1)));
+	tb_stmt_finalize(st);
 	return o;
 }
 

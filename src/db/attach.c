@@ -34,12 +34,12 @@ const char *tb_attach_sniff(const void *data, size_t n)
 
 bool tb_attach_exists(tb_db *db, const char *sha)
 {
-	sqlite3_stmt *st;
+	tb_stmt *st;
 	bool found = false;
-	if (sqlite3_prepare_v2(db->h, "SELECT 1 FROM tb_attachment WHERE sha256=?", -1, &st, NULL) == SQLITE_OK) {
-		sqlite3_bind_text(st, 1, sha, -1, SQLITE_STATIC);
-		found = sqlite3_step(st) == SQLITE_ROW;
-		sqlite3_finalize(st);
+	if (tb_db_prepare(db, "SELECT 1 FROM tb_attachment WHERE sha256=?", &st, NULL) == 0) {
+		tb_bind_text(st, 1, sha);
+		found = tb_stmt_step(st) == TB_ROW;
+		tb_stmt_finalize(st);
 	}
 	return found;
 }
@@ -55,20 +55,20 @@ int tb_attach_put(tb_db *db, const tb_actor *who, const char *name, const void *
 	tb_sha256_hex(data, n, sha);
 	if (tb_attach_exists(db, sha)) return 0;
 	int rc = tb_db_begin(db, e);
-	sqlite3_stmt *st = NULL;
+	tb_stmt *st = NULL;
 	if (!rc)
 		rc = tb_db_prepare(db, "INSERT INTO tb_attachment(sha256,mime,size,name,created_at,actor,data)"
 				       " VALUES(?,?,?,?,strftime('%Y-%m-%dT%H:%M:%fZ','now'),?,?)", &st, e);
 	if (!rc) {
-		sqlite3_bind_text(st, 1, sha, -1, SQLITE_STATIC);
-		sqlite3_bind_text(st, 2, mime, -1, SQLITE_STATIC);
-		sqlite3_bind_int64(st, 3, (sqlite3_int64)n);
-		sqlite3_bind_text(st, 4, name, -1, SQLITE_STATIC);
-		sqlite3_bind_text(st, 5, who->login, -1, SQLITE_STATIC);
-		sqlite3_bind_blob64(st, 6, data, n, SQLITE_STATIC);
-		rc = sqlite3_step(st) == SQLITE_DONE ? 0 : tb_db_error(db, e, "attachment");
+		tb_bind_text(st, 1, sha);
+		tb_bind_text(st, 2, mime);
+		tb_bind_int64(st, 3, (int64_t)n);
+		tb_bind_text(st, 4, name);
+		tb_bind_text(st, 5, who->login);
+		tb_bind_blob(st, 6, data, n);
+		rc = tb_stmt_step(st) == TB_DONE ? 0 : tb_db_error(db, e, "attachment");
 	}
-	sqlite3_finalize(st);
+	tb_stmt_finalize(st);
 	if (!rc) {
 		json_t *p = json_pack("{s:s,s:s,s:I,s:s?}", "sha256", sha, "mime", mime, "size", (json_int_t)n, "name", name);
 		tb_event_in ev = {.actor = who->login, .role = who->role, .action = "attachment.add",
@@ -83,20 +83,20 @@ int tb_attach_put(tb_db *db, const tb_actor *who, const char *name, const void *
 
 int tb_attach_get(tb_db *db, const char *sha, void **data, size_t *n, char *mime, size_t msize, tb_err *e)
 {
-	sqlite3_stmt *st;
+	tb_stmt *st;
 	*data = NULL;
 	*n = 0;
 	int rc = tb_db_prepare(db, "SELECT mime, data FROM tb_attachment WHERE sha256=?", &st, e);
 	if (rc) return rc;
-	sqlite3_bind_text(st, 1, sha, -1, SQLITE_STATIC);
-	if (sqlite3_step(st) != SQLITE_ROW) rc = tb_err_set(e, TB_ENOTFOUND, sha, NULL, "no such attachment");
+	tb_bind_text(st, 1, sha);
+	if (tb_stmt_step(st) != TB_ROW) rc = tb_err_set(e, TB_ENOTFOUND, sha, NULL, "no such attachment");
 	else {
-		snprintf(mime, msize, "%s", sqlite3_column_text(st, 0));
-		*n = (size_t)sqlite3_column_bytes(st, 1);
+		snprintf(mime, msize, "%s", tb_col_text(st, 0));
+		*n = (size_t)tb_col_bytes(st, 1);
 		*data = malloc(*n ? *n : 1);
-		if (*data) memcpy(*data, sqlite3_column_blob(st, 1), *n);
+		if (*data) memcpy(*data, tb_col_blob(st, 1), *n);
 		else rc = tb_err_set(e, TB_ENOMEM, NULL, NULL, "out of memory");
 	}
-	sqlite3_finalize(st);
+	tb_stmt_finalize(st);
 	return rc;
 }

@@ -2,6 +2,7 @@
  * (list, code) for binary search, with a linear label fallback (lists are
  * short). */
 #include "db/codes.h"
+#include "db/conn_int.h"
 
 #include "base/csv.h"
 
@@ -29,26 +30,25 @@ void tb_codes_free(tb_codes *c)
 
 void tb_codes_invalidate(tb_db *db)
 {
-	tb_codes_free(db->codes);
-	db->codes = NULL;
+	struct tb_codes **slot = tb_db_codes_slot(db);
+	tb_codes_free(*slot);
+	*slot = NULL;
 }
 
-static char *dup_col(sqlite3_stmt *st, int i)
+static char *dup_col(tb_stmt *st, int i)
 {
-	const char *s = (const char *)sqlite3_column_text(st, i);
+	const char *s = tb_col_text(st, i);
 	return s && *s ? strdup(s) : NULL;
 }
 
 static tb_codes *load(tb_db *db)
 {
-	sqlite3_stmt *st;
-	if (sqlite3_prepare_v2(db->h,
-			       "SELECT list,code,label_zh,label_en,parent FROM tb_code ORDER BY list,code",
-			       -1, &st, NULL) != SQLITE_OK)
+	tb_stmt *st;
+	if (tb_db_prepare(db, "SELECT list,code,label_zh,label_en,parent FROM tb_code ORDER BY list,code", &st, NULL) != 0)
 		return NULL;
 	tb_codes *c = calloc(1, sizeof *c);
 	size_t cap = 0;
-	while (c && sqlite3_step(st) == SQLITE_ROW) {
+	while (c && tb_stmt_step(st) == TB_ROW) {
 		if (c->n == cap) {
 			cap = cap ? cap * 2 : 128;
 			tb_code_entry *n = realloc(c->items, cap * sizeof *n);
@@ -62,14 +62,15 @@ static tb_codes *load(tb_db *db)
 		it->label_en = dup_col(st, 3);
 		it->parent = dup_col(st, 4);
 	}
-	sqlite3_finalize(st);
+	tb_stmt_finalize(st);
 	return c;
 }
 
 static tb_codes *cache(tb_db *db)
 {
-	if (!db->codes) db->codes = load(db);
-	return db->codes;
+	struct tb_codes **slot = tb_db_codes_slot(db);
+	if (!*slot) *slot = load(db);
+	return *slot;
 }
 
 static int cmp(const char *l1, const char *c1, const tb_code_entry *b)
@@ -147,7 +148,7 @@ int tb_codes_load_csv(tb_db *db, const char *text, size_t len, tb_err *e)
 		tb_csv_free(&csv);
 		return tb_err_set(e, TB_EINPUT, "codes.csv", NULL, "empty or malformed header");
 	}
-	sqlite3_stmt *st;
+	tb_stmt *st;
 	rc = tb_db_prepare(db, "INSERT OR REPLACE INTO tb_code VALUES(?,?,?,?,?,?)", &st, e);
 	int sort = 0, next = 0; /* next < 0: the CSV itself is malformed; *e not set yet */
 	while (!rc && (rc = next = tb_csv_next(&csv)) == 1) {
@@ -161,17 +162,17 @@ int tb_codes_load_csv(tb_db *db, const char *text, size_t len, tb_err *e)
 			break;
 		}
 		const char *en = tb_csv_get(&csv, "label_en"), *parent = tb_csv_get(&csv, "parent");
-		sqlite3_bind_text(st, 1, list, -1, SQLITE_TRANSIENT);
-		sqlite3_bind_text(st, 2, code, -1, SQLITE_TRANSIENT);
-		sqlite3_bind_text(st, 3, zh, -1, SQLITE_TRANSIENT);
-		sqlite3_bind_text(st, 4, en && *en ? en : NULL, -1, SQLITE_TRANSIENT);
-		sqlite3_bind_text(st, 5, parent && *parent ? parent : NULL, -1, SQLITE_TRANSIENT);
-		sqlite3_bind_int(st, 6, ++sort);
-		rc = sqlite3_step(st) == SQLITE_DONE ? 0 : tb_db_error(db, e, "tb_code");
-		sqlite3_reset(st);
+		tb_bind_text_copy(st, 1, list);
+		tb_bind_text_copy(st, 2, code);
+		tb_bind_text_copy(st, 3, zh);
+		tb_bind_text_copy(st, 4, en && *en ? en : NULL);
+		tb_bind_text_copy(st, 5, parent && *parent ? parent : NULL);
+		tb_bind_int(st, 6, ++sort);
+		rc = tb_stmt_step(st) == TB_DONE ? 0 : tb_db_error(db, e, "tb_code");
+		tb_stmt_reset(st);
 	}
 	if (next < 0) tb_err_set(e, next, "codes.csv", NULL, "malformed CSV near line %d", csv.line);
-	sqlite3_finalize(st);
+	tb_stmt_finalize(st);
 	tb_csv_free(&csv);
 	tb_codes_invalidate(db);
 	return rc < 0 ? rc : 0;

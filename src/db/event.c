@@ -97,38 +97,38 @@ static void link_hash(const char *prev_hex, const tb_buf *canon, char out[TB_SHA
 
 static int head(tb_db *db, int64_t *seq, char prev[TB_SHA256_HEX], tb_err *e)
 {
-	sqlite3_stmt *st;
+	tb_stmt *st;
 	int rc = tb_db_prepare(db, "SELECT seq, hash FROM tb_event ORDER BY seq DESC LIMIT 1", &st, e);
 	if (rc) return rc;
 	*seq = 0;
 	strcpy(prev, ZERO_HASH);
-	rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW) {
-		*seq = sqlite3_column_int64(st, 0);
-		const char *h = (const char *)sqlite3_column_text(st, 1);
+	rc = tb_stmt_step(st);
+	if (rc == TB_ROW) {
+		*seq = tb_col_int64(st, 0);
+		const char *h = tb_col_text(st, 1);
 		snprintf(prev, TB_SHA256_HEX, "%s", h ? h : "");
 		rc = 0;
 	} else
-		rc = rc == SQLITE_DONE ? 0 : tb_db_error(db, e, "event log head");
-	sqlite3_finalize(st);
+		rc = rc == TB_DONE ? 0 : tb_db_error(db, e, "event log head");
+	tb_stmt_finalize(st);
 	return rc;
 }
 
 static int index_town(tb_db *db, int64_t seq, const char *town, tb_err *e)
 {
-	sqlite3_stmt *st = tb_db_stmt(db, "INSERT INTO tb_event_town(seq, town) VALUES(?,?)", e);
+	tb_stmt *st = tb_db_stmt(db, "INSERT INTO tb_event_town(seq, town) VALUES(?,?)", e);
 	if (!st) return TB_EDB;
-	sqlite3_bind_int64(st, 1, seq);
-	sqlite3_bind_text(st, 2, town, -1, SQLITE_STATIC);
-	int rc = sqlite3_step(st) == SQLITE_DONE ? 0 : tb_db_error(db, e, "event town");
-	sqlite3_reset(st);
+	tb_bind_int64(st, 1, seq);
+	tb_bind_text(st, 2, town);
+	int rc = tb_stmt_step(st) == TB_DONE ? 0 : tb_db_error(db, e, "event town");
+	tb_stmt_reset(st);
 	return rc;
 }
 
 static int index_parcels(tb_db *db, int64_t seq, const json_t *parcels, tb_err *e)
 {
 	if (!json_array_size(parcels)) return 0;
-	sqlite3_stmt *st;
+	tb_stmt *st;
 	int rc = tb_db_prepare(db, "INSERT OR IGNORE INTO tb_event_parcel(seq, parcel) VALUES(?,?)",
 			       &st, e);
 	size_t i;
@@ -137,18 +137,18 @@ static int index_parcels(tb_db *db, int64_t seq, const json_t *parcels, tb_err *
 	{
 		if (rc) break;
 		if (!json_is_string(v)) continue;
-		sqlite3_bind_int64(st, 1, seq);
-		sqlite3_bind_text(st, 2, json_string_value(v), -1, SQLITE_STATIC);
-		if (sqlite3_step(st) != SQLITE_DONE) rc = tb_db_error(db, e, "event parcels");
-		sqlite3_reset(st);
+		tb_bind_int64(st, 1, seq);
+		tb_bind_text(st, 2, json_string_value(v));
+		if (tb_stmt_step(st) != TB_DONE) rc = tb_db_error(db, e, "event parcels");
+		tb_stmt_reset(st);
 	}
-	sqlite3_finalize(st);
+	tb_stmt_finalize(st);
 	return rc;
 }
 
 int tb_event_append(tb_db *db, const tb_event_in *ev, int64_t *seq_out, tb_err *e)
 {
-	if (db->tx_depth <= 0)
+	if (!tb_db_in_tx(db))
 		return tb_err_set(e, TB_EINTERNAL, NULL, NULL, "event appended outside a transaction");
 	int64_t seq;
 	char prev[TB_SHA256_HEX], hash[TB_SHA256_HEX], now[32];
@@ -172,22 +172,22 @@ int tb_event_append(tb_db *db, const tb_event_in *ev, int64_t *seq_out, tb_err *
 		goto out;
 	}
 	link_hash(prev, &canon, hash);
-	sqlite3_stmt *st;
+	tb_stmt *st;
 	rc = tb_db_prepare(db, "INSERT INTO tb_event VALUES(?,?,?,?,?,?,?,?,?,?,?)", &st, e);
 	if (rc) goto out;
-	sqlite3_bind_int64(st, 1, seq);
-	sqlite3_bind_text(st, 2, now, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 3, ev->actor, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 4, ev->role, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 5, ev->action, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 6, ev->entity, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 7, ev->entity_id, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 8, parcels, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 9, payload, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 10, prev, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 11, hash, -1, SQLITE_STATIC);
-	rc = sqlite3_step(st) == SQLITE_DONE ? 0 : tb_db_error(db, e, "append event");
-	sqlite3_finalize(st);
+	tb_bind_int64(st, 1, seq);
+	tb_bind_text(st, 2, now);
+	tb_bind_text(st, 3, ev->actor);
+	tb_bind_text(st, 4, ev->role);
+	tb_bind_text(st, 5, ev->action);
+	tb_bind_text(st, 6, ev->entity);
+	tb_bind_text(st, 7, ev->entity_id);
+	tb_bind_text(st, 8, parcels);
+	tb_bind_text(st, 9, payload);
+	tb_bind_text(st, 10, prev);
+	tb_bind_text(st, 11, hash);
+	rc = tb_stmt_step(st) == TB_DONE ? 0 : tb_db_error(db, e, "append event");
+	tb_stmt_finalize(st);
 	if (!rc) rc = index_parcels(db, seq, ev->parcels, e);
 	if (!rc && ev->town && *ev->town) rc = index_town(db, seq, ev->town, e);
 	if (!rc && seq_out) *seq_out = seq;
@@ -198,7 +198,7 @@ out:
 	return rc;
 }
 
-#define COL(i) ((const char *)sqlite3_column_text(st, i))
+#define COL(i) (tb_col_text(st, i))
 
 static void bad(tb_verify_result *r, int64_t seq, const char *why)
 {
@@ -216,7 +216,7 @@ static int cmp_str(const void *a, const void *b)
  * its parcels array: comparing counts alone would miss a renamed row, which
  * hides the event from one parcel's archive and adds it to another's.  `idx`
  * selects the event's index rows ordered by parcel (BINARY = strcmp). */
-static int check_index(sqlite3_stmt *idx, int64_t seq, const char *parcels)
+static int check_index(tb_stmt *idx, int64_t seq, const char *parcels)
 {
 	json_t *arr = json_loads(parcels, 0, NULL);
 	size_t n = 0, i;
@@ -229,15 +229,15 @@ static int check_index(sqlite3_stmt *idx, int64_t seq, const char *parcels)
 	json_array_foreach(arr, i, v) if (json_is_string(v)) want[n++] = json_string_value(v);
 	qsort(want, n, sizeof *want, cmp_str);
 	int ok = 1;
-	sqlite3_bind_int64(idx, 1, seq);
+	tb_bind_int64(idx, 1, seq);
 	for (i = 0; ok && i < n; i++) {
 		if (i && !strcmp(want[i], want[i - 1])) continue; /* duplicates indexed once */
-		const char *have = sqlite3_step(idx) == SQLITE_ROW
-					   ? (const char *)sqlite3_column_text(idx, 0) : NULL;
+		const char *have = tb_stmt_step(idx) == TB_ROW
+					   ? tb_col_text(idx, 0) : NULL;
 		ok = have && !strcmp(have, want[i]);
 	}
-	if (ok && sqlite3_step(idx) != SQLITE_DONE) ok = 0; /* extra rows */
-	sqlite3_reset(idx);
+	if (ok && tb_stmt_step(idx) != TB_DONE) ok = 0; /* extra rows */
+	tb_stmt_reset(idx);
 	free(want);
 	json_decref(arr);
 	return ok;
@@ -247,7 +247,7 @@ int tb_event_verify(tb_db *db, tb_verify_result *r, tb_err *e)
 {
 	memset(r, 0, sizeof *r);
 	strcpy(r->head, ZERO_HASH);
-	sqlite3_stmt *st, *cnt;
+	tb_stmt *st, *cnt;
 	int rc = tb_db_prepare(db,
 			       "SELECT seq,time,actor,role,action,entity,entity_id,parcels,payload,"
 			       "prev_hash,hash FROM tb_event ORDER BY seq",
@@ -256,15 +256,15 @@ int tb_event_verify(tb_db *db, tb_verify_result *r, tb_err *e)
 	rc = tb_db_prepare(db, "SELECT parcel FROM tb_event_parcel WHERE seq=? ORDER BY parcel", &cnt,
 			   e);
 	if (rc) {
-		sqlite3_finalize(st);
+		tb_stmt_finalize(st);
 		return rc;
 	}
 	tb_buf canon;
 	tb_buf_init(&canon, (size_t)1 << 30);
 	int64_t expect = 1;
 	char prev[TB_SHA256_HEX] = ZERO_HASH, hash[TB_SHA256_HEX], why[256];
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW && !r->first_bad) {
-		int64_t seq = sqlite3_column_int64(st, 0);
+	while ((rc = tb_stmt_step(st)) == TB_ROW && !r->first_bad) {
+		int64_t seq = tb_col_int64(st, 0);
 		r->checked++;
 		if (seq != expect) {
 			snprintf(why, sizeof why, "sequence gap: expected event %lld, found %lld (deleted or reordered)",
@@ -294,7 +294,7 @@ int tb_event_verify(tb_db *db, tb_verify_result *r, tb_err *e)
 		strcpy(prev, hash);
 		expect++;
 	}
-	if (rc != SQLITE_ROW && rc != SQLITE_DONE) rc = tb_db_error(db, e, "read event log");
+	if (rc != TB_ROW && rc != TB_DONE) rc = tb_db_error(db, e, "read event log");
 	else rc = 0;
 	if (!rc && !r->first_bad) {
 		int64_t orphans = 0;
@@ -304,15 +304,15 @@ int tb_event_verify(tb_db *db, tb_verify_result *r, tb_err *e)
 	}
 	strcpy(r->head, prev);
 	tb_buf_free(&canon);
-	sqlite3_finalize(st);
-	sqlite3_finalize(cnt);
+	tb_stmt_finalize(st);
+	tb_stmt_finalize(cnt);
 	return rc;
 }
 
-static json_t *row_json(sqlite3_stmt *st)
+static json_t *row_json(tb_stmt *st)
 {
 	json_t *o = json_object();
-	json_object_set_new(o, "seq", json_integer(sqlite3_column_int64(st, 0)));
+	json_object_set_new(o, "seq", json_integer(tb_col_int64(st, 0)));
 	static const char *names[] = {NULL, "time", "actor", "role", "action", "entity", "entity_id"};
 	for (int i = 1; i <= 6; i++)
 		json_object_set_new(o, names[i], COL(i) ? json_string(COL(i)) : json_null());
@@ -331,18 +331,18 @@ static json_t *row_json(sqlite3_stmt *st)
 
 static json_t *query_events(tb_db *db, const char *sql, const char *text, tb_err *e)
 {
-	sqlite3_stmt *st;
+	tb_stmt *st;
 	if (tb_db_prepare(db, sql, &st, e)) return NULL;
-	sqlite3_bind_text(st, 1, text, -1, SQLITE_STATIC);
+	tb_bind_text(st, 1, text);
 	json_t *arr = json_array();
 	int rc;
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) json_array_append_new(arr, row_json(st));
-	if (rc != SQLITE_DONE) {
+	while ((rc = tb_stmt_step(st)) == TB_ROW) json_array_append_new(arr, row_json(st));
+	if (rc != TB_DONE) {
 		tb_db_error(db, e, "read events");
 		json_decref(arr);
 		arr = NULL;
 	}
-	sqlite3_finalize(st);
+	tb_stmt_finalize(st);
 	return arr;
 }
 
@@ -366,18 +366,18 @@ json_t *tb_event_recent_where(tb_db *db, int limit, const char *cond, const char
 	snprintf(sql, sizeof sql,
 		 "SELECT e.seq,time,actor,role,action,entity,entity_id,parcels,payload,hash FROM tb_event e"
 		 " WHERE %s ORDER BY e.seq DESC LIMIT ?2", cond ? cond : "?1 IS NULL OR 1");
-	sqlite3_stmt *st;
+	tb_stmt *st;
 	if (tb_db_prepare(db, sql, &st, e)) return NULL;
-	sqlite3_bind_text(st, 1, param, -1, SQLITE_STATIC);
-	sqlite3_bind_int(st, 2, limit);
+	tb_bind_text(st, 1, param);
+	tb_bind_int(st, 2, limit);
 	json_t *arr = json_array();
 	int rc;
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) json_array_append_new(arr, row_json(st));
-	if (rc != SQLITE_DONE) {
+	while ((rc = tb_stmt_step(st)) == TB_ROW) json_array_append_new(arr, row_json(st));
+	if (rc != TB_DONE) {
 		tb_db_error(db, e, "read events");
 		json_decref(arr);
 		arr = NULL;
 	}
-	sqlite3_finalize(st);
+	tb_stmt_finalize(st);
 	return arr;
 }

@@ -97,15 +97,15 @@ static int build_where(tb_db *db, const tb_resource *r, const tb_query *q, tb_bu
 	return rc ? tb_err_set(e, rc, r->name, NULL, "query too large") : 0;
 }
 
-static void bind_all(sqlite3_stmt *st, const binds *bd)
+static void bind_all(tb_stmt *st, const binds *bd)
 {
 	int k = 1;
-	for (int i = 0; i < bd->n; i++) sqlite3_bind_text(st, k++, bd->text[i], -1, SQLITE_STATIC);
+	for (int i = 0; i < bd->n; i++) tb_bind_text(st, k++, bd->text[i]);
 	if (bd->bbox) {
-		sqlite3_bind_double(st, k++, bd->bbox[0]);
-		sqlite3_bind_double(st, k++, bd->bbox[2]);
-		sqlite3_bind_double(st, k++, bd->bbox[1]);
-		sqlite3_bind_double(st, k++, bd->bbox[3]);
+		tb_bind_double(st, k++, bd->bbox[0]);
+		tb_bind_double(st, k++, bd->bbox[2]);
+		tb_bind_double(st, k++, bd->bbox[1]);
+		tb_bind_double(st, k++, bd->bbox[3]);
 	}
 }
 
@@ -126,13 +126,13 @@ static int count_rows(tb_db *db, const tb_resource *r, const char *where, const 
 	tb_buf b;
 	tb_buf_init(&b, 1 << 20);
 	tb_buf_addf(&b, "SELECT count(*) FROM \"%s\"%s", r->name, where);
-	sqlite3_stmt *st;
+	tb_stmt *st;
 	int rc = tb_db_prepare(db, b.data, &st, e);
 	tb_buf_free(&b);
 	if (rc) return rc;
 	bind_all(st, bd);
-	*total = sqlite3_step(st) == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
-	sqlite3_finalize(st);
+	*total = tb_stmt_step(st) == TB_ROW ? tb_col_int64(st, 0) : 0;
+	tb_stmt_finalize(st);
 	return 0;
 }
 
@@ -156,13 +156,13 @@ int tb_record_list(tb_db *db, const tb_resource *r, const tb_query *q, tb_rows *
 		rc = order_by(r, q->sort, &sql, e);
 	}
 	if (!rc) tb_buf_addf(&sql, " LIMIT %lld OFFSET %lld", (long long)limit, (long long)q->offset);
-	sqlite3_stmt *st = NULL;
+	tb_stmt *st = NULL;
 	if (!rc) rc = tb_db_prepare(db, sql.data, &st, e);
 	if (!rc) {
 		bind_all(st, &bd);
 		out->items = json_array();
 		size_t cap = 0;
-		while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		while ((rc = tb_stmt_step(st)) == TB_ROW) {
 			GEOSGeometry *g = NULL;
 			json_array_append_new(out->items, tb_record_row(st, r, q->with_geom ? &g : NULL));
 			if (q->with_geom) {
@@ -174,9 +174,9 @@ int tb_record_list(tb_db *db, const tb_resource *r, const tb_query *q, tb_rows *
 			}
 			out->n++;
 		}
-		rc = rc == SQLITE_DONE ? 0 : tb_db_error(db, e, r->name);
+		rc = rc == TB_DONE ? 0 : tb_db_error(db, e, r->name);
 	}
-	sqlite3_finalize(st);
+	tb_stmt_finalize(st);
 	for (int i = 0; i < 202; i++) free(scratch[i]);
 	tb_buf_free(&where);
 	tb_buf_free(&sql);

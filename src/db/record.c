@@ -243,47 +243,47 @@ int tb_record_validate(tb_db *db, const tb_resource *r, tb_record *rec, bool all
 
 /* ---- binding ------------------------------------------------------------------ */
 
-static void bind_value(sqlite3_stmt *st, int i, const tb_field *f, const json_t *v)
+static void bind_value(tb_stmt *st, int i, const tb_field *f, const json_t *v)
 {
 	if (!v || json_is_null(v)) {
-		sqlite3_bind_null(st, i);
+		tb_bind_null(st, i);
 		return;
 	}
 	switch (f->type) {
-	case TB_F_INT: sqlite3_bind_int64(st, i, json_integer_value(v)); break;
-	case TB_F_REAL: sqlite3_bind_double(st, i, json_number_value(v)); break;
-	case TB_F_BOOL: sqlite3_bind_int(st, i, json_is_true(v)); break;
+	case TB_F_INT: tb_bind_int64(st, i, json_integer_value(v)); break;
+	case TB_F_REAL: tb_bind_double(st, i, json_number_value(v)); break;
+	case TB_F_BOOL: tb_bind_int(st, i, json_is_true(v)); break;
 	case TB_F_JSON: {
 		char *t = json_dumps(v, JSON_ENCODE_ANY | JSON_COMPACT | JSON_SORT_KEYS);
-		sqlite3_bind_text(st, i, t, -1, free);
+		tb_bind_text_owned(st, i, t);
 		break;
 	}
-	default: sqlite3_bind_text(st, i, json_string_value(v), -1, SQLITE_TRANSIENT);
+	default: tb_bind_text_copy(st, i, json_string_value(v));
 	}
 }
 
-static int bind_geom(sqlite3_stmt *st, int i, const GEOSGeometry *g)
+static int bind_geom(tb_stmt *st, int i, const GEOSGeometry *g)
 {
-	if (!g) return sqlite3_bind_null(st, i);
+	if (!g) return tb_bind_null(st, i);
 	size_t n;
 	unsigned char *blob = tb_gpkg_encode(g, TB_SRS_CGCS2000, &n);
-	if (!blob) return SQLITE_NOMEM;
-	return sqlite3_bind_blob(st, i, blob, (int)n, free);
+	if (!blob) return TB_ENOMEM;
+	return tb_bind_blob_owned(st, i, blob, (int)n);
 }
 
 /* SQLite reports "UNIQUE constraint failed: parcels.code": name the field. */
 static int constraint_error(tb_db *db, const tb_resource *r, const tb_record *rec, tb_err *e)
 {
-	const char *msg = sqlite3_errmsg(db->h);
-	int ext = sqlite3_extended_errcode(db->h);
-	if (ext == SQLITE_CONSTRAINT_UNIQUE || ext == SQLITE_CONSTRAINT_PRIMARYKEY) {
+	const char *msg = tb_db_errmsg(db);
+	int kind = tb_db_constraint(db);
+	if (kind == TB_DBC_UNIQUE) {
 		const char *dot = strrchr(msg, '.');
 		const char *field = dot ? dot + 1 : "";
 		const json_t *v = json_object_get(rec->props, field);
 		return tb_err_set(e, TB_EINPUT, rec->name, field, "duplicate %s '%s': another %s has it",
 				  field, json_is_string(v) ? json_string_value(v) : "?", r->name);
 	}
-	if ((ext & 0xff) == SQLITE_CONSTRAINT)
+	if (kind == TB_DBC_OTHER)
 		return tb_err_set(e, TB_EINPUT, rec->name, NULL, "%s", msg);
 	return tb_db_error(db, e, r->name);
 }
@@ -294,7 +294,7 @@ struct tb_writer {
 	tb_db *db;
 	const tb_resource *r;
 	void *ctx;
-	sqlite3_stmt *insert;
+	tb_stmt *insert;
 };
 
 tb_writer *tb_writer_new(tb_db *db, const tb_resource *r, void *ctx, tb_err *e)
@@ -322,7 +322,7 @@ tb_writer *tb_writer_new(tb_db *db, const tb_resource *r, void *ctx, tb_err *e)
 void tb_writer_free(tb_writer *w)
 {
 	if (!w) return;
-	sqlite3_finalize(w->insert);
+	tb_stmt_finalize(w->insert);
 	free(w);
 }
 
@@ -344,20 +344,20 @@ int tb_writer_insert(tb_writer *w, tb_record *rec, tb_errlist *errs, tb_err *e)
 	if (tb_record_validate(w->db, r, rec, false, el)) rc = first_error(el, from, e);
 	if (!rc && r->before_write) rc = r->before_write(w->db, r, rec, w->ctx, e);
 	if (rc) goto out;
-	sqlite3_stmt *st = w->insert;
+	tb_stmt *st = w->insert;
 	char now[32];
 	tb_time_now_iso(now);
 	if (r->geom) bind_geom(st, 1, rec->geom);
-	else sqlite3_bind_int(st, 1, 1);
+	else tb_bind_int(st, 1, 1);
 	for (int i = 0; i < r->nfields; i++)
 		bind_value(st, i + 2, &r->fields[i], json_object_get(rec->props, r->fields[i].name));
-	sqlite3_bind_text(st, r->nfields + 2, now, -1, SQLITE_TRANSIENT);
-	sqlite3_bind_text(st, r->nfields + 3, now, -1, SQLITE_TRANSIENT);
-	if (sqlite3_step(st) != SQLITE_DONE) rc = constraint_error(w->db, r, rec, e);
-	sqlite3_reset(st);
-	sqlite3_clear_bindings(st);
+	tb_bind_text_copy(st, r->nfields + 2, now);
+	tb_bind_text_copy(st, r->nfields + 3, now);
+	if (tb_stmt_step(st) != TB_DONE) rc = constraint_error(w->db, r, rec, e);
+	tb_stmt_reset(st);
+	tb_stmt_clear(st);
 	if (rc) goto out;
-	rec->fid = sqlite3_last_insert_rowid(w->db->h);
+	rec->fid = tb_db_last_id(w->db);
 	if (r->after_write) rc = r->after_write(w->db, r, rec, w->ctx, e);
 out:
 	if (rc && errs && el->len == from && e->code) tb_errlist_add(errs, e);
@@ -367,18 +367,18 @@ out:
 
 /* ---- read ------------------------------------------------------------------------- */
 
-static json_t *column_json(sqlite3_stmt *st, int i, const tb_field *f)
+static json_t *column_json(tb_stmt *st, int i, const tb_field *f)
 {
-	if (sqlite3_column_type(st, i) == SQLITE_NULL) return json_null();
+	if (tb_col_type(st, i) == TB_COL_NULL) return json_null();
 	switch (f->type) {
-	case TB_F_INT: return json_integer(sqlite3_column_int64(st, i));
-	case TB_F_REAL: return json_real(sqlite3_column_double(st, i));
-	case TB_F_BOOL: return json_boolean(sqlite3_column_int(st, i));
+	case TB_F_INT: return json_integer(tb_col_int64(st, i));
+	case TB_F_REAL: return json_real(tb_col_double(st, i));
+	case TB_F_BOOL: return json_boolean(tb_col_int(st, i));
 	case TB_F_JSON: {
-		json_t *v = json_loads((const char *)sqlite3_column_text(st, i), JSON_DECODE_ANY, NULL);
+		json_t *v = json_loads(tb_col_text(st, i), JSON_DECODE_ANY, NULL);
 		return v ? v : json_null();
 	}
-	default: return json_string((const char *)sqlite3_column_text(st, i));
+	default: return json_string(tb_col_text(st, i));
 	}
 }
 
@@ -392,23 +392,23 @@ int tb_record_select_sql(const tb_resource *r, bool with_geom, tb_buf *b)
 	return rc;
 }
 
-json_t *tb_record_row(sqlite3_stmt *st, const tb_resource *r, GEOSGeometry **geom)
+json_t *tb_record_row(tb_stmt *st, const tb_resource *r, GEOSGeometry **geom)
 {
 	json_t *o = json_object();
-	json_object_set_new(o, "fid", json_integer(sqlite3_column_int64(st, 0)));
+	json_object_set_new(o, "fid", json_integer(tb_col_int64(st, 0)));
 	for (int i = 0; i < r->nfields; i++) {
 		if (r->fields[i].flags & TB_PRIVATE) continue;
 		json_object_set_new(o, r->fields[i].name, column_json(st, i + 2, &r->fields[i]));
 	}
 	int k = r->nfields + 2;
-	json_object_set_new(o, "version", json_integer(sqlite3_column_int64(st, k)));
-	json_object_set_new(o, "created_at", json_string((const char *)sqlite3_column_text(st, k + 1)));
-	json_object_set_new(o, "updated_at", json_string((const char *)sqlite3_column_text(st, k + 2)));
+	json_object_set_new(o, "version", json_integer(tb_col_int64(st, k)));
+	json_object_set_new(o, "created_at", json_string(tb_col_text(st, k + 1)));
+	json_object_set_new(o, "updated_at", json_string(tb_col_text(st, k + 2)));
 	if (geom) {
 		*geom = NULL;
-		if (sqlite3_column_type(st, 1) == SQLITE_BLOB)
-			*geom = tb_gpkg_decode(sqlite3_column_blob(st, 1),
-					       (size_t)sqlite3_column_bytes(st, 1), NULL);
+		if (tb_col_type(st, 1) == TB_COL_BLOB)
+			*geom = tb_gpkg_decode(tb_col_blob(st, 1),
+					       (size_t)tb_col_bytes(st, 1), NULL);
 	}
 	return o;
 }
@@ -418,7 +418,7 @@ static int get_where(tb_db *db, const tb_resource *r, const char *where, int64_t
 		     const char *key, json_t **props, GEOSGeometry **geom, tb_err *e)
 {
 	int kind = (key ? 1 : 0) | (geom ? 2 : 0);
-	sqlite3_stmt *st = tb_db_stmt_find(db, r, kind);
+	tb_stmt *st = tb_db_stmt_find(db, r, kind);
 	if (!st) {
 		tb_buf b;
 		tb_buf_init(&b, 1 << 16);
@@ -429,20 +429,20 @@ static int get_where(tb_db *db, const tb_resource *r, const char *where, int64_t
 		if (!st) return TB_EDB;
 	}
 	int rc;
-	if (key) sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
-	else sqlite3_bind_int64(st, 1, fid);
-	rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW) {
+	if (key) tb_bind_text(st, 1, key);
+	else tb_bind_int64(st, 1, fid);
+	rc = tb_stmt_step(st);
+	if (rc == TB_ROW) {
 		*props = tb_record_row(st, r, geom);
 		rc = 0;
-	} else if (rc == SQLITE_DONE) {
+	} else if (rc == TB_DONE) {
 		char rec[128];
 		if (key) snprintf(rec, sizeof rec, "%s %s", r->name, key);
 		else snprintf(rec, sizeof rec, "%s %lld", r->name, (long long)fid);
 		rc = tb_err_set(e, TB_ENOTFOUND, rec, NULL, "no such record");
 	} else
 		rc = tb_db_error(db, e, r->name);
-	sqlite3_reset(st);
+	tb_stmt_reset(st);
 	return rc;
 }
 
@@ -477,19 +477,19 @@ static int load_private(tb_db *db, const tb_resource *r, int64_t fid, json_t *in
 		n++;
 	}
 	tb_buf_addf(&b, " FROM \"%s\" WHERE fid=?", r->name);
-	sqlite3_stmt *st = NULL;
+	tb_stmt *st = NULL;
 	int rc = n ? tb_db_prepare(db, b.data, &st, e) : 0;
 	tb_buf_free(&b);
 	if (rc || !n) return rc;
-	sqlite3_bind_int64(st, 1, fid);
-	if (sqlite3_step(st) == SQLITE_ROW) {
+	tb_bind_int64(st, 1, fid);
+	if (tb_stmt_step(st) == TB_ROW) {
 		for (int i = 0, k = 1; i < r->nfields; i++)
 			if (r->fields[i].flags & TB_PRIVATE)
 				json_object_set_new(into, r->fields[i].name,
 						    column_json(st, k++, &r->fields[i]));
 	} else
 		rc = tb_db_error(db, e, r->name);
-	sqlite3_finalize(st);
+	tb_stmt_finalize(st);
 	return rc;
 }
 
@@ -502,24 +502,24 @@ static int update_row(tb_db *db, const tb_resource *r, tb_record *rec, bool set_
 	if (set_geom) tb_buf_adds(&b, ", geom=?");
 	for (int i = 0; i < r->nfields; i++) tb_buf_addf(&b, ", \"%s\"=?", r->fields[i].name);
 	tb_buf_adds(&b, " WHERE fid=? AND version=?");
-	sqlite3_stmt *st;
+	tb_stmt *st;
 	int rc = tb_db_prepare(db, b.data, &st, e);
 	tb_buf_free(&b);
 	if (rc) return rc;
 	char now[32];
 	tb_time_now_iso(now);
 	int k = 1;
-	sqlite3_bind_text(st, k++, now, -1, SQLITE_TRANSIENT);
+	tb_bind_text_copy(st, k++, now);
 	if (set_geom) bind_geom(st, k++, rec->geom);
 	for (int i = 0; i < r->nfields; i++)
 		bind_value(st, k++, &r->fields[i], json_object_get(rec->props, r->fields[i].name));
-	sqlite3_bind_int64(st, k++, rec->fid);
-	sqlite3_bind_int64(st, k++, version);
-	if (sqlite3_step(st) != SQLITE_DONE) rc = constraint_error(db, r, rec, e);
-	else if (sqlite3_changes(db->h) != 1)
+	tb_bind_int64(st, k++, rec->fid);
+	tb_bind_int64(st, k++, version);
+	if (tb_stmt_step(st) != TB_DONE) rc = constraint_error(db, r, rec, e);
+	else if (tb_db_changes(db) != 1)
 		rc = tb_err_set(e, TB_ECONFLICT, rec->name, "version",
 				"the record was changed by someone else; reload and try again");
-	sqlite3_finalize(st);
+	tb_stmt_finalize(st);
 	return rc;
 }
 

@@ -106,14 +106,14 @@ static int enum_constraints(tb_db *db, const tb_resource *r, tb_err *e)
 	for (int i = 0; !rc && i < r->nfields; i++) {
 		const tb_field *f = &r->fields[i];
 		if (f->type != TB_F_CODE || !f->codes) continue;
-		sqlite3_stmt *st;
+		tb_stmt *st;
 		rc = tb_db_prepare(db, "SELECT code, label_zh FROM tb_code WHERE list=? ORDER BY sort", &st, e);
 		if (rc) break;
-		sqlite3_bind_text(st, 1, f->codes, -1, SQLITE_STATIC);
-		while (!rc && sqlite3_step(st) == SQLITE_ROW)
-			rc = tb_gpkg_enum_value(db, f->codes, (const char *)sqlite3_column_text(st, 0),
-						(const char *)sqlite3_column_text(st, 1), e);
-		sqlite3_finalize(st);
+		tb_bind_text(st, 1, f->codes);
+		while (!rc && tb_stmt_step(st) == TB_ROW)
+			rc = tb_gpkg_enum_value(db, f->codes, tb_col_text(st, 0),
+						tb_col_text(st, 1), e);
+		tb_stmt_finalize(st);
 	}
 	return rc;
 }

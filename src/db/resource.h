@@ -186,6 +186,6 @@ void tb_rows_free(tb_rows *rows);
 /* Internal to db/: the SELECT list of a resource and a row's JSON. */
 struct tb_buf;
 int tb_record_select_sql(const tb_resource *r, bool with_geom, struct tb_buf *b);
-json_t *tb_record_row(sqlite3_stmt *st, const tb_resource *r, GEOSGeometry **geom);
+json_t *tb_record_row(tb_stmt *st, const tb_resource *r, GEOSGeometry **geom);
 
 #endif

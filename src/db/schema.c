@@ -15,30 +15,30 @@
 
 int tb_schema_version(tb_db *db, const char *module)
 {
-	sqlite3_stmt *st;
+	tb_stmt *st;
 	int v = 0;
-	if (sqlite3_prepare_v2(db->h, "SELECT value FROM tb_meta WHERE key=?", -1, &st, NULL) !=
-	    SQLITE_OK)
+	if (tb_db_prepare(db, "SELECT value FROM tb_meta WHERE key=?", &st, NULL) !=
+	    0)
 		return 0; /* no tb_meta yet */
 	char key[96];
 	snprintf(key, sizeof key, "schema.%s", module);
-	sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
-	if (sqlite3_step(st) == SQLITE_ROW) v = sqlite3_column_int(st, 0);
-	sqlite3_finalize(st);
+	tb_bind_text(st, 1, key);
+	if (tb_stmt_step(st) == TB_ROW) v = tb_col_int(st, 0);
+	tb_stmt_finalize(st);
 	return v;
 }
 
 static int set_version(tb_db *db, const char *module, int v, tb_err *e)
 {
-	sqlite3_stmt *st;
+	tb_stmt *st;
 	int rc = tb_db_prepare(db, "INSERT OR REPLACE INTO tb_meta(key,value) VALUES(?,?)", &st, e);
 	if (rc) return rc;
 	char key[96];
 	snprintf(key, sizeof key, "schema.%s", module);
-	sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
-	sqlite3_bind_int(st, 2, v);
-	rc = sqlite3_step(st) == SQLITE_DONE ? 0 : tb_db_error(db, e, "tb_meta");
-	sqlite3_finalize(st);
+	tb_bind_text(st, 1, key);
+	tb_bind_int(st, 2, v);
+	rc = tb_stmt_step(st) == TB_DONE ? 0 : tb_db_error(db, e, "tb_meta");
+	tb_stmt_finalize(st);
 	return rc;
 }
 

@@ -80,15 +80,15 @@ static int widen_extent(tb_db *db, const tb_resource *r, const GEOSGeometry *g, 
 		"UPDATE gpkg_contents SET min_x=min(coalesce(min_x,?1),?1), min_y=min(coalesce(min_y,?2),?2),"
 		" max_x=max(coalesce(max_x,?3),?3), max_y=max(coalesce(max_y,?4),?4),"
 		" last_change=strftime('%Y-%m-%dT%H:%M:%fZ','now') WHERE table_name=?5";
-	sqlite3_stmt *st = tb_db_stmt(db, sql, e);
+	tb_stmt *st = tb_db_stmt(db, sql, e);
 	if (!st) return TB_EDB;
-	sqlite3_bind_double(st, 1, x0);
-	sqlite3_bind_double(st, 2, y0);
-	sqlite3_bind_double(st, 3, x1);
-	sqlite3_bind_double(st, 4, y1);
-	sqlite3_bind_text(st, 5, r->name, -1, SQLITE_STATIC);
-	int rc = sqlite3_step(st) == SQLITE_DONE ? 0 : tb_db_error(db, e, "gpkg_contents");
-	sqlite3_reset(st);
+	tb_bind_double(st, 1, x0);
+	tb_bind_double(st, 2, y0);
+	tb_bind_double(st, 3, x1);
+	tb_bind_double(st, 4, y1);
+	tb_bind_text(st, 5, r->name);
+	int rc = tb_stmt_step(st) == TB_DONE ? 0 : tb_db_error(db, e, "gpkg_contents");
+	tb_stmt_reset(st);
 	return rc;
 }
 

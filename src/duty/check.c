@@ -39,26 +39,26 @@ static double r4(double v)
 
 static int load_grids(check *c, tb_err *e)
 {
-	sqlite3_stmt *st;
+	tb_stmt *st;
 	int rc = tb_db_prepare(c->db,
 			       "SELECT g.code, g.town_code, g.geom, (SELECT count(*) FROM grid_rangers a JOIN rangers r"
 			       " ON r.code=a.ranger_code WHERE a.grid_code=g.code AND r.status='active'"
 			       " AND a.start_date<=?1 AND (a.end_date IS NULL OR a.end_date>=?1)) FROM grids g ORDER BY g.fid",
 			       &st, e);
 	if (rc) return rc;
-	sqlite3_bind_text(st, 1, c->today, -1, SQLITE_STATIC);
-	while (sqlite3_step(st) == SQLITE_ROW) {
-		GEOSGeometry *g = tb_gpkg_decode(sqlite3_column_blob(st, 2), (size_t)sqlite3_column_bytes(st, 2), NULL);
+	tb_bind_text(st, 1, c->today);
+	while (tb_stmt_step(st) == TB_ROW) {
+		GEOSGeometry *g = tb_gpkg_decode(tb_col_blob(st, 2), (size_t)tb_col_bytes(st, 2), NULL);
 		if (!g) continue;
 		c->grids = realloc(c->grids, (size_t)(c->ngrids + 1) * sizeof *c->grids);
 		grid *x = &c->grids[c->ngrids++];
-		snprintf(x->code, sizeof x->code, "%s", sqlite3_column_text(st, 0));
-		snprintf(x->town, sizeof x->town, "%s", sqlite3_column_text(st, 1) ? (const char *)sqlite3_column_text(st, 1) : "");
+		snprintf(x->code, sizeof x->code, "%s", tb_col_text(st, 0));
+		snprintf(x->town, sizeof x->town, "%s", tb_col_text(st, 1) ? tb_col_text(st, 1) : "");
 		x->g = g;
 		x->p = GEOSPrepare_r(tb_geos(), g);
-		x->rangers = sqlite3_column_int(st, 3);
+		x->rangers = tb_col_int(st, 3);
 	}
-	sqlite3_finalize(st);
+	tb_stmt_finalize(st);
 	return 0;
 }
 
@@ -77,7 +77,7 @@ static bool chain_ok(check *c, const char *code, int depth)
 
 static int load_agreements(check *c, int expiring_days, json_t *expiring, tb_err *e)
 {
-	sqlite3_stmt *st;
+	tb_stmt *st;
 	int rc = tb_db_prepare(c->db,
 			       "SELECT code, level, parent_code, status, start_date, end_date, parcels, party_a, party_b"
 			       " FROM agreements ORDER BY fid", &st, e);
@@ -85,24 +85,24 @@ static int load_agreements(check *c, int expiring_days, json_t *expiring, tb_err
 	int64_t today = 0, end = 0;
 	tb_time_parse_iso(c->today, &today);
 	json_t *lists = json_object();
-	while (sqlite3_step(st) == SQLITE_ROW) {
-		const char *code = (const char *)sqlite3_column_text(st, 0);
-		const char *status = (const char *)sqlite3_column_text(st, 3);
-		const char *from = (const char *)sqlite3_column_text(st, 4), *to = (const char *)sqlite3_column_text(st, 5);
+	while (tb_stmt_step(st) == TB_ROW) {
+		const char *code = tb_col_text(st, 0);
+		const char *status = tb_col_text(st, 3);
+		const char *from = tb_col_text(st, 4), *to = tb_col_text(st, 5);
 		bool in_force = status && !strcmp(status, "signed") && from && to && strcmp(from, c->today) <= 0 &&
 				strcmp(to, c->today) >= 0;
-		json_object_set_new(c->chain, code, json_pack("{s:s?,s:s?,s:b}", "level", sqlite3_column_text(st, 1),
-							      "parent", sqlite3_column_text(st, 2), "in_force", in_force));
+		json_object_set_new(c->chain, code, json_pack("{s:s?,s:s?,s:b}", "level", tb_col_text(st, 1),
+							      "parent", tb_col_text(st, 2), "in_force", in_force));
 		if (in_force && tb_time_parse_iso(to, &end) && (end - today) / 86400000 <= expiring_days)
 			json_array_append_new(expiring, json_pack("{s:s,s:s,s:s?,s:s?,s:I}", "code", code, "end_date", to,
-								  "party_a", sqlite3_column_text(st, 7), "party_b",
-								  sqlite3_column_text(st, 8), "days_left",
+								  "party_a", tb_col_text(st, 7), "party_b",
+								  tb_col_text(st, 8), "days_left",
 								  (json_int_t)((end - today) / 86400000)));
-		const char *parcels = (const char *)sqlite3_column_text(st, 6);
+		const char *parcels = tb_col_text(st, 6);
 		json_t *arr = parcels ? json_loads(parcels, 0, NULL) : NULL;
 		if (arr) json_object_set_new(lists, code, arr);
 	}
-	sqlite3_finalize(st);
+	tb_stmt_finalize(st);
 	const char *code;
 	json_t *arr;
 	json_object_foreach(lists, code, arr)

@@ -20,10 +20,10 @@ typedef struct village {
 	double ha;
 } village;
 
-static GEOSGeometry *blob_geom(sqlite3_stmt *st, int i)
+static GEOSGeometry *blob_geom(tb_stmt *st, int i)
 {
-	return sqlite3_column_type(st, i) == SQLITE_BLOB
-		       ? tb_gpkg_decode(sqlite3_column_blob(st, i), (size_t)sqlite3_column_bytes(st, i), NULL)
+	return tb_col_type(st, i) == TB_COL_BLOB
+		       ? tb_gpkg_decode(tb_col_blob(st, i), (size_t)tb_col_bytes(st, i), NULL)
 		       : NULL;
 }
 
@@ -38,7 +38,7 @@ static GEOSGeometry *union_of(GEOSGeometry **parts, size_t n)
 /* Villages with natural parcels, their outline, parcels and codes. */
 static int load_villages(tb_db *db, village **out, int *n, GEOSGeometry **all, tb_err *e)
 {
-	sqlite3_stmt *st;
+	tb_stmt *st;
 	int rc = tb_db_prepare(db,
 			       "SELECT p.cun, p.xiang, d.name, d.geom, p.code, p.geom, p.area_ha, p.natural FROM parcels p"
 			       " JOIN divisions d ON d.code=p.cun WHERE coalesce(p.status,'active')='active'"
@@ -49,16 +49,16 @@ static int load_villages(tb_db *db, village **out, int *n, GEOSGeometry **all, t
 	village *v = NULL;
 	*n = 0;
 	*out = NULL;
-	while (sqlite3_step(st) == SQLITE_ROW) {
-		const char *cun = (const char *)sqlite3_column_text(st, 0);
+	while (tb_stmt_step(st) == TB_ROW) {
+		const char *cun = tb_col_text(st, 0);
 		if (!*n || strcmp((*out)[*n - 1].code, cun)) {
 			if (*n) (*out)[*n - 1].parcels = union_of(mine, nmine), nmine = 0;
 			*out = realloc(*out, (size_t)(*n + 1) * sizeof **out);
 			v = &(*out)[(*n)++];
 			memset(v, 0, sizeof *v);
 			snprintf(v->code, sizeof v->code, "%s", cun);
-			snprintf(v->town, sizeof v->town, "%s", sqlite3_column_text(st, 1));
-			snprintf(v->name, sizeof v->name, "%s", sqlite3_column_text(st, 2));
+			snprintf(v->town, sizeof v->town, "%s", tb_col_text(st, 1));
+			snprintf(v->name, sizeof v->name, "%s", tb_col_text(st, 2));
 			v->outline = blob_geom(st, 3);
 			v->codes = json_array();
 		}
@@ -68,16 +68,16 @@ static int load_villages(tb_db *db, village **out, int *n, GEOSGeometry **all, t
 		every[nevery++] = GEOSGeom_clone_r(tb_geos(), g);
 		mine = realloc(mine, (nmine + 1) * sizeof *mine);
 		mine[nmine++] = g;
-		if (sqlite3_column_int(st, 7)) {
-			json_array_append_new(v->codes, json_string((const char *)sqlite3_column_text(st, 4)));
-			v->ha += sqlite3_column_double(st, 6);
+		if (tb_col_int(st, 7)) {
+			json_array_append_new(v->codes, json_string(tb_col_text(st, 4)));
+			v->ha += tb_col_double(st, 6);
 		}
 	}
 	if (*n) (*out)[*n - 1].parcels = union_of(mine, nmine);
 	*all = nevery ? union_of(every, nevery) : NULL;
 	free(every);
 	free(mine);
-	sqlite3_finalize(st);
+	tb_stmt_finalize(st);
 	return 0;
 }
 

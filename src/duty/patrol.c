@@ -34,13 +34,13 @@ void tb_patrol_rules_from_db(tb_db *db, tb_patrol_rules *r)
 static int ranger_grid(tb_db *db, const char *ranger, const char *date, char *town, size_t tn,
 		       char *grid, size_t gn, GEOSGeometry **geom, tb_err *e)
 {
-	sqlite3_stmt *st;
+	tb_stmt *st;
 	int rc = tb_db_prepare(db, "SELECT r.town_code, r.status FROM rangers r WHERE r.code=?", &st, e);
 	if (rc) return rc;
-	sqlite3_bind_text(st, 1, ranger, -1, SQLITE_STATIC);
-	if (sqlite3_step(st) != SQLITE_ROW) rc = tb_err_set(e, TB_EINPUT, ranger, "ranger", "no ranger with this code");
-	else snprintf(town, tn, "%s", sqlite3_column_text(st, 0));
-	sqlite3_finalize(st);
+	tb_bind_text(st, 1, ranger);
+	if (tb_stmt_step(st) != TB_ROW) rc = tb_err_set(e, TB_EINPUT, ranger, "ranger", "no ranger with this code");
+	else snprintf(town, tn, "%s", tb_col_text(st, 0));
+	tb_stmt_finalize(st);
 	*geom = NULL;
 	grid[0] = 0;
 	if (rc) return rc;
@@ -49,33 +49,33 @@ static int ranger_grid(tb_db *db, const char *ranger, const char *date, char *to
 			   " AND a.start_date<=?2 AND (a.end_date IS NULL OR a.end_date>=?2) ORDER BY a.start_date LIMIT 1",
 			   &st, e);
 	if (rc) return rc;
-	sqlite3_bind_text(st, 1, ranger, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 2, date, -1, SQLITE_STATIC);
-	if (sqlite3_step(st) == SQLITE_ROW) {
-		snprintf(grid, gn, "%s", sqlite3_column_text(st, 0));
-		*geom = tb_gpkg_decode(sqlite3_column_blob(st, 1), (size_t)sqlite3_column_bytes(st, 1), NULL);
+	tb_bind_text(st, 1, ranger);
+	tb_bind_text(st, 2, date);
+	if (tb_stmt_step(st) == TB_ROW) {
+		snprintf(grid, gn, "%s", tb_col_text(st, 0));
+		*geom = tb_gpkg_decode(tb_col_blob(st, 1), (size_t)tb_col_bytes(st, 1), NULL);
 	}
-	sqlite3_finalize(st);
+	tb_stmt_finalize(st);
 	return 0;
 }
 
 /* The ranger's earlier patrol lines, newest first (for `duplicate`). */
 static GEOSGeometry **earlier_lines(tb_db *db, const char *ranger, size_t *n)
 {
-	sqlite3_stmt *st;
+	tb_stmt *st;
 	GEOSGeometry **out = NULL;
 	*n = 0;
-	if (sqlite3_prepare_v2(db->h, "SELECT geom FROM patrols WHERE ranger_code=? AND geom IS NOT NULL"
-				      " ORDER BY fid DESC LIMIT 500", -1, &st, NULL) != SQLITE_OK)
+	if (tb_db_prepare(db, "SELECT geom FROM patrols WHERE ranger_code=? AND geom IS NOT NULL"
+				      " ORDER BY fid DESC LIMIT 500", &st, NULL) != 0)
 		return NULL;
-	sqlite3_bind_text(st, 1, ranger, -1, SQLITE_STATIC);
-	while (sqlite3_step(st) == SQLITE_ROW) {
-		GEOSGeometry *g = tb_gpkg_decode(sqlite3_column_blob(st, 0), (size_t)sqlite3_column_bytes(st, 0), NULL);
+	tb_bind_text(st, 1, ranger);
+	while (tb_stmt_step(st) == TB_ROW) {
+		GEOSGeometry *g = tb_gpkg_decode(tb_col_blob(st, 0), (size_t)tb_col_bytes(st, 0), NULL);
 		if (!g) continue;
 		out = realloc(out, (*n + 1) * sizeof *out);
 		out[(*n)++] = g;
 	}
-	sqlite3_finalize(st);
+	tb_stmt_finalize(st);
 	return out;
 }
 
@@ -103,14 +103,14 @@ static json_t *visited(tb_db *db, const char *table, const GEOSGeometry *line, d
 	char sql[256];
 	snprintf(sql, sizeof sql, "SELECT t.code, t.geom FROM \"rtree_%s_geom\" r JOIN \"%s\" t ON t.fid=r.id"
 		 " WHERE r.maxx>=? AND r.minx<=? AND r.maxy>=? AND r.miny<=? ORDER BY t.code", table, table);
-	sqlite3_stmt *st;
-	if (sqlite3_prepare_v2(db->h, sql, -1, &st, NULL) != SQLITE_OK) return out;
-	sqlite3_bind_double(st, 1, x0 - dlon);
-	sqlite3_bind_double(st, 2, x1 + dlon);
-	sqlite3_bind_double(st, 3, y0 - dlat);
-	sqlite3_bind_double(st, 4, y1 + dlat);
-	while (sqlite3_step(st) == SQLITE_ROW) {
-		GEOSGeometry *g = tb_gpkg_decode(sqlite3_column_blob(st, 1), (size_t)sqlite3_column_bytes(st, 1), NULL);
+	tb_stmt *st;
+	if (tb_db_prepare(db, sql, &st, NULL) != 0) return out;
+	tb_bind_double(st, 1, x0 - dlon);
+	tb_bind_double(st, 2, x1 + dlon);
+	tb_bind_double(st, 3, y0 - dlat);
+	tb_bind_double(st, 4, y1 + dlat);
+	while (tb_stmt_step(st) == TB_ROW) {
+		GEOSGeometry *g = tb_gpkg_decode(tb_col_blob(st, 1), (size_t)tb_col_bytes(st, 1), NULL);
 		if (!g) continue;
 		bool near = GEOSIntersects_r(h, g, line) == 1;
 		if (!near) {
@@ -120,10 +120,10 @@ static json_t *visited(tb_db *db, const char *table, const GEOSGeometry *line, d
 				near = tb_distance_m(ax, ay, bx, by) <= buffer_m;
 			if (cs) GEOSCoordSeq_destroy_r(h, cs);
 		}
-		if (near) json_array_append_new(out, json_string((const char *)sqlite3_column_text(st, 0)));
+		if (near) json_array_append_new(out, json_string(tb_col_text(st, 0)));
 		GEOSGeom_destroy_r(h, g);
 	}
-	sqlite3_finalize(st);
+	tb_stmt_finalize(st);
 	return out;
 }
 
@@ -216,7 +216,7 @@ json_t *tb_patrol_summary(tb_db *db, const char *month, const char *scope, tb_er
 	bool season = fire_season(db, m);
 	int required = (int)tb_setting_num(db, season ? "patrol_days_fire_season" : "patrol_days_other",
 					   season ? 20 : 10);
-	sqlite3_stmt *st;
+	tb_stmt *st;
 	if (tb_db_prepare(db,
 			  "SELECT r.code, r.name, r.town_code, (SELECT a.grid_code FROM grid_rangers a WHERE a.ranger_code=r.code"
 			  " ORDER BY a.start_date DESC LIMIT 1), count(DISTINCT CASE WHEN p.status='valid' THEN substr(p.start_time,1,10) END),"
@@ -227,19 +227,19 @@ json_t *tb_patrol_summary(tb_db *db, const char *month, const char *scope, tb_er
 			  " WHERE r.status='active' AND (?2 IS NULL OR instr(',' || ?2 || ',', ',' || r.town_code || ',') > 0)"
 			  " GROUP BY r.code ORDER BY r.town_code, r.code", &st, e))
 		return NULL;
-	sqlite3_bind_text(st, 1, month, -1, SQLITE_STATIC);
-	if (scope) sqlite3_bind_text(st, 2, scope, -1, SQLITE_STATIC);
+	tb_bind_text(st, 1, month);
+	if (scope) tb_bind_text(st, 2, scope);
 	json_t *rows = json_array();
-	while (sqlite3_step(st) == SQLITE_ROW) {
-		int days = sqlite3_column_int(st, 4);
+	while (tb_stmt_step(st) == TB_ROW) {
+		int days = tb_col_int(st, 4);
 		json_array_append_new(rows, json_pack("{s:s,s:s,s:s?,s:s?,s:i,s:f,s:f,s:f,s:i,s:i,s:i,s:b}",
-			"ranger", sqlite3_column_text(st, 0), "name", sqlite3_column_text(st, 1), "town",
-			sqlite3_column_text(st, 2), "grid", sqlite3_column_text(st, 3), "patrol_days", days, "km",
-			round(sqlite3_column_double(st, 5) * 100) / 100, "hours", round(sqlite3_column_double(st, 6) * 100) / 100,
-			"best_coverage", sqlite3_column_double(st, 7), "suspect", sqlite3_column_int(st, 8), "patrols",
-			sqlite3_column_int(st, 9), "required_days", required, "met", days >= required));
+			"ranger", tb_col_text(st, 0), "name", tb_col_text(st, 1), "town",
+			tb_col_text(st, 2), "grid", tb_col_text(st, 3), "patrol_days", days, "km",
+			round(tb_col_double(st, 5) * 100) / 100, "hours", round(tb_col_double(st, 6) * 100) / 100,
+			"best_coverage", tb_col_double(st, 7), "suspect", tb_col_int(st, 8), "patrols",
+			tb_col_int(st, 9), "required_days", required, "met", days >= required));
 	}
-	sqlite3_finalize(st);
+	tb_stmt_finalize(st);
 	return json_pack("{s:s,s:b,s:i,s:o}", "month", month, "fire_season", season, "required_days", required,
 			 "rangers", rows);
 }

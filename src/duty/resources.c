@@ -52,18 +52,18 @@ static int incident_before_write(tb_db *db, const tb_resource *r, tb_record *rec
 	(void)r;
 	const tb_write_ctx *w = ctx;
 	const char *ranger = json_string_value(json_object_get(rec->props, "ranger_code"));
-	sqlite3_stmt *st;
+	tb_stmt *st;
 	int rc = tb_db_prepare(db, "SELECT login FROM rangers WHERE code=?", &st, e);
 	if (rc) return rc;
-	sqlite3_bind_text(st, 1, ranger ? ranger : "", -1, SQLITE_STATIC);
-	if (sqlite3_step(st) != SQLITE_ROW)
+	tb_bind_text(st, 1, ranger ? ranger : "");
+	if (tb_stmt_step(st) != TB_ROW)
 		rc = tb_err_set(e, TB_EINPUT, rec->name, "ranger_code", "no ranger with code '%s'", ranger ? ranger : "");
 	else if (w && w->actor && w->actor->role && !strcmp(w->actor->role, "ranger")) {
-		const char *login = (const char *)sqlite3_column_text(st, 0);
+		const char *login = tb_col_text(st, 0);
 		if (!login || strcmp(login, w->actor->login))
 			rc = tb_err_set(e, TB_EDENIED, rec->name, "ranger_code", "a ranger reports incidents as himself only");
 	}
-	sqlite3_finalize(st);
+	tb_stmt_finalize(st);
 	return rc ? rc : attachment_ok(db, rec, "photo_sha256", e);
 }
 

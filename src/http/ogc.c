@@ -274,14 +274,14 @@ static json_t *extent_json(tb_req *req, const tb_resource *r)
 {
 	double b[4] = {-180, -90, 180, 90};
 	tb_err e = {0};
-	sqlite3_stmt *st = tb_db_stmt(
+	tb_stmt *st = tb_db_stmt(
 	    req->db, "SELECT min_x,min_y,max_x,max_y FROM gpkg_contents WHERE table_name=?", &e);
 	if (st) {
-		sqlite3_bind_text(st, 1, r->name, -1, SQLITE_STATIC);
-		if (sqlite3_step(st) == SQLITE_ROW && sqlite3_column_type(st, 0) != SQLITE_NULL)
+		tb_bind_text(st, 1, r->name);
+		if (tb_stmt_step(st) == TB_ROW && tb_col_type(st, 0) != TB_COL_NULL)
 			for (int i = 0; i < 4; i++)
-				b[i] = sqlite3_column_double(st, i);
-		sqlite3_reset(st);
+				b[i] = tb_col_double(st, i);
+		tb_stmt_reset(st);
 	}
 	/* outwards to 1e-8° (about 1 mm), so that the 12 digits of the JSON
 	 * output cannot move an edge inside the data */

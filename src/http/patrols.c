@@ -16,20 +16,20 @@
  * record with his login; other roles name one (within their jurisdiction). */
 static bool ranger_allowed(tb_req *req, const char *ranger, tb_resp *resp)
 {
-	sqlite3_stmt *st;
-	if (sqlite3_prepare_v2(req->db->h, "SELECT town_code, login FROM rangers WHERE code=?", -1, &st, NULL) != SQLITE_OK) {
+	tb_stmt *st;
+	if (tb_db_prepare(req->db, "SELECT town_code, login FROM rangers WHERE code=?", &st, NULL) != 0) {
 		tb_resp_error(resp, 500, "database", NULL, "cannot read rangers");
 		return false;
 	}
-	sqlite3_bind_text(st, 1, ranger ? ranger : "", -1, SQLITE_STATIC);
-	bool found = sqlite3_step(st) == SQLITE_ROW, ok = false;
+	tb_bind_text(st, 1, ranger ? ranger : "");
+	bool found = tb_stmt_step(st) == TB_ROW, ok = false;
 	if (found) {
-		const char *town = (const char *)sqlite3_column_text(st, 0);
-		const char *login = (const char *)sqlite3_column_text(st, 1);
+		const char *town = tb_col_text(st, 0);
+		const char *login = tb_col_text(st, 1);
 		if (!strcmp(req->who.role, "ranger")) ok = login && !strcmp(login, req->who.login);
 		else ok = town && tb_jurisdiction_allows(&req->who, town);
 	}
-	sqlite3_finalize(st);
+	tb_stmt_finalize(st);
 	if (!found) tb_resp_error(resp, 422, "invalid", "ranger", "no ranger with code '%s'", ranger ? ranger : "");
 	else if (!ok) tb_resp_error(resp, 403, "forbidden", "ranger", "you may not submit patrols for %s", ranger);
 	return found && ok;

@@ -100,13 +100,13 @@ static int write_rows(tb_db *db, const tb_resource *r, OGRLayerH l, const tb_exp
 	tb_record_select_sql(r, true, &sql);
 	if (o->where_scope && r->scope) tb_buf_addf(&sql, " WHERE instr(',' || ? || ',', ',' || \"%s\" || ',') > 0", r->scope);
 	tb_buf_adds(&sql, " ORDER BY fid");
-	sqlite3_stmt *st;
+	tb_stmt *st;
 	int rc = tb_db_prepare(db, sql.data, &st, e);
 	tb_buf_free(&sql);
 	if (rc) return rc;
-	if (o->where_scope && r->scope) sqlite3_bind_text(st, 1, o->where_scope, -1, SQLITE_STATIC);
+	if (o->where_scope && r->scope) tb_bind_text(st, 1, o->where_scope);
 	OGRFeatureDefnH defn = OGR_L_GetLayerDefn(l);
-	while (!rc && sqlite3_step(st) == SQLITE_ROW) {
+	while (!rc && tb_stmt_step(st) == TB_ROW) {
 		GEOSGeometry *g = NULL;
 		json_t *p = tb_record_row(st, r, r->geom ? &g : NULL);
 		OGRFeatureH of = OGR_F_Create(defn);
@@ -126,7 +126,7 @@ static int write_rows(tb_db *db, const tb_resource *r, OGRLayerH l, const tb_exp
 		OGR_F_Destroy(of);
 		json_decref(p);
 	}
-	sqlite3_finalize(st);
+	tb_stmt_finalize(st);
 	return rc;
 }
 

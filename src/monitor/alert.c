@@ -189,10 +189,10 @@ GEOSGeometry *tb_alert_geom_from_json(const json_t *g, tb_err *e)
 	return out;
 }
 
-static GEOSGeometry *blob_geom(sqlite3_stmt *st, int i)
+static GEOSGeometry *blob_geom(tb_stmt *st, int i)
 {
-	return sqlite3_column_type(st, i) == SQLITE_BLOB
-		       ? tb_gpkg_decode(sqlite3_column_blob(st, i), (size_t)sqlite3_column_bytes(st, i), NULL)
+	return tb_col_type(st, i) == TB_COL_BLOB
+		       ? tb_gpkg_decode(tb_col_blob(st, i), (size_t)tb_col_bytes(st, i), NULL)
 		       : NULL;
 }
 
@@ -210,7 +210,7 @@ static double geom_distance_m(const GEOSGeometry *a, const GEOSGeometry *b)
 }
 
 /* Rows of `table` whose R-tree box meets g's box widened by pad degrees. */
-static sqlite3_stmt *near_rows(tb_db *db, const char *sql, const GEOSGeometry *g, double pad, tb_err *e)
+static tb_stmt *near_rows(tb_db *db, const char *sql, const GEOSGeometry *g, double pad, tb_err *e)
 {
 	GEOSContextHandle_t h = tb_geos();
 	double x0, y0, x1, y1;
@@ -218,13 +218,13 @@ static sqlite3_stmt *near_rows(tb_db *db, const char *sql, const GEOSGeometry *g
 	GEOSGeom_getYMin_r(h, g, &y0);
 	GEOSGeom_getXMax_r(h, g, &x1);
 	GEOSGeom_getYMax_r(h, g, &y1);
-	sqlite3_stmt *st;
+	tb_stmt *st;
 	if (tb_db_prepare(db, sql, &st, e)) return NULL;
 	double padx = pad / cos((y0 + y1) / 2 * M_PI / 180);
-	sqlite3_bind_double(st, 1, x0 - padx);
-	sqlite3_bind_double(st, 2, x1 + padx);
-	sqlite3_bind_double(st, 3, y0 - pad);
-	sqlite3_bind_double(st, 4, y1 + pad);
+	tb_bind_double(st, 1, x0 - padx);
+	tb_bind_double(st, 2, x1 + padx);
+	tb_bind_double(st, 3, y0 - pad);
+	tb_bind_double(st, 4, y1 + pad);
 	return st;
 }
 
@@ -232,7 +232,7 @@ static sqlite3_stmt *near_rows(tb_db *db, const char *sql, const GEOSGeometry *g
  * (overlap = ellipsoidal area of the intersection; 0 for a point). */
 static json_t *touched_parcels(tb_db *db, const GEOSGeometry *g, tb_err *e)
 {
-	sqlite3_stmt *st = near_rows(db,
+	tb_stmt *st = near_rows(db,
 		"SELECT p.code, p.geom, p.natural, p.area_ha, p.xiang FROM rtree_parcels_geom r JOIN parcels p ON p.fid=r.id"
 		" WHERE r.maxx>=?1 AND r.minx<=?2 AND r.maxy>=?3 AND r.miny<=?4"
 		" AND coalesce(p.status,'active')='active' ORDER BY p.code", g, 0, e);
@@ -240,7 +240,7 @@ static json_t *touched_parcels(tb_db *db, const GEOSGeometry *g, tb_err *e)
 	GEOSContextHandle_t h = tb_geos();
 	json_t *out = json_array();
 	bool areal = GEOSGeomTypeId_r(h, g) != GEOS_POINT;
-	while (sqlite3_step(st) == SQLITE_ROW) {
+	while (tb_stmt_step(st) == TB_ROW) {
 		GEOSGeometry *p = blob_geom(st, 1);
 		if (p && GEOSIntersects_r(h, p, g) == 1) {
 			double ov = 0;
@@ -249,13 +249,13 @@ static json_t *touched_parcels(tb_db *db, const GEOSGeometry *g, tb_err *e)
 				ov = x ? tb_area_ha(x) : 0;
 				if (x) GEOSGeom_destroy_r(h, x);
 			}
-			json_array_append_new(out, json_pack("{s:s,s:s?,s:b,s:f,s:f}", "code", sqlite3_column_text(st, 0),
-				"town", sqlite3_column_text(st, 4), "natural", sqlite3_column_int(st, 2),
-				"area_ha", sqlite3_column_double(st, 3), "overlap_ha", ov));
+			json_array_append_new(out, json_pack("{s:s,s:s?,s:b,s:f,s:f}", "code", tb_col_text(st, 0),
+				"town", tb_col_text(st, 4), "natural", tb_col_int(st, 2),
+				"area_ha", tb_col_double(st, 3), "overlap_ha", ov));
 		}
 		if (p) GEOSGeom_destroy_r(h, p);
 	}
-	sqlite3_finalize(st);
+	tb_stmt_finalize(st);
 	return out;
 }
 
@@ -264,17 +264,17 @@ static void holder(tb_db *db, const char *sql, const GEOSGeometry *pt, char *cod
 		   size_t tn)
 {
 	tb_err e = {0};
-	sqlite3_stmt *st = near_rows(db, sql, pt, 0, &e);
-	while (st && sqlite3_step(st) == SQLITE_ROW) {
+	tb_stmt *st = near_rows(db, sql, pt, 0, &e);
+	while (st && tb_stmt_step(st) == TB_ROW) {
 		GEOSGeometry *g = blob_geom(st, 2);
 		bool in = g && GEOSIntersects_r(tb_geos(), g, pt) == 1;
 		if (g) GEOSGeom_destroy_r(tb_geos(), g);
 		if (!in) continue;
-		snprintf(code, cn, "%s", sqlite3_column_text(st, 0) ? (const char *)sqlite3_column_text(st, 0) : "");
-		if (town) snprintf(town, tn, "%s", sqlite3_column_text(st, 1) ? (const char *)sqlite3_column_text(st, 1) : "");
+		snprintf(code, cn, "%s", tb_col_text(st, 0) ? tb_col_text(st, 0) : "");
+		if (town) snprintf(town, tn, "%s", tb_col_text(st, 1) ? tb_col_text(st, 1) : "");
 		break;
 	}
-	sqlite3_finalize(st);
+	tb_stmt_finalize(st);
 }
 
 typedef struct place {
@@ -323,11 +323,11 @@ static bool code_ok(tb_db *db, const char *list, const char *v)
 /* The district outline, when the database has one (init loads it). */
 static int inside_district(tb_db *db, const GEOSGeometry *g, double tolerance_m, tb_err *e)
 {
-	sqlite3_stmt *st;
+	tb_stmt *st;
 	int rc = tb_db_prepare(db, "SELECT geom FROM divisions WHERE level='district' AND geom IS NOT NULL LIMIT 1", &st, e);
 	if (rc) return rc;
-	GEOSGeometry *d = sqlite3_step(st) == SQLITE_ROW ? blob_geom(st, 0) : NULL;
-	sqlite3_finalize(st);
+	GEOSGeometry *d = tb_stmt_step(st) == TB_ROW ? blob_geom(st, 0) : NULL;
+	tb_stmt_finalize(st);
 	if (!d) return 0;
 	double dist = geom_distance_m(d, g);
 	GEOSGeom_destroy_r(tb_geos(), d);
@@ -380,14 +380,14 @@ static int check_in(tb_db *db, const tb_alert_in *in, const tb_alert_config *c, 
 static int64_t duplicate_of(tb_db *db, const tb_alert_in *in, const char *observed, const tb_alert_config *c)
 {
 	int64_t fid = 0;
-	sqlite3_stmt *st;
+	tb_stmt *st;
 	if (in->external_id && *in->external_id &&
-	    sqlite3_prepare_v2(db->h, "SELECT fid FROM alerts WHERE source=? AND external_id=? AND status<>'closed'"
-				      " ORDER BY fid LIMIT 1", -1, &st, NULL) == SQLITE_OK) {
-		sqlite3_bind_text(st, 1, in->source, -1, SQLITE_STATIC);
-		sqlite3_bind_text(st, 2, in->external_id, -1, SQLITE_STATIC);
-		if (sqlite3_step(st) == SQLITE_ROW) fid = sqlite3_column_int64(st, 0);
-		sqlite3_finalize(st);
+	    tb_db_prepare(db, "SELECT fid FROM alerts WHERE source=? AND external_id=? AND status<>'closed'"
+				      " ORDER BY fid LIMIT 1", &st, NULL) == 0) {
+		tb_bind_text(st, 1, in->source);
+		tb_bind_text(st, 2, in->external_id);
+		if (tb_stmt_step(st) == TB_ROW) fid = tb_col_int64(st, 0);
+		tb_stmt_finalize(st);
 		if (fid) return fid;
 	}
 	int64_t t;
@@ -402,10 +402,10 @@ static int64_t duplicate_of(tb_db *db, const tb_alert_in *in, const char *observ
 			   " AND a.status<>'closed' AND coalesce(a.last_seen_at,a.observed_at)>=?6 AND a.observed_at<=?7"
 			   " ORDER BY a.fid", in->geom, pad, &e);
 	if (!st) return 0;
-	sqlite3_bind_text(st, 5, in->type, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 6, lo, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 7, hi, -1, SQLITE_STATIC);
-	while (!fid && sqlite3_step(st) == SQLITE_ROW) {
+	tb_bind_text(st, 5, in->type);
+	tb_bind_text(st, 6, lo);
+	tb_bind_text(st, 7, hi);
+	while (!fid && tb_stmt_step(st) == TB_ROW) {
 		GEOSGeometry *g = blob_geom(st, 1);
 		/* A point (a camera's, a drone's position) merges within the
 		 * distance; two areas (satellite patches) are the places themselves,
@@ -414,10 +414,10 @@ static int64_t duplicate_of(tb_db *db, const tb_alert_in *in, const char *observ
 		bool areas = g && GEOSGeomTypeId_r(tb_geos(), g) != GEOS_POINT &&
 			     GEOSGeomTypeId_r(tb_geos(), in->geom) != GEOS_POINT;
 		double within = areas ? 0 : c->dedup_distance_m;
-		if (g && geom_distance_m(g, in->geom) <= within) fid = sqlite3_column_int64(st, 0);
+		if (g && geom_distance_m(g, in->geom) <= within) fid = tb_col_int64(st, 0);
 		if (g) GEOSGeom_destroy_r(tb_geos(), g);
 	}
-	sqlite3_finalize(st);
+	tb_stmt_finalize(st);
 	return fid;
 }
 
@@ -455,19 +455,19 @@ static int parcels_in_scope(tb_db *db, const char *code, const char *scope, cons
 	size_t i;
 	json_t *r;
 	if (!scope) return 0;
-	sqlite3_stmt *st = tb_db_stmt(db, "SELECT xiang FROM parcels WHERE code=?", e);
+	tb_stmt *st = tb_db_stmt(db, "SELECT xiang FROM parcels WHERE code=?", e);
 	if (!st) return TB_EDB;
 	int rc = 0;
 	json_array_foreach(ledger, i, r)
 	{
 		const char *p = tb_json_str(r, "parcel");
-		sqlite3_bind_text(st, 1, p, -1, SQLITE_STATIC);
-		const char *town = sqlite3_step(st) == SQLITE_ROW ? (const char *)sqlite3_column_text(st, 0) : NULL;
+		tb_bind_text(st, 1, p);
+		const char *town = tb_stmt_step(st) == TB_ROW ? tb_col_text(st, 0) : NULL;
 		if (!in_list(scope, town))
 			rc = tb_err_set(e, TB_EDENIED, code, "loss_geometry",
 					"the lost area reaches parcel %s of town %s, outside your jurisdiction", p,
 					town ? town : "(none)");
-		sqlite3_reset(st);
+		tb_stmt_reset(st);
 		if (rc) break;
 	}
 	return rc;
@@ -704,13 +704,13 @@ static bool in_list(const char *list, const char *v)
 bool tb_alert_ranger_of_login(tb_db *db, const char *login, char code[64])
 {
 	code[0] = 0;
-	sqlite3_stmt *st;
+	tb_stmt *st;
 	if (!login || !*login ||
-	    sqlite3_prepare_v2(db->h, "SELECT code FROM rangers WHERE login=? ORDER BY fid LIMIT 1", -1, &st, NULL) != SQLITE_OK)
+	    tb_db_prepare(db, "SELECT code FROM rangers WHERE login=? ORDER BY fid LIMIT 1", &st, NULL) != 0)
 		return false;
-	sqlite3_bind_text(st, 1, login, -1, SQLITE_STATIC);
-	if (sqlite3_step(st) == SQLITE_ROW) snprintf(code, 64, "%s", sqlite3_column_text(st, 0));
-	sqlite3_finalize(st);
+	tb_bind_text(st, 1, login);
+	if (tb_stmt_step(st) == TB_ROW) snprintf(code, 64, "%s", tb_col_text(st, 0));
+	tb_stmt_finalize(st);
 	return code[0] != 0;
 }
 
@@ -764,29 +764,28 @@ static void grid_ranger(tb_db *db, const char *grid, char r[64])
 	char now[32];
 	tb_time_now_iso(now);
 	now[10] = 0;
-	sqlite3_stmt *st;
-	if (sqlite3_prepare_v2(db->h, "SELECT a.ranger_code FROM grid_rangers a JOIN rangers x ON x.code=a.ranger_code"
+	tb_stmt *st;
+	if (tb_db_prepare(db, "SELECT a.ranger_code FROM grid_rangers a JOIN rangers x ON x.code=a.ranger_code"
 				      " WHERE a.grid_code=?1 AND x.status='active' AND a.start_date<=?2"
-				      " AND (a.end_date IS NULL OR a.end_date>=?2) ORDER BY a.start_date, a.ranger_code LIMIT 1",
-			       -1, &st, NULL) != SQLITE_OK)
+				      " AND (a.end_date IS NULL OR a.end_date>=?2) ORDER BY a.start_date, a.ranger_code LIMIT 1", &st, NULL) != 0)
 		return;
-	sqlite3_bind_text(st, 1, grid ? grid : "", -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 2, now, -1, SQLITE_STATIC);
-	if (sqlite3_step(st) == SQLITE_ROW) snprintf(r, 64, "%s", sqlite3_column_text(st, 0));
-	sqlite3_finalize(st);
+	tb_bind_text(st, 1, grid ? grid : "");
+	tb_bind_text(st, 2, now);
+	if (tb_stmt_step(st) == TB_ROW) snprintf(r, 64, "%s", tb_col_text(st, 0));
+	tb_stmt_finalize(st);
 }
 
 static int ranger_active(tb_db *db, const char *code, char town[32], tb_err *e)
 {
-	sqlite3_stmt *st;
+	tb_stmt *st;
 	int rc = tb_db_prepare(db, "SELECT status, town_code FROM rangers WHERE code=?", &st, e);
 	if (rc) return rc;
-	sqlite3_bind_text(st, 1, code, -1, SQLITE_STATIC);
-	if (sqlite3_step(st) != SQLITE_ROW) rc = tb_err_set(e, TB_EINPUT, code, "ranger", "no ranger with code '%s'", code);
-	else if (strcmp((const char *)sqlite3_column_text(st, 0), "active"))
+	tb_bind_text(st, 1, code);
+	if (tb_stmt_step(st) != TB_ROW) rc = tb_err_set(e, TB_EINPUT, code, "ranger", "no ranger with code '%s'", code);
+	else if (strcmp(tb_col_text(st, 0), "active"))
 		rc = tb_err_set(e, TB_EINPUT, code, "ranger", "ranger %s is not active", code);
-	else snprintf(town, 32, "%s", sqlite3_column_text(st, 1));
-	sqlite3_finalize(st);
+	else snprintf(town, 32, "%s", tb_col_text(st, 1));
+	tb_stmt_finalize(st);
 	return rc;
 }
 
@@ -1044,21 +1043,21 @@ json_t *tb_alert_mine(tb_db *db, const char *ranger, tb_err *e)
 
 json_t *tb_alert_counts(tb_db *db, const char *towns, const char *ranger, tb_err *e)
 {
-	sqlite3_stmt *st;
+	tb_stmt *st;
 	if (tb_db_prepare(db, "SELECT status, count(*), sum(CASE WHEN result='confirmed' THEN coalesce(loss_ha,0) END)"
 			      " FROM alerts WHERE (?1 IS NULL OR instr(',' || ?1 || ',', ',' || town_code || ',') > 0)"
 			      " AND (?2 IS NULL OR ranger_code=?2) GROUP BY status", &st, e))
 		return NULL;
-	if (towns) sqlite3_bind_text(st, 1, towns, -1, SQLITE_STATIC);
-	if (ranger) sqlite3_bind_text(st, 2, ranger, -1, SQLITE_STATIC);
+	if (towns) tb_bind_text(st, 1, towns);
+	if (ranger) tb_bind_text(st, 2, ranger);
 	json_t *o = json_pack("{s:i,s:i,s:i,s:i,s:f}", "new", 0, "assigned", 0, "verified", 0, "closed", 0,
 			      "confirmed_loss_ha", 0.0);
 	double loss = 0;
-	while (sqlite3_step(st) == SQLITE_ROW) {
-		json_object_set_new(o, (const char *)sqlite3_column_text(st, 0), json_integer(sqlite3_column_int64(st, 1)));
-		loss += sqlite3_column_double(st, 2);
+	while (tb_stmt_step(st) == TB_ROW) {
+		json_object_set_new(o, tb_col_text(st, 0), json_integer(tb_col_int64(st, 1)));
+		loss += tb_col_double(st, 2);
 	}
-	sqlite3_finalize(st);
+	tb_stmt_finalize(st);
 	json_object_set_new(o, "confirmed_loss_ha", json_real(tb_round4(loss)));
 	return o;
 }

@@ -58,15 +58,15 @@ typedef struct site_writers {
 static int site_plots(tb_db *db, site_writers *w, const char *site, const char *town, const char *staff, int nplots,
 		      uint64_t *seed, int *made, tb_err *e)
 {
-	sqlite3_stmt *st;
+	tb_stmt *st;
 	int rc = tb_db_prepare(db, "SELECT code, geom FROM parcels WHERE xiang=? AND natural=1 AND coalesce(status,'active')="
 				   "'active' ORDER BY area_ha DESC, code LIMIT ?", &st, e);
 	if (rc) return rc;
-	sqlite3_bind_text(st, 1, town, -1, SQLITE_STATIC);
-	sqlite3_bind_int(st, 2, nplots);
+	tb_bind_text(st, 1, town);
+	tb_bind_int(st, 2, nplots);
 	int k = 0;
-	while (!rc && sqlite3_step(st) == SQLITE_ROW) {
-		GEOSGeometry *g = tb_gpkg_decode(sqlite3_column_blob(st, 1), (size_t)sqlite3_column_bytes(st, 1), NULL);
+	while (!rc && tb_stmt_step(st) == TB_ROW) {
+		GEOSGeometry *g = tb_gpkg_decode(tb_col_blob(st, 1), (size_t)tb_col_bytes(st, 1), NULL);
 		GEOSGeometry *pt = g ? GEOSPointOnSurface_r(tb_geos(), g) : NULL;
 		double x = 0, y = 0;
 		if (pt) GEOSGeomGetX_r(tb_geos(), pt, &x), GEOSGeomGetY_r(tb_geos(), pt, &y);
@@ -74,7 +74,7 @@ static int site_plots(tb_db *db, site_writers *w, const char *site, const char *
 		snprintf(plot, sizeof plot, "%s-YD%02d", site, ++k);
 		snprintf(survey, sizeof survey, "%s-2025", plot);
 		json_t *p = json_pack("{s:s,s:s,s:s,s:s,s:s,s:f,s:s,s:f,s:f,s:s}", "code", plot, "site_code", site, "parcel_code",
-				      sqlite3_column_text(st, 0), "shape", "rect", "size", "20×30 m", "area_m2", 600.0,
+				      tb_col_text(st, 0), "shape", "rect", "size", "20×30 m", "area_m2", 600.0,
 				      "established", "2023-05-10", "lon", round(x * 1e6) / 1e6, "lat", round(y * 1e6) / 1e6,
 				      "note", "示例样地 (demo plot)");
 		tb_record rec = {.props = p, .name = plot};
@@ -95,7 +95,7 @@ static int site_plots(tb_db *db, site_writers *w, const char *site, const char *
 		if (g) GEOSGeom_destroy_r(tb_geos(), g);
 		(*made)++;
 	}
-	sqlite3_finalize(st);
+	tb_stmt_finalize(st);
 	return rc;
 }
 
@@ -105,7 +105,7 @@ int tb_sites_demo(tb_db *db, const tb_actor *who, tb_err *e)
 	site_writers w = {0};
 	uint64_t seed = 20201029;
 	int made = 0;
-	sqlite3_stmt *st = NULL;
+	tb_stmt *st = NULL;
 	int rc = tb_db_begin(db, e);
 	if (!rc) rc = tb_event_next_seq(db, &cx.seq, e);
 	if (!rc) {
@@ -115,17 +115,17 @@ int tb_sites_demo(tb_db *db, const tb_actor *who, tb_err *e)
 		if (!w.plot || !w.survey || !w.tree) rc = TB_EDB;
 	}
 	if (!rc) rc = tb_db_prepare(db, "SELECT code, town_code, kind, staff FROM monitor_sites ORDER BY code", &st, e);
-	while (!rc && sqlite3_step(st) == SQLITE_ROW) {
+	while (!rc && tb_stmt_step(st) == TB_ROW) {
 		char site[32], town[32], staff[64];
-		snprintf(site, sizeof site, "%s", sqlite3_column_text(st, 0));
-		snprintf(town, sizeof town, "%s", sqlite3_column_text(st, 1));
-		const char *names = (const char *)sqlite3_column_text(st, 3);
+		snprintf(site, sizeof site, "%s", tb_col_text(st, 0));
+		snprintf(town, sizeof town, "%s", tb_col_text(st, 1));
+		const char *names = tb_col_text(st, 3);
 		const char *cut = names ? strstr(names, "、") : NULL; /* the first named person */
 		snprintf(staff, sizeof staff, "%.*s", cut ? (int)(cut - names) : 60, names ? names : "监测员");
-		bool station = !strcmp((const char *)sqlite3_column_text(st, 2), "station");
+		bool station = !strcmp(tb_col_text(st, 2), "station");
 		rc = site_plots(db, &w, site, town, staff, station ? 3 : 2, &seed, &made, e);
 	}
-	sqlite3_finalize(st);
+	tb_stmt_finalize(st);
 	if (!rc && made) rc = tb_gpkg_touch(db, "plots", "geom", e);
 	if (!rc) {
 		json_t *p = json_pack("{s:i,s:s}", "plots", made, "cause", cx.cause);
@@ -145,23 +145,22 @@ int tb_sites_demo(tb_db *db, const tb_actor *who, tb_err *e)
  * point on it. */
 static bool grid_parcel(tb_db *db, const char *town, int n, double *x, double *y)
 {
-	sqlite3_stmt *st;
-	if (sqlite3_prepare_v2(db->h, "SELECT p.geom, max(p.area_ha) FROM grids g JOIN parcels p ON p.cun=substr(g.code,3) AND p.natural=1"
+	tb_stmt *st;
+	if (tb_db_prepare(db, "SELECT p.geom, max(p.area_ha) FROM grids g JOIN parcels p ON p.cun=substr(g.code,3) AND p.natural=1"
 				      " WHERE g.town_code=? AND EXISTS (SELECT 1 FROM grid_rangers a WHERE a.grid_code=g.code)"
-				      " GROUP BY g.code ORDER BY g.code LIMIT 1 OFFSET ?",
-			       -1, &st, NULL) != SQLITE_OK)
+				      " GROUP BY g.code ORDER BY g.code LIMIT 1 OFFSET ?", &st, NULL) != 0)
 		return false;
-	sqlite3_bind_text(st, 1, town, -1, SQLITE_STATIC);
-	sqlite3_bind_int(st, 2, n);
+	tb_bind_text(st, 1, town);
+	tb_bind_int(st, 2, n);
 	bool ok = false;
-	if (sqlite3_step(st) == SQLITE_ROW) {
-		GEOSGeometry *g = tb_gpkg_decode(sqlite3_column_blob(st, 0), (size_t)sqlite3_column_bytes(st, 0), NULL);
+	if (tb_stmt_step(st) == TB_ROW) {
+		GEOSGeometry *g = tb_gpkg_decode(tb_col_blob(st, 0), (size_t)tb_col_bytes(st, 0), NULL);
 		GEOSGeometry *pt = g ? GEOSPointOnSurface_r(tb_geos(), g) : NULL;
 		ok = pt && GEOSGeomGetX_r(tb_geos(), pt, x) && GEOSGeomGetY_r(tb_geos(), pt, y);
 		if (pt) GEOSGeom_destroy_r(tb_geos(), pt);
 		if (g) GEOSGeom_destroy_r(tb_geos(), g);
 	}
-	sqlite3_finalize(st);
+	tb_stmt_finalize(st);
 	return ok;
 }
 

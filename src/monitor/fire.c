@@ -182,19 +182,18 @@ static int weather_before_write(tb_db *db, const tb_resource *r, tb_record *rec,
 	    json_number_value(lo) > json_number_value(hi))
 		return tb_err_set(e, TB_EINPUT, rec->name, "tmin", "tmin %g is above tmax %g",
 		                  json_number_value(lo), json_number_value(hi));
-	sqlite3_stmt *st =
+	tb_stmt *st =
 	    tb_db_stmt(db, "SELECT fid FROM weather WHERE station=?1 AND date=?2 AND fid<>?3", e);
 	if (!st) return TB_EDB;
-	sqlite3_bind_text(st, 1, station, -1, SQLITE_TRANSIENT);
-	sqlite3_bind_text(st, 2, json_string_value(json_object_get(p, "date")), -1,
-	                  SQLITE_TRANSIENT);
-	sqlite3_bind_int64(st, 3, rec->fid);
-	int rc = sqlite3_step(st) == SQLITE_ROW
+	tb_bind_text_copy(st, 1, station);
+	tb_bind_text_copy(st, 2, json_string_value(json_object_get(p, "date")));
+	tb_bind_int64(st, 3, rec->fid);
+	int rc = tb_stmt_step(st) == TB_ROW
 	             ? tb_err_set(e, TB_ECONFLICT, rec->name, "date",
 	                          "station %s already has weather for %s", station,
 	                          json_string_value(json_object_get(p, "date")))
 	             : 0;
-	sqlite3_reset(st);
+	tb_stmt_reset(st);
 	return rc;
 }
 
@@ -476,16 +475,16 @@ static int64_t day_fid(tb_db *db, const char *table, const char *station, const 
                        tb_err *e)
 {
 	/* tb_db_stmt caches by the text's address: one literal per table */
-	sqlite3_stmt *st = tb_db_stmt(
+	tb_stmt *st = tb_db_stmt(
 	    db,
 	    !strcmp(table, "weather") ? "SELECT fid FROM weather WHERE station=?1 AND date=?2"
 	                              : "SELECT fid FROM fire_danger WHERE station=?1 AND date=?2",
 	    e);
 	if (!st) return TB_EDB;
-	sqlite3_bind_text(st, 1, station, -1, SQLITE_TRANSIENT);
-	sqlite3_bind_text(st, 2, date, -1, SQLITE_TRANSIENT);
-	int64_t fid = sqlite3_step(st) == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
-	sqlite3_reset(st);
+	tb_bind_text_copy(st, 1, station);
+	tb_bind_text_copy(st, 2, date);
+	int64_t fid = tb_stmt_step(st) == TB_ROW ? tb_col_int64(st, 0) : 0;
+	tb_stmt_reset(st);
 	return fid;
 }
 
@@ -516,18 +515,18 @@ static int recompute(tb_db *db, const tb_fire_config *c, const tb_fire_station *
 	tb_monitor_date_format(first - 1, before);
 	tb_fwi_codes yda = c->startup;
 	int64_t prev = INT64_MIN;
-	sqlite3_stmt *st = NULL;
+	tb_stmt *st = NULL;
 	int rc = tb_db_prepare(
 	    db, "SELECT ffmc, dmc, dc FROM fire_danger WHERE station=?1 AND date=?2", &st, e);
 	if (rc) return rc;
-	sqlite3_bind_text(st, 1, s->code, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 2, before, -1, SQLITE_STATIC);
-	if (sqlite3_step(st) == SQLITE_ROW) {
-		yda = (tb_fwi_codes){sqlite3_column_double(st, 0), sqlite3_column_double(st, 1),
-		                     sqlite3_column_double(st, 2)};
+	tb_bind_text(st, 1, s->code);
+	tb_bind_text(st, 2, before);
+	if (tb_stmt_step(st) == TB_ROW) {
+		yda = (tb_fwi_codes){tb_col_double(st, 0), tb_col_double(st, 1),
+		                     tb_col_double(st, 2)};
 		prev = first - 1;
 	}
-	sqlite3_finalize(st);
+	tb_stmt_finalize(st);
 	tb_writer *w = tb_writer_new(db, &tb_fire_danger, NULL, e);
 	if (!w) return e->code ? e->code : TB_EDB;
 	rc = tb_db_prepare(db,
@@ -535,20 +534,20 @@ static int recompute(tb_db *db, const tb_fire_config *c, const tb_fire_station *
 	                   "date>=?2 ORDER BY date",
 	                   &st, e);
 	if (!rc) {
-		sqlite3_bind_text(st, 1, s->code, -1, SQLITE_STATIC);
-		sqlite3_bind_text(st, 2, from, -1, SQLITE_STATIC);
+		tb_bind_text(st, 1, s->code);
+		tb_bind_text(st, 2, from);
 	}
-	while (!rc && sqlite3_step(st) == SQLITE_ROW) {
-		const char *date = (const char *)sqlite3_column_text(st, 0);
+	while (!rc && tb_stmt_step(st) == TB_ROW) {
+		const char *date = tb_col_text(st, 0);
 		int64_t day;
 		int mon;
 		tb_monitor_date(date, &day, &mon);
 		bool startup;
 		step(c, &yda, prev, day, &startup);
-		tb_fwi_weather wx = {sqlite3_column_double(st, 1),
-		                     sqlite3_column_double(st, 2),
-		                     sqlite3_column_double(st, 3),
-		                     sqlite3_column_double(st, 4),
+		tb_fwi_weather wx = {tb_col_double(st, 1),
+		                     tb_col_double(st, 2),
+		                     tb_col_double(st, 3),
+		                     tb_col_double(st, 4),
 		                     mon,
 		                     s->lat};
 		tb_fwi_day d;
@@ -570,7 +569,7 @@ static int recompute(tb_db *db, const tb_fire_config *c, const tb_fire_station *
 		if (!rc) json_array_append(out, rec.props);
 		json_decref(rec.props);
 	}
-	if (st) sqlite3_finalize(st);
+	if (st) tb_stmt_finalize(st);
 	tb_writer_free(w);
 	return rc;
 }
@@ -672,7 +671,7 @@ void tb_fire_warn_towns(tb_db *db, const tb_actor *who, const char *towns, const
 {
 	char list[512];
 	copy(list, sizeof list, towns);
-	sqlite3_stmt *st = NULL;
+	tb_stmt *st = NULL;
 	tb_err e = {0};
 	tb_db_prepare(
 	    db,
@@ -685,17 +684,17 @@ void tb_fire_warn_towns(tb_db *db, const tb_actor *who, const char *towns, const
 		notify_one(db, who, "town", town, kind, level, text_zh, text_en, ref, sent,
 		           suppressed, failed, err, n);
 		if (!st) continue;
-		sqlite3_bind_text(st, 1, town, -1, SQLITE_TRANSIENT);
-		sqlite3_bind_text(st, 2, date, -1, SQLITE_TRANSIENT);
-		while (sqlite3_step(st) == SQLITE_ROW) {
+		tb_bind_text_copy(st, 1, town);
+		tb_bind_text_copy(st, 2, date);
+		while (tb_stmt_step(st) == TB_ROW) {
 			char ranger[64];
-			copy(ranger, sizeof ranger, (const char *)sqlite3_column_text(st, 0));
+			copy(ranger, sizeof ranger, tb_col_text(st, 0));
 			notify_one(db, who, "ranger", ranger, kind, level, text_zh, text_en, ref,
 			           sent, suppressed, failed, err, n);
 		}
-		sqlite3_reset(st);
+		tb_stmt_reset(st);
 	}
-	if (st) sqlite3_finalize(st);
+	if (st) tb_stmt_finalize(st);
 }
 
 /* Warn for the danger days at the warning level within warn_recent_days of
@@ -817,7 +816,7 @@ json_t *tb_fire_danger_on(tb_db *db, const char *date, tb_err *e)
 	if (!(date = tb_monitor_date_or_today(date, today, e))) return NULL;
 	tb_fire_config c;
 	if (tb_fire_config_load(db, &c, e)) return NULL;
-	sqlite3_stmt *st;
+	tb_stmt *st;
 	if (tb_db_prepare(db,
 	                  "SELECT date, ffmc, dmc, dc, isi, bui, fwi, dsr, level FROM fire_danger"
 	                  " WHERE station=?1 AND date<=?2 ORDER BY date DESC LIMIT 1",
@@ -826,19 +825,19 @@ json_t *tb_fire_danger_on(tb_db *db, const char *date, tb_err *e)
 	json_t *out = json_array();
 	for (int i = 0; i < c.nstations; i++) {
 		const tb_fire_station *s = &c.stations[i];
-		sqlite3_bind_text(st, 1, s->code, -1, SQLITE_STATIC);
-		sqlite3_bind_text(st, 2, date, -1, SQLITE_STATIC);
-		if (sqlite3_step(st) == SQLITE_ROW) {
-			int level = sqlite3_column_int(st, 8);
+		tb_bind_text(st, 1, s->code);
+		tb_bind_text(st, 2, date);
+		if (tb_stmt_step(st) == TB_ROW) {
+			int level = tb_col_int(st, 8);
 			const tb_fire_level *l = tb_fire_level_info(&c, level);
 			json_t *o =
 			    json_pack("{s:s,s:s,s:s,s:f,s:f,s:s}", "station", s->code, "name",
-			              s->name, "date", (const char *)sqlite3_column_text(st, 0),
+			              s->name, "date", tb_col_text(st, 0),
 			              "lat", s->lat, "lon", s->lon, "towns", s->towns);
-			tb_fwi_day d = {sqlite3_column_double(st, 1), sqlite3_column_double(st, 2),
-			                sqlite3_column_double(st, 3), sqlite3_column_double(st, 4),
-			                sqlite3_column_double(st, 5), sqlite3_column_double(st, 6),
-			                sqlite3_column_double(st, 7)};
+			tb_fwi_day d = {tb_col_double(st, 1), tb_col_double(st, 2),
+			                tb_col_double(st, 3), tb_col_double(st, 4),
+			                tb_col_double(st, 5), tb_col_double(st, 6),
+			                tb_col_double(st, 7)};
 			set_indices(o, &d, level);
 			json_object_set_new(o, "colour", json_string(l ? l->colour : ""));
 			json_object_set_new(o, "colour_zh", json_string(l ? l->colour_zh : ""));
@@ -847,9 +846,9 @@ json_t *tb_fire_danger_on(tb_db *db, const char *date, tb_err *e)
 			json_object_set_new(o, "warning", json_boolean(level >= c.warn_level));
 			json_array_append_new(out, o);
 		}
-		sqlite3_reset(st);
+		tb_stmt_reset(st);
 	}
-	sqlite3_finalize(st);
+	tb_stmt_finalize(st);
 	return out;
 }
 

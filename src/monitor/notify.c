@@ -64,13 +64,13 @@ static int recipient_town(tb_db *db, const char *kind, const char *who, char tow
 	if (!strcmp(kind, "bureau")) return 0;
 	const char *sql = !strcmp(kind, "town") ? "SELECT code FROM divisions WHERE code=? AND level='town'"
 						: "SELECT town_code FROM rangers WHERE code=?";
-	sqlite3_stmt *st;
+	tb_stmt *st;
 	int rc = tb_db_prepare(db, sql, &st, e);
 	if (rc) return rc;
-	sqlite3_bind_text(st, 1, who, -1, SQLITE_STATIC);
-	if (sqlite3_step(st) == SQLITE_ROW) snprintf(town, 32, "%s", sqlite3_column_text(st, 0));
+	tb_bind_text(st, 1, who);
+	if (tb_stmt_step(st) == TB_ROW) snprintf(town, 32, "%s", tb_col_text(st, 0));
 	else rc = tb_err_set(e, TB_EINPUT, who, "recipient", "no %s with code '%s'", kind, who);
-	sqlite3_finalize(st);
+	tb_stmt_finalize(st);
 	return rc;
 }
 
@@ -79,19 +79,18 @@ static int recipient_town(tb_db *db, const char *kind, const char *who, char tow
 static int64_t sent_since(tb_db *db, const char *rkind, const char *rcpt, const char *kind, const char *ref,
 			  const char *since)
 {
-	sqlite3_stmt *st;
+	tb_stmt *st;
 	int64_t n = 0;
-	if (sqlite3_prepare_v2(db->h, "SELECT count(*) FROM notifications WHERE recipient_kind=?1 AND recipient=?2"
-				      " AND sent_at>=?3 AND (?4 IS NULL OR (kind=?4 AND coalesce(ref,'')=coalesce(?5,'')))",
-			       -1, &st, NULL) != SQLITE_OK)
+	if (tb_db_prepare(db, "SELECT count(*) FROM notifications WHERE recipient_kind=?1 AND recipient=?2"
+				      " AND sent_at>=?3 AND (?4 IS NULL OR (kind=?4 AND coalesce(ref,'')=coalesce(?5,'')))", &st, NULL) != 0)
 		return 0;
-	sqlite3_bind_text(st, 1, rkind, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 2, rcpt, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 3, since, -1, SQLITE_STATIC);
-	if (kind) sqlite3_bind_text(st, 4, kind, -1, SQLITE_STATIC);
-	if (ref) sqlite3_bind_text(st, 5, ref, -1, SQLITE_STATIC);
-	if (sqlite3_step(st) == SQLITE_ROW) n = sqlite3_column_int64(st, 0);
-	sqlite3_finalize(st);
+	tb_bind_text(st, 1, rkind);
+	tb_bind_text(st, 2, rcpt);
+	tb_bind_text(st, 3, since);
+	if (kind) tb_bind_text(st, 4, kind);
+	if (ref) tb_bind_text(st, 5, ref);
+	if (tb_stmt_step(st) == TB_ROW) n = tb_col_int64(st, 0);
+	tb_stmt_finalize(st);
 	return n;
 }
 
@@ -99,16 +98,16 @@ static int64_t sent_since(tb_db *db, const char *rkind, const char *rcpt, const 
 static int count_suppressed(tb_db *db, const tb_actor *who, const char *rkind, const char *rcpt, const char *town,
 			    const char *kind, const char *ref, const char *reason, const char *now, tb_err *e)
 {
-	sqlite3_stmt *st;
+	tb_stmt *st;
 	int rc = tb_db_prepare(db, "SELECT fid, suppressed_dedup, suppressed_rate FROM notify_counters"
 				   " WHERE recipient_kind=? AND recipient=?", &st, e);
 	if (rc) return rc;
-	sqlite3_bind_text(st, 1, rkind, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 2, rcpt, -1, SQLITE_STATIC);
+	tb_bind_text(st, 1, rkind);
+	tb_bind_text(st, 2, rcpt);
 	int64_t fid = 0, dd = 0, rr = 0;
-	if (sqlite3_step(st) == SQLITE_ROW)
-		fid = sqlite3_column_int64(st, 0), dd = sqlite3_column_int64(st, 1), rr = sqlite3_column_int64(st, 2);
-	sqlite3_finalize(st);
+	if (tb_stmt_step(st) == TB_ROW)
+		fid = tb_col_int64(st, 0), dd = tb_col_int64(st, 1), rr = tb_col_int64(st, 2);
+	tb_stmt_finalize(st);
 	bool dedup = !strcmp(reason, "dedup");
 	json_t *p = json_pack("{s:I,s:I,s:s,s:s}", "suppressed_dedup", (json_int_t)(dd + dedup), "suppressed_rate",
 			      (json_int_t)(rr + !dedup), "last_kind", kind, "last_at", now);
@@ -198,27 +197,27 @@ json_t *tb_notifications_for(tb_db *db, const char *role, const char *towns, con
 	snprintf(sql, sizeof sql, "SELECT n.fid, n.recipient_kind, n.recipient, n.town_code, n.kind, n.level, n.text_zh,"
 		 " n.text_en, n.ref, n.sent_at, n.read_at, n.created_at FROM notifications n WHERE %s ORDER BY n.fid DESC LIMIT ?3",
 		 visible_sql(role ? role : ""));
-	sqlite3_stmt *st;
+	tb_stmt *st;
 	if (tb_db_prepare(db, sql, &st, e)) return NULL;
-	sqlite3_bind_text(st, 1, towns ? towns : "", -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 2, ranger ? ranger : "", -1, SQLITE_STATIC);
-	sqlite3_bind_int(st, 3, limit > 0 && limit <= 1000 ? limit : 50);
+	tb_bind_text(st, 1, towns ? towns : "");
+	tb_bind_text(st, 2, ranger ? ranger : "");
+	tb_bind_int(st, 3, limit > 0 && limit <= 1000 ? limit : 50);
 	json_t *items = json_array();
 	int unread = 0;
-	while (sqlite3_step(st) == SQLITE_ROW) {
+	while (tb_stmt_step(st) == TB_ROW) {
 		json_t *o = json_object();
 		static const char *const cols[] = {"fid", "recipient_kind", "recipient", "town_code", "kind", "level",
 						   "text_zh", "text_en", "ref", "sent_at", "read_at", "created_at"};
 		for (int i = 0; i < N(cols); i++) {
-			int type = sqlite3_column_type(st, i);
-			json_object_set_new(o, cols[i], type == SQLITE_NULL	   ? json_null()
-							: type == SQLITE_INTEGER ? json_integer(sqlite3_column_int64(st, i))
-										 : json_string((const char *)sqlite3_column_text(st, i)));
+			int type = tb_col_type(st, i);
+			json_object_set_new(o, cols[i], type == TB_COL_NULL	   ? json_null()
+							: type == TB_COL_INT ? json_integer(tb_col_int64(st, i))
+										 : json_string(tb_col_text(st, i)));
 		}
 		unread += json_is_null(json_object_get(o, "read_at"));
 		json_array_append_new(items, o);
 	}
-	sqlite3_finalize(st);
+	tb_stmt_finalize(st);
 	return json_pack("{s:o,s:i}", "items", items, "unread", unread);
 }
 
@@ -228,14 +227,14 @@ int tb_notification_read(tb_db *db, const tb_actor *who, const char *towns, cons
 	char sql[256];
 	snprintf(sql, sizeof sql, "SELECT n.read_at IS NULL FROM notifications n WHERE n.fid=?3 AND %s",
 		 visible_sql(who->role ? who->role : ""));
-	sqlite3_stmt *st;
+	tb_stmt *st;
 	int rc = tb_db_prepare(db, sql, &st, e);
 	if (rc) return rc;
-	sqlite3_bind_text(st, 1, towns ? towns : "", -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 2, ranger ? ranger : "", -1, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 3, id);
-	int unread = sqlite3_step(st) == SQLITE_ROW ? sqlite3_column_int(st, 0) : -1;
-	sqlite3_finalize(st);
+	tb_bind_text(st, 1, towns ? towns : "");
+	tb_bind_text(st, 2, ranger ? ranger : "");
+	tb_bind_int64(st, 3, id);
+	int unread = tb_stmt_step(st) == TB_ROW ? tb_col_int(st, 0) : -1;
+	tb_stmt_finalize(st);
 	if (unread < 0) return tb_err_set(e, TB_ENOTFOUND, NULL, NULL, "notification %lld: no such record", (long long)id);
 	json_t *p = json_object(), *set = json_object();
 	char now[32];

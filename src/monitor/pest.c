@@ -138,16 +138,16 @@ static int parcel_town(tb_db *db, tb_record *rec, char town[64], tb_err *e)
 	const char *parcel = json_string_value(json_object_get(rec->props, "parcel_code"));
 	*town = '\0';
 	if (!parcel) return 0;
-	sqlite3_stmt *st = tb_db_stmt(db, "SELECT xiang FROM parcels WHERE code=?1", e);
+	tb_stmt *st = tb_db_stmt(db, "SELECT xiang FROM parcels WHERE code=?1", e);
 	if (!st) return TB_EDB;
-	sqlite3_bind_text(st, 1, parcel, -1, SQLITE_TRANSIENT);
+	tb_bind_text_copy(st, 1, parcel);
 	int rc = 0;
-	if (sqlite3_step(st) == SQLITE_ROW)
-		copy(town, 64, (const char *)sqlite3_column_text(st, 0));
+	if (tb_stmt_step(st) == TB_ROW)
+		copy(town, 64, tb_col_text(st, 0));
 	else
 		rc = tb_err_set(e, TB_EINPUT, rec->name, "parcel_code", "no parcel (小班) '%s'",
 		                parcel);
-	sqlite3_reset(st);
+	tb_stmt_reset(st);
 	return rc;
 }
 
@@ -296,25 +296,25 @@ static int station_species(tb_db *db, const tb_fire_station *st, const tb_pest_s
 	snprintf(biofix, sizeof biofix, "%.4s-%02d-%02d", date, s->biofix_month, s->biofix_day);
 	int64_t b0;
 	if (!tb_monitor_date(biofix, &b0, NULL)) b0 = day + 1;
-	sqlite3_stmt *q;
+	tb_stmt *q;
 	int rc = tb_db_prepare(
 	    db, "SELECT temp, tmax, tmin FROM weather WHERE station=?1 AND date>=?2 AND date<=?3",
 	    &q, e);
 	if (rc) return rc;
-	sqlite3_bind_text(q, 1, st->code, -1, SQLITE_STATIC);
-	sqlite3_bind_text(q, 2, biofix, -1, SQLITE_STATIC);
-	sqlite3_bind_text(q, 3, date, -1, SQLITE_STATIC);
+	tb_bind_text(q, 1, st->code);
+	tb_bind_text(q, 2, biofix);
+	tb_bind_text(q, 3, date);
 	double dd = 0;
 	int64_t days = 0;
-	while (sqlite3_step(q) == SQLITE_ROW) {
+	while (tb_stmt_step(q) == TB_ROW) {
 		double hi =
-		    sqlite3_column_type(q, 1) == SQLITE_NULL ? NAN : sqlite3_column_double(q, 1);
+		    tb_col_type(q, 1) == TB_COL_NULL ? NAN : tb_col_double(q, 1);
 		double lo =
-		    sqlite3_column_type(q, 2) == SQLITE_NULL ? NAN : sqlite3_column_double(q, 2);
-		dd += tb_pest_dd_day(s->base_temp, sqlite3_column_double(q, 0), hi, lo);
+		    tb_col_type(q, 2) == TB_COL_NULL ? NAN : tb_col_double(q, 2);
+		dd += tb_pest_dd_day(s->base_temp, tb_col_double(q, 0), hi, lo);
 		days++;
 	}
-	sqlite3_finalize(q);
+	tb_stmt_finalize(q);
 	int64_t span = day >= b0 ? day - b0 + 1 : 0;
 	int k = tb_pest_stage_of(s, dd);
 	json_t *o = json_pack("{s:s,s:s,s:s,s:f,s:s,s:f,s:I,s:I}", "species", s->code, "name_zh",
@@ -360,7 +360,7 @@ static bool town_in(const char *towns, const char *town)
 static int surveys(tb_db *db, const tb_pest_config *c, const char *towns, const char *date,
                    json_t *out, json_t *warnings, tb_err *e)
 {
-	sqlite3_stmt *q;
+	tb_stmt *q;
 	int rc = tb_db_prepare(
 	    db,
 	    "SELECT fid, parcel_code, town_code, date, species, trees_surveyed, trees_infested,"
@@ -368,21 +368,21 @@ static int surveys(tb_db *db, const tb_pest_config *c, const char *towns, const 
 	    "ORDER BY date, fid",
 	    &q, e);
 	if (rc) return rc;
-	sqlite3_bind_text(q, 1, date, -1, SQLITE_STATIC);
-	while (sqlite3_step(q) == SQLITE_ROW) {
-		const char *town = (const char *)sqlite3_column_text(q, 2);
+	tb_bind_text(q, 1, date);
+	while (tb_stmt_step(q) == TB_ROW) {
+		const char *town = tb_col_text(q, 2);
 		const tb_pest_species *s =
-		    tb_pest_species_find(c, (const char *)sqlite3_column_text(q, 4));
+		    tb_pest_species_find(c, tb_col_text(q, 4));
 		if (!s || !town_in(towns, town)) continue;
 		tb_pest_grading g;
-		double leaf = sqlite3_column_double(q, 7);
-		tb_pest_grade_survey(s, sqlite3_column_double(q, 5), sqlite3_column_double(q, 6),
+		double leaf = tb_col_double(q, 7);
+		tb_pest_grade_survey(s, tb_col_double(q, 5), tb_col_double(q, 6),
 		                     leaf, &g);
-		const char *parcel = (const char *)sqlite3_column_text(q, 1),
-		           *day = (const char *)sqlite3_column_text(q, 3);
+		const char *parcel = tb_col_text(q, 1),
+		           *day = tb_col_text(q, 3);
 		json_array_append_new(
 		    out, json_pack("{s:I,s:s,s:s?,s:s,s:s,s:f,s:f,s:s?,s:s?,s:b,s:i}", "fid",
-		                   (json_int_t)sqlite3_column_int64(q, 0), "parcel_code", parcel,
+		                   (json_int_t)tb_col_int64(q, 0), "parcel_code", parcel,
 		                   "town_code", town, "date", day, "species", s->code,
 		                   "infested_rate_pct", round(g.infested_pct * 100) / 100,
 		                   "leaf_loss_pct", leaf, "grade", g.grade ? g.grade->code : NULL,
@@ -391,7 +391,7 @@ static int surveys(tb_db *db, const tb_pest_config *c, const char *towns, const 
 		if (g.level < s->warn_level || !town) continue;
 		char ref[96], zh[512], en[512];
 		snprintf(ref, sizeof ref, "pest_survey/%lld",
-		         (long long)sqlite3_column_int64(q, 0));
+		         (long long)tb_col_int64(q, 0));
 		snprintf(
 		    zh, sizeof zh,
 		    "有害生物预警：小班%s %s调查%s有虫株率%.1f%%、失叶率%.0f%%，发生程度%s%s。",
@@ -406,38 +406,38 @@ static int surveys(tb_db *db, const tb_pest_config *c, const char *towns, const 
 		add_warning(warnings, g.disaster ? "disaster" : "survey", g.level, ref, town, day,
 		            zh, en);
 	}
-	sqlite3_finalize(q);
+	tb_stmt_finalize(q);
 	return 0;
 }
 
 static int traps(tb_db *db, const tb_pest_config *c, const char *towns, const char *date,
                  json_t *out, json_t *warnings, tb_err *e)
 {
-	sqlite3_stmt *q;
+	tb_stmt *q;
 	int rc = tb_db_prepare(
 	    db,
 	    "SELECT fid, site, parcel_code, town_code, date, species, count FROM pest_traps"
 	    " WHERE date>=substr(?1,1,4)||'-01-01' AND date<=?1 ORDER BY date, fid",
 	    &q, e);
 	if (rc) return rc;
-	sqlite3_bind_text(q, 1, date, -1, SQLITE_STATIC);
-	while (sqlite3_step(q) == SQLITE_ROW) {
-		const char *town = (const char *)sqlite3_column_text(q, 3),
-		           *day = (const char *)sqlite3_column_text(q, 4);
-		const char *site = (const char *)sqlite3_column_text(q, 1),
-		           *parcel = (const char *)sqlite3_column_text(q, 2);
+	tb_bind_text(q, 1, date);
+	while (tb_stmt_step(q) == TB_ROW) {
+		const char *town = tb_col_text(q, 3),
+		           *day = tb_col_text(q, 4);
+		const char *site = tb_col_text(q, 1),
+		           *parcel = tb_col_text(q, 2);
 		const tb_pest_species *s =
-		    tb_pest_species_find(c, (const char *)sqlite3_column_text(q, 5));
+		    tb_pest_species_find(c, tb_col_text(q, 5));
 		if (!s || !town_in(towns, town)) continue;
-		int64_t n = sqlite3_column_int64(q, 6);
+		int64_t n = tb_col_int64(q, 6);
 		json_array_append_new(out, json_pack("{s:I,s:s?,s:s?,s:s?,s:s,s:s,s:I}", "fid",
-		                                     (json_int_t)sqlite3_column_int64(q, 0), "site",
+		                                     (json_int_t)tb_col_int64(q, 0), "site",
 		                                     site, "parcel_code", parcel, "town_code", town,
 		                                     "date", day, "species", s->code, "count",
 		                                     (json_int_t)n));
 		if (s->trap_warn_count <= 0 || n < s->trap_warn_count || !town) continue;
 		char ref[96], zh[512], en[512];
-		snprintf(ref, sizeof ref, "pest_trap/%lld", (long long)sqlite3_column_int64(q, 0));
+		snprintf(ref, sizeof ref, "pest_trap/%lld", (long long)tb_col_int64(q, 0));
 		snprintf(zh, sizeof zh, "有害生物预警：%s %s诱捕%s %lld头，达到预警值%.0f头。",
 		         site     ? site
 		         : parcel ? parcel
@@ -451,7 +451,7 @@ static int traps(tb_db *db, const tb_pest_config *c, const char *towns, const ch
 		         (long long)n, s->name_en, day, s->trap_warn_count);
 		add_warning(warnings, "trap", s->warn_level, ref, town, day, zh, en);
 	}
-	sqlite3_finalize(q);
+	tb_stmt_finalize(q);
 	return 0;
 }
 

@@ -53,18 +53,18 @@ static int town_of_parent(tb_db *db, tb_record *rec, const char *table, const ch
 	const char *code = json_string_value(json_object_get(rec->props, field));
 	char sql[128];
 	snprintf(sql, sizeof sql, "SELECT town_code FROM \"%s\" WHERE code=?", table);
-	sqlite3_stmt *st;
+	tb_stmt *st;
 	int rc = tb_db_prepare(db, sql, &st, e);
 	if (rc) return rc;
-	sqlite3_bind_text(st, 1, code ? code : "", -1, SQLITE_STATIC);
-	if (sqlite3_step(st) != SQLITE_ROW) rc = tb_err_set(e, TB_EINPUT, rec->name, field, "no %s with code '%s'", table, code ? code : "");
+	tb_bind_text(st, 1, code ? code : "");
+	if (tb_stmt_step(st) != TB_ROW) rc = tb_err_set(e, TB_EINPUT, rec->name, field, "no %s with code '%s'", table, code ? code : "");
 	else {
-		const char *town = (const char *)sqlite3_column_text(st, 0), *given = tb_json_str(rec->props, "town_code");
+		const char *town = tb_col_text(st, 0), *given = tb_json_str(rec->props, "town_code");
 		if (given && town && strcmp(given, town))
 			rc = tb_err_set(e, TB_EINPUT, rec->name, "town_code", "%s %s lies in town %s, not %s", table, code, town, given);
 		else if (town) json_object_set_new(rec->props, "town_code", json_string(town));
 	}
-	sqlite3_finalize(st);
+	tb_stmt_finalize(st);
 	return rc;
 }
 
@@ -81,23 +81,22 @@ static void parcel_of_point(tb_db *db, tb_record *rec)
 	double x, y;
 	GEOSGeomGetX_r(tb_geos(), rec->geom, &x);
 	GEOSGeomGetY_r(tb_geos(), rec->geom, &y);
-	sqlite3_stmt *st;
-	if (sqlite3_prepare_v2(db->h, "SELECT p.code, p.geom FROM rtree_parcels_geom r JOIN parcels p ON p.fid=r.id"
-				      " WHERE r.minx<=?1 AND r.maxx>=?1 AND r.miny<=?2 AND r.maxy>=?2 ORDER BY p.code",
-			       -1, &st, NULL) != SQLITE_OK)
+	tb_stmt *st;
+	if (tb_db_prepare(db, "SELECT p.code, p.geom FROM rtree_parcels_geom r JOIN parcels p ON p.fid=r.id"
+				      " WHERE r.minx<=?1 AND r.maxx>=?1 AND r.miny<=?2 AND r.maxy>=?2 ORDER BY p.code", &st, NULL) != 0)
 		return;
-	sqlite3_bind_double(st, 1, x);
-	sqlite3_bind_double(st, 2, y);
-	while (sqlite3_step(st) == SQLITE_ROW) {
-		GEOSGeometry *g = tb_gpkg_decode(sqlite3_column_blob(st, 1), (size_t)sqlite3_column_bytes(st, 1), NULL);
+	tb_bind_double(st, 1, x);
+	tb_bind_double(st, 2, y);
+	while (tb_stmt_step(st) == TB_ROW) {
+		GEOSGeometry *g = tb_gpkg_decode(tb_col_blob(st, 1), (size_t)tb_col_bytes(st, 1), NULL);
 		bool in = g && GEOSIntersects_r(tb_geos(), g, rec->geom) == 1;
 		if (g) GEOSGeom_destroy_r(tb_geos(), g);
 		if (in) {
-			json_object_set_new(rec->props, "parcel_code", json_string((const char *)sqlite3_column_text(st, 0)));
+			json_object_set_new(rec->props, "parcel_code", json_string(tb_col_text(st, 0)));
 			break;
 		}
 	}
-	sqlite3_finalize(st);
+	tb_stmt_finalize(st);
 }
 
 static int plot_before_write(tb_db *db, const tb_resource *r, tb_record *rec, void *ctx, tb_err *e)
@@ -403,28 +402,28 @@ json_t *tb_survey_indicators(tb_db *db, int64_t survey_fid, const char *towns, t
 	size_t neq = 0;
 	tb_volume_eq *eqs = tb_volume_eqs_load(&neq, e);
 	if (!eqs) goto out;
-	sqlite3_stmt *st;
+	tb_stmt *st;
 	if (tb_db_prepare(db, "SELECT species, dbh_cm, coalesce(height_m,0), coalesce(status,'live') FROM plot_trees"
 			      " WHERE survey_code=? ORDER BY tree_no", &st, e)) {
 		free(eqs);
 		goto out;
 	}
-	sqlite3_bind_text(st, 1, tb_json_str(sv, "code"), -1, SQLITE_STATIC);
+	tb_bind_text(st, 1, tb_json_str(sv, "code"));
 	tb_tally_tree *t = NULL;
 	char **names = NULL;
 	size_t n = 0;
-	while (sqlite3_step(st) == SQLITE_ROW) {
+	while (tb_stmt_step(st) == TB_ROW) {
 		tb_tally_tree *t2 = realloc(t, (n + 1) * sizeof *t);
 		if (t2) t = t2;
 		char **n2 = t2 ? realloc(names, (n + 1) * sizeof *names) : NULL;
 		if (!n2) break; /* out of memory: the trees so far */
 		names = n2;
-		names[n] = strdup((const char *)sqlite3_column_text(st, 0));
-		t[n] = (tb_tally_tree){names[n], sqlite3_column_double(st, 1), sqlite3_column_double(st, 2),
-				       !strcmp((const char *)sqlite3_column_text(st, 3), "live")};
+		names[n] = strdup(tb_col_text(st, 0));
+		t[n] = (tb_tally_tree){names[n], tb_col_double(st, 1), tb_col_double(st, 2),
+				       !strcmp(tb_col_text(st, 3), "live")};
 		n++;
 	}
-	sqlite3_finalize(st);
+	tb_stmt_finalize(st);
 	double area = tb_json_num(plot, "area_m2", 0), per_ha = area > 0 ? 10000 / area : 0;
 	out = tb_tally_indicators(t, n, area, 5.0, eqs, neq);
 	json_object_set(out, "survey", json_object_get(sv, "code"));
@@ -515,18 +514,18 @@ json_t *tb_monitor_site_list(tb_db *db, tb_err *e)
 	json_t *s;
 	json_array_foreach(out, i, s)
 	{
-		sqlite3_stmt *st;
+		tb_stmt *st;
 		if (tb_db_prepare(db, "SELECT count(*), (SELECT count(*) FROM plot_surveys v JOIN plots p ON p.code=v.plot_code"
 				      " WHERE p.site_code=?1) FROM plots WHERE site_code=?1", &st, e)) {
 			json_decref(out);
 			return NULL;
 		}
-		sqlite3_bind_text(st, 1, tb_json_str(s, "code"), -1, SQLITE_STATIC);
-		if (sqlite3_step(st) == SQLITE_ROW) {
-			json_object_set_new(s, "plots", json_integer(sqlite3_column_int64(st, 0)));
-			json_object_set_new(s, "surveys", json_integer(sqlite3_column_int64(st, 1)));
+		tb_bind_text(st, 1, tb_json_str(s, "code"));
+		if (tb_stmt_step(st) == TB_ROW) {
+			json_object_set_new(s, "plots", json_integer(tb_col_int64(st, 0)));
+			json_object_set_new(s, "surveys", json_integer(tb_col_int64(st, 1)));
 		}
-		sqlite3_finalize(st);
+		tb_stmt_finalize(st);
 	}
 	return out;
 }

@@ -165,13 +165,13 @@ int tb_registry_recompute_zones(tb_db *db, tb_err *e)
 {
 	tb_registry_ctx *cx = tb_registry_ctx_new(db, e);
 	if (!cx) return e->code ? e->code : TB_EINTERNAL;
-	sqlite3_stmt *sel, *upd;
+	tb_stmt *sel, *upd;
 	int rc = tb_db_prepare(db, "SELECT fid, geom FROM parcels", &sel, e);
 	if (!rc) rc = tb_db_prepare(db, "UPDATE parcels SET key_zone_ha=? WHERE fid=?", &upd, e);
 	if (rc) goto out;
 	GEOSContextHandle_t h = tb_geos();
-	while (sqlite3_step(sel) == SQLITE_ROW) {
-		GEOSGeometry *g = tb_gpkg_decode(sqlite3_column_blob(sel, 1), (size_t)sqlite3_column_bytes(sel, 1), NULL);
+	while (tb_stmt_step(sel) == TB_ROW) {
+		GEOSGeometry *g = tb_gpkg_decode(tb_col_blob(sel, 1), (size_t)tb_col_bytes(sel, 1), NULL);
 		double kz = 0;
 		if (g && cx->zones_p && GEOSPreparedIntersects_r(h, cx->zones_p, g) == 1) {
 			GEOSGeometry *x = GEOSIntersection_r(h, g, cx->zones);
@@ -179,15 +179,15 @@ int tb_registry_recompute_zones(tb_db *db, tb_err *e)
 			if (x) GEOSGeom_destroy_r(h, x);
 		}
 		if (g) GEOSGeom_destroy_r(h, g);
-		sqlite3_bind_double(upd, 1, kz);
-		sqlite3_bind_int64(upd, 2, sqlite3_column_int64(sel, 0));
-		if (sqlite3_step(upd) != SQLITE_DONE) rc = tb_db_error(db, e, "parcels key_zone_ha");
-		sqlite3_reset(upd);
+		tb_bind_double(upd, 1, kz);
+		tb_bind_int64(upd, 2, tb_col_int64(sel, 0));
+		if (tb_stmt_step(upd) != TB_DONE) rc = tb_db_error(db, e, "parcels key_zone_ha");
+		tb_stmt_reset(upd);
 		if (rc) break;
 	}
-	sqlite3_finalize(upd);
+	tb_stmt_finalize(upd);
 out:
-	sqlite3_finalize(sel);
+	tb_stmt_finalize(sel);
 	tb_registry_ctx_free(cx);
 	return rc;
 }

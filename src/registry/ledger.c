@@ -12,15 +12,15 @@ int tb_ledger_add(tb_db *db, int64_t seq, const char *kind, const char *parcel_c
 	static const char *sql = "INSERT INTO area_ledger(event_seq,kind,parcel_code,delta_ha,cause,town_code,"
 		"created_at,updated_at) VALUES(?,?,?,?,?,(SELECT xiang FROM parcels WHERE code=?),"
 		"strftime('%Y-%m-%dT%H:%M:%fZ','now'),strftime('%Y-%m-%dT%H:%M:%fZ','now'))";
-	sqlite3_stmt *st = tb_db_stmt(db, sql, e);
+	tb_stmt *st = tb_db_stmt(db, sql, e);
 	if (!st) return TB_EDB;
-	sqlite3_bind_int64(st, 1, seq);
-	sqlite3_bind_text(st, 2, kind, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 3, parcel_code, -1, SQLITE_STATIC);
-	sqlite3_bind_double(st, 4, delta_ha);
-	sqlite3_bind_text(st, 5, cause, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 6, parcel_code, -1, SQLITE_STATIC);
-	int rc = sqlite3_step(st) == SQLITE_DONE ? 0 : tb_db_error(db, e, "area ledger");
-	sqlite3_reset(st);
+	tb_bind_int64(st, 1, seq);
+	tb_bind_text(st, 2, kind);
+	tb_bind_text(st, 3, parcel_code);
+	tb_bind_double(st, 4, delta_ha);
+	tb_bind_text(st, 5, cause);
+	tb_bind_text(st, 6, parcel_code);
+	int rc = tb_stmt_step(st) == TB_DONE ? 0 : tb_db_error(db, e, "area ledger");
+	tb_stmt_reset(st);
 	return rc;
 }

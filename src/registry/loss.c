@@ -97,22 +97,22 @@ static int natural_parcels_in(tb_db *db, const GEOSGeometry *area, int64_t **fid
 	GEOSGeom_getYMin_r(h, area, &b[1]);
 	GEOSGeom_getXMax_r(h, area, &b[2]);
 	GEOSGeom_getYMax_r(h, area, &b[3]);
-	sqlite3_stmt *st;
+	tb_stmt *st;
 	int rc = tb_db_prepare(db,
 			       "SELECT p.fid, p.geom FROM rtree_parcels_geom r JOIN parcels p ON p.fid=r.id"
 			       " WHERE r.maxx>=? AND r.minx<=? AND r.maxy>=? AND r.miny<=? AND p.natural=1"
 			       " AND coalesce(p.status,'active')='active' ORDER BY p.fid",
 			       &st, e);
 	if (rc) return rc;
-	sqlite3_bind_double(st, 1, b[0]);
-	sqlite3_bind_double(st, 2, b[2]);
-	sqlite3_bind_double(st, 3, b[1]);
-	sqlite3_bind_double(st, 4, b[3]);
+	tb_bind_double(st, 1, b[0]);
+	tb_bind_double(st, 2, b[2]);
+	tb_bind_double(st, 3, b[1]);
+	tb_bind_double(st, 4, b[3]);
 	size_t cap = 0;
 	*fids = NULL;
 	*n = 0;
-	while (sqlite3_step(st) == SQLITE_ROW) {
-		GEOSGeometry *pg = tb_gpkg_decode(sqlite3_column_blob(st, 1), (size_t)sqlite3_column_bytes(st, 1), NULL);
+	while (tb_stmt_step(st) == TB_ROW) {
+		GEOSGeometry *pg = tb_gpkg_decode(tb_col_blob(st, 1), (size_t)tb_col_bytes(st, 1), NULL);
 		GEOSGeometry *x = pg ? GEOSIntersection_r(h, pg, area) : NULL;
 		double ha = x ? tb_area_ha(x) : 0;
 		if (x) GEOSGeom_destroy_r(h, x);
@@ -122,14 +122,14 @@ static int natural_parcels_in(tb_db *db, const GEOSGeometry *area, int64_t **fid
 			cap = cap ? cap * 2 : 16;
 			int64_t *grown = realloc(*fids, cap * sizeof **fids);
 			if (!grown) {
-				sqlite3_finalize(st);
+				tb_stmt_finalize(st);
 				return tb_err_set(e, TB_EINTERNAL, NULL, NULL, "out of memory");
 			}
 			*fids = grown;
 		}
-		(*fids)[(*n)++] = sqlite3_column_int64(st, 0);
+		(*fids)[(*n)++] = tb_col_int64(st, 0);
 	}
-	sqlite3_finalize(st);
+	tb_stmt_finalize(st);
 	return 0;
 }
 

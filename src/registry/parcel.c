@@ -71,29 +71,29 @@ static int check_overlap(tb_db *db, tb_registry_ctx *cx, tb_record *rec, tb_err 
 		"SELECT p.code, p.geom FROM rtree_parcels_geom r JOIN parcels p ON p.fid=r.id"
 		" WHERE r.maxx>=? AND r.minx<=? AND r.maxy>=? AND r.miny<=? AND p.fid<>?"
 		" AND coalesce(p.status,'active')='active'";
-	sqlite3_stmt *st = tb_db_stmt(db, sql, e);
+	tb_stmt *st = tb_db_stmt(db, sql, e);
 	int rc = st ? 0 : TB_EDB;
 	if (rc) return rc;
-	sqlite3_bind_double(st, 1, x0);
-	sqlite3_bind_double(st, 2, x1);
-	sqlite3_bind_double(st, 3, y0);
-	sqlite3_bind_double(st, 4, y1);
-	sqlite3_bind_int64(st, 5, rec->fid);
+	tb_bind_double(st, 1, x0);
+	tb_bind_double(st, 2, x1);
+	tb_bind_double(st, 3, y0);
+	tb_bind_double(st, 4, y1);
+	tb_bind_int64(st, 5, rec->fid);
 	const GEOSPreparedGeometry *p = GEOSPrepare_r(h, rec->geom);
-	while (!rc && sqlite3_step(st) == SQLITE_ROW) {
-		GEOSGeometry *g = tb_gpkg_decode(sqlite3_column_blob(st, 1),
-						 (size_t)sqlite3_column_bytes(st, 1), NULL);
+	while (!rc && tb_stmt_step(st) == TB_ROW) {
+		GEOSGeometry *g = tb_gpkg_decode(tb_col_blob(st, 1),
+						 (size_t)tb_col_bytes(st, 1), NULL);
 		if (g && GEOSPreparedIntersects_r(h, p, g) == 1 && !GEOSPreparedTouches_r(h, p, g)) {
 			double ha = intersection_ha(rec->geom, g);
 			if (ha > cx->overlap_ha)
 				rc = tb_err_set(e, TB_EINPUT, rec->name, "geometry",
 						"overlaps parcel %s by %.4f ha (more than %.2f ha allowed)",
-						sqlite3_column_text(st, 0), ha, cx->overlap_ha);
+						tb_col_text(st, 0), ha, cx->overlap_ha);
 		}
 		if (g) GEOSGeom_destroy_r(h, g);
 	}
 	GEOSPreparedGeom_destroy_r(h, p);
-	sqlite3_reset(st);
+	tb_stmt_reset(st);
 	return rc;
 }
 

@@ -12,14 +12,14 @@
 
 static GEOSGeometry *load_union(tb_db *db, const char *sql, tb_err *e)
 {
-	sqlite3_stmt *st;
+	tb_stmt *st;
 	if (tb_db_prepare(db, sql, &st, e)) return NULL;
 	GEOSContextHandle_t h = tb_geos();
 	GEOSGeometry **parts = NULL;
 	size_t n = 0, cap = 0;
-	while (sqlite3_step(st) == SQLITE_ROW) {
-		GEOSGeometry *g = tb_gpkg_decode(sqlite3_column_blob(st, 0),
-						 (size_t)sqlite3_column_bytes(st, 0), NULL);
+	while (tb_stmt_step(st) == TB_ROW) {
+		GEOSGeometry *g = tb_gpkg_decode(tb_col_blob(st, 0),
+						 (size_t)tb_col_bytes(st, 0), NULL);
 		if (!g) continue;
 		if (n == cap) {
 			cap = cap ? 2 * cap : 8;
@@ -27,7 +27,7 @@ static GEOSGeometry *load_union(tb_db *db, const char *sql, tb_err *e)
 		}
 		parts[n++] = g;
 	}
-	sqlite3_finalize(st);
+	tb_stmt_finalize(st);
 	if (!n) {
 		free(parts);
 		return NULL;
@@ -70,14 +70,14 @@ static int load_outline(tb_db *db, tb_registry_ctx *cx, tb_err *e)
 static json_t *load_map(tb_db *db, const char *sql)
 {
 	json_t *m = json_object();
-	sqlite3_stmt *st;
-	if (sqlite3_prepare_v2(db->h, sql, -1, &st, NULL) != SQLITE_OK) return m;
-	while (sqlite3_step(st) == SQLITE_ROW) {
-		const char *k = (const char *)sqlite3_column_text(st, 0);
-		const char *v = (const char *)sqlite3_column_text(st, 1);
+	tb_stmt *st;
+	if (tb_db_prepare(db, sql, &st, NULL) != 0) return m;
+	while (tb_stmt_step(st) == TB_ROW) {
+		const char *k = tb_col_text(st, 0);
+		const char *v = tb_col_text(st, 1);
 		if (k) json_object_set_new(m, k, json_string(v ? v : ""));
 	}
-	sqlite3_finalize(st);
+	tb_stmt_finalize(st);
 	return m;
 }
 

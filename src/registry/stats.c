@@ -23,18 +23,18 @@ static double r4(double v)
 /* Rows of (key, label, ha, count) for one grouping. */
 static json_t *group(tb_db *db, const char *sql, const char *list, tb_err *e)
 {
-	sqlite3_stmt *st;
+	tb_stmt *st;
 	if (tb_db_prepare(db, sql, &st, e)) return NULL;
 	json_t *arr = json_array();
-	while (sqlite3_step(st) == SQLITE_ROW) {
-		const char *key = (const char *)sqlite3_column_text(st, 0);
-		const char *label = (const char *)sqlite3_column_text(st, 1);
+	while (tb_stmt_step(st) == TB_ROW) {
+		const char *key = tb_col_text(st, 0);
+		const char *label = tb_col_text(st, 1);
 		if (list && key) label = tb_codes_label(db, list, key, "zh");
 		json_array_append_new(arr, json_pack("{s:s?,s:s?,s:f,s:I}", "code", key, "name", label,
-						     "ha", r4(sqlite3_column_double(st, 2)), "parcels",
-						     (json_int_t)sqlite3_column_int64(st, 3)));
+						     "ha", r4(tb_col_double(st, 2)), "parcels",
+						     (json_int_t)tb_col_int64(st, 3)));
 	}
-	sqlite3_finalize(st);
+	tb_stmt_finalize(st);
 	return arr;
 }
 
@@ -87,21 +87,21 @@ json_t *tb_registry_stats(tb_db *db, tb_err *e)
 
 int tb_registry_each_parcel(tb_db *db, bool natural_only, tb_parcel_fn fn, void *ctx, tb_err *e)
 {
-	sqlite3_stmt *st;
+	tb_stmt *st;
 	int rc = tb_db_prepare(db,
 			       natural_only ? "SELECT code, xiang, area_ha, geom" NATURAL " ORDER BY fid"
 					    : "SELECT code, xiang, area_ha, geom FROM parcels WHERE"
 					      " coalesce(status,'active')='active' ORDER BY fid",
 			       &st, e);
 	if (rc) return rc;
-	while (!rc && sqlite3_step(st) == SQLITE_ROW) {
-		GEOSGeometry *g = tb_gpkg_decode(sqlite3_column_blob(st, 3), (size_t)sqlite3_column_bytes(st, 3), NULL);
+	while (!rc && tb_stmt_step(st) == TB_ROW) {
+		GEOSGeometry *g = tb_gpkg_decode(tb_col_blob(st, 3), (size_t)tb_col_bytes(st, 3), NULL);
 		if (!g) continue;
-		rc = fn(ctx, (const char *)sqlite3_column_text(st, 0), (const char *)sqlite3_column_text(st, 1),
-			sqlite3_column_double(st, 2), g);
+		rc = fn(ctx, tb_col_text(st, 0), tb_col_text(st, 1),
+			tb_col_double(st, 2), g);
 		GEOSGeom_destroy_r(tb_geos(), g);
 	}
-	sqlite3_finalize(st);
+	tb_stmt_finalize(st);
 	return rc;
 }
 

@@ -13,6 +13,7 @@
 #include "base/hash.h"
 #include "base/json.h"
 #include "db/event.h"
+#include "db/sqlite/sqlite_int.h"
 #include "db/schema.h"
 
 #include <stdio.h>
@@ -29,7 +30,7 @@ typedef struct fx {
 static void sh(tb_db *db, const char *sql)
 {
 	char *msg = NULL;
-	if (sqlite3_exec(db->h, sql, NULL, NULL, &msg) != SQLITE_OK) fail_msg("%s: %s", sql, msg);
+	if (sqlite3_exec(db->h, sql, NULL, NULL, &msg) != 0) fail_msg("%s: %s", sql, msg);
 }
 
 static int64_t q64(tb_db *db, const char *sql)
@@ -121,13 +122,13 @@ static void test_intact_chain(void **state)
 	assert_int_equal(r.checked, 6);
 	assert_string_equal(r.reason, "");
 	char head[65];
-	sqlite3_stmt *st;
+	tb_stmt *st;
 	assert_int_equal(
-	    sqlite3_prepare_v2(f->db->h, "SELECT hash FROM tb_event WHERE seq=6", -1, &st, NULL),
+	    tb_db_prepare(f->db, "SELECT hash FROM tb_event WHERE seq=6", &st, NULL),
 	    0);
-	assert_int_equal(sqlite3_step(st), SQLITE_ROW);
-	snprintf(head, sizeof head, "%s", (const char *)sqlite3_column_text(st, 0));
-	sqlite3_finalize(st);
+	assert_int_equal(tb_stmt_step(st), TB_ROW);
+	snprintf(head, sizeof head, "%s", tb_col_text(st, 0));
+	tb_stmt_finalize(st);
 	assert_string_equal(r.head, head);
 	assert_int_equal(strlen(r.head), 64);
 	/* the first event links to the zero hash */
@@ -162,18 +163,16 @@ static void test_intact_chain(void **state)
 static void test_hash_formula(void **state)
 {
 	fx *f = *state;
-	sqlite3_stmt *st;
+	tb_stmt *st;
 	assert_int_equal(
-	    sqlite3_prepare_v2(f->db->h,
-	                       "SELECT seq,time,actor,role,action,entity,entity_id,parcels,payload,"
-	                       "prev_hash,hash FROM tb_event ORDER BY seq",
-	                       -1, &st, NULL),
+	    tb_db_prepare(f->db, "SELECT seq,time,actor,role,action,entity,entity_id,parcels,payload,"
+	                       "prev_hash,hash FROM tb_event ORDER BY seq", &st, NULL),
 	    0);
 	int n = 0;
-	while (sqlite3_step(st) == SQLITE_ROW) {
-#define T(i) ((const char *)sqlite3_column_text(st, i))
+	while (tb_stmt_step(st) == TB_ROW) {
+#define T(i) (tb_col_text(st, i))
 		json_t *o = json_object();
-		json_object_set_new(o, "seq", json_integer(sqlite3_column_int64(st, 0)));
+		json_object_set_new(o, "seq", json_integer(tb_col_int64(st, 0)));
 		json_object_set_new(o, "time", json_string(T(1)));
 		json_object_set_new(o, "actor", json_string(T(2)));
 		json_object_set_new(o, "role", json_string(T(3)));
@@ -196,7 +195,7 @@ static void test_hash_formula(void **state)
 		n++;
 #undef T
 	}
-	sqlite3_finalize(st);
+	tb_stmt_finalize(st);
 	assert_int_equal(n, 6);
 }
 
@@ -289,21 +288,21 @@ static void test_triggers_refuse(void **state)
 	char *msg = NULL;
 	assert_int_not_equal(
 	    sqlite3_exec(f->db->h, "UPDATE tb_event SET actor='x' WHERE seq=2", NULL, NULL, &msg),
-	    SQLITE_OK);
+	    0);
 	assert_string_equal(msg, "the event log is append-only: UPDATE refused");
 	sqlite3_free(msg);
 	assert_int_not_equal(
 	    sqlite3_exec(f->db->h, "DELETE FROM tb_event WHERE seq=6", NULL, NULL, &msg),
-	    SQLITE_OK);
+	    0);
 	assert_string_equal(msg, "the event log is append-only: DELETE refused");
 	sqlite3_free(msg);
 	assert_int_not_equal(
 	    sqlite3_exec(f->db->h, "UPDATE tb_event_parcel SET parcel='X'", NULL, NULL, &msg),
-	    SQLITE_OK);
+	    0);
 	assert_string_equal(msg, "the event log is append-only: UPDATE refused");
 	sqlite3_free(msg);
 	assert_int_not_equal(
-	    sqlite3_exec(f->db->h, "DELETE FROM tb_event_parcel", NULL, NULL, &msg), SQLITE_OK);
+	    sqlite3_exec(f->db->h, "DELETE FROM tb_event_parcel", NULL, NULL, &msg), 0);
 	assert_string_equal(msg, "the event log is append-only: DELETE refused");
 	sqlite3_free(msg);
 	/* through the db helper the message is kept too */

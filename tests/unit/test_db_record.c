@@ -13,6 +13,7 @@
 
 #include "base/json.h"
 #include "db/event.h"
+#include "db/sqlite/sqlite_int.h"
 #include "db/resource.h"
 #include "db/schema.h"
 #include "geo/geo.h"
@@ -147,13 +148,13 @@ static int64_t q64(tb_db *db, const char *sql)
 static const char *qtext(tb_db *db, const char *sql)
 {
 	static char out[1024];
-	sqlite3_stmt *st;
-	if (sqlite3_prepare_v2(db->h, sql, -1, &st, NULL))
-		fail_msg("%s: %s", sql, sqlite3_errmsg(db->h));
+	tb_stmt *st;
+	if (tb_db_prepare(db, sql, &st, NULL))
+		fail_msg("%s: %s", sql, tb_db_errmsg(db));
 	snprintf(out, sizeof out, "(null)");
-	if (sqlite3_step(st) == SQLITE_ROW && sqlite3_column_text(st, 0))
-		snprintf(out, sizeof out, "%s", (const char *)sqlite3_column_text(st, 0));
-	sqlite3_finalize(st);
+	if (tb_stmt_step(st) == TB_ROW && tb_col_text(st, 0))
+		snprintf(out, sizeof out, "%s", tb_col_text(st, 0));
+	tb_stmt_finalize(st);
 	return out;
 }
 

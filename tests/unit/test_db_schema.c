@@ -11,6 +11,7 @@
 #include "tb_test.h"
 
 #include "db/event.h"
+#include "db/sqlite/sqlite_int.h"
 #include "db/gpkg.h"
 #include "db/schema.h"
 #include "geo/geo.h"
@@ -38,13 +39,13 @@ static int64_t q64(tb_db *db, const char *sql)
 static const char *qtext(tb_db *db, const char *sql)
 {
 	static char out[1024];
-	sqlite3_stmt *st;
-	if (sqlite3_prepare_v2(db->h, sql, -1, &st, NULL))
-		fail_msg("%s: %s", sql, sqlite3_errmsg(db->h));
+	tb_stmt *st;
+	if (tb_db_prepare(db, sql, &st, NULL))
+		fail_msg("%s: %s", sql, tb_db_errmsg(db));
 	out[0] = 0;
-	if (sqlite3_step(st) == SQLITE_ROW && sqlite3_column_text(st, 0))
-		snprintf(out, sizeof out, "%s", (const char *)sqlite3_column_text(st, 0));
-	sqlite3_finalize(st);
+	if (tb_stmt_step(st) == TB_ROW && tb_col_text(st, 0))
+		snprintf(out, sizeof out, "%s", tb_col_text(st, 0));
+	tb_stmt_finalize(st);
 	return out;
 }
 
@@ -307,7 +308,7 @@ static void test_transactions(void **state)
 	/* SQL errors name the reason */
 	assert_int_equal(tb_db_exec(f->db, "SELEC 1", &e), TB_EDB);
 	assert_non_null(strstr(e.message, "syntax error"));
-	sqlite3_stmt *st;
+	tb_stmt *st;
 	assert_int_equal(tb_db_prepare(f->db, "SELECT nope FROM tb_setting", &st, &e), TB_EDB);
 	assert_non_null(strstr(e.message, "prepare: no such column: nope"));
 	int64_t v = 5;
@@ -331,35 +332,35 @@ static void test_st_functions(void **state)
 	size_t n;
 	unsigned char *blob = tb_gpkg_encode(g, TB_SRS_CGCS2000, &n);
 	assert_non_null(blob);
-	sqlite3_stmt *st;
+	tb_stmt *st;
 	assert_int_equal(
 	    tb_db_prepare(f->db,
 	                  "SELECT ST_MinX(?1), ST_MaxX(?1), ST_MinY(?1), ST_MaxY(?1),"
 	                  " ST_IsEmpty(?1), ST_IsEmpty(NULL), ST_MinX(NULL), ST_IsEmpty(x'00')",
 	                  &st, &e),
 	    0);
-	sqlite3_bind_blob(st, 1, blob, (int)n, SQLITE_STATIC);
-	assert_int_equal(sqlite3_step(st), SQLITE_ROW);
-	assert_true(sqlite3_column_double(st, 0) == 117.1);
-	assert_true(sqlite3_column_double(st, 1) == 117.3);
-	assert_true(sqlite3_column_double(st, 2) == 40.0);
-	assert_true(sqlite3_column_double(st, 3) == 40.2);
-	assert_int_equal(sqlite3_column_int(st, 4), 0);
-	assert_int_equal(sqlite3_column_type(st, 5), SQLITE_NULL);
-	assert_int_equal(sqlite3_column_type(st, 6), SQLITE_NULL);
-	assert_int_equal(sqlite3_column_int(st, 7), 1); /* malformed counts as empty */
-	sqlite3_finalize(st);
+	tb_bind_blob(st, 1, blob, (int)n);
+	assert_int_equal(tb_stmt_step(st), TB_ROW);
+	assert_true(tb_col_double(st, 0) == 117.1);
+	assert_true(tb_col_double(st, 1) == 117.3);
+	assert_true(tb_col_double(st, 2) == 40.0);
+	assert_true(tb_col_double(st, 3) == 40.2);
+	assert_int_equal(tb_col_int(st, 4), 0);
+	assert_int_equal(tb_col_type(st, 5), TB_COL_NULL);
+	assert_int_equal(tb_col_type(st, 6), TB_COL_NULL);
+	assert_int_equal(tb_col_int(st, 7), 1); /* malformed counts as empty */
+	tb_stmt_finalize(st);
 	free(blob);
 	GEOSGeom_destroy_r(h, g);
 
 	g = GEOSGeomFromWKT_r(h, "POLYGON EMPTY");
 	blob = tb_gpkg_encode(g, TB_SRS_CGCS2000, &n);
 	assert_int_equal(tb_db_prepare(f->db, "SELECT ST_IsEmpty(?1), ST_MinX(?1)", &st, &e), 0);
-	sqlite3_bind_blob(st, 1, blob, (int)n, SQLITE_STATIC);
-	assert_int_equal(sqlite3_step(st), SQLITE_ROW);
-	assert_int_equal(sqlite3_column_int(st, 0), 1);
-	assert_int_equal(sqlite3_column_type(st, 1), SQLITE_NULL);
-	sqlite3_finalize(st);
+	tb_bind_blob(st, 1, blob, (int)n);
+	assert_int_equal(tb_stmt_step(st), TB_ROW);
+	assert_int_equal(tb_col_int(st, 0), 1);
+	assert_int_equal(tb_col_type(st, 1), TB_COL_NULL);
+	tb_stmt_finalize(st);
 	free(blob);
 	GEOSGeom_destroy_r(h, g);
 }
@@ -387,19 +388,19 @@ static void test_features_and_touch(void **state)
 	                 1);
 	GEOSContextHandle_t h = tb_geos();
 	const char *wkt[] = {"POINT(117.2 40.1)", "POINT(117.5 39.9)", "POINT EMPTY"};
-	sqlite3_stmt *st;
+	tb_stmt *st;
 	assert_int_equal(
 	    tb_db_prepare(f->db, "INSERT INTO pts(geom, name) VALUES(?, 'p')", &st, &e), 0);
 	for (int i = 0; i < 3; i++) {
 		GEOSGeometry *g = GEOSGeomFromWKT_r(h, wkt[i]);
 		size_t n;
 		unsigned char *blob = tb_gpkg_encode(g, 4490, &n);
-		sqlite3_bind_blob(st, 1, blob, (int)n, free);
-		assert_int_equal(sqlite3_step(st), SQLITE_DONE);
-		sqlite3_reset(st);
+		tb_bind_blob_owned(st, 1, blob, (int)n);
+		assert_int_equal(tb_stmt_step(st), TB_DONE);
+		tb_stmt_reset(st);
 		GEOSGeom_destroy_r(h, g);
 	}
-	sqlite3_finalize(st);
+	tb_stmt_finalize(st);
 	assert_int_equal(q64(f->db, "SELECT count(*) FROM rtree_pts_geom"),
 	                 2); /* empty not indexed */
 	assert_int_equal(tb_gpkg_touch(f->db, "pts", "geom", &e), 0);

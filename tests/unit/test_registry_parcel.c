@@ -118,12 +118,12 @@ static void derived_fields_and_ledger(void **state)
 	assert_int_equal(tb_db_double(f->db, "SELECT sum(delta_ha) FROM area_ledger", &ledger, &e), 0);
 	assert_true(fabs(ledger) < 1e-9);
 	char *kind = NULL;
-	sqlite3_stmt *st;
-	sqlite3_prepare_v2(f->db->h, "SELECT kind, cause FROM area_ledger ORDER BY fid DESC LIMIT 1", -1, &st, NULL);
-	assert_int_equal(sqlite3_step(st), SQLITE_ROW);
-	kind = strdup((const char *)sqlite3_column_text(st, 0));
-	assert_string_equal((const char *)sqlite3_column_text(st, 1), "destroyed by fire");
-	sqlite3_finalize(st);
+	tb_stmt *st;
+	tb_db_prepare(f->db, "SELECT kind, cause FROM area_ledger ORDER BY fid DESC LIMIT 1", &st, NULL);
+	assert_int_equal(tb_stmt_step(st), TB_ROW);
+	kind = strdup(tb_col_text(st, 0));
+	assert_string_equal(tb_col_text(st, 1), "destroyed by fire");
+	tb_stmt_finalize(st);
 	assert_string_equal(kind, "loss");
 	free(kind);
 	json_t *s = tb_registry_stats(f->db, &e);
