@@ -346,6 +346,22 @@ static json_t *query_events(tb_db *db, const char *sql, const char *text, tb_err
 	return arr;
 }
 
+json_t *tb_event_recent_towns(tb_db *db, int limit, const char *towns, const char *parcel_cond, tb_err *e)
+{
+	char cond[768];
+	snprintf(cond, sizeof cond,
+		 "(NOT EXISTS (SELECT 1 FROM tb_event_parcel p WHERE p.seq=e.seq) AND NOT EXISTS (SELECT 1 FROM"
+		 " tb_event_town t WHERE t.seq=e.seq AND instr(',' || ?1 || ',', ',' || t.town || ',') = 0))"
+		 " OR EXISTS (SELECT 1 FROM tb_event_parcel p WHERE p.seq=e.seq AND (%s))",
+		 parcel_cond);
+	return tb_event_recent_where(db, limit, cond, towns, e);
+}
+
+int tb_event_head(tb_db *db, int64_t *seq, tb_err *e)
+{
+	return tb_db_int64(db, "SELECT coalesce(max(seq),0) FROM tb_event", seq, e);
+}
+
 json_t *tb_event_archive(tb_db *db, const char *parcel_code, tb_err *e)
 {
 	return query_events(db,

@@ -54,5 +54,13 @@ json_t *tb_event_recent(tb_db *db, int limit, tb_err *e);
 /* The same, of events meeting an SQL condition on the event (alias e) in
  * which ?1 is `param` — for feature modules that know what an event touches. */
 json_t *tb_event_recent_where(tb_db *db, int limit, const char *cond, const char *param, tb_err *e);
+/* The newest events a set of towns (comma-separated codes) may see: those
+ * touching a parcel for which parcel_cond holds (an SQL condition on the
+ * touched parcel's code p.parcel, in which ?1 is `towns`: the feature that
+ * owns the parcels writes it), and those touching no parcel unless their
+ * record belongs to a town not in towns (tb_event_in.town). */
+json_t *tb_event_recent_towns(tb_db *db, int limit, const char *towns, const char *parcel_cond, tb_err *e);
+/* The sequence number of the newest event, 0 for an empty log. */
+int tb_event_head(tb_db *db, int64_t *seq, tb_err *e);
 
 #endif

@@ -224,3 +224,16 @@ int tb_gpkg_touch(tb_db *db, const char *t, const char *c, tb_err *e)
 			" max_y=(SELECT max(maxy) FROM \"rtree_%1$s_%2$s\") WHERE table_name='%1$s'",
 			t, c);
 }
+
+bool tb_gpkg_extent(tb_db *db, const char *table, double b[4])
+{
+	tb_stmt *st = tb_db_stmt(db, "SELECT min_x,min_y,max_x,max_y FROM gpkg_contents WHERE table_name=?", NULL);
+	if (!st) return false;
+	tb_bind_text(st, 1, table);
+	bool found = tb_stmt_step(st) == TB_ROW && tb_col_type(st, 0) != TB_COL_NULL;
+	if (found)
+		for (int i = 0; i < 4; i++)
+			b[i] = tb_col_double(st, i);
+	tb_stmt_reset(st);
+	return found;
+}
