@@ -108,11 +108,8 @@ int tb_registry_each_parcel(tb_db *db, bool natural_only, tb_parcel_fn fn, void 
 json_t *tb_registry_events(tb_db *db, const char *towns, int limit, tb_err *e)
 {
 	if (!towns) return tb_event_recent(db, limit, e);
-	return tb_event_recent_where(
-		db, limit,
-		"(NOT EXISTS (SELECT 1 FROM tb_event_parcel p WHERE p.seq=e.seq) AND NOT EXISTS (SELECT 1 FROM"
-		" tb_event_town t WHERE t.seq=e.seq AND instr(',' || ?1 || ',', ',' || t.town || ',') = 0))"
-		" OR EXISTS (SELECT 1 FROM tb_event_parcel p JOIN parcels x ON x.code=p.parcel WHERE p.seq=e.seq"
-		" AND instr(',' || ?1 || ',', ',' || x.xiang || ',') > 0)",
-		towns, e);
+	return tb_event_recent_towns(db, limit, towns,
+				     "EXISTS (SELECT 1 FROM parcels x WHERE x.code=p.parcel"
+				     " AND instr(',' || ?1 || ',', ',' || x.xiang || ',') > 0)",
+				     e);
 }
