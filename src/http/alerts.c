@@ -9,6 +9,7 @@
 
 #include "http/api.h"
 #include "base/json.h"
+#include "duty/duty.h"
 #include "monitor/alert.h"
 #include "monitor/sites.h"
 
@@ -41,7 +42,7 @@ static bool query_count(tb_req *req, const char *name, long long dflt, long long
 static int ranger_list(tb_req *req, tb_resp *resp)
 {
 	char me[64];
-	tb_alert_ranger_of_login(req->db, req->who.login, me);
+	tb_duty_ranger_of_login(req->db, req->who.login, me);
 	static const char *const keys[] = {"status", "type", "source", "result", "grid_code"};
 	tb_filter f[6] = {{"ranger_code", "eq", me}};
 	int n = 1;
@@ -74,7 +75,7 @@ int tb_api_alerts_get(tb_req *req, tb_resp *resp)
 	json_t *a = NULL;
 	GEOSGeometry *g = NULL;
 	tb_err e = {0};
-	bool mine = tb_alert_ranger_of_login(req->db, req->who.login, me) &&
+	bool mine = tb_duty_ranger_of_login(req->db, req->who.login, me) &&
 		    !tb_record_get(req->db, &tb_alerts, id, &a, &g, &e) && tb_json_str(a, "ranger_code") &&
 		    !strcmp(tb_json_str(a, "ranger_code"), me);
 	if (mine && tb_req_query(req, "geometry") && !strcmp(tb_req_query(req, "geometry"), "true"))
@@ -170,7 +171,7 @@ int tb_api_alerts_close(tb_req *req, tb_resp *resp)
 int tb_api_alerts_mine(tb_req *req, tb_resp *resp)
 {
 	char me[64];
-	if (!tb_alert_ranger_of_login(req->db, req->who.login, me))
+	if (!tb_duty_ranger_of_login(req->db, req->who.login, me))
 		return tb_resp_json(resp, 200, json_pack("{s:n,s:[]}", "ranger", "items"));
 	tb_err e = {0};
 	json_t *items = tb_alert_mine(req->db, me, &e);
@@ -183,7 +184,7 @@ int tb_api_alerts_mine(tb_req *req, tb_resp *resp)
 int tb_api_notifications(tb_req *req, tb_resp *resp)
 {
 	char me[64];
-	tb_alert_ranger_of_login(req->db, req->who.login, me);
+	tb_duty_ranger_of_login(req->db, req->who.login, me);
 	long long lim;
 	if (!query_count(req, "limit", 50, &lim, resp)) return 0;
 	tb_err e = {0};
@@ -196,7 +197,7 @@ int tb_api_notification_read(tb_req *req, tb_resp *resp)
 	int64_t id;
 	if (!tb_req_id(req, 0, &id, resp)) return 0;
 	char me[64];
-	tb_alert_ranger_of_login(req->db, req->who.login, me);
+	tb_duty_ranger_of_login(req->db, req->who.login, me);
 	tb_actor who = tb_req_actor(req);
 	json_t *out = NULL;
 	tb_err e = {0};
@@ -208,7 +209,7 @@ int tb_api_monitor_summary(tb_req *req, tb_resp *resp)
 {
 	char me[64] = "";
 	char *towns = NULL;
-	if (is_ranger(req)) tb_alert_ranger_of_login(req->db, req->who.login, me);
+	if (is_ranger(req)) tb_duty_ranger_of_login(req->db, req->who.login, me);
 	else towns = tb_jurisdiction(&req->who, &tb_alerts);
 	tb_err e = {0};
 	json_t *counts = tb_alert_counts(req->db, towns, is_ranger(req) ? me : NULL, &e);

@@ -4,6 +4,7 @@
  * may submit only his own patrols. */
 #include "http/api.h"
 
+#include "duty/duty.h"
 #include "duty/patrol.h"
 
 #include <stdio.h>
@@ -16,20 +17,17 @@
  * record with his login; other roles name one (within their jurisdiction). */
 static bool ranger_allowed(tb_req *req, const char *ranger, tb_resp *resp)
 {
-	tb_stmt *st;
-	if (tb_db_prepare(req->db, "SELECT town_code, login FROM rangers WHERE code=?", &st, NULL) != 0) {
+	tb_ranger_info r;
+	int rc = tb_duty_ranger(req->db, ranger, &r, NULL);
+	if (rc && rc != TB_ENOTFOUND) {
 		tb_resp_error(resp, 500, "database", NULL, "cannot read rangers");
 		return false;
 	}
-	tb_bind_text(st, 1, ranger ? ranger : "");
-	bool found = tb_stmt_step(st) == TB_ROW, ok = false;
+	bool found = !rc, ok = false;
 	if (found) {
-		const char *town = tb_col_text(st, 0);
-		const char *login = tb_col_text(st, 1);
-		if (!strcmp(req->who.role, "ranger")) ok = login && !strcmp(login, req->who.login);
-		else ok = town && tb_jurisdiction_allows(&req->who, town);
+		if (!strcmp(req->who.role, "ranger")) ok = r.login[0] && !strcmp(r.login, req->who.login);
+		else ok = r.town[0] && tb_jurisdiction_allows(&req->who, r.town);
 	}
-	tb_stmt_finalize(st);
 	if (!found) tb_resp_error(resp, 422, "invalid", "ranger", "no ranger with code '%s'", ranger ? ranger : "");
 	else if (!ok) tb_resp_error(resp, 403, "forbidden", "ranger", "you may not submit patrols for %s", ranger);
 	return found && ok;

@@ -100,14 +100,32 @@ int tb_registry_parcels_of(tb_db *db, const char *town, const char *village, int
 	return rc;
 }
 
-/* Step st to its end (or until fn stops): code, name, town, geom. */
-static int area_rows(tb_stmt *st, tb_area_fn fn, void *ctx)
+int tb_registry_division(tb_db *db, const char *code, tb_division_info *out, tb_err *e)
+{
+	memset(out, 0, sizeof *out);
+	tb_stmt *st = tb_db_stmt(db, "SELECT name, level, parent_code FROM divisions WHERE code=?", e);
+	if (!st) return TB_EDB;
+	tb_bind_text(st, 1, code ? code : "");
+	int rc = TB_ENOTFOUND;
+	if (tb_stmt_step(st) == TB_ROW) {
+		snprintf(out->name, sizeof out->name, "%s", tb_col_text(st, 0) ? tb_col_text(st, 0) : "");
+		snprintf(out->level, sizeof out->level, "%s", tb_col_text(st, 1) ? tb_col_text(st, 1) : "");
+		snprintf(out->parent, sizeof out->parent, "%s", tb_col_text(st, 2) ? tb_col_text(st, 2) : "");
+		rc = 0;
+	}
+	tb_stmt_reset(st);
+	return rc;
+}
+
+/* Step st to its end (or until fn stops): code, name, town, geom; rows
+ * without a geometry too unless skip_empty. */
+static int area_rows(tb_stmt *st, bool skip_empty, tb_area_fn fn, void *ctx)
 {
 	int rc = 0;
 	while (!rc && tb_stmt_step(st) == TB_ROW) {
 		tb_area_row a = {.code = tb_col_text(st, 0), .name = tb_col_text(st, 1), .town = tb_col_text(st, 2),
 				 .geom = col_geom(st, 3)};
-		if (!a.geom) continue;
+		if (!a.geom && skip_empty) continue;
 		rc = fn(ctx, &a);
 		if (a.geom) GEOSGeom_destroy_r(tb_geos(), a.geom);
 	}
@@ -131,7 +149,7 @@ int tb_registry_divisions(tb_db *db, const char *level, const double box[4], tb_
 	if (rc) return rc;
 	if (box) bind_box(st, box);
 	tb_bind_text(st, 5, level);
-	rc = area_rows(st, fn, ctx);
+	rc = area_rows(st, box != NULL, fn, ctx);
 	tb_stmt_finalize(st);
 	return rc;
 }
@@ -143,7 +161,7 @@ int tb_registry_zones_in_box(tb_db *db, const double box[4], tb_area_fn fn, void
 	tb_stmt *st = tb_db_stmt(db, sql, e);
 	if (!st) return TB_EDB;
 	bind_box(st, box);
-	int rc = area_rows(st, fn, ctx);
+	int rc = area_rows(st, true, fn, ctx);
 	tb_stmt_reset(st);
 	return rc;
 }

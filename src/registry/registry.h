@@ -100,8 +100,15 @@ typedef struct tb_area_row {
 	GEOSGeometry *geom;
 } tb_area_row;
 typedef int (*tb_area_fn)(void *ctx, tb_area_row *a);
-/* The divisions of a level ("town", "village") by code, all of them or
- * (box not NULL) those whose R-tree box meets box. */
+/* A division by its code; TB_ENOTFOUND (e not set) when none.  Texts are
+ * "" when unset. */
+typedef struct tb_division_info {
+	char name[128], level[16], parent[32];
+} tb_division_info;
+int tb_registry_division(tb_db *db, const char *code, tb_division_info *out, tb_err *e);
+/* The divisions of a level ("town", "village") by code: all of them (geom
+ * NULL for a division without outline), or (box not NULL) those whose
+ * R-tree box meets box. */
 int tb_registry_divisions(tb_db *db, const char *level, const double box[4], tb_area_fn fn, void *ctx,
 			  tb_err *e);
 /* The key zones whose R-tree box meets box, in R-tree order.  A cached
