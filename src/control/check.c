@@ -9,6 +9,7 @@
 
 #include "base/buf.h"
 #include "db/codes.h"
+#include "registry/registry.h"
 
 #include <math.h>
 #include <stdlib.h>
@@ -37,26 +38,27 @@ static double inter_ha(const GEOSGeometry *a, const GEOSGeometry *b)
 	return ha;
 }
 
+typedef struct zone_parts {
+	GEOSGeometry *g[256];
+	unsigned n;
+} zone_parts;
+
+static int keep_zone(void *ctx, tb_area_row *z)
+{
+	zone_parts *zp = ctx;
+	zp->g[zp->n++] = z->geom;
+	z->geom = NULL;
+	return zp->n == 256;
+}
+
 /* The union of the key zones whose boxes meet the area (NULL when none). */
 static GEOSGeometry *zones_near(tb_db *db, const double b[4], bool *failed, tb_err *e)
 {
-	static const char *sql = "SELECT z.geom FROM rtree_zones_geom r JOIN zones z ON z.fid=r.id"
-				 " WHERE r.maxx>=? AND r.minx<=? AND r.maxy>=? AND r.miny<=?";
-	tb_stmt *st = tb_db_stmt(db, sql, e);
-	*failed = !st;
-	if (!st) return NULL;
-	tb_bind_double(st, 1, b[0]);
-	tb_bind_double(st, 2, b[2]);
-	tb_bind_double(st, 3, b[1]);
-	tb_bind_double(st, 4, b[3]);
+	zone_parts zp = {.n = 0};
+	*failed = tb_registry_zones_in_box(db, b, keep_zone, &zp, e) < 0;
 	GEOSContextHandle_t h = tb_geos();
-	GEOSGeometry *parts[256];
-	unsigned n = 0;
-	while (tb_stmt_step(st) == TB_ROW && n < 256) {
-		GEOSGeometry *g = tb_gpkg_decode(tb_col_blob(st, 0), (size_t)tb_col_bytes(st, 0), NULL);
-		if (g) parts[n++] = g;
-	}
-	tb_stmt_reset(st);
+	GEOSGeometry **parts = zp.g;
+	unsigned n = zp.n;
 	if (!n) return NULL;
 	GEOSGeometry *coll = GEOSGeom_createCollection_r(h, GEOS_GEOMETRYCOLLECTION, parts, n);
 	GEOSGeometry *u = GEOSUnaryUnion_r(h, coll);
@@ -175,15 +177,26 @@ typedef struct totals {
 	char town[32];
 } totals;
 
+typedef struct overlay_ctx {
+	decider *d;
+	const GEOSGeometry *g;
+	const GEOSPreparedGeometry *gp;
+	const GEOSGeometry *zones;
+	json_t *parcels;
+	totals *t;
+} overlay_ctx;
+
 /* One candidate parcel: its part inside the area, split by the key zones. */
-static int parcel_part(decider *d, tb_stmt *st, const GEOSGeometry *g, const GEOSPreparedGeometry *gp,
-		       const GEOSGeometry *zones, json_t *parcels, totals *t)
+static int parcel_part(void *ctx, tb_parcel_row *p)
 {
+	overlay_ctx *o = ctx;
+	decider *d = o->d;
+	const GEOSGeometry *g = o->g, *zones = o->zones;
+	json_t *parcels = o->parcels;
+	totals *t = o->t;
 	GEOSContextHandle_t h = tb_geos();
-	GEOSGeometry *pg = tb_gpkg_decode(tb_col_blob(st, 6), (size_t)tb_col_bytes(st, 6), NULL);
-	if (!pg) return 0;
-	GEOSGeometry *part = GEOSPreparedIntersects_r(h, gp, pg) == 1 ? GEOSIntersection_r(h, g, pg) : NULL;
-	GEOSGeom_destroy_r(h, pg);
+	const GEOSGeometry *pg = p->geom;
+	GEOSGeometry *part = GEOSPreparedIntersects_r(h, o->gp, pg) == 1 ? GEOSIntersection_r(h, g, pg) : NULL;
 	double ha = part ? tb_area_ha(part) : 0;
 	if (ha < 1e-7) { /* touching only */
 		if (part) GEOSGeom_destroy_r(h, part);
@@ -192,9 +205,9 @@ static int parcel_part(decider *d, tb_stmt *st, const GEOSGeometry *g, const GEO
 	double kz = zones ? inter_ha(part, zones) : 0;
 	if (kz < 1e-7) kz = 0;
 	GEOSGeom_destroy_r(h, part);
-	const char *code = tb_col_text(st, 1), *town = tb_col_text(st, 2);
-	bool natural = tb_col_int(st, 3) != 0;
-	const char *gyl = tb_col_text(st, 4), *bh = tb_col_text(st, 5);
+	const char *code = p->code, *town = p->town;
+	bool natural = p->natural;
+	const char *gyl = p->gjgyl_bhdj, *bh = p->bh_dj;
 	json_t *parts = json_array();
 	const tb_use_rule *worst = NULL;
 	double out = ha - kz;
@@ -236,25 +249,27 @@ static int overlay(tb_db *db, decider *d, const GEOSGeometry *g, json_t *parcels
 	GEOSGeometry *zones = zones_near(db, b, &failed, e);
 	if (failed) return TB_EDB;
 	*zone_ha = zones ? inter_ha(g, zones) : 0;
-	static const char *sql =
-		"SELECT p.fid, p.code, p.xiang, p.natural, p.gjgyl_bhdj, p.bh_dj, p.geom"
-		" FROM rtree_parcels_geom r JOIN parcels p ON p.fid=r.id"
-		" WHERE r.maxx>=? AND r.minx<=? AND r.maxy>=? AND r.miny<=?"
-		" AND coalesce(p.status,'active')='active' ORDER BY p.code";
-	tb_stmt *st = tb_db_stmt(db, sql, e);
-	if (!st) {
-		if (zones) GEOSGeom_destroy_r(h, zones);
-		return TB_EDB;
-	}
-	tb_bind_double(st, 1, b[0]);
-	tb_bind_double(st, 2, b[2]);
-	tb_bind_double(st, 3, b[1]);
-	tb_bind_double(st, 4, b[3]);
 	const GEOSPreparedGeometry *gp = GEOSPrepare_r(h, g);
-	while (tb_stmt_step(st) == TB_ROW) parcel_part(d, st, g, gp, zones, parcels, t);
-	tb_stmt_reset(st);
+	overlay_ctx o = {.d = d, .g = g, .gp = gp, .zones = zones, .parcels = parcels, .t = t};
+	int rc = tb_registry_parcels_in_box(db, b, true, parcel_part, &o, e);
 	GEOSPreparedGeom_destroy_r(h, gp);
 	if (zones) GEOSGeom_destroy_r(h, zones);
+	return rc < 0 ? TB_EDB : 0;
+}
+
+typedef struct town_ctx {
+	const GEOSGeometry *g;
+	totals *t;
+} town_ctx;
+
+static int town_part(void *ctx, tb_area_row *d)
+{
+	town_ctx *c = ctx;
+	double ha = inter_ha(c->g, d->geom);
+	if (ha > c->t->town_best) {
+		c->t->town_best = ha;
+		snprintf(c->t->town, sizeof c->t->town, "%s", d->code);
+	}
 	return 0;
 }
 
@@ -263,26 +278,8 @@ static void town_of_area(tb_db *db, const GEOSGeometry *g, totals *t)
 {
 	double b[4];
 	envelope(g, b);
-	tb_stmt *st = NULL;
-	if (tb_db_prepare(db,
-			  "SELECT d.code, d.geom FROM rtree_divisions_geom r JOIN divisions d ON d.fid=r.id"
-			  " WHERE r.maxx>=? AND r.minx<=? AND r.maxy>=? AND r.miny<=? AND d.level='town'",
-			  &st, NULL))
-		return;
-	tb_bind_double(st, 1, b[0]);
-	tb_bind_double(st, 2, b[2]);
-	tb_bind_double(st, 3, b[1]);
-	tb_bind_double(st, 4, b[3]);
-	while (tb_stmt_step(st) == TB_ROW) {
-		GEOSGeometry *dg = tb_gpkg_decode(tb_col_blob(st, 1), (size_t)tb_col_bytes(st, 1), NULL);
-		double ha = dg ? inter_ha(g, dg) : 0;
-		if (dg) GEOSGeom_destroy_r(tb_geos(), dg);
-		if (ha > t->town_best) {
-			t->town_best = ha;
-			snprintf(t->town, sizeof t->town, "%s", tb_col_text(st, 0));
-		}
-	}
-	tb_stmt_finalize(st);
+	town_ctx c = {.g = g, .t = t};
+	tb_registry_divisions(db, "town", b, town_part, &c, NULL);
 }
 
 static int by_strictness(const void *a, const void *b)

@@ -7,6 +7,7 @@
 #include "control/control.h"
 
 #include "io/ogr_util.h"
+#include "registry/registry.h"
 
 #include <math.h>
 #include <stdlib.h>
@@ -226,23 +227,18 @@ int tb_control_read_geojson(const json_t *gj, GEOSGeometry **out, tb_err *e)
 /* The district outline, buffered by the tolerance; NULL when none. */
 static GEOSGeometry *district_outline(tb_db *db, double tolerance_m)
 {
-	tb_stmt *st = NULL;
-	if (tb_db_prepare(db, "SELECT geom FROM divisions WHERE level='district' AND geom IS NOT NULL", &st, NULL))
-		return NULL;
 	GEOSContextHandle_t h = tb_geos();
-	GEOSGeometry *out = NULL;
-	if (tb_stmt_step(st) == TB_ROW) {
-		GEOSGeometry *g = tb_gpkg_decode(tb_col_blob(st, 0), (size_t)tb_col_bytes(st, 0), NULL);
-		if (g) {
-			double miny, maxy;
-			GEOSGeom_getYMin_r(h, g, &miny);
-			GEOSGeom_getYMax_r(h, g, &maxy);
-			double deg = tolerance_m / (111320.0 * cos((miny + maxy) / 2 * M_PI / 180));
-			out = deg > 0 ? GEOSBuffer_r(h, g, deg, 8) : GEOSGeom_clone_r(h, g);
-			GEOSGeom_destroy_r(h, g);
-		}
+	GEOSGeometry *out = NULL, *g = NULL;
+	tb_err e = {0};
+	tb_registry_district_outline(db, &g, &e);
+	if (g) {
+		double miny, maxy;
+		GEOSGeom_getYMin_r(h, g, &miny);
+		GEOSGeom_getYMax_r(h, g, &maxy);
+		double deg = tolerance_m / (111320.0 * cos((miny + maxy) / 2 * M_PI / 180));
+		out = deg > 0 ? GEOSBuffer_r(h, g, deg, 8) : GEOSGeom_clone_r(h, g);
+		GEOSGeom_destroy_r(h, g);
 	}
-	tb_stmt_finalize(st);
 	return out;
 }
 

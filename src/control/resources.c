@@ -11,6 +11,7 @@
 #include "base/buf.h"
 #include "base/list.h"
 #include "db/codes.h"
+#include "registry/registry.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -345,23 +346,21 @@ static int design_parcels(tb_db *db, tb_record *rec, tb_err *e)
 	double area = 0;
 	char town[32] = "";
 	json_t *norm = json_array();
-	tb_stmt *st = rc ? NULL : tb_db_stmt(db, "SELECT natural, xiang, area_ha FROM parcels WHERE code=?"
-						       " AND coalesce(status,'active')='active'", e);
-	if (!rc && !st) rc = TB_EDB;
 	for (int i = 0; !rc && i < n; i++) {
-		tb_bind_text(st, 1, codes[i]);
-		if (tb_stmt_step(st) != TB_ROW)
+		tb_parcel_info p;
+		int lookup = tb_registry_parcel(db, codes[i], &p, e);
+		if (lookup && lookup != TB_ENOTFOUND) rc = lookup;
+		else if (lookup || !p.active)
 			rc = tb_err_set(e, TB_EINPUT, rec->name, "parcels", "no active parcel '%s'", codes[i]);
-		else if (!tb_col_int(st, 0))
+		else if (!p.natural)
 			rc = tb_err_set(e, TB_EINPUT, rec->name, "parcels",
 					"parcel %s is not natural forest; operation designs of §3.2.1 are for natural forest",
 					codes[i]);
 		else {
-			if (!town[0]) snprintf(town, sizeof town, "%s", tb_col_text(st, 1));
-			area += tb_col_double(st, 2);
+			if (!town[0]) snprintf(town, sizeof town, "%s", p.town);
+			area += p.area_ha;
 			json_array_append_new(norm, json_string(codes[i]));
 		}
-		tb_stmt_reset(st);
 	}
 	if (!rc) {
 		tb_buf b;

@@ -92,15 +92,15 @@ static int design_in_scope(tb_db *db, const char *scope, const char *parcels, tb
 	if (!scope) return 0;
 	char *buf = tb__commas(parcels), t[128];
 	int rc = 0;
-	tb_stmt *st = tb_db_stmt(db, "SELECT xiang FROM parcels WHERE code=?", e);
-	for (const char *cur = buf; st && !rc && tb_list_next_copy(&cur, t, sizeof t);) {
-		tb_bind_text(st, 1, t);
-		if (tb_stmt_step(st) == TB_ROW && !tb_list_has(scope, tb_col_text(st, 0)))
+	for (const char *cur = buf; !rc && tb_list_next_copy(&cur, t, sizeof t);) {
+		tb_parcel_info p;
+		int lookup = tb_registry_parcel(db, t, &p, e);
+		if (lookup && lookup != TB_ENOTFOUND) rc = lookup;
+		else if (!lookup && !tb_list_has(scope, p.town[0] ? p.town : NULL))
 			rc = tb_err_set(e, TB_EDENIED, "new design", "parcels", "parcel %s is outside your jurisdiction", t);
-		tb_stmt_reset(st);
 	}
 	free(buf);
-	return st ? rc : TB_EDB;
+	return rc;
 }
 
 int tb_design_create(tb_db *db, const tb_actor *who, const char *scope, json_t *props, int64_t *fid, tb_err *e)
@@ -296,8 +296,7 @@ json_t *tb_control_summary(tb_db *db, const char *scope, tb_err *e)
 {
 	(void)e;
 	double target = tb_setting_num(db, "target_ha", 0);
-	double natural = sum_of(db, "SELECT coalesce(sum(area_ha),0) FROM parcels WHERE natural=1"
-				    " AND coalesce(status,'active')='active'" SCOPED("xiang"), scope);
+	double natural = tb_registry_natural_ha(db, scope);
 	double lost = sum_of(db, "SELECT coalesce(sum(loss_ha),0) FROM applications WHERE status='approved'" SCOPED("town_code"), scope);
 	double pcount = sum_of(db, "SELECT count(*) FROM applications WHERE status IN ('submitted','checked')" SCOPED("town_code"), scope);
 	double pha = sum_of(db, "SELECT coalesce(sum(natural_forest_ha),0) FROM applications"

@@ -2,6 +2,7 @@
  * (list, code) for binary search, with a linear label fallback (lists are
  * short). */
 #include "db/codes.h"
+#include "db/conn_int.h"
 
 #include "base/csv.h"
 
@@ -29,8 +30,9 @@ void tb_codes_free(tb_codes *c)
 
 void tb_codes_invalidate(tb_db *db)
 {
-	tb_codes_free(db->codes);
-	db->codes = NULL;
+	struct tb_codes **slot = tb_db_codes_slot(db);
+	tb_codes_free(*slot);
+	*slot = NULL;
 }
 
 static char *dup_col(tb_stmt *st, int i)
@@ -66,8 +68,9 @@ static tb_codes *load(tb_db *db)
 
 static tb_codes *cache(tb_db *db)
 {
-	if (!db->codes) db->codes = load(db);
-	return db->codes;
+	struct tb_codes **slot = tb_db_codes_slot(db);
+	if (!*slot) *slot = load(db);
+	return *slot;
 }
 
 static int cmp(const char *l1, const char *c1, const tb_code_entry *b)

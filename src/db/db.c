@@ -1,231 +1,23 @@
-/* db.c — opening the database with the pragmas tianbao relies on, SQL
- * helpers and transactions.  The GeoPackage SQL functions are registered
- * here too because the R-tree triggers call them on every write. */
+/* db.c — small query helpers and the district settings, over the statement
+ * interface of db.h (so they serve every backend). */
 #include "db/db.h"
 
-#include "db/gpkg.h"
-#include "db/writeq.h"
-
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
-
-/* How long a writer waits for another process (the CLI) to release the file. */
-#define TB_DB_BUSY_MS 5000
-#define TB_DB_BUSY_MS_S "5000"
-
-int tb_db_error(tb_db *db, tb_err *e, const char *what)
-{
-	return tb_err_set(e, TB_EDB, NULL, NULL, "%s: %s", what,
-			  db && db->h ? sqlite3_errmsg(db->h) : "cannot open");
-}
-
-static int pragmas(tb_db *db, bool ro, tb_err *e)
-{
-	/* a 64 MiB page cache keeps a large import's pages out of the WAL
-	 * until it commits; statement journals (every INSERT that fires the
-	 * R-tree triggers has one) stay in memory instead of temp files */
-	/* busy_timeout first: switching to WAL may itself wait for a lock */
-	const char *rw = "PRAGMA busy_timeout=" TB_DB_BUSY_MS_S "; PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL;"
-			 "PRAGMA foreign_keys=ON; PRAGMA cache_size=-65536; PRAGMA temp_store=MEMORY;";
-	const char *r = "PRAGMA foreign_keys=ON; PRAGMA busy_timeout=" TB_DB_BUSY_MS_S ";";
-	return tb_db_exec(db, ro ? r : rw, e);
-}
-
-int tb_db_open(const char *path, int flags, tb_db **out, tb_err *e)
-{
-	*out = NULL;
-	if (flags & TB_DB_MUST_BE_NEW && access(path, F_OK) == 0)
-		return tb_err_set(e, TB_EUSAGE, path, NULL,
-				  "database already exists; choose another path or remove it");
-	if (!(flags & TB_DB_CREATE) && access(path, F_OK) != 0)
-		return tb_err_set(e, TB_EUSAGE, path, NULL,
-				  "no database here; create one with `tianbao init` or `tianbao demo`");
-	tb_db *db = calloc(1, sizeof *db);
-	if (!db) return tb_err_set(e, TB_ENOMEM, NULL, NULL, "out of memory");
-	db->path = strdup(path);
-	int of = flags & TB_DB_READONLY ? SQLITE_OPEN_READONLY
-					: SQLITE_OPEN_READWRITE | (flags & TB_DB_CREATE ? SQLITE_OPEN_CREATE : 0);
-	int rc = sqlite3_open_v2(path, &db->h, of | SQLITE_OPEN_NOMUTEX, NULL);
-	if (rc != SQLITE_OK) {
-		rc = tb_err_set(e, TB_EIO, path, NULL, "cannot open database: %s",
-				db->h ? sqlite3_errmsg(db->h) : sqlite3_errstr(rc));
-		tb_db_close(db);
-		return rc;
-	}
-	sqlite3_extended_result_codes(db->h, 1);
-	sqlite3_busy_timeout(db->h, TB_DB_BUSY_MS);
-	rc = pragmas(db, flags & TB_DB_READONLY, e);
-	if (!rc) rc = tb_gpkg_register_functions(db, e);
-	if (rc) {
-		tb_db_close(db);
-		return rc;
-	}
-	*out = db;
-	return 0;
-}
-
-void tb_codes_free(struct tb_codes *c); /* codes.c */
-
-typedef struct tb_stmt_cache {
-	const char *sql[64];
-	sqlite3_stmt *st[64];
-	int n;
-	const void *owner[128]; /* keyed statements (tb_db_stmt_keep) */
-	int kind[128];
-	sqlite3_stmt *kst[128];
-	int nk;
-} tb_stmt_cache;
-
-sqlite3_stmt *tb_db_stmt_find(tb_db *db, const void *owner, int kind)
-{
-	tb_stmt_cache *c = db->stmts;
-	for (int i = 0; c && i < c->nk; i++)
-		if (c->owner[i] == owner && c->kind[i] == kind) {
-			sqlite3_reset(c->kst[i]);
-			sqlite3_clear_bindings(c->kst[i]);
-			return c->kst[i];
-		}
-	return NULL;
-}
-
-sqlite3_stmt *tb_db_stmt_keep(tb_db *db, const void *owner, int kind, const char *sql, tb_err *e)
-{
-	tb_stmt_cache *c = db->stmts;
-	if (!c && !(c = db->stmts = calloc(1, sizeof *c))) {
-		tb_err_set(e, TB_ENOMEM, NULL, NULL, "out of memory");
-		return NULL;
-	}
-	sqlite3_stmt *st;
-	if (sqlite3_prepare_v3(db->h, sql, -1, SQLITE_PREPARE_PERSISTENT, &st, NULL) != SQLITE_OK) {
-		tb_db_error(db, e, "prepare");
-		return NULL;
-	}
-	if (c->nk == 128) { /* full: evict the oldest */
-		sqlite3_finalize(c->kst[0]);
-		memmove(c->owner, c->owner + 1, 127 * sizeof c->owner[0]);
-		memmove(c->kind, c->kind + 1, 127 * sizeof c->kind[0]);
-		memmove(c->kst, c->kst + 1, 127 * sizeof c->kst[0]);
-		c->nk--;
-	}
-	c->owner[c->nk] = owner;
-	c->kind[c->nk] = kind;
-	c->kst[c->nk++] = st;
-	return st;
-}
-
-sqlite3_stmt *tb_db_stmt(tb_db *db, const char *sql, tb_err *e)
-{
-	tb_stmt_cache *c = db->stmts;
-	if (!c && !(c = db->stmts = calloc(1, sizeof *c))) {
-		tb_err_set(e, TB_ENOMEM, NULL, NULL, "out of memory");
-		return NULL;
-	}
-	for (int i = 0; i < c->n; i++)
-		if (c->sql[i] == sql) {
-			sqlite3_reset(c->st[i]);
-			sqlite3_clear_bindings(c->st[i]);
-			return c->st[i];
-		}
-	if (c->n == 64) { /* only static texts belong here: more is a bug */
-		tb_err_set(e, TB_EINTERNAL, NULL, NULL, "prepared-statement cache is full");
-		return NULL;
-	}
-	sqlite3_stmt *st;
-	if (sqlite3_prepare_v3(db->h, sql, -1, SQLITE_PREPARE_PERSISTENT, &st, NULL) != SQLITE_OK) {
-		tb_db_error(db, e, "prepare");
-		return NULL;
-	}
-	c->sql[c->n] = sql;
-	c->st[c->n++] = st;
-	return st;
-}
-
-static void stmt_cache_free(tb_db *db)
-{
-	tb_stmt_cache *c = db->stmts;
-	for (int i = 0; c && i < c->n; i++) sqlite3_finalize(c->st[i]);
-	for (int i = 0; c && i < c->nk; i++) sqlite3_finalize(c->kst[i]);
-	free(c);
-	db->stmts = NULL;
-}
-
-void tb_db_close(tb_db *db)
-{
-	if (!db) return;
-	tb_db_rollback(db);
-	stmt_cache_free(db);
-	if (db->h) sqlite3_close_v2(db->h);
-	tb_codes_free(db->codes);
-	free(db->path);
-	free(db);
-}
-
-int tb_db_exec(tb_db *db, const char *sql, tb_err *e)
-{
-	char *msg = NULL;
-	if (sqlite3_exec(db->h, sql, NULL, NULL, &msg) == SQLITE_OK) return 0;
-	int rc = tb_err_set(e, TB_EDB, NULL, NULL, "%s", msg ? msg : "SQL error");
-	sqlite3_free(msg);
-	return rc;
-}
-
-int tb_db_prepare(tb_db *db, const char *sql, sqlite3_stmt **st, tb_err *e)
-{
-	if (sqlite3_prepare_v2(db->h, sql, -1, st, NULL) == SQLITE_OK) return 0;
-	return tb_db_error(db, e, "prepare");
-}
-
-int tb_db_begin(tb_db *db, tb_err *e)
-{
-	if (db->tx_depth++ > 0) return 0;
-	int rc = tb_db_writeq_enter(&db->wq_held, e);
-	if (!rc && sqlite3_exec(db->h, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK) {
-		int busy = (sqlite3_errcode(db->h) & 0xff) == SQLITE_BUSY;
-		rc = busy ? tb_err_set(e, TB_EBUSY, NULL, NULL,
-				       "another process has held the database for writing longer than %d ms; "
-				       "try again shortly", TB_DB_BUSY_MS)
-			  : tb_db_error(db, e, "begin");
-	}
-	if (rc) {
-		db->tx_depth = 0;
-		tb_db_writeq_leave(&db->wq_held);
-	}
-	return rc;
-}
-
-int tb_db_commit(tb_db *db, tb_err *e)
-{
-	if (db->tx_depth <= 0) return tb_err_set(e, TB_EINTERNAL, NULL, NULL, "commit without begin");
-	if (--db->tx_depth > 0) return 0;
-	int rc = tb_db_exec(db, "COMMIT", e);
-	if (rc) tb_db_exec(db, "ROLLBACK", NULL);
-	tb_db_writeq_leave(&db->wq_held);
-	return rc;
-}
-
-void tb_db_rollback(tb_db *db)
-{
-	if (db->tx_depth <= 0) return;
-	db->tx_depth = 0;
-	tb_db_exec(db, "ROLLBACK", NULL);
-	tb_db_writeq_leave(&db->wq_held);
-}
 
 /* The first column of the first row as an integer or a real (0 when there
  * is no row). */
 static int scalar(tb_db *db, const char *sql, int64_t *i, double *d, tb_err *e)
 {
-	sqlite3_stmt *st;
+	tb_stmt *st;
 	int rc = tb_db_prepare(db, sql, &st, e);
 	if (rc) return rc;
-	rc = sqlite3_step(st);
-	bool row = rc == SQLITE_ROW;
-	if (i) *i = row ? sqlite3_column_int64(st, 0) : 0;
-	if (d) *d = row ? sqlite3_column_double(st, 0) : 0;
-	rc = row || rc == SQLITE_DONE ? 0 : tb_db_error(db, e, "query");
-	sqlite3_finalize(st);
+	rc = tb_stmt_step(st);
+	bool row = rc == TB_ROW;
+	if (i) *i = row ? tb_col_int64(st, 0) : 0;
+	if (d) *d = row ? tb_col_double(st, 0) : 0;
+	rc = row || rc == TB_DONE ? 0 : tb_db_error(db, e, "query");
+	tb_stmt_finalize(st);
 	return rc;
 }
 
@@ -241,14 +33,13 @@ int tb_db_double(tb_db *db, const char *sql, double *out, tb_err *e)
 
 char *tb_setting_get(tb_db *db, const char *key, const char *dflt)
 {
-	sqlite3_stmt *st;
+	tb_stmt *st;
 	char *r = NULL;
-	if (sqlite3_prepare_v2(db->h, "SELECT value FROM tb_setting WHERE key=?", -1, &st,
-			       NULL) == SQLITE_OK) {
-		sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
-		if (sqlite3_step(st) == SQLITE_ROW && sqlite3_column_text(st, 0))
-			r = strdup((const char *)sqlite3_column_text(st, 0));
-		sqlite3_finalize(st);
+	if (tb_db_prepare(db, "SELECT value FROM tb_setting WHERE key=?", &st, NULL) == 0) {
+		tb_bind_text(st, 1, key);
+		if (tb_stmt_step(st) == TB_ROW && tb_col_text(st, 0))
+			r = strdup(tb_col_text(st, 0));
+		tb_stmt_finalize(st);
 	}
 	if (!r && dflt) r = strdup(dflt);
 	return r;
@@ -267,15 +58,15 @@ double tb_setting_num(tb_db *db, const char *key, double dflt)
 
 int tb_setting_set(tb_db *db, const char *key, const char *value, tb_err *e)
 {
-	sqlite3_stmt *st;
+	tb_stmt *st;
 	int rc = tb_db_prepare(db,
 			       "INSERT INTO tb_setting(key,value) VALUES(?,?) "
 			       "ON CONFLICT(key) DO UPDATE SET value=excluded.value",
 			       &st, e);
 	if (rc) return rc;
-	sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 2, value, -1, SQLITE_STATIC);
-	rc = sqlite3_step(st) == SQLITE_DONE ? 0 : tb_db_error(db, e, "setting");
-	sqlite3_finalize(st);
+	tb_bind_text(st, 1, key);
+	tb_bind_text(st, 2, value);
+	rc = tb_stmt_step(st) == TB_DONE ? 0 : tb_db_error(db, e, "setting");
+	tb_stmt_finalize(st);
 	return rc;
 }

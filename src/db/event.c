@@ -148,7 +148,7 @@ static int index_parcels(tb_db *db, int64_t seq, const json_t *parcels, tb_err *
 
 int tb_event_append(tb_db *db, const tb_event_in *ev, int64_t *seq_out, tb_err *e)
 {
-	if (db->tx_depth <= 0)
+	if (!tb_db_in_tx(db))
 		return tb_err_set(e, TB_EINTERNAL, NULL, NULL, "event appended outside a transaction");
 	int64_t seq;
 	char prev[TB_SHA256_HEX], hash[TB_SHA256_HEX], now[32];
@@ -344,6 +344,32 @@ static json_t *query_events(tb_db *db, const char *sql, const char *text, tb_err
 	}
 	tb_stmt_finalize(st);
 	return arr;
+}
+
+json_t *tb_event_recent_towns(tb_db *db, int limit, const char *towns, const char *parcel_cond, tb_err *e)
+{
+	/* An event a town sees concerns its towns and nothing else: it touches
+	 * parcels or belongs to a town, every parcel it touches lies in one of
+	 * the towns, and so does its town.  Events of no town (users, tokens,
+	 * attachments, logins, the district's configuration) are the bureau's. */
+	char cond[1024];
+	int n = snprintf(cond, sizeof cond,
+		 "(EXISTS (SELECT 1 FROM tb_event_parcel p WHERE p.seq=e.seq) OR EXISTS (SELECT 1 FROM"
+		 " tb_event_town t WHERE t.seq=e.seq))"
+		 " AND NOT EXISTS (SELECT 1 FROM tb_event_town t WHERE t.seq=e.seq"
+		 " AND instr(',' || ?1 || ',', ',' || t.town || ',') = 0)"
+		 " AND NOT EXISTS (SELECT 1 FROM tb_event_parcel p WHERE p.seq=e.seq AND NOT (%s))",
+		 parcel_cond);
+	if (n < 0 || (size_t)n >= sizeof cond) {
+		tb_err_set(e, TB_EINTERNAL, NULL, NULL, "event condition too long");
+		return NULL;
+	}
+	return tb_event_recent_where(db, limit, cond, towns, e);
+}
+
+int tb_event_head(tb_db *db, int64_t *seq, tb_err *e)
+{
+	return tb_db_int64(db, "SELECT coalesce(max(seq),0) FROM tb_event", seq, e);
 }
 
 json_t *tb_event_archive(tb_db *db, const char *parcel_code, tb_err *e)

@@ -54,5 +54,14 @@ json_t *tb_event_recent(tb_db *db, int limit, tb_err *e);
 /* The same, of events meeting an SQL condition on the event (alias e) in
  * which ?1 is `param` — for feature modules that know what an event touches. */
 json_t *tb_event_recent_where(tb_db *db, int limit, const char *cond, const char *param, tb_err *e);
+/* The newest events a set of towns (comma-separated codes) may see: those
+ * that concern the towns alone — they touch parcels or belong to a town
+ * (tb_event_in.town), parcel_cond holds for every parcel they touch (an SQL
+ * condition on the touched parcel's code p.parcel, in which ?1 is `towns`:
+ * the feature that owns the parcels writes it), and their town is one of the
+ * towns.  Events of no parcel and no town are the district's. */
+json_t *tb_event_recent_towns(tb_db *db, int limit, const char *towns, const char *parcel_cond, tb_err *e);
+/* The sequence number of the newest event, 0 for an empty log. */
+int tb_event_head(tb_db *db, int64_t *seq, tb_err *e);
 
 #endif

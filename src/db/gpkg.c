@@ -10,45 +10,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* ---- SQL functions used by the R-tree triggers ---------------------------- */
-
-enum { F_MINX, F_MAXX, F_MINY, F_MAXY, F_EMPTY };
-
-static void st_env(sqlite3_context *cx, int argc, sqlite3_value **argv)
-{
-	(void)argc;
-	int which = (int)(intptr_t)sqlite3_user_data(cx);
-	if (sqlite3_value_type(argv[0]) == SQLITE_NULL) {
-		sqlite3_result_null(cx);
-		return;
-	}
-	const void *blob = sqlite3_value_blob(argv[0]);
-	int n = sqlite3_value_bytes(argv[0]);
-	double minx, maxx, miny, maxy;
-	int rc = tb_gpkg_envelope(blob, (size_t)n, &minx, &maxx, &miny, &maxy);
-	if (which == F_EMPTY) {
-		sqlite3_result_int(cx, rc != 0);
-		return;
-	}
-	if (rc) {
-		sqlite3_result_null(cx);
-		return;
-	}
-	double v[] = {minx, maxx, miny, maxy};
-	sqlite3_result_double(cx, v[which]);
-}
-
-int tb_gpkg_register_functions(tb_db *db, tb_err *e)
-{
-	static const char *names[] = {"ST_MinX", "ST_MaxX", "ST_MinY", "ST_MaxY", "ST_IsEmpty"};
-	for (int i = 0; i < 5; i++)
-		if (sqlite3_create_function(db->h, names[i], 1,
-					    SQLITE_UTF8 | SQLITE_DETERMINISTIC | SQLITE_INNOCUOUS,
-					    (void *)(intptr_t)i, st_env, NULL, NULL) != SQLITE_OK)
-			return tb_db_error(db, e, "register GeoPackage functions");
-	return 0;
-}
-
 /* ---- core tables -------------------------------------------------------- */
 
 static const char *core_sql =
@@ -89,18 +50,18 @@ static const char *core_sql =
 static int add_srs(tb_db *db, const char *name, int id, const char *org, int orgid,
 		   const char *def, const char *desc, tb_err *e)
 {
-	sqlite3_stmt *st;
+	tb_stmt *st;
 	int rc = tb_db_prepare(db, "INSERT OR IGNORE INTO gpkg_spatial_ref_sys VALUES(?,?,?,?,?,?)",
 			       &st, e);
 	if (rc) return rc;
-	sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
-	sqlite3_bind_int(st, 2, id);
-	sqlite3_bind_text(st, 3, org, -1, SQLITE_STATIC);
-	sqlite3_bind_int(st, 4, orgid);
-	sqlite3_bind_text(st, 5, def, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 6, desc, -1, SQLITE_STATIC);
-	rc = sqlite3_step(st) == SQLITE_DONE ? 0 : tb_db_error(db, e, "gpkg_spatial_ref_sys");
-	sqlite3_finalize(st);
+	tb_bind_text(st, 1, name);
+	tb_bind_int(st, 2, id);
+	tb_bind_text(st, 3, org);
+	tb_bind_int(st, 4, orgid);
+	tb_bind_text(st, 5, def);
+	tb_bind_text(st, 6, desc);
+	rc = tb_stmt_step(st) == TB_DONE ? 0 : tb_db_error(db, e, "gpkg_spatial_ref_sys");
+	tb_stmt_finalize(st);
 	return rc;
 }
 
@@ -152,19 +113,19 @@ static int exec_fmt(tb_db *db, tb_err *e, const char *fmt, ...)
 static int add_contents(tb_db *db, const char *table, const char *type, const char *ident,
 			const char *desc, int srs_id, tb_err *e)
 {
-	sqlite3_stmt *st;
+	tb_stmt *st;
 	int rc = tb_db_prepare(db,
 			       "INSERT OR REPLACE INTO gpkg_contents(table_name,data_type,identifier,"
 			       "description,srs_id) VALUES(?,?,?,?,?)",
 			       &st, e);
 	if (rc) return rc;
-	sqlite3_bind_text(st, 1, table, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 2, type, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 3, ident ? ident : table, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 4, desc ? desc : "", -1, SQLITE_STATIC);
-	if (srs_id >= 0) sqlite3_bind_int(st, 5, srs_id);
-	rc = sqlite3_step(st) == SQLITE_DONE ? 0 : tb_db_error(db, e, "gpkg_contents");
-	sqlite3_finalize(st);
+	tb_bind_text(st, 1, table);
+	tb_bind_text(st, 2, type);
+	tb_bind_text(st, 3, ident ? ident : table);
+	tb_bind_text(st, 4, desc ? desc : "");
+	if (srs_id >= 0) tb_bind_int(st, 5, srs_id);
+	rc = tb_stmt_step(st) == TB_DONE ? 0 : tb_db_error(db, e, "gpkg_contents");
+	tb_stmt_finalize(st);
 	return rc;
 }
 
@@ -216,36 +177,36 @@ int tb_gpkg_add_features(tb_db *db, const char *t, const char *c, const char *ge
 int tb_gpkg_describe_column(tb_db *db, const char *table, const char *column, const char *name,
 			    const char *title, const char *constraint, tb_err *e)
 {
-	sqlite3_stmt *st;
+	tb_stmt *st;
 	int rc = tb_db_prepare(db,
 			       "INSERT OR REPLACE INTO gpkg_data_columns(table_name,column_name,name,"
 			       "title,constraint_name) VALUES(?,?,?,?,?)",
 			       &st, e);
 	if (rc) return rc;
-	sqlite3_bind_text(st, 1, table, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 2, column, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 3, name, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 4, title, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 5, constraint, -1, SQLITE_STATIC);
-	rc = sqlite3_step(st) == SQLITE_DONE ? 0 : tb_db_error(db, e, "gpkg_data_columns");
-	sqlite3_finalize(st);
+	tb_bind_text(st, 1, table);
+	tb_bind_text(st, 2, column);
+	tb_bind_text(st, 3, name);
+	tb_bind_text(st, 4, title);
+	tb_bind_text(st, 5, constraint);
+	rc = tb_stmt_step(st) == TB_DONE ? 0 : tb_db_error(db, e, "gpkg_data_columns");
+	tb_stmt_finalize(st);
 	return rc;
 }
 
 int tb_gpkg_enum_value(tb_db *db, const char *constraint, const char *value,
 		       const char *description, tb_err *e)
 {
-	sqlite3_stmt *st;
+	tb_stmt *st;
 	int rc = tb_db_prepare(db,
 			       "INSERT OR REPLACE INTO gpkg_data_column_constraints(constraint_name,"
 			       "constraint_type,value,description) VALUES(?,'enum',?,?)",
 			       &st, e);
 	if (rc) return rc;
-	sqlite3_bind_text(st, 1, constraint, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 2, value, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 3, description, -1, SQLITE_STATIC);
-	rc = sqlite3_step(st) == SQLITE_DONE ? 0 : tb_db_error(db, e, "gpkg_data_column_constraints");
-	sqlite3_finalize(st);
+	tb_bind_text(st, 1, constraint);
+	tb_bind_text(st, 2, value);
+	tb_bind_text(st, 3, description);
+	rc = tb_stmt_step(st) == TB_DONE ? 0 : tb_db_error(db, e, "gpkg_data_column_constraints");
+	tb_stmt_finalize(st);
 	return rc;
 }
 
@@ -262,4 +223,17 @@ int tb_gpkg_touch(tb_db *db, const char *t, const char *c, tb_err *e)
 			" min_y=(SELECT min(miny) FROM \"rtree_%1$s_%2$s\"),"
 			" max_y=(SELECT max(maxy) FROM \"rtree_%1$s_%2$s\") WHERE table_name='%1$s'",
 			t, c);
+}
+
+bool tb_gpkg_extent(tb_db *db, const char *table, double b[4])
+{
+	tb_stmt *st = tb_db_stmt(db, "SELECT min_x,min_y,max_x,max_y FROM gpkg_contents WHERE table_name=?", NULL);
+	if (!st) return false;
+	tb_bind_text(st, 1, table);
+	bool found = tb_stmt_step(st) == TB_ROW && tb_col_type(st, 0) != TB_COL_NULL;
+	if (found)
+		for (int i = 0; i < 4; i++)
+			b[i] = tb_col_double(st, i);
+	tb_stmt_reset(st);
+	return found;
 }

@@ -34,5 +34,8 @@ int tb_gpkg_enum_value(tb_db *db, const char *constraint, const char *value,
 /* Recompute gpkg_contents' bounding box of a feature table from its R-tree
  * and set last_change. */
 int tb_gpkg_touch(tb_db *db, const char *table, const char *geomcol, tb_err *e);
+/* The bounding box (min_x, min_y, max_x, max_y) gpkg_contents keeps for a
+ * table into b; false (b untouched) when it has none or cannot be read. */
+bool tb_gpkg_extent(tb_db *db, const char *table, double b[4]);
 
 #endif

@@ -331,15 +331,15 @@ static int bind_geom(tb_stmt *st, int i, const GEOSGeometry *g)
 static int constraint_error(tb_db *db, const tb_resource *r, const tb_record *rec, tb_err *e)
 {
 	const char *msg = tb_db_errmsg(db);
-	int ext = tb_db_errcode(db);
-	if (ext == SQLITE_CONSTRAINT_UNIQUE || ext == SQLITE_CONSTRAINT_PRIMARYKEY) {
+	int kind = tb_db_constraint(db);
+	if (kind == TB_DBC_UNIQUE) {
 		const char *dot = strrchr(msg, '.');
 		const char *field = dot ? dot + 1 : "";
 		const json_t *v = json_object_get(rec->props, field);
 		return tb_err_set(e, TB_EINPUT, rec->name, field, "duplicate %s '%s': another %s has it",
 				  field, json_is_string(v) ? json_string_value(v) : "?", r->name);
 	}
-	if ((ext & 0xff) == SQLITE_CONSTRAINT)
+	if (kind == TB_DBC_OTHER)
 		return tb_err_set(e, TB_EINPUT, rec->name, NULL, "%s", msg);
 	return tb_db_error(db, e, r->name);
 }

@@ -9,6 +9,7 @@
 #include "base/num.h"
 #include "db/event.h"
 #include "db/gpkg.h"
+#include "registry/registry.h"
 
 #include <limits.h>
 #include <stdio.h>
@@ -22,13 +23,6 @@ typedef struct village {
 	double ha;
 } village;
 
-static GEOSGeometry *blob_geom(tb_stmt *st, int i)
-{
-	return tb_col_type(st, i) == TB_COL_BLOB
-		       ? tb_gpkg_decode(tb_col_blob(st, i), (size_t)tb_col_bytes(st, i), NULL)
-		       : NULL;
-}
-
 static GEOSGeometry *union_of(GEOSGeometry **parts, size_t n)
 {
 	GEOSGeometry *coll = GEOSGeom_createCollection_r(tb_geos(), GEOS_GEOMETRYCOLLECTION, parts, (unsigned)n);
@@ -37,61 +31,69 @@ static GEOSGeometry *union_of(GEOSGeometry **parts, size_t n)
 	return u;
 }
 
+typedef struct villages {
+	tb_db *db;
+	village *v;
+	int n;
+	GEOSGeometry **every, **mine; /* parcels of all villages, of the current one */
+	size_t nevery, nmine;
+	const tb_area_row *d;         /* the village being read                     */
+	tb_err *e;
+} villages;
+
+/* One active parcel of the current village (the village starts with its
+ * first parcel). */
+static int village_parcel(void *ctx, tb_parcel_row *p)
+{
+	villages *vs = ctx;
+	village *v = vs->n ? &vs->v[vs->n - 1] : NULL;
+	if (!v || strcmp(v->code, vs->d->code)) {
+		village *grown = realloc(vs->v, (size_t)(vs->n + 1) * sizeof *vs->v);
+		if (!grown) return tb_err_set(vs->e, TB_ENOMEM, "villages", NULL, "out of memory");
+		vs->v = grown;
+		v = &vs->v[vs->n++];
+		memset(v, 0, sizeof *v);
+		snprintf(v->code, sizeof v->code, "%s", vs->d->code);
+		snprintf(v->town, sizeof v->town, "%s", p->town);
+		snprintf(v->name, sizeof v->name, "%s", vs->d->name);
+		v->outline = vs->d->geom ? GEOSGeom_clone_r(tb_geos(), vs->d->geom) : NULL;
+		v->codes = json_array();
+	}
+	GEOSGeometry **every = realloc(vs->every, (vs->nevery + 1) * sizeof *vs->every);
+	if (every) vs->every = every;
+	GEOSGeometry **mine = every ? realloc(vs->mine, (vs->nmine + 1) * sizeof *vs->mine) : NULL;
+	if (!mine) return tb_err_set(vs->e, TB_ENOMEM, "villages", NULL, "out of memory");
+	vs->mine = mine;
+	vs->every[vs->nevery++] = GEOSGeom_clone_r(tb_geos(), p->geom);
+	vs->mine[vs->nmine++] = p->geom;
+	p->geom = NULL;
+	if (p->natural) {
+		json_array_append_new(v->codes, json_string(p->code));
+		v->ha += p->area_ha;
+	}
+	return 0;
+}
+
+static int village_of(void *ctx, tb_area_row *d)
+{
+	villages *vs = ctx;
+	vs->d = d;
+	vs->nmine = 0;
+	int rc = tb_registry_parcels_of(vs->db, NULL, d->code, TB_PARCELS_ACTIVE, 0, village_parcel, vs, vs->e);
+	if (vs->nmine) vs->v[vs->n - 1].parcels = union_of(vs->mine, vs->nmine);
+	return rc;
+}
+
 /* Villages with natural parcels, their outline, parcels and codes. */
 static int load_villages(tb_db *db, village **out, int *n, GEOSGeometry **all, tb_err *e)
 {
-	tb_stmt *st;
-	int rc = tb_db_prepare(db,
-			       "SELECT p.cun, p.xiang, d.name, d.geom, p.code, p.geom, p.area_ha, p.natural FROM parcels p"
-			       " JOIN divisions d ON d.code=p.cun WHERE coalesce(p.status,'active')='active'"
-			       " ORDER BY p.cun, p.fid", &st, e);
-	if (rc) return rc;
-	GEOSGeometry **every = NULL, **mine = NULL;
-	size_t nevery = 0, nmine = 0;
-	village *v = NULL;
-	*n = 0;
-	*out = NULL;
-	while (tb_stmt_step(st) == TB_ROW) {
-		const char *cun = tb_col_text(st, 0);
-		if (!*n || strcmp((*out)[*n - 1].code, cun)) {
-			if (*n) (*out)[*n - 1].parcels = union_of(mine, nmine), nmine = 0;
-			village *vs = realloc(*out, (size_t)(*n + 1) * sizeof **out);
-			if (!vs) {
-				rc = tb_err_set(e, TB_ENOMEM, "villages", NULL, "out of memory");
-				break;
-			}
-			*out = vs;
-			v = &(*out)[(*n)++];
-			memset(v, 0, sizeof *v);
-			snprintf(v->code, sizeof v->code, "%s", cun);
-			snprintf(v->town, sizeof v->town, "%s", tb_col_text(st, 1));
-			snprintf(v->name, sizeof v->name, "%s", tb_col_text(st, 2));
-			v->outline = blob_geom(st, 3);
-			v->codes = json_array();
-		}
-		GEOSGeometry *g = blob_geom(st, 5);
-		if (!g) continue;
-		GEOSGeometry **e1 = realloc(every, (nevery + 1) * sizeof *every);
-		if (e1) every = e1;
-		GEOSGeometry **m1 = e1 ? realloc(mine, (nmine + 1) * sizeof *mine) : NULL;
-		if (!m1) {
-			GEOSGeom_destroy_r(tb_geos(), g);
-			rc = tb_err_set(e, TB_ENOMEM, "villages", NULL, "out of memory");
-			break;
-		}
-		mine = m1;
-		every[nevery++] = GEOSGeom_clone_r(tb_geos(), g);
-		mine[nmine++] = g;
-		if (tb_col_int(st, 7)) {
-			json_array_append_new(v->codes, json_string(tb_col_text(st, 4)));
-			v->ha += tb_col_double(st, 6);
-		}
-	}
-	if (*n) (*out)[*n - 1].parcels = union_of(mine, nmine);
-	*all = nevery ? union_of(every, nevery) : NULL;
-	free(every);
-	free(mine);
-	tb_stmt_finalize(st);
+	villages vs = {.db = db, .e = e};
+	int rc = tb_registry_divisions(db, "village", NULL, village_of, &vs, e);
+	*out = vs.v;
+	*n = vs.n;
+	*all = vs.nevery ? union_of(vs.every, vs.nevery) : NULL;
+	free(vs.every);
+	free(vs.mine);
 	return rc;
 }
 

@@ -9,6 +9,7 @@
 #include "db/resource.h"
 #include "db/schema.h"
 #include "db/write.h"
+#include "registry/registry.h"
 
 extern const tb_resource tb_org_members;   /* 领导小组 positions and member units (§4.1) */
 extern const tb_resource tb_duties;        /* §4.2 duties, one row per unit and item     */
@@ -33,6 +34,35 @@ extern const tb_module tb_duty_module;
  * no_agreement:[…], no_ranger:[…], expiring:[…], totals} with areas in ha.
  * today_iso: the date to judge validity and expiry (YYYY-MM-DD). */
 json_t *tb_duty_check(tb_db *db, const char *today_iso, int expiring_days, tb_err *e);
+
+/* ---- queries for other modules (docs/internals/layers.md) ------------------ */
+/* grids, rangers and grid_rangers are private to duty/: other folders ask
+ * these functions. */
+
+/* The ranger record bound to a login (the first by fid) into code; false
+ * (code "") when there is none. */
+bool tb_duty_ranger_of_login(tb_db *db, const char *login, char code[64]);
+/* A ranger by code; TB_ENOTFOUND (e not set) when there is none.  Texts
+ * are "" when unset. */
+typedef struct tb_ranger_info {
+	char town[32], login[64], status[32];
+} tb_ranger_info;
+int tb_duty_ranger(tb_db *db, const char *code, tb_ranger_info *out, tb_err *e);
+/* Called with a ranger's code; returns nonzero to stop (that value is
+ * returned by the iterator). */
+typedef int (*tb_ranger_fn)(void *ctx, const char *ranger);
+/* The active rangers assigned to a grid on date (YYYY-MM-DD), by
+ * assignment start, then code. */
+int tb_duty_grid_rangers(tb_db *db, const char *grid, const char *date, tb_ranger_fn fn, void *ctx, tb_err *e);
+/* The active rangers assigned to a grid of a town on date, by code, each
+ * once. */
+int tb_duty_town_rangers(tb_db *db, const char *town, const char *date, tb_ranger_fn fn, void *ctx, tb_err *e);
+/* The grid holding a point (the first by code; R-tree prefilter): its code
+ * and town, "" when no grid holds it. */
+int tb_duty_grid_at(tb_db *db, const GEOSGeometry *pt, char code[64], char town[32], tb_err *e);
+/* The grids of a town by code (those with a ranger assignment, past or
+ * present, when assigned_only), as tb_area_row (code, name, town, geom). */
+int tb_duty_grids(tb_db *db, const char *town, bool assigned_only, tb_area_fn fn, void *ctx, tb_err *e);
 
 /* The duty records of the demo district (after tb_demo_load): a grid per
  * forest village, rangers, assignments, training, the agreement cascade. */

@@ -20,7 +20,7 @@ static bool is_ranger(const tb_principal *p)
 
 bool tb_access_ranger(const tb_req *req, char code[64])
 {
-	return tb_alert_ranger_of_login(req->db, req->who.login, code);
+	return tb_duty_ranger_of_login(req->db, req->who.login, code);
 }
 
 void tb_access_of(const tb_req *req, const tb_resource *r, tb_access *a)

@@ -11,6 +11,7 @@
 #include "http/access.h"
 #include "http/api.h"
 #include "base/json.h"
+#include "duty/duty.h"
 #include "monitor/alert.h"
 #include "monitor/sites.h"
 

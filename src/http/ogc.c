@@ -10,6 +10,7 @@
 #include "http/access.h"
 
 #include "base/tbtime.h"
+#include "db/gpkg.h"
 #include "registry/registry.h"
 
 #include <math.h>
@@ -275,16 +276,7 @@ static const tb_resource *collection_of(tb_req *req, tb_resp *resp)
 static json_t *extent_json(tb_req *req, const tb_resource *r)
 {
 	double b[4] = {-180, -90, 180, 90};
-	tb_err e = {0};
-	tb_stmt *st = tb_db_stmt(
-	    req->db, "SELECT min_x,min_y,max_x,max_y FROM gpkg_contents WHERE table_name=?", &e);
-	if (st) {
-		tb_bind_text(st, 1, r->name);
-		if (tb_stmt_step(st) == TB_ROW && tb_col_type(st, 0) != TB_COL_NULL)
-			for (int i = 0; i < 4; i++)
-				b[i] = tb_col_double(st, i);
-		tb_stmt_reset(st);
-	}
+	tb_gpkg_extent(req->db, r->name, b);
 	/* outwards to 1e-8° (about 1 mm), so that the 12 digits of the JSON
 	 * output cannot move an edge inside the data */
 	for (int i = 0; i < 4; i++)

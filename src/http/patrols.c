@@ -5,6 +5,7 @@
 #include "http/access.h"
 #include "http/api.h"
 
+#include "duty/duty.h"
 #include "duty/patrol.h"
 
 #include <stdio.h>

@@ -65,18 +65,9 @@ int tb_api_session_logout(tb_req *req, tb_resp *resp)
 static json_t *extent(tb_req *req)
 {
 	char *scope = tb_access_towns(req, &tb_parcels);
-	tb_stmt *st = NULL;
-	const char *sql = scope ? "SELECT min(r.minx),min(r.miny),max(r.maxx),max(r.maxy) FROM rtree_parcels_geom r"
-				  " JOIN parcels p ON p.fid=r.id WHERE instr(',' || ?1 || ',', ',' || p.xiang || ',') > 0"
-				: "SELECT min_x,min_y,max_x,max_y FROM gpkg_contents WHERE table_name='divisions'";
-	json_t *box = json_null();
-	if (tb_db_prepare(req->db, sql, &st, NULL) == 0) {
-		if (scope) tb_bind_text(st, 1, scope);
-		if (tb_stmt_step(st) == TB_ROW && tb_col_type(st, 0) != TB_COL_NULL)
-			box = json_pack("[f,f,f,f]", tb_col_double(st, 0), tb_col_double(st, 1),
-					tb_col_double(st, 2), tb_col_double(st, 3));
-	}
-	tb_stmt_finalize(st);
+	double b[4];
+	json_t *box = tb_registry_extent(req->db, scope, b) ? json_pack("[f,f,f,f]", b[0], b[1], b[2], b[3])
+							     : json_null();
 	free(scope);
 	return box;
 }

@@ -11,6 +11,7 @@
 #include "app/app.h"
 #include "auth/auth.h"
 #include "base/hash.h"
+#include "db/event.h"
 #include "geo/mvt.h"
 #include "registry/registry.h"
 
@@ -172,7 +173,7 @@ int tb_tiles_get(tb_req *req, tb_resp *resp)
 	if (!parse_zxy(req, &z, &x, &y)) return tb_resp_error(resp, 404, "not_found", NULL, "no such tile");
 	int64_t head = 0;
 	tb_err e = {0};
-	if (tb_db_int64(req->db, "SELECT coalesce(max(seq),0) FROM tb_event", &head, &e)) return tb_resp_err(resp, &e);
+	if (tb_event_head(req->db, &head, &e)) return tb_resp_err(resp, &e);
 	tb_access acc;
 	tb_access_of(req, r, &acc);
 	char reach[400], scope_hash[TB_SHA256_HEX];

@@ -23,6 +23,7 @@
 #include "db/codes.h"
 #include "db/event.h"
 #include "db/gpkg.h"
+#include "duty/duty.h"
 #include "registry/registry.h"
 
 #include <math.h>
@@ -230,53 +231,64 @@ static tb_stmt *near_rows(tb_db *db, const char *sql, const GEOSGeometry *g, dou
 	return st;
 }
 
+static void box_of(const GEOSGeometry *g, double b[4])
+{
+	GEOSContextHandle_t h = tb_geos();
+	GEOSGeom_getXMin_r(h, g, &b[0]);
+	GEOSGeom_getYMin_r(h, g, &b[1]);
+	GEOSGeom_getXMax_r(h, g, &b[2]);
+	GEOSGeom_getYMax_r(h, g, &b[3]);
+}
+
+typedef struct touch_ctx {
+	const GEOSGeometry *g;
+	bool areal;
+	json_t *out;
+} touch_ctx;
+
+static int touch_parcel(void *ctx, tb_parcel_row *p)
+{
+	touch_ctx *c = ctx;
+	GEOSContextHandle_t h = tb_geos();
+	if (GEOSIntersects_r(h, p->geom, c->g) != 1) return 0;
+	double ov = 0;
+	if (c->areal) {
+		GEOSGeometry *x = GEOSIntersection_r(h, p->geom, c->g);
+		ov = x ? tb_area_ha(x) : 0;
+		if (x) GEOSGeom_destroy_r(h, x);
+	}
+	json_array_append_new(c->out, json_pack("{s:s,s:s?,s:b,s:f,s:f}", "code", p->code, "town", p->town,
+						"natural", p->natural, "area_ha", p->area_ha, "overlap_ha", ov));
+	return 0;
+}
+
 /* The parcels an alert touches: [{code, town, natural, area_ha, overlap_ha}]
  * (overlap = ellipsoidal area of the intersection; 0 for a point). */
 static json_t *touched_parcels(tb_db *db, const GEOSGeometry *g, tb_err *e)
 {
-	tb_stmt *st = near_rows(db,
-		"SELECT p.code, p.geom, p.natural, p.area_ha, p.xiang FROM rtree_parcels_geom r JOIN parcels p ON p.fid=r.id"
-		" WHERE r.maxx>=?1 AND r.minx<=?2 AND r.maxy>=?3 AND r.miny<=?4"
-		" AND coalesce(p.status,'active')='active' ORDER BY p.code", g, 0, e);
-	if (!st) return NULL;
-	GEOSContextHandle_t h = tb_geos();
-	json_t *out = json_array();
-	bool areal = GEOSGeomTypeId_r(h, g) != GEOS_POINT;
-	while (tb_stmt_step(st) == TB_ROW) {
-		GEOSGeometry *p = blob_geom(st, 1);
-		if (p && GEOSIntersects_r(h, p, g) == 1) {
-			double ov = 0;
-			if (areal) {
-				GEOSGeometry *x = GEOSIntersection_r(h, p, g);
-				ov = x ? tb_area_ha(x) : 0;
-				if (x) GEOSGeom_destroy_r(h, x);
-			}
-			json_array_append_new(out, json_pack("{s:s,s:s?,s:b,s:f,s:f}", "code", tb_col_text(st, 0),
-				"town", tb_col_text(st, 4), "natural", tb_col_int(st, 2),
-				"area_ha", tb_col_double(st, 3), "overlap_ha", ov));
-		}
-		if (p) GEOSGeom_destroy_r(h, p);
+	double b[4];
+	box_of(g, b);
+	touch_ctx c = {.g = g, .areal = GEOSGeomTypeId_r(tb_geos(), g) != GEOS_POINT, .out = json_array()};
+	if (tb_registry_parcels_in_box(db, b, true, touch_parcel, &c, e) < 0) {
+		json_decref(c.out);
+		return NULL;
 	}
-	tb_stmt_finalize(st);
-	return out;
+	return c.out;
 }
 
-/* The first row (code, town) of an R-tree table whose geometry holds pt. */
-static void holder(tb_db *db, const char *sql, const GEOSGeometry *pt, char *code, size_t cn, char *town,
-		   size_t tn)
+typedef struct holder_ctx {
+	const GEOSGeometry *pt;
+	char *code;
+	size_t cn;
+} holder_ctx;
+
+/* The first area holding the point: its code. */
+static int holds(void *ctx, tb_area_row *a)
 {
-	tb_err e = {0};
-	tb_stmt *st = near_rows(db, sql, pt, 0, &e);
-	while (st && tb_stmt_step(st) == TB_ROW) {
-		GEOSGeometry *g = blob_geom(st, 2);
-		bool in = g && GEOSIntersects_r(tb_geos(), g, pt) == 1;
-		if (g) GEOSGeom_destroy_r(tb_geos(), g);
-		if (!in) continue;
-		snprintf(code, cn, "%s", tb_col_text(st, 0) ? tb_col_text(st, 0) : "");
-		if (town) snprintf(town, tn, "%s", tb_col_text(st, 1) ? tb_col_text(st, 1) : "");
-		break;
-	}
-	tb_stmt_finalize(st);
+	holder_ctx *c = ctx;
+	if (GEOSIntersects_r(tb_geos(), a->geom, c->pt) != 1) return 0;
+	snprintf(c->code, c->cn, "%s", a->code ? a->code : "");
+	return 1;
 }
 
 typedef struct place {
@@ -293,13 +305,14 @@ static int locate(tb_db *db, const GEOSGeometry *g, place *pl, tb_err *e)
 	memset(pl, 0, sizeof *pl);
 	GEOSGeometry *pt = GEOSPointOnSurface_r(tb_geos(), g);
 	if (!pt) return tb_err_set(e, TB_EINPUT, NULL, "geometry", "no point on the geometry");
-	holder(db, "SELECT g.code, g.town_code, g.geom FROM rtree_grids_geom r JOIN grids g ON g.fid=r.id"
-		   " WHERE r.maxx>=?1 AND r.minx<=?2 AND r.maxy>=?3 AND r.miny<=?4 ORDER BY g.code",
-	       pt, pl->grid, sizeof pl->grid, pl->town, sizeof pl->town);
-	if (!pl->town[0])
-		holder(db, "SELECT d.code, d.code, d.geom FROM rtree_divisions_geom r JOIN divisions d ON d.fid=r.id"
-			   " WHERE r.maxx>=?1 AND r.minx<=?2 AND r.maxy>=?3 AND r.miny<=?4 AND d.level='town' ORDER BY d.code",
-		       pt, pl->town, sizeof pl->town, NULL, 0);
+	tb_err ignored = {0};
+	tb_duty_grid_at(db, pt, pl->grid, pl->town, &ignored);
+	if (!pl->town[0]) {
+		double b[4];
+		box_of(pt, b);
+		holder_ctx c = {.pt = pt, .code = pl->town, .cn = sizeof pl->town};
+		tb_registry_divisions(db, "town", b, holds, &c, &ignored);
+	}
 	GEOSGeom_destroy_r(tb_geos(), pt);
 	pl->parcels = touched_parcels(db, g, e);
 	if (!pl->parcels) return e->code ? e->code : TB_EDB;
@@ -325,11 +338,9 @@ static bool code_ok(tb_db *db, const char *list, const char *v)
 /* The district outline, when the database has one (init loads it). */
 static int inside_district(tb_db *db, const GEOSGeometry *g, double tolerance_m, tb_err *e)
 {
-	tb_stmt *st;
-	int rc = tb_db_prepare(db, "SELECT geom FROM divisions WHERE level='district' AND geom IS NOT NULL LIMIT 1", &st, e);
+	GEOSGeometry *d;
+	int rc = tb_registry_district_outline(db, &d, e);
 	if (rc) return rc;
-	GEOSGeometry *d = tb_stmt_step(st) == TB_ROW ? blob_geom(st, 0) : NULL;
-	tb_stmt_finalize(st);
 	if (!d) return 0;
 	double dist = geom_distance_m(d, g);
 	GEOSGeom_destroy_r(tb_geos(), d);
@@ -455,19 +466,18 @@ static int parcels_in_scope(tb_db *db, const char *code, const char *scope, cons
 	size_t i;
 	json_t *r;
 	if (!scope) return 0;
-	tb_stmt *st = tb_db_stmt(db, "SELECT xiang FROM parcels WHERE code=?", e);
-	if (!st) return TB_EDB;
 	int rc = 0;
 	json_array_foreach(ledger, i, r)
 	{
 		const char *p = tb_json_str(r, "parcel");
-		tb_bind_text(st, 1, p);
-		const char *town = tb_stmt_step(st) == TB_ROW ? tb_col_text(st, 0) : NULL;
+		tb_parcel_info info;
+		int lookup = tb_registry_parcel(db, p, &info, e);
+		if (lookup && lookup != TB_ENOTFOUND) return lookup;
+		const char *town = !lookup && info.town[0] ? info.town : NULL;
 		if (!tb_list_has(scope, town))
 			rc = tb_err_set(e, TB_EDENIED, code, "loss_geometry",
 					"the lost area reaches parcel %s of town %s, outside your jurisdiction", p,
 					town ? town : "(none)");
-		tb_stmt_reset(st);
 		if (rc) break;
 	}
 	return rc;
@@ -694,26 +704,13 @@ typedef struct step_ctx {
 	const json_t *alert;
 } step_ctx;
 
-bool tb_alert_ranger_of_login(tb_db *db, const char *login, char code[64])
-{
-	code[0] = 0;
-	tb_stmt *st;
-	if (!login || !*login ||
-	    tb_db_prepare(db, "SELECT code FROM rangers WHERE login=? ORDER BY fid LIMIT 1", &st, NULL) != 0)
-		return false;
-	tb_bind_text(st, 1, login);
-	if (tb_stmt_step(st) == TB_ROW) snprintf(code, 64, "%s", tb_col_text(st, 0));
-	tb_stmt_finalize(st);
-	return code[0] != 0;
-}
-
 static int assigned_ranger_guard(const tb_fsm_move *m, const char *role, void *ctx, tb_err *e)
 {
 	const step_ctx *c = ctx;
 	if (!role || strcmp(role, "ranger")) return 0;
 	char mine[64];
 	const char *r = tb_json_str(c->alert, "ranger_code");
-	if (tb_alert_ranger_of_login(c->db, c->who->login, mine) && r && !strcmp(mine, r)) return 0;
+	if (tb_duty_ranger_of_login(c->db, c->who->login, mine) && r && !strcmp(mine, r)) return 0;
 	return tb_err_set(e, TB_EDENIED, tb_json_str(c->alert, "code"), "ranger_code",
 			  "only the assigned ranger may %s this alert", m->action);
 }
@@ -741,6 +738,12 @@ static json_t *load_alert(tb_db *db, int64_t id, tb_err *e)
 	return tb_record_get(db, &tb_alerts, id, &a, NULL, e) ? NULL : a;
 }
 
+static int first_ranger(void *ctx, const char *ranger)
+{
+	snprintf(ctx, 64, "%s", ranger);
+	return 1;
+}
+
 /* The active ranger of a grid today (first by assignment start), into r. */
 static void grid_ranger(tb_db *db, const char *grid, char r[64])
 {
@@ -748,28 +751,17 @@ static void grid_ranger(tb_db *db, const char *grid, char r[64])
 	char now[32];
 	tb_time_now_iso(now);
 	now[10] = 0;
-	tb_stmt *st;
-	if (tb_db_prepare(db, "SELECT a.ranger_code FROM grid_rangers a JOIN rangers x ON x.code=a.ranger_code"
-				      " WHERE a.grid_code=?1 AND x.status='active' AND a.start_date<=?2"
-				      " AND (a.end_date IS NULL OR a.end_date>=?2) ORDER BY a.start_date, a.ranger_code LIMIT 1", &st, NULL) != 0)
-		return;
-	tb_bind_text(st, 1, grid ? grid : "");
-	tb_bind_text(st, 2, now);
-	if (tb_stmt_step(st) == TB_ROW) snprintf(r, 64, "%s", tb_col_text(st, 0));
-	tb_stmt_finalize(st);
+	tb_duty_grid_rangers(db, grid, now, first_ranger, r, NULL);
 }
 
 static int ranger_active(tb_db *db, const char *code, char town[32], tb_err *e)
 {
-	tb_stmt *st;
-	int rc = tb_db_prepare(db, "SELECT status, town_code FROM rangers WHERE code=?", &st, e);
-	if (rc) return rc;
-	tb_bind_text(st, 1, code);
-	if (tb_stmt_step(st) != TB_ROW) rc = tb_err_set(e, TB_EINPUT, code, "ranger", "no ranger with code '%s'", code);
-	else if (strcmp(tb_col_text(st, 0), "active"))
+	tb_ranger_info x;
+	int rc = tb_duty_ranger(db, code, &x, e);
+	if (rc == TB_ENOTFOUND) rc = tb_err_set(e, TB_EINPUT, code, "ranger", "no ranger with code '%s'", code);
+	else if (!rc && strcmp(x.status, "active"))
 		rc = tb_err_set(e, TB_EINPUT, code, "ranger", "ranger %s is not active", code);
-	else snprintf(town, 32, "%s", tb_col_text(st, 1));
-	tb_stmt_finalize(st);
+	else if (!rc) snprintf(town, 32, "%s", x.town);
 	return rc;
 }
 

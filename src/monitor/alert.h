@@ -107,8 +107,6 @@ int tb_alert_close(tb_db *db, const tb_actor *who, int64_t id, const tb_alert_ac
 /* The fid of an alert named by its code ("AL-20261129-0003") or fid. */
 int tb_alert_find(tb_db *db, const char *code_or_id, int64_t *id, tb_err *e);
 
-/* The ranger code bound to a user login (rangers.login); false when none. */
-bool tb_alert_ranger_of_login(tb_db *db, const char *login, char code[64]);
 /* The open alerts assigned to a ranger, newest first, each with "geometry"
  * (GeoJSON) and "lon"/"lat" (a point on it) for the phone page. */
 json_t *tb_alert_mine(tb_db *db, const char *ranger, tb_err *e);

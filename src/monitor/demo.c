@@ -11,6 +11,8 @@
 #include "db/attach.h"
 #include "db/event.h"
 #include "db/gpkg.h"
+#include "duty/duty.h"
+#include "registry/registry.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -55,48 +57,58 @@ typedef struct site_writers {
 	tb_writer *plot, *survey, *tree;
 } site_writers;
 
+typedef struct plot_ctx {
+	site_writers *w;
+	const char *site, *staff;
+	uint64_t *seed;
+	int *made, k;
+	tb_err *e;
+} plot_ctx;
+
+/* A sample plot on one parcel, with its survey and tree tally. */
+static int parcel_plot(void *ctx, tb_parcel_row *row)
+{
+	plot_ctx *c = ctx;
+	site_writers *w = c->w;
+	const char *site = c->site, *staff = c->staff;
+	uint64_t *seed = c->seed;
+	tb_err *e = c->e;
+	int rc = 0;
+	GEOSGeometry *pt = GEOSPointOnSurface_r(tb_geos(), row->geom);
+	double x = 0, y = 0;
+	if (pt) GEOSGeomGetX_r(tb_geos(), pt, &x), GEOSGeomGetY_r(tb_geos(), pt, &y);
+	char plot[48], survey[64];
+	snprintf(plot, sizeof plot, "%s-YD%02d", site, ++c->k);
+	snprintf(survey, sizeof survey, "%s-2025", plot);
+	json_t *p = json_pack("{s:s,s:s,s:s,s:s,s:s,s:f,s:s,s:f,s:f,s:s}", "code", plot, "site_code", site, "parcel_code",
+			      row->code, "shape", "rect", "size", "20×30 m", "area_m2", 600.0,
+			      "established", "2023-05-10", "lon", round(x * 1e6) / 1e6, "lat", round(y * 1e6) / 1e6,
+			      "note", "示例样地 (demo plot)");
+	tb_record rec = {.props = p, .name = plot};
+	rc = tb_writer_insert(w->plot, &rec, NULL, e);
+	if (rec.geom) GEOSGeom_destroy_r(tb_geos(), rec.geom);
+	json_decref(p);
+	if (!rc) {
+		p = json_pack("{s:s,s:s,s:s,s:s,s:f,s:f,s:f,s:i,s:i}", "code", survey, "plot_code", plot, "date",
+			      "2025-08-15", "surveyor", staff, "canopy", round((0.55 + 0.3 * rnd(seed)) * 100) / 100,
+			      "shrub_cover_pct", round(25 + 35 * rnd(seed)), "herb_cover_pct", round(40 + 40 * rnd(seed)),
+			      "seedlings", 20 + (int)(40 * rnd(seed)), "saplings", 4 + (int)(16 * rnd(seed)));
+		rec = (tb_record){.props = p, .name = survey};
+		rc = tb_writer_insert(w->survey, &rec, NULL, e);
+		json_decref(p);
+	}
+	if (!rc) rc = tally(w->tree, survey, seed, e);
+	if (pt) GEOSGeom_destroy_r(tb_geos(), pt);
+	(*c->made)++;
+	return rc;
+}
+
 static int site_plots(tb_db *db, site_writers *w, const char *site, const char *town, const char *staff, int nplots,
 		      uint64_t *seed, int *made, tb_err *e)
 {
-	tb_stmt *st;
-	int rc = tb_db_prepare(db, "SELECT code, geom FROM parcels WHERE xiang=? AND natural=1 AND coalesce(status,'active')="
-				   "'active' ORDER BY area_ha DESC, code LIMIT ?", &st, e);
-	if (rc) return rc;
-	tb_bind_text(st, 1, town);
-	tb_bind_int(st, 2, nplots);
-	int k = 0;
-	while (!rc && tb_stmt_step(st) == TB_ROW) {
-		GEOSGeometry *g = tb_gpkg_decode(tb_col_blob(st, 1), (size_t)tb_col_bytes(st, 1), NULL);
-		GEOSGeometry *pt = g ? GEOSPointOnSurface_r(tb_geos(), g) : NULL;
-		double x = 0, y = 0;
-		if (pt) GEOSGeomGetX_r(tb_geos(), pt, &x), GEOSGeomGetY_r(tb_geos(), pt, &y);
-		char plot[48], survey[64];
-		snprintf(plot, sizeof plot, "%s-YD%02d", site, ++k);
-		snprintf(survey, sizeof survey, "%s-2025", plot);
-		json_t *p = json_pack("{s:s,s:s,s:s,s:s,s:s,s:f,s:s,s:f,s:f,s:s}", "code", plot, "site_code", site, "parcel_code",
-				      tb_col_text(st, 0), "shape", "rect", "size", "20×30 m", "area_m2", 600.0,
-				      "established", "2023-05-10", "lon", round(x * 1e6) / 1e6, "lat", round(y * 1e6) / 1e6,
-				      "note", "示例样地 (demo plot)");
-		tb_record rec = {.props = p, .name = plot};
-		rc = tb_writer_insert(w->plot, &rec, NULL, e);
-		if (rec.geom) GEOSGeom_destroy_r(tb_geos(), rec.geom);
-		json_decref(p);
-		if (!rc) {
-			p = json_pack("{s:s,s:s,s:s,s:s,s:f,s:f,s:f,s:i,s:i}", "code", survey, "plot_code", plot, "date",
-				      "2025-08-15", "surveyor", staff, "canopy", round((0.55 + 0.3 * rnd(seed)) * 100) / 100,
-				      "shrub_cover_pct", round(25 + 35 * rnd(seed)), "herb_cover_pct", round(40 + 40 * rnd(seed)),
-				      "seedlings", 20 + (int)(40 * rnd(seed)), "saplings", 4 + (int)(16 * rnd(seed)));
-			rec = (tb_record){.props = p, .name = survey};
-			rc = tb_writer_insert(w->survey, &rec, NULL, e);
-			json_decref(p);
-		}
-		if (!rc) rc = tally(w->tree, survey, seed, e);
-		if (pt) GEOSGeom_destroy_r(tb_geos(), pt);
-		if (g) GEOSGeom_destroy_r(tb_geos(), g);
-		(*made)++;
-	}
-	tb_stmt_finalize(st);
-	return rc;
+	plot_ctx c = {.w = w, .site = site, .staff = staff, .seed = seed, .made = made, .e = e};
+	return tb_registry_parcels_of(db, town, NULL, TB_PARCELS_ACTIVE | TB_PARCELS_NATURAL | TB_PARCELS_LARGEST, nplots,
+				      parcel_plot, &c, e);
 }
 
 int tb_sites_demo(tb_db *db, const tb_actor *who, tb_err *e)
@@ -141,26 +153,44 @@ int tb_sites_demo(tb_db *db, const tb_actor *who, tb_err *e)
 
 /* ---- alerts ------------------------------------------------------------------------------------ */
 
+typedef struct grid_pick {
+	tb_db *db;
+	int n;              /* grids with a natural parcel still to pass */
+	GEOSGeometry *geom; /* the largest natural parcel of the grid    */
+} grid_pick;
+
+static int keep_parcel(void *ctx, tb_parcel_row *p)
+{
+	grid_pick *g = ctx;
+	g->geom = p->geom;
+	p->geom = NULL;
+	return 1;
+}
+
+/* A staffed grid: its village (the grid code is G-<village>) and the
+ * largest natural parcel there; the n-th grid having one stops. */
+static int pick_grid(void *ctx, tb_area_row *a)
+{
+	grid_pick *g = ctx;
+	const char *village = a->code && strlen(a->code) > 2 ? a->code + 2 : "";
+	tb_registry_parcels_of(g->db, NULL, village, TB_PARCELS_NATURAL | TB_PARCELS_LARGEST, 1, keep_parcel, g, NULL);
+	if (!g->geom) return 0;
+	if (g->n-- == 0) return 1;
+	GEOSGeom_destroy_r(tb_geos(), g->geom);
+	g->geom = NULL;
+	return 0;
+}
+
 /* A natural parcel of the n-th grid (by code) of a town: its code and a
  * point on it. */
 static bool grid_parcel(tb_db *db, const char *town, int n, double *x, double *y)
 {
-	tb_stmt *st;
-	if (tb_db_prepare(db, "SELECT p.geom, max(p.area_ha) FROM grids g JOIN parcels p ON p.cun=substr(g.code,3) AND p.natural=1"
-				      " WHERE g.town_code=? AND EXISTS (SELECT 1 FROM grid_rangers a WHERE a.grid_code=g.code)"
-				      " GROUP BY g.code ORDER BY g.code LIMIT 1 OFFSET ?", &st, NULL) != 0)
-		return false;
-	tb_bind_text(st, 1, town);
-	tb_bind_int(st, 2, n);
-	bool ok = false;
-	if (tb_stmt_step(st) == TB_ROW) {
-		GEOSGeometry *g = tb_gpkg_decode(tb_col_blob(st, 0), (size_t)tb_col_bytes(st, 0), NULL);
-		GEOSGeometry *pt = g ? GEOSPointOnSurface_r(tb_geos(), g) : NULL;
-		ok = pt && GEOSGeomGetX_r(tb_geos(), pt, x) && GEOSGeomGetY_r(tb_geos(), pt, y);
-		if (pt) GEOSGeom_destroy_r(tb_geos(), pt);
-		if (g) GEOSGeom_destroy_r(tb_geos(), g);
-	}
-	tb_stmt_finalize(st);
+	grid_pick pick = {.db = db, .n = n};
+	tb_duty_grids(db, town, true, pick_grid, &pick, NULL);
+	GEOSGeometry *pt = pick.geom ? GEOSPointOnSurface_r(tb_geos(), pick.geom) : NULL;
+	bool ok = pt && GEOSGeomGetX_r(tb_geos(), pt, x) && GEOSGeomGetY_r(tb_geos(), pt, y);
+	if (pt) GEOSGeom_destroy_r(tb_geos(), pt);
+	if (pick.geom) GEOSGeom_destroy_r(tb_geos(), pick.geom);
 	return ok;
 }
 

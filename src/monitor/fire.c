@@ -12,6 +12,7 @@
 #include "base/list.h"
 #include "base/tbtime.h"
 #include "db/event.h"
+#include "duty/duty.h"
 #include "monitor/alert.h"
 #include "monitor/monitor.h"
 #include "monitor/pest.h"
@@ -687,6 +688,23 @@ static void notify_one(tb_db *db, const tb_actor *who, const char *kind_r, const
 		(*suppressed)++;
 }
 
+typedef struct warn_ctx {
+	tb_db *db;
+	const tb_actor *who;
+	const char *kind, *text_zh, *text_en, *ref;
+	int level, *sent, *suppressed, *failed;
+	char *err;
+	size_t n;
+} warn_ctx;
+
+static int warn_ranger(void *ctx, const char *ranger)
+{
+	warn_ctx *w = ctx;
+	notify_one(w->db, w->who, "ranger", ranger, w->kind, w->level, w->text_zh, w->text_en, w->ref, w->sent,
+	           w->suppressed, w->failed, w->err, w->n);
+	return 0;
+}
+
 void tb_fire_warn_towns(tb_db *db, const tb_actor *who, const char *towns, const char *kind,
                         int level, const char *text_zh, const char *text_en, const char *ref,
                         const char *date, int *sent, int *suppressed, int *failed, char *err,
@@ -694,30 +712,15 @@ void tb_fire_warn_towns(tb_db *db, const tb_actor *who, const char *towns, const
 {
 	char list[512];
 	copy(list, sizeof list, towns);
-	tb_stmt *st = NULL;
-	tb_err e = {0};
-	tb_db_prepare(
-	    db,
-	    "SELECT DISTINCT r.code FROM rangers r JOIN grid_rangers g ON g.ranger_code=r.code"
-	    " WHERE g.town_code=?1 AND r.status='active' AND g.start_date<=?2"
-	    " AND (g.end_date IS NULL OR g.end_date='' OR g.end_date>=?2) ORDER BY r.code",
-	    &st, &e);
+	warn_ctx w = {.db = db, .who = who, .kind = kind, .level = level, .text_zh = text_zh, .text_en = text_en,
+	              .ref = ref, .sent = sent, .suppressed = suppressed, .failed = failed, .err = err, .n = n};
 	char town[64];
 	for (const char *cur = list; tb_list_next_copy(&cur, town, sizeof town);) {
 		notify_one(db, who, "town", town, kind, level, text_zh, text_en, ref, sent,
 		           suppressed, failed, err, n);
-		if (!st) continue;
-		tb_bind_text_copy(st, 1, town);
-		tb_bind_text_copy(st, 2, date);
-		while (tb_stmt_step(st) == TB_ROW) {
-			char ranger[64];
-			copy(ranger, sizeof ranger, tb_col_text(st, 0));
-			notify_one(db, who, "ranger", ranger, kind, level, text_zh, text_en, ref,
-			           sent, suppressed, failed, err, n);
-		}
-		tb_stmt_reset(st);
+		tb_err e = {0};
+		tb_duty_town_rangers(db, town, date, warn_ranger, &w, &e);
 	}
-	if (st) tb_stmt_finalize(st);
 }
 
 /* Warn for the danger days at the warning level within warn_recent_days of

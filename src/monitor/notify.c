@@ -10,6 +10,8 @@
 
 #include "base/json.h"
 #include "base/tbtime.h"
+#include "duty/duty.h"
+#include "registry/registry.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -62,15 +64,18 @@ static int recipient_town(tb_db *db, const char *kind, const char *who, char tow
 {
 	town[0] = 0;
 	if (!strcmp(kind, "bureau")) return 0;
-	const char *sql = !strcmp(kind, "town") ? "SELECT code FROM divisions WHERE code=? AND level='town'"
-						: "SELECT town_code FROM rangers WHERE code=?";
-	tb_stmt *st;
-	int rc = tb_db_prepare(db, sql, &st, e);
-	if (rc) return rc;
-	tb_bind_text(st, 1, who);
-	if (tb_stmt_step(st) == TB_ROW) snprintf(town, 32, "%s", tb_col_text(st, 0));
-	else rc = tb_err_set(e, TB_EINPUT, who, "recipient", "no %s with code '%s'", kind, who);
-	tb_stmt_finalize(st);
+	int rc;
+	if (!strcmp(kind, "town")) {
+		tb_division_info d;
+		rc = tb_registry_division(db, who, &d, e);
+		if (!rc && strcmp(d.level, "town")) rc = TB_ENOTFOUND;
+		if (!rc) snprintf(town, 32, "%s", who);
+	} else {
+		tb_ranger_info r;
+		rc = tb_duty_ranger(db, who, &r, e);
+		if (!rc) snprintf(town, 32, "%s", r.town);
+	}
+	if (rc == TB_ENOTFOUND) rc = tb_err_set(e, TB_EINPUT, who, "recipient", "no %s with code '%s'", kind, who);
 	return rc;
 }
 

@@ -9,6 +9,7 @@
 #include "base/list.h"
 #include "base/tbtime.h"
 #include "monitor/fire.h"
+#include "registry/registry.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -139,16 +140,13 @@ static int parcel_town(tb_db *db, tb_record *rec, char town[64], tb_err *e)
 	const char *parcel = json_string_value(json_object_get(rec->props, "parcel_code"));
 	*town = '\0';
 	if (!parcel) return 0;
-	tb_stmt *st = tb_db_stmt(db, "SELECT xiang FROM parcels WHERE code=?1", e);
-	if (!st) return TB_EDB;
-	tb_bind_text_copy(st, 1, parcel);
-	int rc = 0;
-	if (tb_stmt_step(st) == TB_ROW)
-		copy(town, 64, tb_col_text(st, 0));
-	else
+	tb_parcel_info p;
+	int rc = tb_registry_parcel(db, parcel, &p, e);
+	if (!rc)
+		copy(town, 64, p.town);
+	else if (rc == TB_ENOTFOUND)
 		rc = tb_err_set(e, TB_EINPUT, rec->name, "parcel_code", "no parcel (小班) '%s'",
 		                parcel);
-	tb_stmt_reset(st);
 	return rc;
 }
 

@@ -14,6 +14,7 @@
 #include "base/json.h"
 #include "db/event.h"
 #include "db/gpkg.h"
+#include "registry/registry.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -75,29 +76,23 @@ static int site_before_write(tb_db *db, const tb_resource *r, tb_record *rec, vo
 	return point_lonlat(rec, e);
 }
 
+static int holds_plot(void *ctx, tb_parcel_row *p)
+{
+	tb_record *rec = ctx;
+	if (GEOSIntersects_r(tb_geos(), p->geom, rec->geom) != 1) return 0;
+	json_object_set_new(rec->props, "parcel_code", json_string(p->code));
+	return 1;
+}
+
 /* The parcel (小班) holding a plot's centre, when none is named. */
 static void parcel_of_point(tb_db *db, tb_record *rec)
 {
 	if (json_object_get(rec->props, "parcel_code") || !rec->geom) return;
-	double x, y;
-	GEOSGeomGetX_r(tb_geos(), rec->geom, &x);
-	GEOSGeomGetY_r(tb_geos(), rec->geom, &y);
-	tb_stmt *st;
-	if (tb_db_prepare(db, "SELECT p.code, p.geom FROM rtree_parcels_geom r JOIN parcels p ON p.fid=r.id"
-				      " WHERE r.minx<=?1 AND r.maxx>=?1 AND r.miny<=?2 AND r.maxy>=?2 ORDER BY p.code", &st, NULL) != 0)
-		return;
-	tb_bind_double(st, 1, x);
-	tb_bind_double(st, 2, y);
-	while (tb_stmt_step(st) == TB_ROW) {
-		GEOSGeometry *g = tb_gpkg_decode(tb_col_blob(st, 1), (size_t)tb_col_bytes(st, 1), NULL);
-		bool in = g && GEOSIntersects_r(tb_geos(), g, rec->geom) == 1;
-		if (g) GEOSGeom_destroy_r(tb_geos(), g);
-		if (in) {
-			json_object_set_new(rec->props, "parcel_code", json_string(tb_col_text(st, 0)));
-			break;
-		}
-	}
-	tb_stmt_finalize(st);
+	double b[4];
+	GEOSGeomGetX_r(tb_geos(), rec->geom, &b[0]);
+	GEOSGeomGetY_r(tb_geos(), rec->geom, &b[1]);
+	b[2] = b[0], b[3] = b[1];
+	tb_registry_parcels_in_box(db, b, false, holds_plot, rec, NULL);
 }
 
 static int plot_before_write(tb_db *db, const tb_resource *r, tb_record *rec, void *ctx, tb_err *e)

@@ -69,6 +69,76 @@ typedef int (*tb_parcel_fn)(void *ctx, const char *code, const char *town, doubl
 			    const GEOSGeometry *g);
 int tb_registry_each_parcel(tb_db *db, bool natural_only, tb_parcel_fn fn, void *ctx, tb_err *e);
 
+/* ---- queries for other modules (docs/internals/layers.md) ------------------ */
+/* The registry's tables are private to it: other folders read parcels,
+ * divisions and zones through these functions. */
+
+/* One parcel by its code (any status); TB_ENOTFOUND (e not set) when none. */
+typedef struct tb_parcel_info {
+	char town[32];  /* 乡镇 xiang; "" when unset                       */
+	bool natural;   /* origin in the 10-series                         */
+	bool active;    /* status active (or unset), not lost or retired   */
+	double area_ha;
+} tb_parcel_info;
+int tb_registry_parcel(tb_db *db, const char *code, tb_parcel_info *out, tb_err *e);
+
+/* A parcel row of the iterators below.  The texts live for the call; geom
+ * (decoded, EPSG:4490) is the iterator's, unless fn keeps it by setting
+ * p->geom to NULL (then fn frees it).  Rows without a geometry are skipped. */
+typedef struct tb_parcel_row {
+	int64_t fid;
+	const char *code, *town, *village; /* 小班编号, xiang, cun             */
+	bool natural;
+	double area_ha;
+	const char *gjgyl_bhdj, *bh_dj;    /* protection grades, may be NULL */
+	GEOSGeometry *geom;
+} tb_parcel_row;
+/* fn returns nonzero to stop; that value is returned. */
+typedef int (*tb_parcel_row_fn)(void *ctx, tb_parcel_row *p);
+/* The parcels whose R-tree box meets box (minx, miny, maxx, maxy), by
+ * code; only active ones when active_only.  A cached statement: fn must not
+ * call this function again. */
+int tb_registry_parcels_in_box(tb_db *db, const double box[4], bool active_only, tb_parcel_row_fn fn, void *ctx,
+			       tb_err *e);
+/* The parcels of a town and/or a village (NULL: any), in fid order, or
+ * largest first (then by code) with TB_PARCELS_LARGEST; limit 0 = all. */
+enum { TB_PARCELS_ACTIVE = 1, TB_PARCELS_NATURAL = 2, TB_PARCELS_LARGEST = 4 };
+int tb_registry_parcels_of(tb_db *db, const char *town, const char *village, int flags, int limit,
+			   tb_parcel_row_fn fn, void *ctx, tb_err *e);
+
+/* A polygon record of a layer (a division, a key zone; duty's grids too):
+ * code, name, the town it belongs to (a town division: itself; NULL when
+ * the layer has none), and geom as in tb_parcel_row. */
+typedef struct tb_area_row {
+	const char *code, *name, *town;
+	GEOSGeometry *geom;
+} tb_area_row;
+typedef int (*tb_area_fn)(void *ctx, tb_area_row *a);
+/* A division by its code; TB_ENOTFOUND (e not set) when none.  Texts are
+ * "" when unset. */
+typedef struct tb_division_info {
+	char name[128], level[16], parent[32];
+} tb_division_info;
+int tb_registry_division(tb_db *db, const char *code, tb_division_info *out, tb_err *e);
+/* The divisions of a level ("town", "village") by code: all of them (geom
+ * NULL for a division without outline), or (box not NULL) those whose
+ * R-tree box meets box. */
+int tb_registry_divisions(tb_db *db, const char *level, const double box[4], tb_area_fn fn, void *ctx,
+			  tb_err *e);
+/* The key zones whose R-tree box meets box, in R-tree order.  A cached
+ * statement: fn must not call this function again. */
+int tb_registry_zones_in_box(tb_db *db, const double box[4], tb_area_fn fn, void *ctx, tb_err *e);
+
+/* The district outline (level 'district'): *out a new geometry, NULL when
+ * the database has none. */
+int tb_registry_district_outline(tb_db *db, GEOSGeometry **out, tb_err *e);
+/* Hectares of active natural forest, of the towns (comma-separated codes)
+ * or of the district (towns NULL); 0 when it cannot be read. */
+double tb_registry_natural_ha(tb_db *db, const char *towns);
+/* The box (minx, miny, maxx, maxy) of the towns' parcels, or (towns NULL)
+ * of the divisions layer; false when there is none. */
+bool tb_registry_extent(tb_db *db, const char *towns, double b[4]);
+
 /* The newest events a jurisdiction may see: those that concern its towns
  * (comma-separated codes) alone — every parcel they touch lies in one of
  * them, and so does their record's town (tb_event_town); an event of no

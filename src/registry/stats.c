@@ -108,17 +108,8 @@ int tb_registry_each_parcel(tb_db *db, bool natural_only, tb_parcel_fn fn, void 
 json_t *tb_registry_events(tb_db *db, const char *towns, int limit, tb_err *e)
 {
 	if (!towns) return tb_event_recent(db, limit, e);
-	/* An event a town sees concerns its towns and nothing else: it touches
-	 * parcels or belongs to a town, every parcel it touches lies in one of
-	 * the towns, and so does its town.  Events of no town (users, tokens,
-	 * attachments, logins, the district's configuration) are the bureau's. */
-	return tb_event_recent_where(
-		db, limit,
-		"(EXISTS (SELECT 1 FROM tb_event_parcel p WHERE p.seq=e.seq) OR EXISTS (SELECT 1 FROM"
-		" tb_event_town t WHERE t.seq=e.seq))"
-		" AND NOT EXISTS (SELECT 1 FROM tb_event_town t WHERE t.seq=e.seq"
-		" AND instr(',' || ?1 || ',', ',' || t.town || ',') = 0)"
-		" AND NOT EXISTS (SELECT 1 FROM tb_event_parcel p LEFT JOIN parcels x ON x.code=p.parcel"
-		" WHERE p.seq=e.seq AND (x.xiang IS NULL OR instr(',' || ?1 || ',', ',' || x.xiang || ',') = 0))",
-		towns, e);
+	return tb_event_recent_towns(db, limit, towns,
+				     "EXISTS (SELECT 1 FROM parcels x WHERE x.code=p.parcel"
+				     " AND instr(',' || ?1 || ',', ',' || x.xiang || ',') > 0)",
+				     e);
 }

@@ -12,6 +12,7 @@
 
 #include "db/db.h"
 #include "db/writeq.h"
+#include "db/sqlite/sqlite_int.h" /* white-box: the connection's turn */
 
 #include <pthread.h>
 #include <string.h>
