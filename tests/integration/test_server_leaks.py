@@ -36,6 +36,8 @@ PLAN_TEXT = {"org_members", "duties"}
 # Named users of each town (their login and name must not reach the other).
 NAMED = {TOWN_A: ("xy.zhang", "张明远"), TOWN_B: ("gz.li", "李冬青")}
 TODAY = datetime.datetime.now(datetime.timezone.utc).date().isoformat()
+# an hour ago: today's 08:00 lies in the future before 08:00 UTC, and the server refuses that
+OBSERVED = (datetime.datetime.now(datetime.timezone.utc) - datetime.timedelta(hours=1)).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def db():
@@ -119,7 +121,7 @@ def make_town(bureau, town, k):
     # a camera's alert in the town (assigned to its grid's ranger at once), verified with a photo
     alert = ok(bureau.request("POST", "/api/alerts", {
         "type": "Feature", "geometry": {"type": "Point", "coordinates": [x, y]},
-        "properties": {"source": "camera", "type": "fire", "observed_at": TODAY + "T08:00:00Z", "confidence": 0.8,
+        "properties": {"source": "camera", "type": "fire", "observed_at": OBSERVED, "confidence": 0.8,
                        "external_id": f"CAM-LEAK-{k}"}}), 201)
     _s.setdefault("alert_ranger", {})[town] = alert["ranger_code"]
     alert = alert["id"]
