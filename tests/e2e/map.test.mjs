@@ -45,6 +45,9 @@ test('bureau: the map renders every parcel of the district from the vector tiles
   // legend of the default theme comes from the code list
   const legend = await page.locator('[data-testid=legend] li').allTextContents();
   assert.ok(legend.includes('天然乔木林') && legend.includes('天然灌木林'), legend.join());
+  // the status line is written 250 ms after the last tile: wait for it, then check it
+  await page.waitForFunction((n) => (document.querySelector('[data-testid=map-status]')?.textContent || '').includes(String(n)),
+    all, { timeout: 10000 }).catch(() => {});
   assert.match(await page.locator('[data-testid=map-status]').textContent(), new RegExp(`${all}`));
   await shot(page, 'map');
   // the README's picture: the forested north of the district with one parcel open
