@@ -237,3 +237,10 @@ bool tb_gpkg_extent(tb_db *db, const char *table, double b[4])
 	tb_stmt_reset(st);
 	return found;
 }
+
+GEOSGeometry *tb_col_geom(tb_stmt *st, int i)
+{
+	return tb_col_type(st, i) == TB_COL_BLOB
+		       ? tb_gpkg_decode(tb_col_blob(st, i), (size_t)tb_col_bytes(st, i), NULL)
+		       : NULL;
+}

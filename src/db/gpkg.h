@@ -7,6 +7,8 @@
 
 #include "db/db.h"
 
+#include <geos_c.h>
+
 #define TB_GPKG_APPLICATION_ID 0x47504B47 /* "GPKG" */
 #define TB_GPKG_USER_VERSION 10300        /* GeoPackage 1.3.0 */
 
@@ -37,5 +39,9 @@ int tb_gpkg_touch(tb_db *db, const char *table, const char *geomcol, tb_err *e);
 /* The bounding box (min_x, min_y, max_x, max_y) gpkg_contents keeps for a
  * table into b; false (b untouched) when it has none or cannot be read. */
 bool tb_gpkg_extent(tb_db *db, const char *table, double b[4]);
+
+/* The GeoPackage geometry in column i of the current row, decoded
+ * (EPSG:4490): a new geometry, or NULL for SQL NULL or an undecodable blob. */
+GEOSGeometry *tb_col_geom(tb_stmt *st, int i);
 
 #endif

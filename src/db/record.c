@@ -2,6 +2,7 @@
  * The SQL is generated once per resource from its description; business
  * rules live in the resource's hooks, not here. */
 #include "db/resource.h"
+#include "db/gpkg.h"
 
 #include "base/buf.h"
 #include "base/tbtime.h"
@@ -471,8 +472,7 @@ json_t *tb_record_row(tb_stmt *st, const tb_resource *r, GEOSGeometry **geom)
 	if (geom) {
 		*geom = NULL;
 		if (tb_col_type(st, 1) == TB_COL_BLOB)
-			*geom = tb_gpkg_decode(tb_col_blob(st, 1),
-					       (size_t)tb_col_bytes(st, 1), NULL);
+			*geom = tb_col_geom(st, 1);
 	}
 	return o;
 }

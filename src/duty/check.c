@@ -4,6 +4,7 @@
  * agreement) and lie in exactly one grid that has at least one active
  * ranger.  Gaps and overlaps are measured in ellipsoidal ha. */
 #include "duty/duty.h"
+#include "db/gpkg.h"
 
 #include "base/tbtime.h"
 #include "registry/registry.h"
@@ -48,7 +49,7 @@ static int load_grids(check *c, tb_err *e)
 	if (rc) return rc;
 	tb_bind_text(st, 1, c->today);
 	while (tb_stmt_step(st) == TB_ROW) {
-		GEOSGeometry *g = tb_gpkg_decode(tb_col_blob(st, 2), (size_t)tb_col_bytes(st, 2), NULL);
+		GEOSGeometry *g = tb_col_geom(st, 2);
 		if (!g) continue;
 		grid *more = realloc(c->grids, (size_t)(c->ngrids + 1) * sizeof *c->grids);
 		if (!more) {

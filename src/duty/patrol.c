@@ -55,7 +55,7 @@ static int ranger_grid(tb_db *db, const char *ranger, const char *date, char *to
 	tb_bind_text(st, 2, date);
 	if (tb_stmt_step(st) == TB_ROW) {
 		snprintf(grid, gn, "%s", tb_col_text(st, 0));
-		*geom = tb_gpkg_decode(tb_col_blob(st, 1), (size_t)tb_col_bytes(st, 1), NULL);
+		*geom = tb_col_geom(st, 1);
 	}
 	tb_stmt_finalize(st);
 	return 0;
@@ -72,7 +72,7 @@ static GEOSGeometry **earlier_lines(tb_db *db, const char *ranger, size_t *n)
 		return NULL;
 	tb_bind_text(st, 1, ranger);
 	while (tb_stmt_step(st) == TB_ROW) {
-		GEOSGeometry *g = tb_gpkg_decode(tb_col_blob(st, 0), (size_t)tb_col_bytes(st, 0), NULL);
+		GEOSGeometry *g = tb_col_geom(st, 0);
 		if (!g) continue;
 		GEOSGeometry **more = realloc(out, (*n + 1) * sizeof *out);
 		if (!more) { /* fewer tracks: the overlap is only a hint */
@@ -117,7 +117,7 @@ static json_t *visited(tb_db *db, const char *table, const GEOSGeometry *line, d
 	tb_bind_double(st, 3, y0 - dlat);
 	tb_bind_double(st, 4, y1 + dlat);
 	while (tb_stmt_step(st) == TB_ROW) {
-		GEOSGeometry *g = tb_gpkg_decode(tb_col_blob(st, 1), (size_t)tb_col_bytes(st, 1), NULL);
+		GEOSGeometry *g = tb_col_geom(st, 1);
 		if (!g) continue;
 		bool near = GEOSIntersects_r(h, g, line) == 1;
 		if (!near) {

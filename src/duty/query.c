@@ -4,6 +4,7 @@
  * The grids, rangers and grid_rangers tables are private to duty/
  * (scripts/check-layers); monitor/ and http/ call these. */
 #include "duty/duty.h"
+#include "db/gpkg.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -80,13 +81,6 @@ int tb_duty_town_rangers(tb_db *db, const char *town, const char *date, tb_range
 			   town, date, fn, ctx, e);
 }
 
-static GEOSGeometry *col_geom(tb_stmt *st, int i)
-{
-	return tb_col_type(st, i) == TB_COL_BLOB
-		       ? tb_gpkg_decode(tb_col_blob(st, i), (size_t)tb_col_bytes(st, i), NULL)
-		       : NULL;
-}
-
 int tb_duty_grid_at(tb_db *db, const GEOSGeometry *pt, char code[64], char town[32], tb_err *e)
 {
 	code[0] = town[0] = 0;
@@ -107,7 +101,7 @@ int tb_duty_grid_at(tb_db *db, const GEOSGeometry *pt, char code[64], char town[
 	tb_bind_double(st, 3, y0);
 	tb_bind_double(st, 4, y1);
 	while (tb_stmt_step(st) == TB_ROW) {
-		GEOSGeometry *g = col_geom(st, 2);
+		GEOSGeometry *g = tb_col_geom(st, 2);
 		bool in = g && GEOSIntersects_r(h, g, pt) == 1;
 		if (g) GEOSGeom_destroy_r(h, g);
 		if (!in) continue;
@@ -133,7 +127,7 @@ int tb_duty_grids(tb_db *db, const char *town, bool assigned_only, tb_area_fn fn
 	tb_bind_text(st, 1, town ? town : "");
 	while (!rc && tb_stmt_step(st) == TB_ROW) {
 		tb_area_row a = {.code = tb_col_text(st, 0), .name = tb_col_text(st, 1), .town = tb_col_text(st, 2),
-				 .geom = col_geom(st, 3)};
+				 .geom = tb_col_geom(st, 3)};
 		if (!a.geom) continue;
 		rc = fn(ctx, &a);
 		if (a.geom) GEOSGeom_destroy_r(tb_geos(), a.geom);

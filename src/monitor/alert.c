@@ -192,13 +192,6 @@ GEOSGeometry *tb_alert_geom_from_json(const json_t *g, tb_err *e)
 	return out;
 }
 
-static GEOSGeometry *blob_geom(tb_stmt *st, int i)
-{
-	return tb_col_type(st, i) == TB_COL_BLOB
-		       ? tb_gpkg_decode(tb_col_blob(st, i), (size_t)tb_col_bytes(st, i), NULL)
-		       : NULL;
-}
-
 /* Geodesic distance (m) between two geometries: 0 when they meet. */
 static double geom_distance_m(const GEOSGeometry *a, const GEOSGeometry *b)
 {
@@ -419,7 +412,7 @@ static int64_t duplicate_of(tb_db *db, const tb_alert_in *in, const char *observ
 	tb_bind_text(st, 6, lo);
 	tb_bind_text(st, 7, hi);
 	while (!fid && tb_stmt_step(st) == TB_ROW) {
-		GEOSGeometry *g = blob_geom(st, 1);
+		GEOSGeometry *g = tb_col_geom(st, 1);
 		/* A point (a camera's, a drone's position) merges within the
 		 * distance; two areas (satellite patches) are the places themselves,
 		 * so they merge only when they touch — neighbouring patches of one

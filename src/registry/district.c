@@ -176,7 +176,7 @@ int tb_registry_recompute_zones(tb_db *db, int64_t *changed, tb_err *e)
 	if (rc) goto out;
 	GEOSContextHandle_t h = tb_geos();
 	while (tb_stmt_step(sel) == TB_ROW) {
-		GEOSGeometry *g = tb_gpkg_decode(tb_col_blob(sel, 1), (size_t)tb_col_bytes(sel, 1), NULL);
+		GEOSGeometry *g = tb_col_geom(sel, 1);
 		double kz = 0;
 		if (g && cx->zones_p && GEOSPreparedIntersects_r(h, cx->zones_p, g) == 1) {
 			GEOSGeometry *x = GEOSIntersection_r(h, g, cx->zones);

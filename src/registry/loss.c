@@ -112,7 +112,7 @@ static int natural_parcels_in(tb_db *db, const GEOSGeometry *area, int64_t **fid
 	*fids = NULL;
 	*n = 0;
 	while (tb_stmt_step(st) == TB_ROW) {
-		GEOSGeometry *pg = tb_gpkg_decode(tb_col_blob(st, 1), (size_t)tb_col_bytes(st, 1), NULL);
+		GEOSGeometry *pg = tb_col_geom(st, 1);
 		GEOSGeometry *x = pg ? GEOSIntersection_r(h, pg, area) : NULL;
 		double ha = x ? tb_area_ha(x) : 0;
 		if (x) GEOSGeom_destroy_r(h, x);

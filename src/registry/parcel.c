@@ -4,6 +4,7 @@
  * (valid geometry, inside the district, no overlap, known codes, canopy
  * consistent with 地类) and the area-ledger entries of §2. */
 #include "registry/hooks.h"
+#include "db/gpkg.h"
 
 #include "db/write.h"
 #include "db/codes.h"
@@ -81,8 +82,7 @@ static int check_overlap(tb_db *db, tb_registry_ctx *cx, tb_record *rec, tb_err 
 	tb_bind_int64(st, 5, rec->fid);
 	const GEOSPreparedGeometry *p = GEOSPrepare_r(h, rec->geom);
 	while (!rc && tb_stmt_step(st) == TB_ROW) {
-		GEOSGeometry *g = tb_gpkg_decode(tb_col_blob(st, 1),
-						 (size_t)tb_col_bytes(st, 1), NULL);
+		GEOSGeometry *g = tb_col_geom(st, 1);
 		if (g && GEOSPreparedIntersects_r(h, p, g) == 1 && !GEOSPreparedTouches_r(h, p, g)) {
 			double ha = intersection_ha(rec->geom, g);
 			if (ha > cx->overlap_ha)

@@ -10,13 +10,6 @@
 #include <stdio.h>
 #include <string.h>
 
-static GEOSGeometry *col_geom(tb_stmt *st, int i)
-{
-	return tb_col_type(st, i) == TB_COL_BLOB
-		       ? tb_gpkg_decode(tb_col_blob(st, i), (size_t)tb_col_bytes(st, i), NULL)
-		       : NULL;
-}
-
 static void bind_box(tb_stmt *st, const double b[4])
 {
 	tb_bind_double(st, 1, b[0]);
@@ -56,7 +49,7 @@ static int parcel_rows(tb_stmt *st, tb_parcel_row_fn fn, void *ctx)
 		tb_parcel_row p = {.fid = tb_col_int64(st, 0), .code = tb_col_text(st, 1), .town = tb_col_text(st, 2),
 				   .village = tb_col_text(st, 3), .natural = tb_col_int(st, 4) != 0,
 				   .area_ha = tb_col_double(st, 5), .gjgyl_bhdj = tb_col_text(st, 6),
-				   .bh_dj = tb_col_text(st, 7), .geom = col_geom(st, 8)};
+				   .bh_dj = tb_col_text(st, 7), .geom = tb_col_geom(st, 8)};
 		if (!p.geom) continue;
 		rc = fn(ctx, &p);
 		if (p.geom) GEOSGeom_destroy_r(tb_geos(), p.geom);
@@ -124,7 +117,7 @@ static int area_rows(tb_stmt *st, bool skip_empty, tb_area_fn fn, void *ctx)
 	int rc = 0;
 	while (!rc && tb_stmt_step(st) == TB_ROW) {
 		tb_area_row a = {.code = tb_col_text(st, 0), .name = tb_col_text(st, 1), .town = tb_col_text(st, 2),
-				 .geom = col_geom(st, 3)};
+				 .geom = tb_col_geom(st, 3)};
 		if (!a.geom && skip_empty) continue;
 		rc = fn(ctx, &a);
 		if (a.geom) GEOSGeom_destroy_r(tb_geos(), a.geom);
@@ -173,7 +166,7 @@ int tb_registry_district_outline(tb_db *db, GEOSGeometry **out, tb_err *e)
 	int rc = tb_db_prepare(db, "SELECT geom FROM divisions WHERE level='district' AND geom IS NOT NULL LIMIT 1",
 			       &st, e);
 	if (rc) return rc;
-	if (tb_stmt_step(st) == TB_ROW) *out = col_geom(st, 0);
+	if (tb_stmt_step(st) == TB_ROW) *out = tb_col_geom(st, 0);
 	tb_stmt_finalize(st);
 	return 0;
 }

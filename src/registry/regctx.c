@@ -1,5 +1,6 @@
 /* regctx.c — loading the registry context (see regctx.h). */
 #include "registry/regctx.h"
+#include "db/gpkg.h"
 
 #include "base/csv.h"
 #include "base/data.h"
@@ -19,8 +20,7 @@ static GEOSGeometry *load_union(tb_db *db, const char *sql, tb_err *e)
 	GEOSGeometry **parts = NULL;
 	size_t n = 0, cap = 0;
 	while (tb_stmt_step(st) == TB_ROW) {
-		GEOSGeometry *g = tb_gpkg_decode(tb_col_blob(st, 0),
-						 (size_t)tb_col_bytes(st, 0), NULL);
+		GEOSGeometry *g = tb_col_geom(st, 0);
 		if (!g) continue;
 		if (n == cap) {
 			size_t more = cap ? 2 * cap : 8;

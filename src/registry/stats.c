@@ -3,6 +3,7 @@
  * zones (§3.1.1), and the ledger balance.  Areas are sums of the stored
  * ellipsoidal areas (4 decimals), so the numbers add up exactly. */
 #include "registry/registry.h"
+#include "db/gpkg.h"
 
 #include "db/codes.h"
 #include "db/event.h"
@@ -95,7 +96,7 @@ int tb_registry_each_parcel(tb_db *db, bool natural_only, tb_parcel_fn fn, void 
 			       &st, e);
 	if (rc) return rc;
 	while (!rc && tb_stmt_step(st) == TB_ROW) {
-		GEOSGeometry *g = tb_gpkg_decode(tb_col_blob(st, 3), (size_t)tb_col_bytes(st, 3), NULL);
+		GEOSGeometry *g = tb_col_geom(st, 3);
 		if (!g) continue;
 		rc = fn(ctx, tb_col_text(st, 0), tb_col_text(st, 1),
 			tb_col_double(st, 2), g);
