@@ -3,6 +3,7 @@
 #include "app/app.h"
 
 #include "auth/auth.h"
+#include "cases/cases.h"
 #include "control/control.h"
 #include "duty/duty.h"
 #include "monitor/monitor.h"
@@ -13,13 +14,13 @@
 
 const tb_module *const tb_app_modules[] = {&tb_core_module,    &tb_registry_module, &tb_auth_module,
 					   &tb_duty_module,    &tb_control_module,  &tb_monitor_module,
-					   NULL};
+					   &tb_cases_module,   NULL};
 
 /* Each feature module describes its resources in a NULL-terminated list;
  * the application's list is their concatenation, in module order. */
 static const tb_resource *const *const resource_groups[] = {
 	tb_registry_resources, tb_duty_resources, tb_control_resources,
-	tb_site_resources,     tb_fire_resources, tb_alert_resources, NULL,
+	tb_site_resources,     tb_fire_resources, tb_alert_resources, tb_cases_resources, NULL,
 };
 static const tb_resource *all_resources[128];
 static pthread_once_t all_once = PTHREAD_ONCE_INIT;

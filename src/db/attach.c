@@ -44,21 +44,13 @@ bool tb_attach_exists(tb_db *db, const char *sha)
 	return found;
 }
 
-int tb_attach_put(tb_db *db, const tb_actor *who, const char *name, const void *data, size_t n,
-		  char sha[65], const char **mime_out, tb_err *e)
+/* The INSERT of an attachment, inside the caller's transaction. */
+static int insert(tb_db *db, const tb_actor *who, const char *name, const void *data, size_t n,
+		  const char *sha, const char *mime, tb_err *e)
 {
-	if (n > TB_ATTACH_MAX)
-		return tb_err_set(e, TB_ETOOBIG, name, "file", "larger than %zu MiB", TB_ATTACH_MAX >> 20);
-	const char *mime = n ? tb_attach_sniff(data, n) : NULL;
-	if (!mime) return tb_err_set(e, TB_EINPUT, name, "file", "not a PDF, JPEG, PNG or WebP file");
-	if (mime_out) *mime_out = mime;
-	tb_sha256_hex(data, n, sha);
-	if (tb_attach_exists(db, sha)) return 0;
-	int rc = tb_db_begin(db, e);
 	tb_stmt *st = NULL;
-	if (!rc)
-		rc = tb_db_prepare(db, "INSERT INTO tb_attachment(sha256,mime,size,name,created_at,actor,data)"
-				       " VALUES(?,?,?,?,strftime('%Y-%m-%dT%H:%M:%fZ','now'),?,?)", &st, e);
+	int rc = tb_db_prepare(db, "INSERT INTO tb_attachment(sha256,mime,size,name,created_at,actor,data)"
+				   " VALUES(?,?,?,?,strftime('%Y-%m-%dT%H:%M:%fZ','now'),?,?)", &st, e);
 	if (!rc) {
 		tb_bind_text(st, 1, sha);
 		tb_bind_text(st, 2, mime);
@@ -69,6 +61,41 @@ int tb_attach_put(tb_db *db, const tb_actor *who, const char *name, const void *
 		rc = tb_stmt_step(st) == TB_DONE ? 0 : tb_db_error(db, e, "attachment");
 	}
 	tb_stmt_finalize(st);
+	return rc;
+}
+
+static int check(const char *name, const void *data, size_t n, const char **mime, tb_err *e)
+{
+	if (n > TB_ATTACH_MAX)
+		return tb_err_set(e, TB_ETOOBIG, name, "file", "larger than %zu MiB", TB_ATTACH_MAX >> 20);
+	*mime = n ? tb_attach_sniff(data, n) : NULL;
+	if (!*mime) return tb_err_set(e, TB_EINPUT, name, "file", "not a PDF, JPEG, PNG or WebP file");
+	return 0;
+}
+
+int tb_attach_store(tb_db *db, const tb_actor *who, const char *name, const void *data, size_t n,
+		    char sha[65], const char **mime_out, tb_err *e)
+{
+	const char *mime;
+	int rc = check(name, data, n, &mime, e);
+	if (rc) return rc;
+	if (!tb_db_in_tx(db)) return tb_err_set(e, TB_EINTERNAL, name, NULL, "tb_attach_store outside a transaction");
+	if (mime_out) *mime_out = mime;
+	tb_sha256_hex(data, n, sha);
+	return tb_attach_exists(db, sha) ? 0 : insert(db, who, name, data, n, sha, mime, e);
+}
+
+int tb_attach_put(tb_db *db, const tb_actor *who, const char *name, const void *data, size_t n,
+		  char sha[65], const char **mime_out, tb_err *e)
+{
+	const char *mime;
+	int rc = check(name, data, n, &mime, e);
+	if (rc) return rc;
+	if (mime_out) *mime_out = mime;
+	tb_sha256_hex(data, n, sha);
+	if (tb_attach_exists(db, sha)) return 0;
+	rc = tb_db_begin(db, e);
+	if (!rc) rc = insert(db, who, name, data, n, sha, mime, e);
 	if (!rc) {
 		json_t *p = json_pack("{s:s,s:s,s:I,s:s?}", "sha256", sha, "mime", mime, "size", (json_int_t)n, "name", name);
 		tb_event_in ev = {.actor = who->login, .role = who->role, .action = "attachment.add",

@@ -21,6 +21,11 @@ const char *tb_attach_sniff(const void *data, size_t n);
  * attachment. */
 int tb_attach_put(tb_db *db, const tb_actor *who, const char *name, const void *data, size_t n,
 		  char sha_out[65], const char **mime_out, tb_err *e);
+/* The same inside the caller's transaction and without an event of its
+ * own: the caller's one event names the attachment (a public report and its
+ * photos are one write).  TB_EINTERNAL outside a transaction. */
+int tb_attach_store(tb_db *db, const tb_actor *who, const char *name, const void *data, size_t n,
+		    char sha_out[65], const char **mime_out, tb_err *e);
 /* Read an attachment (caller frees *data). */
 int tb_attach_get(tb_db *db, const char *sha, void **data, size_t *n, char *mime, size_t mime_size,
 		  tb_err *e);
