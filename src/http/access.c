@@ -6,6 +6,7 @@
 #include "http/access.h"
 
 #include "app/app.h"
+#include "cases/cases.h"
 #include "duty/duty.h"
 #include "monitor/alert.h"
 
@@ -181,4 +182,16 @@ bool tb_access_attachment(const tb_req *req, const char *sha)
 				return true;
 	}
 	return false;
+}
+
+/* ---- duties of member departments (§4.2) ------------------------------------------- */
+
+const char *tb_access_duty(const tb_req *req)
+{
+	return strcmp(req->who.role, "department") ? NULL : tb_cases_duty_of_unit(req->who.unit);
+}
+
+bool tb_access_contact(const tb_req *req)
+{
+	return tb_cases_may_see_contact(req->who.role, tb_access_duty(req));
 }

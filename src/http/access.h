@@ -67,4 +67,13 @@ bool tb_access_act_as_ranger(tb_req *req, const char *ranger, tb_resp *resp);
 /* Whether the caller may read the attachment with this SHA-256. */
 bool tb_access_attachment(const tb_req *req, const char *sha);
 
+/* The §4.2 duty of a member-department user that the case workflow knows
+ * ("police", "audit", "organisation": the unit of the user, mapped by
+ * cases.json "duties"), or NULL for everyone else.  Static string. */
+const char *tb_access_duty(const tb_req *req);
+/* Whether the caller may read a reporter's name and phone: the roles and
+ * duties cases.json lists (bureau and police); never audit, towns, units,
+ * rangers or the public. */
+bool tb_access_contact(const tb_req *req);
+
 #endif

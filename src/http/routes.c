@@ -3,6 +3,7 @@
  * the described resource.  `tianbao routes` prints it and the authorization
  * tests are generated from it.  ROUTE refuses to compile without roles. */
 #include "http/api.h"
+#include "http/cases.h"
 #include "http/control.h"
 #include "http/alerts.h"
 #include "http/fire.h"
@@ -62,6 +63,7 @@ const tb_route tb_routes[] = {
 #include "http/routes_control.inc"
 #include "http/routes_fire.inc"
 #include "http/routes_alerts.inc"
+#include "http/routes_cases.inc"
 	/* OGC API – Features Part 1 */
 	ROUTE("GET", "/ogc", tb_ogc_landing, TB_R_ANY, TB_RATE_READ, NULL, "OGC API landing page"),
 	ROUTE("GET", "/ogc/", tb_ogc_landing, TB_R_ANY, TB_RATE_READ, NULL, "OGC API landing page"),

@@ -174,7 +174,8 @@ static enum MHD_Result refuse_413_now(tb_server *s, struct MHD_Connection *c, co
 static size_t body_limit(const tb_server *s, const char *url)
 {
 	bool upload = !strncmp(url, "/api/upload", 11) || !strncmp(url, "/api/import", 11) ||
-		      !strncmp(url, "/api/attachments", 16) || !strncmp(url, "/api/patrols/upload", 19);
+		      !strncmp(url, "/api/attachments", 16) || !strncmp(url, "/api/patrols/upload", 19) ||
+		      !strcmp(url, "/api/reports/public") || !strcmp(url, "/api/reports"); /* photos inside */
 	return upload ? s->cfg.upload_max : s->cfg.body_max;
 }
 
