@@ -1,0 +1,353 @@
+/* test_cases_report.c — the reporting line and cases of §3.5 on a hand-made
+ * district of two towns: the proof of work (zero bits, a solved challenge,
+ * a forged or too easy one, a wrong nonce), a report placed in its town
+ * with its photo, private contact kept out of the record and its event, a
+ * spent challenge refused, the hourly limit, duplicates grouped by place,
+ * time and kind, a 6 MiB photo refused with nothing stored; a case opened
+ * from a report (the report accepted), an administrative case through its
+ * path, moves off the path or by the wrong role refused with nothing
+ * changed, the police moves for the police duty only, overdue by date. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include "base/hash.h"
+#include "cases/cases.h"
+#include "db/event.h"
+#include "registry/registry.h"
+#include "tb_test.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+typedef struct fixture {
+	char dir[64], path[96];
+	tb_db *db;
+} fixture;
+
+static const tb_actor BUREAU = {"bureau1", "bureau"}, PUBLIC = {"public", "public"}, TOWN = {"town1", "town"},
+		      POLICE = {"police1", "department"};
+static const unsigned char PNG[] = {0x89, 'P', 'N', 'G', '\r', '\n', 0x1a, '\n', 0, 0, 0, 13};
+
+static int add_town(tb_db *db, const char *code, double x0)
+{
+	char t[256];
+	snprintf(t, sizeof t, "MULTIPOLYGON(((%f 40.1,%f 40.1,%f 40.2,%f 40.2,%f 40.1)))", x0, x0 + 0.1, x0 + 0.1, x0, x0);
+	json_t *p = json_pack("{s:s,s:s,s:s}", "code", code, "name", code, "level", "town");
+	tb_record rec = {.props = p, .geom = wkt(t), .name = code};
+	tb_err e = {0};
+	int rc = tb_write_create(db, &BUREAU, &tb_divisions, &rec, NULL, NULL, &e);
+	drop(rec.geom);
+	json_decref(p);
+	return rc;
+}
+
+/* Towns A 117.4–117.5 and B 117.5–117.6, latitudes 40.1–40.2. */
+static int setup(void **state)
+{
+	fixture *f = calloc(1, sizeof *f);
+	if (tb_test_tmpdb(f->dir, sizeof f->dir, f->path, sizeof f->path, "tbcases", "c.gpkg")) return -1;
+	tb_err e = {0};
+	if (tb_registry_init(f->path, "test", &f->db, &e) || tb_schema_migrate(f->db, &tb_cases_module, "test", &e))
+		return -1;
+	if (add_town(f->db, "TA", 117.4) || add_town(f->db, "TB", 117.5)) return -1;
+	if (tb_setting_set(f->db, "report_pow_difficulty_bits", "8", &e)) return -1; /* quick to solve here */
+	*state = f;
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	fixture *f = *state;
+	tb_db_close(f->db);
+	if (tb_test_rmtree(f->dir)) return -1;
+	free(f);
+	return 0;
+}
+
+static void solve(int bits, char ch[160], char nonce[24])
+{
+	tb_pow_challenge(bits, 30, ch, 160);
+	for (long n = 0;; n++) {
+		char buf[256];
+		int k = snprintf(buf, sizeof buf, "%s:%ld", ch, n);
+		unsigned char h[32];
+		tb_sha256(buf, (size_t)k, h);
+		if (tb_pow_zero_bits(h) >= bits) {
+			snprintf(nonce, 24, "%ld", n);
+			return;
+		}
+	}
+}
+
+static int64_t events(fixture *f)
+{
+	int64_t n = 0;
+	tb_db_int64(f->db, "SELECT count(*) FROM tb_event", &n, NULL);
+	return n;
+}
+
+static void test_pow(void **state)
+{
+	(void)state;
+	unsigned char h[32] = {0};
+	assert_int_equal(tb_pow_zero_bits(h), 256);
+	h[0] = 0x01;
+	assert_int_equal(tb_pow_zero_bits(h), 7);
+	h[0] = 0, h[1] = 0x20;
+	assert_int_equal(tb_pow_zero_bits(h), 10);
+	char ch[160], nonce[24], hash[65];
+	tb_err e = {0};
+	solve(10, ch, nonce);
+	assert_int_equal(tb_pow_verify(ch, nonce, 10, hash, &e), 0);
+	char want[65];
+	tb_sha256_hex(ch, strlen(ch), want);
+	assert_string_equal(hash, want);
+	assert_int_equal(tb_pow_verify(ch, nonce, 11, hash, &e), TB_EDENIED); /* easier than required */
+	assert_string_equal(e.field, "challenge");
+	assert_int_equal(tb_pow_verify(ch, "x", 10, hash, &e), TB_EDENIED);
+	assert_string_equal(e.field, "nonce");
+	char forged[160];
+	snprintf(forged, sizeof forged, "%s", ch);
+	forged[strlen(forged) - 1] = forged[strlen(forged) - 1] == '0' ? '1' : '0';
+	assert_int_equal(tb_pow_verify(forged, nonce, 10, hash, &e), TB_EDENIED);
+	assert_non_null(strstr(e.message, "not a challenge of this server"));
+	assert_int_equal(tb_pow_verify(NULL, nonce, 10, hash, &e), TB_EDENIED);
+}
+
+static tb_report_in online(char ch[160], char nonce[24], double lon, double lat, const char *seen)
+{
+	solve(8, ch, nonce);
+	return (tb_report_in){.channel = "online", .kind = "illegal_logging", .description = "有人盗伐",
+			      .has_point = true, .lon = lon, .lat = lat, .seen_at = seen, .ip = "192.0.2.7",
+			      .challenge = ch, .nonce = nonce};
+}
+
+static void test_report_placed_private_and_spent(void **state)
+{
+	fixture *f = *state;
+	char ch[160], nonce[24];
+	tb_report_photo ph = {PNG, sizeof PNG, "p.png"};
+	tb_report_in in = online(ch, nonce, 117.55, 40.15, "2026-11-01T08:00:00Z");
+	in.name = "张某甲", in.phone = "13912345678", in.photos = &ph, in.nphotos = 1;
+	json_t *out = NULL, *row = NULL;
+	tb_err e = {0};
+	int64_t ev = events(f);
+	assert_int_equal(tb_report_submit(f->db, &PUBLIC, &in, &out, &e), 0);
+	assert_int_equal(events(f), ev + 1);
+	const char *code = json_string_value(json_object_get(out, "code"));
+	assert_int_equal(strlen(code), 12);
+	int64_t fid;
+	assert_int_equal(tb_report_find(f->db, code, &fid, &e), 0);
+	assert_int_equal(tb_record_get(f->db, &tb_reports, fid, &row, NULL, &e), 0);
+	assert_string_equal(json_string_value(json_object_get(row, "town_code")), "TB");
+	assert_string_equal(json_string_value(json_object_get(row, "status")), "received");
+	char sha[65];
+	tb_sha256_hex(PNG, sizeof PNG, sha);
+	assert_string_equal(json_string_value(json_object_get(row, "photo1")), sha);
+	assert_null(json_object_get(row, "reporter_name"));
+	assert_null(json_object_get(row, "reporter_phone"));
+	assert_null(json_object_get(row, "ip_hash"));
+	json_t *c = NULL;
+	assert_int_equal(tb_report_contact(f->db, fid, &c, &e), 0);
+	assert_string_equal(json_string_value(json_object_get(c, "name")), "张某甲");
+	assert_string_equal(json_string_value(json_object_get(c, "phone")), "13912345678");
+	int64_t leaked = -1;
+	tb_db_int64(f->db, "SELECT count(*) FROM tb_event WHERE payload LIKE '%13912345678%' OR payload LIKE '%张某甲%'",
+		    &leaked, NULL);
+	assert_int_equal(leaked, 0);
+	/* the same challenge again */
+	json_t *again = NULL;
+	assert_int_equal(tb_report_submit(f->db, &PUBLIC, &in, &again, &e), TB_EDENIED);
+	assert_string_equal(e.field, "challenge");
+	assert_int_equal(events(f), ev + 1);
+	json_t *st = NULL;
+	assert_int_equal(tb_report_status(f->db, code, &st, &e), 0);
+	assert_string_equal(json_string_value(json_object_get(st, "status_zh")), "已受理");
+	assert_null(json_object_get(st, "town_code"));
+	json_decref(st);
+	json_decref(c);
+	json_decref(row);
+	json_decref(out);
+}
+
+static void test_limits_and_groups(void **state)
+{
+	fixture *f = *state;
+	tb_err e = {0};
+	char ch[160], nonce[24], code1[16] = "";
+	assert_int_equal(tb_setting_set(f->db, "report_reports_per_ip_per_hour", "3", &e), 0);
+	/* 117.45: ~850 m per 0.01°: 0.002° (170 m) is the same place, 0.01° is not */
+	static const struct {
+		double dlon;
+		const char *seen, *kind;
+		bool same;
+	} r[] = {{0, "2026-11-01T08:00:00Z", "fire", false},
+		 {0.002, "2026-11-03T07:00:00Z", "fire", true},
+		 {0.010, "2026-11-01T08:00:00Z", "fire", false}};
+	for (int i = 0; i < 3; i++) {
+		tb_report_in in = online(ch, nonce, 117.45 + r[i].dlon, 40.15, r[i].seen);
+		in.kind = r[i].kind;
+		json_t *out = NULL;
+		assert_int_equal(tb_report_submit(f->db, &PUBLIC, &in, &out, &e), 0);
+		const char *code = json_string_value(json_object_get(out, "code")),
+			   *g = json_string_value(json_object_get(out, "group_code"));
+		if (!i) snprintf(code1, sizeof code1, "%s", code);
+		assert_string_equal(g, r[i].same ? code1 : code);
+		assert_int_equal(json_integer_value(json_object_get(out, "duplicates")), r[i].same ? 1 : 0);
+		json_decref(out);
+	}
+	int64_t ev = events(f);
+	tb_report_in in = online(ch, nonce, 117.45, 40.15, NULL);
+	json_t *out = NULL;
+	assert_int_equal(tb_report_submit(f->db, &PUBLIC, &in, &out, &e), TB_ETOOBIG);
+	assert_string_equal(e.field, "rate");
+	in.ip = "192.0.2.8"; /* another address */
+	assert_int_equal(tb_report_submit(f->db, &PUBLIC, &in, &out, &e), 0);
+	json_decref(out);
+	/* a 6 MiB photo, a PDF, outside the district: nothing stored */
+	ev = events(f);
+	size_t big = (size_t)6 << 20;
+	unsigned char *b = calloc(1, big);
+	memcpy(b, "\xff\xd8\xff", 3);
+	tb_report_photo ph = {b, big, "big.jpg"};
+	tb_report_in s = {.channel = "phone", .kind = "fire", .description = "电话反映冒烟", .place = "盘山北坡",
+			  .photos = &ph, .nphotos = 1};
+	assert_int_equal(tb_report_submit(f->db, &BUREAU, &s, &out, &e), TB_ETOOBIG);
+	assert_string_equal(e.field, "photos");
+	ph = (tb_report_photo){"%PDF-1.4", 8, "x.pdf"};
+	assert_int_equal(tb_report_submit(f->db, &BUREAU, &s, &out, &e), TB_EINPUT);
+	s.nphotos = 0, s.has_point = true, s.lon = 118.5, s.lat = 40.15;
+	assert_int_equal(tb_report_submit(f->db, &BUREAU, &s, &out, &e), TB_EINPUT);
+	assert_string_equal(e.field, "lon");
+	assert_int_equal(events(f), ev);
+	free(b);
+	/* staff entry needs no challenge */
+	s.has_point = false;
+	assert_int_equal(tb_report_submit(f->db, &BUREAU, &s, &out, &e), 0);
+	json_decref(out);
+}
+
+static void test_case_paths(void **state)
+{
+	fixture *f = *state;
+	tb_err e = {0};
+	tb_report_in s = {.channel = "visit", .kind = "reclamation", .description = "来访反映毁林开垦", .has_point = true,
+			  .lon = 117.42, .lat = 40.12};
+	json_t *rep = NULL, *c = NULL, *out = NULL;
+	assert_int_equal(tb_report_submit(f->db, &BUREAU, &s, &rep, &e), 0);
+	const char *rcode = json_string_value(json_object_get(rep, "code"));
+	tb_case_in in = {"administrative", "毁林开垦", "report", rcode, NULL, NULL, NULL, NAN, "TB"};
+	assert_int_equal(tb_case_open(f->db, &BUREAU, &in, &c, &e), TB_EDENIED); /* a TB user, a TA report */
+	in.scope = NULL;
+	int64_t ev = events(f);
+	assert_int_equal(tb_case_open(f->db, &BUREAU, &in, &c, &e), 0);
+	assert_int_equal(events(f), ev + 1);
+	assert_string_equal(json_string_value(json_object_get(c, "town_code")), "TA");
+	int64_t fid = json_integer_value(json_object_get(c, "fid")), rf;
+	json_t *st = NULL;
+	assert_int_equal(tb_report_status(f->db, rcode, &st, &e), 0);
+	assert_string_equal(json_string_value(json_object_get(st, "status")), "accepted");
+	json_decref(st);
+	char next[128];
+	tb_case_next(f->db, c, next, sizeof next);
+	assert_string_equal(next, "investigate");
+
+	tb_case_action a = {.action = "decide", .note = "n", .penalty_yuan = NAN};
+	assert_int_equal(tb_case_act(f->db, &BUREAU, fid, &a, &out, &e), TB_ECONFLICT);
+	assert_string_equal(e.field, "status");
+	a.action = "investigate", a.note = NULL;
+	assert_int_equal(tb_case_act(f->db, &BUREAU, fid, &a, &out, &e), TB_EINPUT);
+	assert_string_equal(e.field, "note");
+	a.note = "立案调查";
+	assert_int_equal(tb_case_act(f->db, &TOWN, fid, &a, &out, &e), 0);
+	assert_string_equal(json_string_value(json_object_get(out, "handler")), "town1");
+	json_decref(out);
+	a.action = "transfer";
+	assert_int_equal(tb_case_act(f->db, &BUREAU, fid, &a, &out, &e), TB_ECONFLICT);
+	assert_non_null(strstr(e.message, "does not take the step transfer"));
+	a.action = "decide", a.decision = "责令恢复植被", a.penalty_yuan = 5000;
+	assert_int_equal(tb_case_act(f->db, &TOWN, fid, &a, &out, &e), TB_EDENIED);
+	assert_int_equal(tb_case_act(f->db, &BUREAU, fid, &a, &out, &e), 0);
+	assert_true(fabs(json_real_value(json_object_get(out, "penalty_yuan")) - 5000) < 1e-9);
+	json_decref(out);
+	a.action = "close", a.outcome = "restoration";
+	assert_int_equal(tb_case_act(f->db, &BUREAU, fid, &a, &out, &e), 0);
+	assert_string_equal(json_string_value(json_object_get(out, "status")), "closed");
+	json_decref(out);
+	assert_int_equal(tb_report_find(f->db, rcode, &rf, &e), 0);
+	assert_int_equal(tb_report_status(f->db, rcode, &st, &e), 0);
+	assert_string_equal(json_string_value(json_object_get(st, "status")), "closed");
+	json_decref(st);
+	json_t *t = tb_case_timeline(f->db, json_string_value(json_object_get(c, "code")), &e);
+	assert_int_equal(json_array_size(t), 4);
+	assert_string_equal(json_string_value(json_object_get(json_array_get(t, 3), "status")), "closed");
+	json_decref(t);
+	json_decref(c);
+
+	/* criminal: the police moves need the police duty */
+	tb_case_in cr = {"criminal", "盗伐林木", "other", NULL, "TB", NULL, NULL, 1.25, NULL};
+	assert_int_equal(tb_case_open(f->db, &BUREAU, &cr, &c, &e), 0);
+	fid = json_integer_value(json_object_get(c, "fid"));
+	assert_true(fabs(json_real_value(json_object_get(c, "damaged_ha")) - 1.25) < 1e-9);
+	tb_case_action m = {.action = "investigate", .note = "n", .penalty_yuan = NAN};
+	assert_int_equal(tb_case_act(f->db, &BUREAU, fid, &m, &out, &e), 0);
+	json_decref(out);
+	m.action = "transfer", m.deadline = "2026-12-01";
+	assert_int_equal(tb_case_act(f->db, &BUREAU, fid, &m, &out, &e), 0);
+	json_decref(out);
+	m.action = "police_accept", m.police_case_no = "蓟公林〔2026〕7号", m.duty = "audit";
+	ev = events(f);
+	assert_int_equal(tb_case_act(f->db, &POLICE, fid, &m, &out, &e), TB_EDENIED);
+	assert_int_equal(events(f), ev);
+	json_t *over = tb_case_overdue(f->db, "2026-12-04", NULL, &e);
+	assert_int_equal(json_array_size(over), 1);
+	assert_int_equal(json_integer_value(json_object_get(json_array_get(over, 0), "days_overdue")), 3);
+	json_decref(over);
+	over = tb_case_overdue(f->db, "2026-12-04", "TA", &e);
+	assert_int_equal(json_array_size(over), 0);
+	json_decref(over);
+	m.duty = "police";
+	assert_int_equal(tb_case_act(f->db, &POLICE, fid, &m, &out, &e), 0);
+	assert_string_equal(json_string_value(json_object_get(out, "status")), "police_accepted");
+	json_decref(out);
+	json_decref(c);
+	json_decref(rep);
+}
+
+static void test_config_and_duties(void **state)
+{
+	fixture *f = *state;
+	tb_report_config c;
+	tb_report_config_load(NULL, &c); /* the shipped cases.json */
+	assert_int_equal(c.pow_bits, 16);
+	assert_int_equal(c.per_ip_per_hour, 6);
+	assert_int_equal((int)c.photo_max_bytes, 5 << 20);
+	assert_true(fabs(c.dup_radius_m - 300) < 1e-9);
+	tb_report_config_load(f->db, &c); /* the setting of setup */
+	assert_int_equal(c.pow_bits, 8);
+	assert_string_equal(tb_cases_duty_of_unit("D-GAJ"), "police");
+	assert_string_equal(tb_cases_duty_of_unit("D-SJJ"), "audit");
+	assert_null(tb_cases_duty_of_unit("D-CZJ"));
+	assert_true(tb_cases_may_see_contact("bureau", NULL));
+	assert_true(tb_cases_may_see_contact("department", "police"));
+	assert_false(tb_cases_may_see_contact("department", "audit"));
+	assert_false(tb_cases_may_see_contact("town", NULL));
+	assert_false(tb_cases_may_see_contact("leader", NULL));
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_pow),
+		cmocka_unit_test_setup_teardown(test_report_placed_private_and_spent, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_limits_and_groups, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_case_paths, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_config_and_duties, setup, teardown),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
