@@ -10,7 +10,7 @@ const dist = join(here, 'dist');
 rmSync(dist, { recursive: true, force: true });
 mkdirSync(dist, { recursive: true });
 await build({
-  entryPoints: { app: join(here, 'src/main.js'), phone: join(here, 'src/phone.js') },
+  entryPoints: { app: join(here, 'src/main.js'), phone: join(here, 'src/phone.js'), report: join(here, 'src/report.js') },
   bundle: true,
   format: 'esm',
   target: ['es2020', 'chrome100', 'firefox100', 'safari15'],
@@ -21,4 +21,4 @@ await build({
   legalComments: 'linked',
   logLevel: 'info',
 });
-for (const f of ['index.html', 'phone.html', 'favicon.svg']) cpSync(join(here, 'src', f), join(dist, f));
+for (const f of ['index.html', 'phone.html', 'report.html', 'favicon.svg']) cpSync(join(here, 'src', f), join(dist, f));

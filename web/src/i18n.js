@@ -7,10 +7,12 @@ import controlZh from './i18n/control.zh.json';
 import controlEn from './i18n/control.en.json';
 import monitorZh from './i18n/monitor.zh.json';
 import monitorEn from './i18n/monitor.en.json';
+import casesZh from './i18n/cases.zh.json';
+import casesEn from './i18n/cases.en.json';
 
 const catalogues = {
-  zh: { ...zh, ...controlZh, ...monitorZh },
-  en: { ...en, ...controlEn, ...monitorEn },
+  zh: { ...zh, ...controlZh, ...monitorZh, ...casesZh },
+  en: { ...en, ...controlEn, ...monitorEn, ...casesEn },
 };
 const LANG_KEY = 'tb.lang';
 let lang = 'zh';

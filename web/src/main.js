@@ -12,6 +12,7 @@ import { renderParcel } from './views/parcel.js';
 import { renderImport } from './views/import.js';
 import { renderApplications } from './views/applications.js';
 import { renderAlerts } from './views/alerts.js';
+import { renderCases } from './views/cases.js';
 
 const STAFF = ['admin', 'bureau', 'leader', 'town', 'unit', 'ranger', 'department'];
 export const ctx = {
@@ -28,6 +29,7 @@ const VIEWS = [
   { id: 'parcels', key: 'nav.parcels', icon: '☰', render: renderParcels, allowed: () => true },
   { id: 'applications', key: 'nav.applications', icon: '✎', render: renderApplications, allowed: () => true },
   { id: 'alerts', key: 'nav.alerts', icon: '⚠', render: renderAlerts, allowed: () => true },
+  { id: 'cases', key: 'nav.cases', icon: '⚖', render: renderCases, allowed: () => ctx.session?.role !== 'ranger' },
   { id: 'import', key: 'nav.import', icon: '⇪', render: renderImport, allowed: () => ctx.canImport() },
 ];
 
