@@ -24,6 +24,7 @@ int cmd_routes(tb_cli *, int, char **);
 #include "cli/commands_fire.inc"
 #include "cli/commands_change.inc"
 #include "cli/commands_alerts.inc"
+#include "cli/commands_cases.inc"
 #undef CMD
 #define CMD(name, fn, summary, usage) {name, fn, summary, usage},
 
@@ -126,5 +127,6 @@ const tb_command tb_commands[] = {
 #include "cli/commands_fire.inc"
 #include "cli/commands_change.inc"
 #include "cli/commands_alerts.inc"
+#include "cli/commands_cases.inc"
 	{0},
 };

