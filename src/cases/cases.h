@@ -169,4 +169,8 @@ json_t *tb_case_overdue(tb_db *db, const char *today, const char *towns, tb_err 
  * within towns (NULL = all). */
 json_t *tb_cases_summary(tb_db *db, const char *today, const char *towns, tb_err *e);
 
+/* The supervision part of the Jizhou demo (after the monitoring demo):
+ * reports in each status, cases of each type (demo.c). */
+int tb_cases_demo(tb_db *db, const tb_actor *who, tb_err *e);
+
 #endif

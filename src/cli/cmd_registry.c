@@ -3,6 +3,7 @@
 #include "cli/cli.h"
 
 #include "app/app.h"
+#include "cases/cases.h"
 #include "duty/duty.h"
 #include "db/codes.h"
 #include "db/event.h"
@@ -108,7 +109,7 @@ int cmd_demo(tb_cli *cli, int argc, char **argv)
 	if (tb_registry_init(cli->db_path, cli->actor.login, &db, &e)) return cli_fail(cli, &e);
 	if (tb_app_migrate(db, cli->actor.login, &e) || tb_demo_load(db, &cli->actor, seed, &e) ||
 	    tb_duty_demo(db, &cli->actor, &e) || tb_monitor_demo(db, &cli->actor, &e) ||
-	    tb_fire_demo(db, &cli->actor, &e)) {
+	    tb_fire_demo(db, &cli->actor, &e) || tb_cases_demo(db, &cli->actor, &e)) {
 		tb_db_close(db);
 		remove(cli->db_path);
 		return cli_fail(cli, &e);
