@@ -2,11 +2,12 @@
  * by the bureau (telephone, letter, visit) in each status, a duplicate of
  * one of them, and cases of each type at different steps of their paths —
  * one from the demo's confirmed alert, one criminal case the police have
- * accepted, a rectification order past its deadline.  Deterministic but
+ * accepted, a rectification order ten days past its deadline; times relative to now.  Deterministic but
  * for the receipt codes (random by design); the reporters' names are placeholders (张某甲 …) that no real person has. */
 #include "cases/internal.h"
 
 #include "base/json.h"
+#include "base/tbtime.h"
 #include "monitor/alert.h"
 #include "registry/registry.h"
 
@@ -38,6 +39,24 @@ static int town_point(tb_db *db, const char *town, int n, pt *o, tb_err *e)
 	if (rc < 0) return rc;
 	o->lon += 0.0008 * n;
 	return o->ok ? 0 : tb_err_set(e, TB_EINTERNAL, town, NULL, "the demo town has no natural parcel");
+}
+
+/* A time n days before now (ISO 8601), and the date n days before today;
+ * each call has its own buffer among a few (used as arguments). */
+static const char *ago(int n)
+{
+	static _Thread_local char buf[8][32];
+	static _Thread_local int k;
+	char *b = buf[k++ & 7];
+	tb_time_format_iso(tb_time_now_ms() - (int64_t)n * 86400000, b);
+	return b;
+}
+
+static const char *day_ago(int n)
+{
+	char *b = (char *)ago(n);
+	b[10] = 0;
+	return b;
 }
 
 static int report(tb_db *db, const tb_actor *who, const char *channel, const char *kind, const char *text,
@@ -99,19 +118,19 @@ int tb_cases_demo(tb_db *db, const tb_actor *who, tb_err *e)
 	char r[6][16], dup[16];
 	int64_t c1, c2, c3, c4, c5;
 	int rc = report(db, who, "phone", "illegal_logging", "电话反映：山谷内有人盗伐栎树（示例）", "120119104", 0,
-			"2026-10-03T09:00:00Z", "张某甲", r[0], e);
+			ago(60), "张某甲", r[0], e);
 	if (!rc) rc = report(db, who, "phone", "illegal_logging", "电话反映：同一地点又见伐桩（示例）", "120119104", 0,
-			     "2026-10-04T10:00:00Z", NULL, dup, e);
+			     ago(59), NULL, dup, e);
 	if (!rc) rc = report(db, who, "letter", "land_occupation", "来信反映：林地内新建简易房（示例）", "120119102", 0,
-			     "2026-09-20T08:00:00Z", "李某乙", r[1], e);
+			     ago(75), "李某乙", r[1], e);
 	if (!rc) rc = report(db, who, "visit", "reclamation", "来访反映：坡地毁林开垦种植（示例）", "120119104", 2,
-			     "2026-08-15T08:00:00Z", "王某丙", r[2], e);
-	if (!rc) rc = report(db, who, "phone", "fire", "电话反映：山头冒烟（示例）", "120119102", 3, "2026-11-02T06:00:00Z",
+			     ago(110), "王某丙", r[2], e);
+	if (!rc) rc = report(db, who, "phone", "fire", "电话反映：山头冒烟（示例）", "120119102", 3, ago(30),
 			     NULL, r[3], e);
 	if (!rc) rc = report(db, who, "phone", "pests", "电话反映：松林成片变黄（示例）", "120119104", 4,
-			     "2026-11-10T06:00:00Z", NULL, r[4], e);
+			     ago(20), NULL, r[4], e);
 	if (!rc) rc = report(db, who, "letter", "other", "来信反映：护林员长期不巡护（示例）", "120119102", 5,
-			     "2026-11-12T06:00:00Z", NULL, r[5], e);
+			     ago(18), NULL, r[5], e);
 	json_t *o = NULL;
 	int64_t f;
 	/* reports: verifying, rejected with a reply, received stay as they are */
@@ -130,7 +149,7 @@ int tb_cases_demo(tb_db *db, const tb_actor *who, tb_err *e)
 	if (!rc) rc = step(db, who, c2, "transfer", "涉嫌犯罪，移送公安（示例）", NULL, NULL, NULL, e);
 	if (!rc) rc = step(db, &police, c2, "police_accept", "公安已受理（示例）", "police", "police_case_no", "蓟公林〔2026〕示例1号", e);
 	if (!rc) rc = open_case(db, who, "rectification", "坡地毁林开垦整改（示例）", "report", r[2], NULL, &c3, e);
-	if (!rc) rc = step(db, who, c3, "order", "限期恢复植被（示例）", NULL, "deadline", "2026-10-31", e);
+	if (!rc) rc = step(db, who, c3, "order", "限期恢复植被（示例）", NULL, "deadline", day_ago(10), e);
 	if (!rc) rc = open_case(db, who, "litigation", "毁林开垦生态损害（示例）", "other", NULL, "120119104", &c4, e);
 	if (!rc) rc = step(db, who, c4, "investigate", "调查取证（示例）", NULL, NULL, NULL, e);
 	if (!rc) rc = step(db, who, c4, "refer", "移送检察机关提起公益诉讼（示例）", NULL, NULL, NULL, e);

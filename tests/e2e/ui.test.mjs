@@ -27,7 +27,7 @@ test('bureau: navigation, dashboard against the 5565.1 ha target, logout', async
   const page = await newPage(browser, srv.base);
   await login(page, srv.base, 'bureau');
   const nav = await page.locator('nav.mainnav .navtext').allTextContents();
-  assert.deepEqual(nav, ['一张图', '综合看板', '小班台账', '用途管制', '监测预警', '数据导入导出']);
+  assert.deepEqual(nav, ['一张图', '综合看板', '小班台账', '用途管制', '监测预警', '举报与案件', '数据导入导出']);
   await page.locator('[data-nav=dashboard]').click();
   await page.locator('[data-testid=chart-town] svg rect').first().waitFor();
   const kpi = await page.locator('[data-testid=kpi-natural]').textContent();
@@ -78,7 +78,7 @@ test('switching to English changes the labels, and back', async () => {
   const firstRow = await page.locator('[data-testid=parcel-table] tbody tr').first().textContent();
   assert.doesNotMatch(firstRow, /乔木林地|灌木林地|疏林地/);
   assert.deepEqual((await page.locator('nav.mainnav .navtext').allTextContents()),
-    ['One map', 'Dashboard', 'Parcel registry', 'Use control', 'Monitoring', 'Import & export']);
+    ['One map', 'Dashboard', 'Parcel registry', 'Use control', 'Monitoring', 'Reports & cases', 'Import & export']);
   await page.goto(srv.base + '/#/dashboard');
   await page.locator('[data-testid=chart-class] .llabel').first().waitFor();
   assert.deepEqual(await page.locator('[data-testid=chart-class] .llabel').allTextContents(),
@@ -98,7 +98,7 @@ test('leader: read-only navigation (no import), phone layout fits the screen', a
   await login(page, srv.base, 'leader');
   await page.locator('[data-testid=chart-town]').waitFor(); // leaders land on the dashboard
   const nav = (await page.locator('nav.mainnav .navtext').allTextContents());
-  assert.deepEqual(nav, ['一张图', '综合看板', '小班台账', '用途管制', '监测预警']);
+  assert.deepEqual(nav, ['一张图', '综合看板', '小班台账', '用途管制', '监测预警', '举报与案件']);
   const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
   assert.ok(overflow <= 1, `page is ${overflow}px wider than the phone screen`);
   await shot(page, 'dashboard-phone');
