@@ -15,6 +15,8 @@ static void print_patrol(const json_t *p)
 	       json_string_value(json_object_get(p, "ranger_code")),
 	       json_string_value(json_object_get(p, "grid_code")) ?: "-",
 	       json_string_value(json_object_get(p, "status")));
+	if (json_is_true(json_object_get(p, "resubmitted")))
+		printf("  (the same track was imported before: nothing stored again)\n");
 	printf("  %s → %s\n", json_string_value(json_object_get(p, "start_time")),
 	       json_string_value(json_object_get(p, "end_time")));
 	printf("  %.2f km, %.2f h (moving %.2f h), max %.1f km/h, grid coverage %.1f %%, inside grid %.1f %%\n",

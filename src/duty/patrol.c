@@ -86,6 +86,26 @@ static GEOSGeometry **earlier_lines(tb_db *db, const char *ranger, size_t *n)
 	return out;
 }
 
+/* The patrol of this ranger with exactly these start and end times, if
+ * one is stored: the same track sent again (a phone that lost the server's
+ * answer on a weak network and retried, a GPX file uploaded twice) is that
+ * patrol, not a second one (and not a "duplicate" copy of itself).  0 when
+ * none. */
+static int64_t resubmitted(tb_db *db, const char *ranger, const char *start, const char *end)
+{
+	tb_stmt *st;
+	int64_t fid = 0;
+	if (tb_db_prepare(db, "SELECT fid FROM patrols WHERE ranger_code=? AND start_time=? AND end_time=?"
+			      " ORDER BY fid LIMIT 1", &st, NULL) != 0)
+		return 0;
+	tb_bind_text(st, 1, ranger);
+	tb_bind_text(st, 2, start);
+	tb_bind_text(st, 3, end);
+	if (tb_stmt_step(st) == TB_ROW) fid = tb_col_int64(st, 0);
+	tb_stmt_finalize(st);
+	return fid;
+}
+
 /* What a patrol's write needs from the import: the analysis and the
  * parcels and grids it came within buffer_m of. */
 typedef struct patrol_ctx {
@@ -179,6 +199,12 @@ int tb_patrol_import(tb_db *db, const tb_actor *who, const char *ranger, const t
 	if (!rc) { /* times from the analysis: right even when points are out of order */
 		tb_time_format_iso(a.start_ms, start);
 		tb_time_format_iso(a.end_ms, end);
+	}
+	int64_t again = rc ? 0 : resubmitted(db, ranger, start, end);
+	if (again) {
+		rc = tb_record_get(db, &tb_patrols, again, out, NULL, e);
+		if (!rc) json_object_set_new(*out, "resubmitted", json_true());
+	} else if (!rc) {
 		json_t *props = json_pack("{s:s,s:s,s:s,s:s,s:s}", "ranger_code", ranger, "town_code", town,
 					  "start_time", start, "end_time", end, "source", source ? source : "upload");
 		if (grid[0]) json_object_set_new(props, "grid_code", json_string(grid));

@@ -10,7 +10,9 @@
 /* Thresholds from the district settings patrol_* (defaults of track.h). */
 void tb_patrol_rules_from_db(tb_db *db, tb_patrol_rules *r);
 /* Analyse and store a patrol; *out gets the stored record.  One
- * transaction, one event ("patrols.create"). */
+ * transaction, one event ("patrols.create").  The same track sent again
+ * (this ranger, the same start and end times) stores nothing: *out is the
+ * patrol stored the first time, with "resubmitted": true. */
 int tb_patrol_import(tb_db *db, const tb_actor *who, const char *ranger, const tb_track *t,
 		     const char *source, json_t **out, tb_err *e);
 int tb_patrol_before_write(tb_db *db, const tb_resource *r, tb_record *rec, void *ctx, tb_err *e);

@@ -20,7 +20,8 @@ static int store(tb_req *req, tb_resp *resp, const char *ranger, tb_track *t, co
 	json_t *p = NULL;
 	tb_err e = {0};
 	if (tb_patrol_import(req->db, &who, ranger, t, source, &p, &e)) return tb_resp_err(resp, &e);
-	return tb_resp_json(resp, 201, p);
+	/* a track sent again is the patrol stored the first time (200, not 201) */
+	return tb_resp_json(resp, json_is_true(json_object_get(p, "resubmitted")) ? 200 : 201, p);
 }
 
 int tb_api_patrol_upload(tb_req *req, tb_resp *resp)

@@ -4,6 +4,7 @@ verdicts (valid, duplicate), a ranger limited to his own patrols, a track
 without timestamps refused, and the monthly summary."""
 import json
 import os
+import sqlite3
 
 import tblib
 import tbserver
@@ -48,6 +49,15 @@ class Patrols(TbCase):
         d = self.ok(run("patrol", "import", os.path.join(FIX, "duplicate.gpx"), "--ranger", "R1", "--json", db=self.db)).json()
         self.assertEqual(d["status"], "suspect")
         self.assertEqual(d["reasons"], ["duplicate"])
+        # the same file again (same ranger, same start and end): the first patrol, nothing stored
+        con = sqlite3.connect(self.db)
+        before = con.execute("SELECT count(*), (SELECT count(*) FROM tb_event) FROM patrols").fetchone()
+        again = run("patrol", "import", os.path.join(FIX, "clean.gpx"), "--ranger", "R1", db=self.db)
+        self.assertEqual(again.code, 0, repr(again))
+        self.assertIn("the same track was imported before: nothing stored again", again.out)
+        self.assertIn("patrol #%d of R1" % r["fid"], again.out)
+        self.assertEqual(con.execute("SELECT count(*), (SELECT count(*) FROM tb_event) FROM patrols").fetchone(), before)
+        con.close()
         r = run("patrol", "import", os.path.join(FIX, "no_time.gpx"), "--ranger", "R1", db=self.db)
         self.assertEqual(r.code, 2)
         self.assertIn("no timestamps", r.err)
@@ -87,6 +97,10 @@ class Patrols(TbCase):
             self.assertEqual(r.status, 201, r)
             self.assertEqual(r.json()["status"], "valid", r)
             self.assertEqual(r.json()["source"], "phone")
+            # the phone retries after a lost answer: the same patrol (200), no second one
+            again = ranger.request("POST", "/api/patrols/points", {"ranger": "R1", "points": pts})
+            self.assertEqual(again.status, 200, again)
+            self.assertEqual((again.json()["fid"], again.json()["resubmitted"]), (r.json()["fid"], True))
             with open(os.path.join(FIX, "no_time.gpx"), "rb") as f:
                 r = ranger.request("POST", "/api/patrols/upload?ranger=R1&filename=x.gpx", raw=f.read())
             self.assertEqual(r.status, 422, r)
