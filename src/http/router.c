@@ -163,6 +163,28 @@ static void deny(tb_req *req, tb_resp *resp, int status, const char *code, const
 	tb_resp_error(resp, status, code, NULL, "%s", why);
 }
 
+/* The methods of the routes whose pattern matches path, as an Allow header
+ * value ("GET, HEAD, PATCH, OPTIONS"): HEAD with GET, OPTIONS always. */
+static void allowed_methods(const char *path, char *out, size_t size)
+{
+	static const char *const order[] = {"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE"};
+	char store[2048];
+	const char *params[TB_MAX_PARAMS];
+	int n;
+	bool has[6] = {false};
+	for (int i = 0; i < tb_nroutes; i++) {
+		if (!tb_route_match(tb_routes[i].pattern, path, params, store, sizeof store, &n)) continue;
+		for (size_t k = 0; k < 6; k++)
+			if (!strcmp(tb_routes[i].method, order[k])) has[k] = true;
+	}
+	has[1] |= has[0];
+	size_t len = 0;
+	out[0] = 0;
+	for (size_t k = 0; k < 6; k++)
+		if (has[k]) len += (size_t)snprintf(out + len, len < size ? size - len : 0, "%s, ", order[k]);
+	snprintf(out + (len < size ? len : size - 1), len < size ? size - len : 1, "OPTIONS");
+}
+
 void tb_router_dispatch(tb_router *r, tb_req *req, tb_resp *resp)
 {
 	char store[2048];
@@ -178,8 +200,18 @@ void tb_router_dispatch(tb_router *r, tb_req *req, tb_resp *resp)
 		break;
 	}
 	if (!req->route) {
-		if (path_match) tb_resp_error(resp, 405, "method_not_allowed", NULL, "%s is not allowed here", req->method);
-		else tb_resp_error(resp, 404, "not_found", NULL, "no such resource: %s", req->path);
+		if (!path_match) {
+			tb_resp_error(resp, 404, "not_found", NULL, "no such resource: %s", req->path);
+			return;
+		}
+		/* RFC 9110 §15.5.6: a 405 names the methods the resource has; OPTIONS
+		 * answers with them (no body) */
+		char allow[96];
+		allowed_methods(req->path, allow, sizeof allow);
+		tb_resp_header(resp, "Allow", allow);
+		if (!strcmp(req->method, "OPTIONS")) resp->status = 204;
+		else tb_resp_error(resp, 405, "method_not_allowed", NULL, "%s is not allowed here (allowed: %s)",
+				   req->method, allow);
 		return;
 	}
 	const tb_route *rt = req->route;

@@ -179,6 +179,17 @@ class Tiles(unittest.TestCase):
         self.assertEqual(c.get("/tiles/parcels/10/5000/0.mvt").status, 404)
         self.assertEqual(c.get("/tiles/nope/1/0/0.mvt").status, 404)
 
+    def test_method_not_allowed_names_the_allowed(self):
+        c = client("bureau")
+        r = c.request("PUT", "/api/parcels/1", {"name": "x"})
+        self.assertEqual(r.status, 405, r)
+        self.assertEqual(r.headers["allow"], "GET, HEAD, PATCH, OPTIONS")
+        self.assertEqual(r.json()["error"]["message"], "PUT is not allowed here (allowed: GET, HEAD, PATCH, OPTIONS)")
+        r = c.request("OPTIONS", "/api/parcels")
+        self.assertEqual((r.status, r.body), (204, b""))
+        self.assertEqual(r.headers["allow"], "GET, HEAD, POST, OPTIONS")
+        self.assertEqual(c.request("OPTIONS", "/api/session").headers["allow"], "GET, HEAD, POST, DELETE, OPTIONS")
+
 
 class Sessions(TbCase):
     def test_login_logout(self):
