@@ -1,32 +1,22 @@
 /* router.c — matching, authentication, authorization, CSRF and rate
  * limiting in one place, under every handler (see router.h). */
 #include "http/router.h"
+#include "http/ratelimit.h"
 
 #include "base/log.h"
 #include "base/tbtime.h"
 
 #include <microhttpd.h>
-#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
-/* ---- rate limiting: fixed one-minute windows per (IP, class) ---------------- */
-
-#define RL_SLOTS 4096
-
-typedef struct rl_slot {
-	char ip[48];
-	int cls;
-	int64_t window;
-	int count;
-} rl_slot;
+/* ---- rate limiting: http/ratelimit.h, a counter per (IP, class) ------------ */
 
 struct tb_router {
 	const tb_server_config *cfg;
-	pthread_mutex_t lock;
-	rl_slot slots[RL_SLOTS];
+	tb_ratelimit *rl;
 };
 
 tb_router *tb_router_new(const tb_server_config *cfg)
@@ -34,22 +24,19 @@ tb_router *tb_router_new(const tb_server_config *cfg)
 	tb_router *r = calloc(1, sizeof *r);
 	if (!r) return NULL;
 	r->cfg = cfg;
-	pthread_mutex_init(&r->lock, NULL);
+	r->rl = tb_ratelimit_new(TB_RATELIMIT_SLOTS);
+	if (!r->rl) {
+		free(r);
+		return NULL;
+	}
 	return r;
 }
 
 void tb_router_free(tb_router *r)
 {
 	if (!r) return;
-	pthread_mutex_destroy(&r->lock);
+	tb_ratelimit_free(r->rl);
 	free(r);
-}
-
-static unsigned hash(const char *s, int cls)
-{
-	unsigned h = 2166136261u ^ (unsigned)cls;
-	for (; *s; s++) h = (h ^ (unsigned char)*s) * 16777619u;
-	return h;
 }
 
 static int limit_of(const tb_server_config *c, tb_rate_class cls)
@@ -62,22 +49,10 @@ static int limit_of(const tb_server_config *c, tb_rate_class cls)
 	}
 }
 
-/* True when the request is within its class's limit. */
+/* True when the request is within its class's limit (one-minute windows). */
 static bool rate_ok(tb_router *r, const char *ip, tb_rate_class cls)
 {
-	int64_t window = tb_time_now_ms() / 60000;
-	unsigned h = hash(ip, (int)cls) % RL_SLOTS;
-	pthread_mutex_lock(&r->lock);
-	rl_slot *s = &r->slots[h];
-	if (strcmp(s->ip, ip) || s->cls != (int)cls || s->window != window) {
-		snprintf(s->ip, sizeof s->ip, "%s", ip);
-		s->cls = (int)cls;
-		s->window = window;
-		s->count = 0;
-	}
-	bool ok = ++s->count <= limit_of(r->cfg, cls);
-	pthread_mutex_unlock(&r->lock);
-	return ok;
+	return tb_ratelimit_hit(r->rl, ip, (int)cls, tb_time_now_ms() / 60000, limit_of(r->cfg, cls));
 }
 
 /* ---- matching -------------------------------------------------------------- */
