@@ -114,7 +114,7 @@ static int submit(tb_req *req, tb_resp *resp, bool public)
 	tb_actor who = tb_req_actor(req);
 	if (public) {
 		in.channel = "online";
-		in.ip = req->ip;
+		in.ip = req->client ? req->client : req->ip; /* an IPv6 client counted by its /64 */
 		who = (tb_actor){"public", "public"};
 	}
 	tb_err e = {0};

@@ -29,7 +29,9 @@ typedef enum { TB_RATE_READ, TB_RATE_WRITE, TB_RATE_LOGIN, TB_RATE_PUBLIC_FORM }
 typedef struct tb_req {
 	const char *method;     /* "GET", …                                   */
 	const char *path;       /* decoded path, no query                      */
-	const char *ip;         /* client address                              */
+	const char *ip;         /* client address (an IPv4 client of a dual-stack socket as IPv4) */
+	const char *client;     /* what per-address limits count by: the IPv4 address,
+	                         * or the /64 of an IPv6 one ("2001:db8:1:2::/64") */
 	const char *params[TB_MAX_PARAMS]; /* {name} captures of the pattern, in order */
 	int nparams;
 	const char *body;       /* request body (NUL-terminated) or NULL       */

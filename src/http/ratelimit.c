@@ -1,6 +1,7 @@
 /* ratelimit.c — see ratelimit.h. */
 #include "http/ratelimit.h"
 
+#include <arpa/inet.h>
 #include <pthread.h>
 #include <sodium.h>
 #include <stdio.h>
@@ -75,4 +76,17 @@ bool tb_ratelimit_hit(tb_ratelimit *rl, const char *ip, int cls, int64_t window,
 	bool ok = s->count <= limit;
 	pthread_mutex_unlock(&rl->lock);
 	return ok;
+}
+
+void tb_ratelimit_key(const char *ip, char *buf, size_t n)
+{
+	struct in6_addr a;
+	if (!strchr(ip, ':') || inet_pton(AF_INET6, ip, &a) != 1) {
+		snprintf(buf, n, "%s", ip);
+		return;
+	}
+	memset(a.s6_addr + 8, 0, 8);
+	char txt[INET6_ADDRSTRLEN];
+	inet_ntop(AF_INET6, &a, txt, sizeof txt);
+	snprintf(buf, n, "%s/64", txt);
 }

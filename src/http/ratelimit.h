@@ -13,6 +13,7 @@
 #define TB_HTTP_RATELIMIT_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #define TB_RATELIMIT_SLOTS 4096
@@ -26,5 +27,11 @@ void tb_ratelimit_free(tb_ratelimit *rl);
 /* Count one request of (ip, cls) in `window` (e.g. minutes since the epoch);
  * true while the window's count is ≤ limit. */
 bool tb_ratelimit_hit(tb_ratelimit *rl, const char *ip, int cls, int64_t window, int limit);
+
+/* What the per-address limits count by (rates, login failures, public
+ * reports): an IPv4 address itself, an IPv6 one by its /64 — one
+ * subscriber's network, inside which any address is the subscriber's to
+ * choose ("2001:db8:1:2::/64").  Anything else is kept as it is. */
+void tb_ratelimit_key(const char *ip, char *buf, size_t n);
 
 #endif

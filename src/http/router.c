@@ -190,7 +190,7 @@ void tb_router_dispatch(tb_router *r, tb_req *req, tb_resp *resp)
 		return;
 	}
 	const tb_route *rt = req->route;
-	if (!rate_ok(r, req->ip, rt->rate)) {
+	if (!rate_ok(r, req->client ? req->client : req->ip, rt->rate)) {
 		tb_resp_header(resp, "Retry-After", "60");
 		deny(req, resp, 429, "rate_limited", "too many requests; try again in a minute");
 		return;

@@ -12,6 +12,7 @@
 #include "base/tbtime.h"
 #include "http/guard.h"
 #include "http/http.h"
+#include "http/ratelimit.h"
 #include "http/router.h"
 #include "db/writeq.h"
 #include "registry/registry.h"
@@ -59,6 +60,7 @@ typedef struct conn_ctx {
 	struct MHD_Connection *conn;
 	const char *method, *url; /* the daemon's, valid until the request ends */
 	char ip[64];
+	char client[64]; /* what per-address limits count by (client_key) */
 	char login[64];
 	tb_resp resp;
 	bool has_resp;        /* resp is filled, to be sent */
@@ -89,8 +91,13 @@ static void client_ip(struct MHD_Connection *c, char *buf, size_t n)
 	const struct sockaddr *sa = ci->client_addr;
 	if (sa->sa_family == AF_INET)
 		inet_ntop(AF_INET, &((const struct sockaddr_in *)sa)->sin_addr, buf, (socklen_t)n);
-	else if (sa->sa_family == AF_INET6)
-		inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)sa)->sin6_addr, buf, (socklen_t)n);
+	else if (sa->sa_family == AF_INET6) {
+		const struct in6_addr *a = &((const struct sockaddr_in6 *)sa)->sin6_addr;
+		if (IN6_IS_ADDR_V4MAPPED(a)) /* an IPv4 client of a dual-stack socket: as IPv4 */
+			inet_ntop(AF_INET, &a->s6_addr[12], buf, (socklen_t)n);
+		else
+			inet_ntop(AF_INET6, a, buf, (socklen_t)n);
+	}
 }
 
 static void log_line(tb_server *s, const char *ip, const char *method, const char *path, int status,
@@ -183,7 +190,7 @@ static size_t body_limit(const tb_server *s, const char *url)
  * thread: each has its own database connection). */
 static void answer(tb_server *s, conn_ctx *cx)
 {
-	tb_req req = {.method = cx->method, .path = cx->url, .ip = cx->ip, .conn = cx->conn, .srv = (void *)s,
+	tb_req req = {.method = cx->method, .path = cx->url, .ip = cx->ip, .client = cx->client, .conn = cx->conn, .srv = (void *)s,
 		      .body = cx->body.data, .body_len = cx->body.len};
 	tb_resp_init(&cx->resp);
 	cx->has_resp = true;
@@ -348,6 +355,7 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *c, const char *u
 	tb_guard_received(s->guard, cx->gc);
 	cx->conn = c, cx->method = method, cx->url = url;
 	client_ip(c, cx->ip, sizeof cx->ip);
+	tb_ratelimit_key(cx->ip, cx->client, sizeof cx->client);
 	if (is_write(method) && pool_submit(s, cx)) return MHD_YES;
 	if (!cx->has_resp) answer(s, cx); /* (has one: the queue was full) */
 	return deliver(s, c, cx);
@@ -401,21 +409,47 @@ static void raise_fd_limit(int conns)
 	setrlimit(RLIMIT_NOFILE, &rl);
 }
 
-static int parse_listen(const char *listen, struct sockaddr_in *sa, tb_err *e)
+/* "HOST:PORT" with an IPv4 host, or "[HOST]:PORT" with an IPv6 one
+ * ("[::]:8080" listens on IPv6 and IPv4 both, "[::1]:8080" on the IPv6
+ * loopback only). */
+typedef struct listen_addr {
+	union {
+		struct sockaddr_in v4;
+		struct sockaddr_in6 v6;
+	} sa;
+	bool v6, any6;
+} listen_addr;
+
+static int parse_listen(const char *listen, listen_addr *la, tb_err *e)
 {
 	char host[64];
 	const char *colon = strrchr(listen, ':');
 	if (!colon || colon - listen >= (long)sizeof host)
-		return tb_err_set(e, TB_EUSAGE, NULL, "listen", "expected HOST:PORT, got '%s'", listen);
+		return tb_err_set(e, TB_EUSAGE, NULL, "listen", "expected HOST:PORT or [IPv6]:PORT, got '%s'", listen);
 	memcpy(host, listen, (size_t)(colon - listen));
 	host[colon - listen] = 0;
 	char *end;
 	long port = strtol(colon + 1, &end, 10);
-	memset(sa, 0, sizeof *sa);
-	sa->sin_family = AF_INET;
-	sa->sin_port = htons((uint16_t)port);
-	if (*end || port < 0 || port > 65535 || inet_pton(AF_INET, host, &sa->sin_addr) != 1)
-		return tb_err_set(e, TB_EUSAGE, NULL, "listen", "expected an IPv4 HOST:PORT, got '%s'", listen);
+	memset(la, 0, sizeof *la);
+	if (*end || !colon[1] || port < 0 || port > 65535)
+		return tb_err_set(e, TB_EUSAGE, NULL, "listen", "the port of '%s' is not a number 0–65535", listen);
+	size_t hl = strlen(host);
+	if (hl >= 2 && host[0] == '[' && host[hl - 1] == ']') {
+		host[hl - 1] = 0;
+		la->v6 = true;
+		la->sa.v6.sin6_family = AF_INET6;
+		la->sa.v6.sin6_port = htons((uint16_t)port);
+		if (inet_pton(AF_INET6, host + 1, &la->sa.v6.sin6_addr) != 1)
+			return tb_err_set(e, TB_EUSAGE, NULL, "listen", "'%s' is not an IPv6 address (in '%s')", host + 1,
+					  listen);
+		la->any6 = IN6_IS_ADDR_UNSPECIFIED(&la->sa.v6.sin6_addr);
+		return 0;
+	}
+	la->sa.v4.sin_family = AF_INET;
+	la->sa.v4.sin_port = htons((uint16_t)port);
+	if (inet_pton(AF_INET, host, &la->sa.v4.sin_addr) != 1)
+		return tb_err_set(e, TB_EUSAGE, NULL, "listen",
+				  "'%s' is not an IPv4 address (in '%s'; write an IPv6 one as [::1]:8080)", host, listen);
 	return 0;
 }
 
@@ -438,8 +472,8 @@ static int prepare_db(const tb_server_config *c, tb_err *e)
 int tb_server_start(const tb_server_config *c, tb_server **out, tb_err *e)
 {
 	*out = NULL;
-	struct sockaddr_in sa;
-	int rc = parse_listen(c->listen, &sa, e);
+	listen_addr la;
+	int rc = parse_listen(c->listen, &la, e);
 	if (!rc) rc = prepare_db(c, e);
 	if (rc) return rc;
 	tb_server *s = calloc(1, sizeof *s);
@@ -465,9 +499,10 @@ int tb_server_start(const tb_server_config *c, tb_server **out, tb_err *e)
 	if (!rc) rc = prc;
 	if (!rc)
 		s->d = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ERROR_LOG |
-						MHD_ALLOW_SUSPEND_RESUME,
+						MHD_ALLOW_SUSPEND_RESUME |
+						(la.any6 ? MHD_USE_DUAL_STACK : la.v6 ? MHD_USE_IPv6 : 0),
 					0, NULL, NULL, handle, s,
-					MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&sa,
+					MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&la.sa,
 					MHD_OPTION_THREAD_POOL_SIZE, (unsigned)c->threads,
 					MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)c->conn_timeout_s,
 					MHD_OPTION_PER_IP_CONNECTION_LIMIT, (unsigned)c->per_ip_connections,

@@ -33,7 +33,8 @@ int tb_api_session_login(tb_req *req, tb_resp *resp)
 	char token[65];
 	tb_principal p;
 	tb_err e = {0};
-	int rc = tb_session_login(req->db, &cfg->session, login, password, req->ip, token, &p, &e);
+	const char *from = req->client ? req->client : req->ip; /* failures counted per address (IPv6: /64) */
+	int rc = tb_session_login(req->db, &cfg->session, login, password, from, token, &p, &e);
 	json_decref(body);
 	if (rc == TB_EDENIED) return tb_resp_error(resp, 401, "unauthenticated", NULL, "%s", e.message);
 	if (rc == TB_ETOOBIG) {

@@ -6,6 +6,9 @@ concurrency, size and time limits, JSON limits, static files, tiles, and a
 graceful stop."""
 import json
 import os
+import subprocess
+import signal
+import http.client
 import re
 import socket
 import sqlite3
@@ -541,6 +544,70 @@ class Shutdown(TbCase):
         self.assertTrue(not os.path.exists(wal) or os.path.getsize(wal) == 0)
         log = open(db + ".access.log").read()
         self.assertIn('"POST /api/session" 200', log)
+
+
+class Listen(TbCase):
+    """listen = HOST:PORT (IPv4) or [IPv6]:PORT; [::] takes IPv4 clients as well."""
+
+    def serve(self, db, listen):
+        p = subprocess.Popen([tblib.BIN, "--db", db, "serve", "--listen", listen, "--set",
+                              "access_log=" + db + ".access.log"], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                             text=True, stdin=subprocess.DEVNULL,
+                             env=dict(os.environ, TIANBAO_LOG="warn", TIANBAO_PWHASH_FAST="1"))
+        line = p.stdout.readline()
+        m = re.search(r"on http://(\S+):(\d+)/", line)
+        if not m:
+            p.kill()
+            self.fail("no start line: %r %s" % (line, p.stderr.read()))
+        return p, m.group(1), int(m.group(2))
+
+    def get(self, host, port, path):
+        c = http.client.HTTPConnection(host, port, timeout=30)
+        c.request("GET", path)
+        r = c.getresponse()
+        body = r.read()
+        c.close()
+        return r.status, body
+
+    def stop(self, p):
+        p.send_signal(signal.SIGTERM)
+        p.wait(timeout=30)
+        p.stdout.close()
+        p.stderr.close()
+
+    def test_ipv6_loopback_and_dual_stack(self):
+        db = self.path("six.gpkg")
+        self.ok(run("init", db=db))
+        p, host, port = self.serve(db, "[::1]:0")
+        try:
+            self.assertEqual(host, "[::1]")
+            self.assertEqual(self.get("::1", port, "/api/session")[0], 200)
+            with self.assertRaises(OSError):  # IPv6 only: nothing on 127.0.0.1
+                self.get("127.0.0.1", port, "/api/session")
+        finally:
+            self.stop(p)
+        self.assertIn(' ::1 "GET /api/session" 200', open(db + ".access.log").read())
+        os.unlink(db + ".access.log")
+        p, host, port = self.serve(db, "[::]:0")
+        try:
+            self.assertEqual(self.get("::1", port, "/api/session")[0], 200)
+            self.assertEqual(self.get("127.0.0.1", port, "/api/session")[0], 200)
+        finally:
+            self.stop(p)
+        log = open(db + ".access.log").read()
+        self.assertIn(' 127.0.0.1 "GET /api/session" 200', log)  # an IPv4 client as IPv4, not ::ffff:127.0.0.1
+        self.assertNotIn("::ffff:", log)
+
+    def test_bad_listen_is_named(self):
+        db = self.path("bad.gpkg")
+        self.ok(run("init", db=db))
+        for listen, why in [("[::zz]:80", "'::zz' is not an IPv6 address (in '[::zz]:80')"),
+                            ("::1:80", "'::1' is not an IPv4 address (in '::1:80'; write an IPv6 one as [::1]:8080)"),
+                            ("127.0.0.1:http", "the port of '127.0.0.1:http' is not a number 0–65535"),
+                            ("localhost", "expected HOST:PORT or [IPv6]:PORT, got 'localhost'")]:
+            r = run("serve", "--listen", listen, db=db)
+            self.assertEqual(r.code, 1, repr(r))
+            self.assertIn(why, r.err)
 
 
 if __name__ == "__main__":

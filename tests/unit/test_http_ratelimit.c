@@ -58,11 +58,28 @@ static void busy_address_keeps_its_count(void **state)
 	tb_ratelimit_free(rl);
 }
 
+static void key_of_an_address(void **state)
+{
+	(void)state;
+	char k[64];
+	tb_ratelimit_key("192.0.2.7", k, sizeof k);
+	assert_string_equal(k, "192.0.2.7");
+	tb_ratelimit_key("2001:db8:1:2:aaaa:bbbb:cccc:dddd", k, sizeof k);
+	assert_string_equal(k, "2001:db8:1:2::/64");
+	tb_ratelimit_key("2001:db8:1:2::9", k, sizeof k); /* the same subscriber */
+	assert_string_equal(k, "2001:db8:1:2::/64");
+	tb_ratelimit_key("::1", k, sizeof k);
+	assert_string_equal(k, "::/64");
+	tb_ratelimit_key("?", k, sizeof k);
+	assert_string_equal(k, "?");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(limit_per_window_and_class),
 	    cmocka_unit_test(busy_address_keeps_its_count),
+	    cmocka_unit_test(key_of_an_address),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
