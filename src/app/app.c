@@ -3,6 +3,7 @@
 #include "app/app.h"
 
 #include "auth/auth.h"
+#include "base/log.h"
 #include "cases/cases.h"
 #include "control/control.h"
 #include "duty/duty.h"
@@ -10,6 +11,7 @@
 #include "registry/registry.h"
 
 #include <pthread.h>
+#include <stdlib.h>
 #include <string.h>
 
 const tb_module *const tb_app_modules[] = {&tb_core_module,    &tb_registry_module, &tb_auth_module,
@@ -22,23 +24,32 @@ static const tb_resource *const *const resource_groups[] = {
 	tb_registry_resources, tb_duty_resources, tb_control_resources,
 	tb_site_resources,     tb_fire_resources, tb_alert_resources, tb_cases_resources, NULL,
 };
-static const tb_resource *all_resources[128];
+/* As long as the groups are (allocated once, kept for the process; a fixed
+ * array of 128 used to drop the resources past it without a word). */
+static const tb_resource **all_resources;
+static const tb_resource *no_resources[1];
 static pthread_once_t all_once = PTHREAD_ONCE_INIT;
 
 static void collect(void)
 {
-	int n = 0;
+	size_t n = 0;
 	for (int g = 0; resource_groups[g]; g++)
-		for (int i = 0; resource_groups[g][i]; i++)
-			if (n < (int)(sizeof all_resources / sizeof all_resources[0]) - 1)
-				all_resources[n++] = resource_groups[g][i];
-	all_resources[n] = NULL;
+		for (int i = 0; resource_groups[g][i]; i++) n++;
+	all_resources = calloc(n + 1, sizeof *all_resources);
+	if (!all_resources) {
+		tb_error("out of memory listing %zu resources", n);
+		all_resources = no_resources;
+		return;
+	}
+	n = 0;
+	for (int g = 0; resource_groups[g]; g++)
+		for (int i = 0; resource_groups[g][i]; i++) all_resources[n++] = resource_groups[g][i];
 }
 
 const tb_resource *const *tb_app_resource_list(void)
 {
 	pthread_once(&all_once, collect);
-	return all_resources;
+	return (const tb_resource *const *)all_resources;
 }
 
 const tb_resource *tb_app_resource(const char *name)
