@@ -74,69 +74,89 @@ struct tb_codes **tb_db_codes_slot(tb_db *db)
 	return &db->codes;
 }
 
+/* Prepared statements kept for the connection's life: static SQL texts
+ * (tb_db_stmt, by the text's address) and statements keyed by an owner and
+ * a kind (tb_db_stmt_keep: a resource's reads).  Both grow as needed; none
+ * is evicted, so a statement a caller still steps is never finalized under
+ * it (a fixed 128 slots evicting the oldest would have, with 4 kinds per
+ * resource and more than 32 resources). */
+typedef struct keyed_stmt {
+	const void *owner;
+	int kind;
+	sqlite3_stmt *st;
+} keyed_stmt;
+
 typedef struct tb_stmt_cache {
-	const char *sql[64];
-	sqlite3_stmt *st[64];
-	int n;
-	const void *owner[128]; /* keyed statements (tb_db_stmt_keep) */
-	int kind[128];
-	sqlite3_stmt *kst[128];
-	int nk;
+	const char **sql;
+	sqlite3_stmt **st;
+	int n, cap;
+	keyed_stmt *k;
+	int nk, capk;
 } tb_stmt_cache;
+
+static tb_stmt_cache *stmt_cache(tb_db *db, tb_err *e)
+{
+	if (!db->stmts && !(db->stmts = calloc(1, sizeof *db->stmts)))
+		tb_err_set(e, TB_ENOMEM, NULL, NULL, "out of memory");
+	return db->stmts;
+}
 
 tb_stmt *tb_db_stmt_find(tb_db *db, const void *owner, int kind)
 {
 	tb_stmt_cache *c = db->stmts;
 	for (int i = 0; c && i < c->nk; i++)
-		if (c->owner[i] == owner && c->kind[i] == kind) {
-			sqlite3_reset(c->kst[i]);
-			sqlite3_clear_bindings(c->kst[i]);
-			return (tb_stmt *)c->kst[i];
+		if (c->k[i].owner == owner && c->k[i].kind == kind) {
+			sqlite3_reset(c->k[i].st);
+			sqlite3_clear_bindings(c->k[i].st);
+			return (tb_stmt *)c->k[i].st;
 		}
 	return NULL;
 }
 
 tb_stmt *tb_db_stmt_keep(tb_db *db, const void *owner, int kind, const char *sql, tb_err *e)
 {
-	tb_stmt_cache *c = db->stmts;
-	if (!c && !(c = db->stmts = calloc(1, sizeof *c))) {
-		tb_err_set(e, TB_ENOMEM, NULL, NULL, "out of memory");
-		return NULL;
+	tb_stmt_cache *c = stmt_cache(db, e);
+	if (!c) return NULL;
+	if (c->nk == c->capk) {
+		int cap = c->capk ? 2 * c->capk : 64;
+		keyed_stmt *k = realloc(c->k, (size_t)cap * sizeof *k);
+		if (!k) {
+			tb_err_set(e, TB_ENOMEM, NULL, NULL, "out of memory");
+			return NULL;
+		}
+		c->k = k;
+		c->capk = cap;
 	}
 	sqlite3_stmt *st;
 	if (sqlite3_prepare_v3(db->h, sql, -1, SQLITE_PREPARE_PERSISTENT, &st, NULL) != SQLITE_OK) {
 		tb_db_error(db, e, "prepare");
 		return NULL;
 	}
-	if (c->nk == 128) { /* full: evict the oldest */
-		sqlite3_finalize(c->kst[0]);
-		memmove(c->owner, c->owner + 1, 127 * sizeof c->owner[0]);
-		memmove(c->kind, c->kind + 1, 127 * sizeof c->kind[0]);
-		memmove(c->kst, c->kst + 1, 127 * sizeof c->kst[0]);
-		c->nk--;
-	}
-	c->owner[c->nk] = owner;
-	c->kind[c->nk] = kind;
-	c->kst[c->nk++] = st;
+	c->k[c->nk++] = (keyed_stmt){owner, kind, st};
 	return (tb_stmt *)st;
 }
 
 tb_stmt *tb_db_stmt(tb_db *db, const char *sql, tb_err *e)
 {
-	tb_stmt_cache *c = db->stmts;
-	if (!c && !(c = db->stmts = calloc(1, sizeof *c))) {
-		tb_err_set(e, TB_ENOMEM, NULL, NULL, "out of memory");
-		return NULL;
-	}
+	tb_stmt_cache *c = stmt_cache(db, e);
+	if (!c) return NULL;
 	for (int i = 0; i < c->n; i++)
 		if (c->sql[i] == sql) {
 			sqlite3_reset(c->st[i]);
 			sqlite3_clear_bindings(c->st[i]);
 			return (tb_stmt *)c->st[i];
 		}
-	if (c->n == 64) { /* only static texts belong here: more is a bug */
-		tb_err_set(e, TB_EINTERNAL, NULL, NULL, "prepared-statement cache is full");
-		return NULL;
+	if (c->n == c->cap) { /* only static texts belong here: their number is the code's */
+		int cap = c->cap ? 2 * c->cap : 64;
+		const char **sq = realloc(c->sql, (size_t)cap * sizeof *sq);
+		if (sq) c->sql = sq;
+		sqlite3_stmt **st = sq ? realloc(c->st, (size_t)cap * sizeof *st) : NULL;
+		if (!st) {
+			tb_err_set(e, TB_ENOMEM, NULL, NULL, "out of memory");
+			return NULL;
+		}
+		c->st = st;
+		c->cap = cap;
 	}
 	sqlite3_stmt *st;
 	if (sqlite3_prepare_v3(db->h, sql, -1, SQLITE_PREPARE_PERSISTENT, &st, NULL) != SQLITE_OK) {
@@ -152,7 +172,12 @@ static void stmt_cache_free(tb_db *db)
 {
 	tb_stmt_cache *c = db->stmts;
 	for (int i = 0; c && i < c->n; i++) sqlite3_finalize(c->st[i]);
-	for (int i = 0; c && i < c->nk; i++) sqlite3_finalize(c->kst[i]);
+	for (int i = 0; c && i < c->nk; i++) sqlite3_finalize(c->k[i].st);
+	if (c) {
+		free(c->sql);
+		free(c->st);
+		free(c->k);
+	}
 	free(c);
 	db->stmts = NULL;
 }
