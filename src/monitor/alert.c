@@ -9,11 +9,13 @@
  * forest is cut out of the natural parcels of the registry in that step, so
  * the area ledger (written by the parcel hook, linked to the verification
  * event) stays equal to the registry's natural-forest area (§2).
- * Notifications and their fatigue control are in notify.c. */
+ * Notifications and their fatigue control are in notify.c (below this file:
+ * alert.c calls notify.h, never the other way). */
 #include "monitor/alert.h"
+#include "monitor/config.h"
 #include "monitor/monitor.h"
+#include "monitor/notify.h"
 
-#include "base/data.h"
 #include "base/fsm.h"
 #include "base/json.h"
 #include "base/list.h"
@@ -34,25 +36,6 @@
 #define N(a) ((int)(sizeof(a) / sizeof((a)[0])))
 
 /* ---- description ------------------------------------------------------------------ */
-
-/* Computed fields come from the operation (the write context's user data: an
- * object of values) and, on update, from the stored row.  Alerts have no
- * generic write path: they are raised and moved by the functions below. */
-int tb_monitor_keep_computed(const tb_resource *r, tb_record *rec, void *ctx, tb_err *e)
-{
-	tb_write_ctx *w = ctx;
-	json_t *set = w ? w->user : NULL;
-	if (!json_is_object(set))
-		return tb_err_set(e, TB_EINPUT, rec->name, NULL,
-				  "%s are written by their own operations, not edited directly", r->name);
-	for (int i = 0; rec->old && i < r->nfields; i++) {
-		if (!(r->fields[i].flags & TB_COMPUTED)) continue;
-		json_t *v = json_object_get(rec->old, r->fields[i].name);
-		if (v && !json_is_null(v)) json_object_set(rec->props, r->fields[i].name, v);
-	}
-	json_object_update(rec->props, set);
-	return 0;
-}
 
 static int alert_before_write(tb_db *db, const tb_resource *r, tb_record *rec, void *ctx, tb_err *e)
 {
@@ -121,23 +104,13 @@ int tb_monitor_alerts_v1(tb_db *db, tb_err *e)
 /* The district's alerts.json (district.json names it), or NULL. */
 static json_t *alerts_json(void)
 {
-	size_t n;
-	char *text = tb_data_read("district.json", &n);
-	json_t *d = text ? json_loadb(text, n, 0, NULL) : NULL;
-	free(text);
-	const char *rel = json_string_value(json_object_get(d, "alerts"));
-	text = rel ? tb_data_read(rel, &n) : NULL;
-	json_t *j = text ? json_loadb(text, n, 0, NULL) : NULL;
-	free(text);
-	json_decref(d);
-	return j;
+	return tb_monitor_config_opt("alerts");
 }
 
 void tb_alert_config_load(tb_db *db, tb_alert_config *c)
 {
 	*c = (tb_alert_config){.dedup_distance_m = 500, .dedup_window_hours = 24, .future_tolerance_min = 10,
-			       .district_tolerance_m = 500, .notify_dedup_hours = 6, .notify_rate_per_hour = 10,
-			       .rate_exempt_level = 5, .auto_assign = true};
+			       .district_tolerance_m = 500, .auto_assign = true};
 	json_t *j = alerts_json();
 	static const struct {
 		const char *key;
@@ -147,8 +120,6 @@ void tb_alert_config_load(tb_db *db, tb_alert_config *c)
 		{"dedup_window_hours", offsetof(tb_alert_config, dedup_window_hours)},
 		{"future_tolerance_minutes", offsetof(tb_alert_config, future_tolerance_min)},
 		{"district_tolerance_m", offsetof(tb_alert_config, district_tolerance_m)},
-		{"notify_dedup_hours", offsetof(tb_alert_config, notify_dedup_hours)},
-		{"notify_rate_per_hour", offsetof(tb_alert_config, notify_rate_per_hour)},
 	};
 	for (int i = 0; i < N(nums); i++) {
 		double *p = (double *)((char *)c + nums[i].off);
@@ -158,10 +129,7 @@ void tb_alert_config_load(tb_db *db, tb_alert_config *c)
 		snprintf(key, sizeof key, "alert_%s", nums[i].key);
 		*p = tb_setting_num(db, key, *p);
 	}
-	json_t *v = json_object_get(j, "rate_exempt_level");
-	if (json_is_integer(v)) c->rate_exempt_level = (int)json_integer_value(v);
-	c->rate_exempt_level = (int)tb_setting_num(db, "alert_rate_exempt_level", c->rate_exempt_level);
-	v = json_object_get(j, "auto_assign");
+	json_t *v = json_object_get(j, "auto_assign");
 	if (json_is_boolean(v)) c->auto_assign = json_is_true(v);
 	c->auto_assign = tb_setting_num(db, "alert_auto_assign", c->auto_assign) != 0;
 	json_decref(j);

@@ -5,12 +5,14 @@
  * closed.  Confirmed loss of natural forest is cut out of the natural parcels
  * of the registry, whose parcel hook writes the area ledger (§2).
  * Notifications to towns and rangers with a dedup window and a per-recipient
- * rate limit (alert fatigue).  Thresholds: data/jizhou/alerts.json (each can
- * be overridden by a district setting "alert_<name>"). */
+ * rate limit (alert fatigue) are notify.h's (included here for the callers
+ * of both).  Thresholds: data/jizhou/alerts.json (each can be overridden by a
+ * district setting "alert_<name>"). */
 #ifndef TB_MONITOR_ALERT_H
 #define TB_MONITOR_ALERT_H
 
 #include "db/write.h"
+#include "monitor/notify.h"
 
 #include <geos_c.h>
 #include <stdbool.h>
@@ -37,30 +39,17 @@ int tb_alert_raise(tb_db *db, const tb_actor *who, const tb_alert_in *in, int64_
 int tb_alert_raise_opt(tb_db *db, const tb_actor *who, const tb_alert_in *in, bool may_assign, int64_t *id,
 		       bool *merged, tb_err *e);
 
-/* A notification to a recipient ("town" + town code, "ranger" + ranger
- * code, "bureau"): kind ("fire_danger", "pest", "alert"), level 1–5, text in
- * Chinese and English, a reference ("alerts/12", "fire/2026-04-02/station").
- * Suppressed (returns 0, *sent = false) when the same kind+ref reached the
- * recipient within the dedup window or the recipient's rate limit is spent. */
-int tb_notify(tb_db *db, const tb_actor *who, const char *recipient_kind, const char *recipient,
-	      const char *kind, int level, const char *text_zh, const char *text_en, const char *ref,
-	      bool *sent, tb_err *e);
-
 /* ---- beyond the contract ------------------------------------------------------ */
 
 extern const tb_resource tb_alerts;          /* 告警 with their lifecycle fields        */
-extern const tb_resource tb_notifications;   /* 通知 sent to towns, rangers, the bureau */
-extern const tb_resource tb_notify_counters; /* suppressed notifications per recipient */
 
-/* Thresholds (alerts.json, settings "alert_<name>" override). */
+/* Thresholds (alerts.json, settings "alert_<name>" override; the
+ * notification thresholds of the same file are tb_notify_config's). */
 typedef struct tb_alert_config {
 	double dedup_distance_m;     /* open alert of the same type this near … */
 	double dedup_window_hours;   /* … and this close in time: merged         */
 	double future_tolerance_min; /* observed_at may lie this far ahead       */
 	double district_tolerance_m; /* geometry this far outside the outline ok */
-	double notify_dedup_hours;   /* same recipient+kind+ref: suppressed      */
-	double notify_rate_per_hour; /* per recipient, per rolling hour          */
-	int rate_exempt_level;       /* this level and above pass the rate limit */
 	bool auto_assign;            /* new alerts go to the grid's ranger       */
 } tb_alert_config;
 void tb_alert_config_load(tb_db *db, tb_alert_config *c);
@@ -113,19 +102,5 @@ json_t *tb_alert_mine(tb_db *db, const char *ranger, tb_err *e);
 /* Counts by status and the confirmed loss (ha) within towns (NULL = all) or
  * of one ranger (ranger not NULL).  New reference. */
 json_t *tb_alert_counts(tb_db *db, const char *towns, const char *ranger, tb_err *e);
-
-/* Notifications a caller sees, newest first: role admin/bureau/leader/
- * department all; town those of its towns; ranger his own.  {items, unread}. */
-json_t *tb_notifications_for(tb_db *db, const char *role, const char *towns, const char *ranger,
-			     int limit, tb_err *e);
-/* Mark one read (visible to the caller as above, else TB_ENOTFOUND). */
-int tb_notification_read(tb_db *db, const tb_actor *who, const char *towns, const char *ranger,
-			 int64_t id, json_t **out, tb_err *e);
-
-/* Internal to monitor/: the before_write of records written only by their
- * operations — computed fields from the write context's user data (a JSON
- * object) over those of the stored row. */
-int tb_monitor_keep_computed(const tb_resource *r, tb_record *rec, void *ctx, tb_err *e);
-
 
 #endif

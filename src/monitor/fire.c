@@ -2,20 +2,20 @@
  * records, the configuration of data/jizhou/fire.json, the weather import
  * that recomputes each station's FWI day by day (continuing from the
  * previous day's codes; start-up values after a gap), and the warnings to
- * towns and rangers at the warning level and above.  The pest records
- * (pest.c) join this part's resource list and migration step. */
+ * towns and rangers at the warning level and above.  The stations and the
+ * weather record are station.c's; the pest records (pest.c) join this
+ * part's resource list and migration step, and a weather import ends with
+ * the pest warnings of its station (fire.c → pest.c, never back). */
 #include "monitor/fire.h"
 
 #include "base/csv.h"
-#include "base/data.h"
 #include "base/json.h"
-#include "base/list.h"
 #include "base/tbtime.h"
 #include "db/event.h"
-#include "duty/duty.h"
-#include "monitor/alert.h"
 #include "monitor/monitor.h"
+#include "monitor/notify.h"
 #include "monitor/pest.h"
+#include "monitor/station.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -30,34 +30,6 @@
 static void copy(char *dst, size_t n, const char *src)
 {
 	snprintf(dst, n, "%s", src ? src : "");
-}
-
-/* The JSON document a district.json key names (key "fire" → jizhou/fire.json). */
-json_t *tb_monitor_config_doc(const char *key, tb_err *e)
-{
-	size_t len;
-	char *text = tb_data_read("district.json", &len);
-	json_t *district = text ? json_loads(text, 0, NULL) : NULL;
-	free(text);
-	const char *rel = json_string_value(json_object_get(district, key));
-	char path[256];
-	copy(path, sizeof path, rel);
-	json_decref(district);
-	if (!*path) {
-		tb_err_set(e, TB_EINPUT, "district.json", key, "names no %s configuration file",
-		           key);
-		return NULL;
-	}
-	text = tb_data_read(path, &len);
-	json_error_t je;
-	json_t *doc = text ? json_loadb(text, len, 0, &je) : NULL;
-	free(text);
-	if (!json_is_object(doc)) {
-		json_decref(doc);
-		tb_err_set(e, TB_EINPUT, path, NULL, "missing or malformed JSON");
-		return NULL;
-	}
-	return doc;
 }
 
 static int load_levels(tb_db *db, const json_t *doc, tb_fire_config *c, tb_err *e)
@@ -91,33 +63,6 @@ static int load_levels(tb_db *db, const json_t *doc, tb_fire_config *c, tb_err *
 	return 0;
 }
 
-static void load_stations(const json_t *doc, tb_fire_config *c)
-{
-	size_t i, k;
-	json_t *s, *t;
-	json_array_foreach(json_object_get(doc, "stations"), i, s)
-	{
-		if (c->nstations == TB_FIRE_MAX_STATIONS) break;
-		tb_fire_station *x = &c->stations[c->nstations++];
-		copy(x->code, sizeof x->code, json_string_value(json_object_get(s, "code")));
-		copy(x->name, sizeof x->name, json_string_value(json_object_get(s, "name")));
-		copy(x->name_en, sizeof x->name_en,
-		     json_string_value(json_object_get(s, "name_en")));
-		x->lat = json_number_value(json_object_get(s, "lat"));
-		x->lon = json_number_value(json_object_get(s, "lon"));
-		size_t used = 0;
-		json_array_foreach(json_object_get(s, "towns"), k, t)
-		{
-			const char *town = json_string_value(t);
-			if (!town) continue;
-			int n = snprintf(x->towns + used, sizeof x->towns - used, "%s%s",
-			                 used ? "," : "", town);
-			if (n < 0 || (size_t)n >= sizeof x->towns - used) break;
-			used += (size_t)n;
-		}
-	}
-}
-
 int tb_fire_config_load(tb_db *db, tb_fire_config *c, tb_err *e)
 {
 	memset(c, 0, sizeof *c);
@@ -133,7 +78,7 @@ int tb_fire_config_load(tb_db *db, tb_fire_config *c, tb_err *e)
 	c->warn_recent_days = (int)tb_json_num(doc, "warn_recent_days", 3);
 	if (db) c->warn_level = (int)tb_setting_num(db, "fire_warn_level", c->warn_level);
 	int rc = load_levels(db, doc, c, e);
-	load_stations(doc, c);
+	tb_stations_parse(doc, &c->stations);
 	json_decref(doc);
 	return rc;
 }
@@ -155,76 +100,10 @@ const tb_fire_level *tb_fire_level_info(const tb_fire_config *c, int level)
 
 const tb_fire_station *tb_fire_station_find(const tb_fire_config *c, const char *code)
 {
-	for (int i = 0; code && i < c->nstations; i++)
-		if (!strcmp(c->stations[i].code, code)) return &c->stations[i];
-	return NULL;
+	return tb_station_find(&c->stations, code);
 }
 
 /* ---- records -------------------------------------------------------------------- */
-
-/* A configured station, tmin ≤ tmax, one record per station and day. */
-static int weather_before_write(tb_db *db, const tb_resource *r, tb_record *rec, void *ctx,
-                                tb_err *e)
-{
-	(void)r;
-	const json_t *p = rec->props;
-	const char *station = json_string_value(json_object_get(p, "station"));
-	const tb_write_ctx *w = ctx;
-	const tb_fire_config *c = w ? w->user : NULL; /* the import's, else read here */
-	tb_fire_config own;
-	if (!c) {
-		if (tb_fire_config_load(NULL, &own, e)) return e->code;
-		c = &own;
-	}
-	if (!tb_fire_station_find(c, station))
-		return tb_err_set(e, TB_EINPUT, rec->name, "station",
-		                  "no weather station '%s' in fire.json", station ? station : "");
-	json_t *hi = json_object_get(p, "tmax"), *lo = json_object_get(p, "tmin");
-	if (json_is_number(hi) && json_is_number(lo) &&
-	    json_number_value(lo) > json_number_value(hi))
-		return tb_err_set(e, TB_EINPUT, rec->name, "tmin", "tmin %g is above tmax %g",
-		                  json_number_value(lo), json_number_value(hi));
-	tb_stmt *st =
-	    tb_db_stmt(db, "SELECT fid FROM weather WHERE station=?1 AND date=?2 AND fid<>?3", e);
-	if (!st) return TB_EDB;
-	tb_bind_text_copy(st, 1, station);
-	tb_bind_text_copy(st, 2, json_string_value(json_object_get(p, "date")));
-	tb_bind_int64(st, 3, rec->fid);
-	int rc = tb_stmt_step(st) == TB_ROW
-	             ? tb_err_set(e, TB_ECONFLICT, rec->name, "date",
-	                          "station %s already has weather for %s", station,
-	                          json_string_value(json_object_get(p, "date")))
-	             : 0;
-	tb_stmt_reset(st);
-	return rc;
-}
-
-static const tb_field weather_fields[] = {
-    {"station", TB_F_TEXT, TB_REQUIRED | TB_INDEXED, "气象站", "Station", .max_len = 32},
-    {"date", TB_F_DATE, TB_REQUIRED | TB_INDEXED, "日期", "Date"},
-    {"temp", TB_F_REAL, TB_REQUIRED | TB_RANGE, "气温", "Temperature", .min = -60, .max = 60,
-     .unit = "°C"},
-    {"rh", TB_F_REAL, TB_REQUIRED | TB_RANGE, "相对湿度", "Relative humidity", .min = 0, .max = 100,
-     .unit = "%"},
-    {"wind", TB_F_REAL, TB_REQUIRED | TB_RANGE, "风速", "Wind speed", .min = 0, .max = 200,
-     .unit = "km/h", .aliases = "ws"},
-    {"rain", TB_F_REAL, TB_REQUIRED | TB_RANGE, "24小时降水量", "Rain (24 h)", .min = 0,
-     .max = 1000, .unit = "mm", .aliases = "prec"},
-    {"tmax", TB_F_REAL, TB_RANGE, "最高气温", "Maximum temperature", .min = -60, .max = 60,
-     .unit = "°C"},
-    {"tmin", TB_F_REAL, TB_RANGE, "最低气温", "Minimum temperature", .min = -60, .max = 60,
-     .unit = "°C"},
-    {"source", TB_F_CODE, 0, "来源", "Source", .codes = "weather_source"},
-};
-const tb_resource tb_weather = {
-    .name = "weather",
-    .label_zh = "气象观测",
-    .label_en = "Daily weather",
-    .clause = "3.1.3",
-    .fields = weather_fields,
-    .nfields = N(weather_fields),
-    .before_write = weather_before_write,
-};
 
 static const tb_field danger_fields[] = {
     {"station", TB_F_TEXT, TB_REQUIRED | TB_INDEXED, "气象站", "Station"},
@@ -266,71 +145,6 @@ int tb_monitor_fire_v1(tb_db *db, tb_err *e)
 }
 
 /* ---- weather tables --------------------------------------------------------------- */
-
-/* YYYY-MM-DD → days since 1970-01-01 and the month; false if not a real date. */
-bool tb_monitor_date(const char *s, int64_t *days, int *month)
-{
-	int y, m, d;
-	char tail;
-	if (!s || strlen(s) != 10 || sscanf(s, "%4d-%2d-%2d%c", &y, &m, &d, &tail) != 3 || m < 1 ||
-	    m > 12 || d < 1)
-		return false;
-	int64_t z = tb_days_from_civil(y, (unsigned)m, (unsigned)d);
-	int y2;
-	unsigned m2, d2;
-	tb_civil_from_days(z, &y2, &m2, &d2);
-	if (y2 != y || (int)m2 != m || (int)d2 != d) return false;
-	if (days) *days = z;
-	if (month) *month = m;
-	return true;
-}
-
-int tb_monitor_towns_within(const char *list, const char *towns, char *out, size_t size)
-{
-	int n = 0;
-	size_t k = 0;
-	out[0] = '\0';
-	for (const char *s = list ? list : ""; *s;) {
-		size_t len = strcspn(s, ",");
-		bool in = !towns;
-		for (const char *t = towns ? towns : ""; !in && *t;) {
-			size_t m = strcspn(t, ",");
-			in = m == len && !strncmp(s, t, len);
-			t += m + (t[m] == ',');
-		}
-		if (in && len && k + len + 2 <= size) {
-			k += (size_t)snprintf(out + k, size - k, "%s%.*s", k ? "," : "", (int)len, s);
-			n++;
-		}
-		s += len + (s[len] == ',');
-	}
-	return n;
-}
-
-const char *tb_monitor_date_or_today(const char *date, char today[32], tb_err *e)
-{
-	if (!date || !*date) {
-		tb_time_now_iso(today);
-		today[10] = '\0';
-		return today;
-	}
-	if (!tb_monitor_date(date, NULL, NULL)) {
-		tb_err_set(e, TB_EINPUT, NULL, "date", "'%s' is not a date YYYY-MM-DD", date);
-		return NULL;
-	}
-	return date;
-}
-
-void tb_monitor_date_format(int64_t days, char out[11])
-{
-	int y;
-	unsigned m, d;
-	tb_civil_from_days(days, &y, &m, &d);
-	char buf[32];
-	snprintf(buf, sizeof buf, "%04d-%02u-%02u", y, m, d);
-	memcpy(out, buf, 10);
-	out[10] = '\0';
-}
 
 static bool parse_number(const char *s, double *v)
 {
@@ -528,6 +342,49 @@ static int upsert(tb_db *db, tb_writer *w, const tb_resource *r, tb_record *rec,
 	return rc;
 }
 
+/* The walk of recompute: yesterday's codes and day, where the days go. */
+typedef struct danger_walk {
+	tb_db *db;
+	const tb_fire_config *c;
+	const tb_fire_station *s;
+	tb_writer *w;
+	tb_fwi_codes yda;
+	int64_t prev;
+	json_t *out;
+	tb_err *e;
+} danger_walk;
+
+/* One day's weather → its indices and level, stored and appended to out. */
+static int danger_day(void *ctx, const tb_weather_day *wd)
+{
+	danger_walk *k = ctx;
+	int64_t day;
+	int mon;
+	tb_monitor_date(wd->date, &day, &mon);
+	bool startup;
+	step(k->c, &k->yda, k->prev, day, &startup);
+	tb_fwi_weather wx = {wd->temp, wd->rh, wd->wind, wd->rain, mon, k->s->lat};
+	tb_fwi_day d;
+	tb_fwi_compute(&k->yda, &wx, k->c->lat_adjust, &d);
+	k->yda = (tb_fwi_codes){d.ffmc, d.dmc, d.dc};
+	k->prev = day;
+	json_t *props = json_pack("{s:s,s:s,s:b}", "station", k->s->code, "date", wd->date,
+	                          "startup", startup);
+	set_indices(props, &d, tb_fire_level_of(k->c, d.fwi));
+	char name[96];
+	snprintf(name, sizeof name, "fire danger %s %s", k->s->code, wd->date);
+	tb_record rec = {.props = props, .name = name};
+	bool replaced;
+	int rc = upsert(k->db, k->w, &tb_fire_danger, &rec, NULL, &replaced, NULL, k->e);
+	json_object_del(rec.props, "fid");
+	json_object_del(rec.props, "version");
+	json_object_del(rec.props, "created_at");
+	json_object_del(rec.props, "updated_at");
+	if (!rc) json_array_append(k->out, rec.props);
+	json_decref(rec.props);
+	return rc;
+}
+
 /* Recompute the danger of a station from `from` on, continuing from the
  * day before's codes when there is one.  Appends each day to `out`. */
 static int recompute(tb_db *db, const tb_fire_config *c, const tb_fire_station *s, const char *from,
@@ -537,8 +394,8 @@ static int recompute(tb_db *db, const tb_fire_config *c, const tb_fire_station *
 	tb_monitor_date(from, &first, NULL);
 	char before[11];
 	tb_monitor_date_format(first - 1, before);
-	tb_fwi_codes yda = c->startup;
-	int64_t prev = INT64_MIN;
+	danger_walk k = {.db = db, .c = c, .s = s, .yda = c->startup, .prev = INT64_MIN, .out = out,
+	                 .e = e};
 	tb_stmt *st = NULL;
 	int rc = tb_db_prepare(
 	    db, "SELECT ffmc, dmc, dc FROM fire_danger WHERE station=?1 AND date=?2", &st, e);
@@ -546,55 +403,15 @@ static int recompute(tb_db *db, const tb_fire_config *c, const tb_fire_station *
 	tb_bind_text(st, 1, s->code);
 	tb_bind_text(st, 2, before);
 	if (tb_stmt_step(st) == TB_ROW) {
-		yda = (tb_fwi_codes){tb_col_double(st, 0), tb_col_double(st, 1),
-		                     tb_col_double(st, 2)};
-		prev = first - 1;
+		k.yda = (tb_fwi_codes){tb_col_double(st, 0), tb_col_double(st, 1),
+		                       tb_col_double(st, 2)};
+		k.prev = first - 1;
 	}
 	tb_stmt_finalize(st);
-	tb_writer *w = tb_writer_new(db, &tb_fire_danger, NULL, e);
-	if (!w) return e->code ? e->code : TB_EDB;
-	rc = tb_db_prepare(db,
-	                   "SELECT date, temp, rh, wind, rain FROM weather WHERE station=?1 AND "
-	                   "date>=?2 ORDER BY date",
-	                   &st, e);
-	if (!rc) {
-		tb_bind_text(st, 1, s->code);
-		tb_bind_text(st, 2, from);
-	}
-	while (!rc && tb_stmt_step(st) == TB_ROW) {
-		const char *date = tb_col_text(st, 0);
-		int64_t day;
-		int mon;
-		tb_monitor_date(date, &day, &mon);
-		bool startup;
-		step(c, &yda, prev, day, &startup);
-		tb_fwi_weather wx = {tb_col_double(st, 1),
-		                     tb_col_double(st, 2),
-		                     tb_col_double(st, 3),
-		                     tb_col_double(st, 4),
-		                     mon,
-		                     s->lat};
-		tb_fwi_day d;
-		tb_fwi_compute(&yda, &wx, c->lat_adjust, &d);
-		yda = (tb_fwi_codes){d.ffmc, d.dmc, d.dc};
-		prev = day;
-		json_t *props = json_pack("{s:s,s:s,s:b}", "station", s->code, "date", date,
-		                          "startup", startup);
-		set_indices(props, &d, tb_fire_level_of(c, d.fwi));
-		char name[96];
-		snprintf(name, sizeof name, "fire danger %s %s", s->code, date);
-		tb_record rec = {.props = props, .name = name};
-		bool replaced;
-		rc = upsert(db, w, &tb_fire_danger, &rec, NULL, &replaced, NULL, e);
-		json_object_del(rec.props, "fid");
-		json_object_del(rec.props, "version");
-		json_object_del(rec.props, "created_at");
-		json_object_del(rec.props, "updated_at");
-		if (!rc) json_array_append(out, rec.props);
-		json_decref(rec.props);
-	}
-	if (st) tb_stmt_finalize(st);
-	tb_writer_free(w);
+	k.w = tb_writer_new(db, &tb_fire_danger, NULL, e);
+	if (!k.w) return e->code ? e->code : TB_EDB;
+	rc = tb_station_weather(db, s->code, from, NULL, danger_day, &k, e);
+	tb_writer_free(k.w);
 	return rc;
 }
 
@@ -673,56 +490,6 @@ static void tally_json(json_t *res, const tally *t)
 	                              *t->error ? t->error : NULL));
 }
 
-static void notify_one(tb_db *db, const tb_actor *who, const char *kind_r, const char *to,
-                       const char *kind, int level, const char *zh, const char *en, const char *ref,
-                       int *sent, int *suppressed, int *failed, char *err, size_t n)
-{
-	bool ok = false;
-	tb_err e = {0};
-	if (tb_notify(db, who, kind_r, to, kind, level, zh, en, ref, &ok, &e)) {
-		if (!*failed) snprintf(err, n, "%s", e.message);
-		(*failed)++;
-	} else if (ok)
-		(*sent)++;
-	else
-		(*suppressed)++;
-}
-
-typedef struct warn_ctx {
-	tb_db *db;
-	const tb_actor *who;
-	const char *kind, *text_zh, *text_en, *ref;
-	int level, *sent, *suppressed, *failed;
-	char *err;
-	size_t n;
-} warn_ctx;
-
-static int warn_ranger(void *ctx, const char *ranger)
-{
-	warn_ctx *w = ctx;
-	notify_one(w->db, w->who, "ranger", ranger, w->kind, w->level, w->text_zh, w->text_en, w->ref, w->sent,
-	           w->suppressed, w->failed, w->err, w->n);
-	return 0;
-}
-
-void tb_fire_warn_towns(tb_db *db, const tb_actor *who, const char *towns, const char *kind,
-                        int level, const char *text_zh, const char *text_en, const char *ref,
-                        const char *date, int *sent, int *suppressed, int *failed, char *err,
-                        size_t n)
-{
-	char list[512];
-	copy(list, sizeof list, towns);
-	warn_ctx w = {.db = db, .who = who, .kind = kind, .level = level, .text_zh = text_zh, .text_en = text_en,
-	              .ref = ref, .sent = sent, .suppressed = suppressed, .failed = failed, .err = err, .n = n};
-	char town[64];
-	for (const char *cur = list; tb_list_next_copy(&cur, town, sizeof town);) {
-		notify_one(db, who, "town", town, kind, level, text_zh, text_en, ref, sent,
-		           suppressed, failed, err, n);
-		tb_err e = {0};
-		tb_duty_town_rangers(db, town, date, warn_ranger, &w, &e);
-	}
-}
-
 /* Warn for the danger days at the warning level within warn_recent_days of
  * the newest day computed (older days are history, not warnings). */
 static void warn_danger(tb_db *db, const tb_actor *who, const tb_fire_config *c,
@@ -754,8 +521,8 @@ static void warn_danger(tb_db *db, const tb_actor *who, const tb_fire_config *c,
 		         s->name_en[0] ? s->name_en : s->code, date, l ? l->name_en : "", fwi);
 		snprintf(ref, sizeof ref, "fire/%s/%s", date, s->code);
 		t->due++;
-		tb_fire_warn_towns(db, who, s->towns, "fire_danger", level, zh, en, ref, date,
-		                   &t->sent, &t->suppressed, &t->failed, t->error, sizeof t->error);
+		tb_notify_towns(db, who, s->towns, "fire_danger", level, zh, en, ref, date, &t->sent,
+		                &t->suppressed, &t->failed, t->error, sizeof t->error);
 	}
 }
 
@@ -780,7 +547,7 @@ int tb_weather_import(tb_db *db, const tb_actor *who, const char *station, const
 	tb_errlist own;
 	tb_errlist_init(&own, 200);
 	if (!errs) errs = &own;
-	tb_write_ctx cx = {.actor = who, .cause = cause, .user = &c};
+	tb_write_ctx cx = {.actor = who, .cause = cause, .user = &c.stations};
 	json_t *res = json_pack("{s:s,s:s}", "station", s->code, "name", s->name),
 	       *danger = json_array();
 	char from[11], to[11];
@@ -849,8 +616,8 @@ json_t *tb_fire_danger_on(tb_db *db, const char *date, const char *towns, tb_err
 	                  &st, e))
 		return NULL;
 	json_t *out = json_array();
-	for (int i = 0; i < c.nstations; i++) {
-		const tb_fire_station *s = &c.stations[i];
+	for (int i = 0; i < c.stations.n; i++) {
+		const tb_fire_station *s = &c.stations.at[i];
 		char mine[sizeof s->towns];
 		if (!tb_monitor_towns_within(s->towns, towns, mine, sizeof mine)) continue;
 		tb_bind_text(st, 1, s->code);
@@ -915,9 +682,9 @@ int tb_fire_demo(tb_db *db, const tb_actor *who, tb_err *e)
 {
 	tb_fire_config c;
 	int rc = tb_fire_config_load(db, &c, e);
-	for (int i = 0; !rc && i < c.nstations; i++) {
+	for (int i = 0; !rc && i < c.stations.n; i++) {
 		json_t *records = demo_series(i), *res = NULL;
-		rc = tb_weather_import(db, who, c.stations[i].code, records, "demo",
+		rc = tb_weather_import(db, who, c.stations.at[i].code, records, "demo",
 		                       "demo weather series", &res, NULL, e);
 		json_decref(records);
 		json_decref(res);

@@ -5,18 +5,20 @@
  * 1–5 from configurable FWI thresholds, and warnings to the towns the
  * station covers and their active rangers at the warning level and above.
  * Configuration: data/jizhou/fire.json (district.json "fire"); settings
- * fire_warn_level and fire_level_<n>_min override it in a database. */
+ * fire_warn_level and fire_level_<n>_min override it in a database.  The
+ * stations and their weather records are station.h's. */
 #ifndef TB_MONITOR_FIRE_H
 #define TB_MONITOR_FIRE_H
 
 #include "db/write.h"
 #include "monitor/fwi.h"
+#include "monitor/station.h"
 
 #include <jansson.h>
 #include <stdbool.h>
 
 #define TB_FIRE_MAX_LEVELS 8
-#define TB_FIRE_MAX_STATIONS 32
+#define TB_FIRE_MAX_STATIONS TB_STATION_MAX
 
 typedef struct tb_fire_level {
 	int level;          /* 1 … 5                                */
@@ -27,13 +29,7 @@ typedef struct tb_fire_level {
 	char name_en[64];
 } tb_fire_level;
 
-typedef struct tb_fire_station {
-	char code[32];
-	char name[96];
-	char name_en[96];
-	double lat, lon;
-	char towns[512]; /* comma-separated town codes it covers */
-} tb_fire_station;
+typedef tb_station tb_fire_station; /* station.h */
 
 typedef struct tb_fire_config {
 	tb_fire_level levels[TB_FIRE_MAX_LEVELS]; /* ascending min_fwi */
@@ -43,15 +39,16 @@ typedef struct tb_fire_config {
 	bool lat_adjust;      /* cffdrs lat.adjust                             */
 	double default_lat;
 	tb_fwi_codes startup; /* start-up codes (85, 6, 15)                    */
-	tb_fire_station stations[TB_FIRE_MAX_STATIONS];
-	int nstations;
+	tb_stations stations; /* fire.json's "stations" (station.h)             */
 } tb_fire_config;
 
 /* Load fire.json (the file district.json names); db may be NULL, else its
- * settings override the thresholds.  Errors name the field. */
+ * settings override the thresholds.  Errors name the field ("levels" when
+ * the thresholds are not numbered from 1 with rising min_fwi). */
 int tb_fire_config_load(tb_db *db, tb_fire_config *c, tb_err *e);
 int tb_fire_level_of(const tb_fire_config *c, double fwi);
 const tb_fire_level *tb_fire_level_info(const tb_fire_config *c, int level);
+/* tb_station_find over c->stations. */
 const tb_fire_station *tb_fire_station_find(const tb_fire_config *c, const char *code);
 
 /* Parse weather CSV text with the columns date,temp,rh,wind,rain (°C, %,
@@ -89,33 +86,10 @@ int tb_weather_import(tb_db *db, const tb_actor *who, const char *station, const
  * with *e. */
 json_t *tb_fire_danger_on(tb_db *db, const char *date, const char *towns, tb_err *e);
 
-/* Send a warning to the towns a station covers and the active rangers of
- * those towns' grids (tb_notify).  Counts go into *sent / *suppressed /
- * *failed; the first failure's message into err (size n).  Used by fire
- * and pest warnings. */
-void tb_fire_warn_towns(tb_db *db, const tb_actor *who, const char *towns, const char *kind,
-                        int level, const char *text_zh, const char *text_en, const char *ref,
-                        const char *date, int *sent, int *suppressed, int *failed, char *err,
-                        size_t n);
-
 /* Demo: a spring fire-season weather series for the demo stations (one
  * import per station, warnings sent as for real data). */
 int tb_fire_demo(tb_db *db, const tb_actor *who, tb_err *e);
 
-/* Shared with pest.c: the JSON file a district.json key names (new
- * reference or NULL with *e); YYYY-MM-DD ↔ days since 1970-01-01. */
-json_t *tb_monitor_config_doc(const char *key, tb_err *e);
-bool tb_monitor_date(const char *s, int64_t *days, int *month);
-/* The day a reading asks for: `date` when it is a valid YYYY-MM-DD, today
- * (TIANBAO_NOW-aware, written into `today`) when it is NULL or empty; NULL
- * and *e (TB_EINPUT, field "date", "'x' is not a date YYYY-MM-DD") else. */
-const char *tb_monitor_date_or_today(const char *date, char today[32], tb_err *e);
-void tb_monitor_date_format(int64_t days, char out[11]);
-/* The codes of `list` (comma-separated) that are in `towns` (NULL = all)
- * into out; returns how many. */
-int tb_monitor_towns_within(const char *list, const char *towns, char *out, size_t size);
-
-extern const tb_resource tb_weather;
 extern const tb_resource tb_fire_danger;
 
 #endif

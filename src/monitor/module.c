@@ -1,5 +1,6 @@
 /* module.c — the monitoring module's schema: one step per part, in order
- * (see monitor.h).  A later change to a part appends a step here. */
+ * (see monitor.h), and the one record hook the parts share.  A later change
+ * to a part appends a step here. */
 #include "monitor/monitor.h"
 
 static const tb_migration monitor_steps[] = {
@@ -9,3 +10,23 @@ static const tb_migration monitor_steps[] = {
 };
 
 const tb_module tb_monitor_module = {"monitor", monitor_steps, 3};
+
+/* Computed fields come from the operation (the write context's user data: an
+ * object of values) and, on update, from the stored row.  Alerts and
+ * notifications have no generic write path: they are raised and moved by
+ * their own functions (alert.c, notify.c). */
+int tb_monitor_keep_computed(const tb_resource *r, tb_record *rec, void *ctx, tb_err *e)
+{
+	tb_write_ctx *w = ctx;
+	json_t *set = w ? w->user : NULL;
+	if (!json_is_object(set))
+		return tb_err_set(e, TB_EINPUT, rec->name, NULL,
+				  "%s are written by their own operations, not edited directly", r->name);
+	for (int i = 0; rec->old && i < r->nfields; i++) {
+		if (!(r->fields[i].flags & TB_COMPUTED)) continue;
+		json_t *v = json_object_get(rec->old, r->fields[i].name);
+		if (v && !json_is_null(v)) json_object_set(rec->props, r->fields[i].name, v);
+	}
+	json_object_update(rec->props, set);
+	return 0;
+}

@@ -2,7 +2,7 @@
  * monitoring station and points with their sample plots (sites.c), weather,
  * fire danger (FWI) and pest warnings (fire.c, fwi.c, pest.c), satellite
  * change detection (change.c), external alerts and the alert lifecycle with
- * notifications (alert.c).  Each part describes its own resources; the
+ * notifications (alert.c, notify.c).  Each part describes its own resources; the
  * module's migration steps create them in order. */
 #ifndef TB_MONITOR_MONITOR_H
 #define TB_MONITOR_MONITOR_H
@@ -22,5 +22,11 @@ int tb_monitor_fire_v1(tb_db *db, tb_err *e);
 int tb_monitor_alerts_v1(tb_db *db, tb_err *e);
 
 extern const tb_module tb_monitor_module;
+
+/* Internal to monitor/: the before_write of records written only by their
+ * operations (alerts, notifications) — computed fields from the write
+ * context's user data (a JSON object) over those of the stored row; a
+ * direct edit (no such object) is TB_EINPUT naming the record. */
+int tb_monitor_keep_computed(const tb_resource *r, tb_record *rec, void *ctx, tb_err *e);
 
 #endif

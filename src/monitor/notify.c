@@ -4,20 +4,54 @@
  * recipient gets at most notify_rate_per_hour in any rolling hour (levels
  * from rate_exempt_level up, e.g. an extreme fire danger, pass the rate
  * limit but not the dedup).  A suppressed notification is not lost: it is
- * counted per recipient in notify_counters, with its reason, in one event. */
-#include "monitor/alert.h"
-#include "monitor/monitor.h"
+ * counted per recipient in notify_counters, with its reason, in one event.
+ * Alerts (alert.c), fire danger (fire.c) and pests (pest.c) send through
+ * here; nothing here calls them. */
+#include "monitor/notify.h"
 
 #include "base/json.h"
+#include "base/list.h"
 #include "base/tbtime.h"
 #include "duty/duty.h"
+#include "monitor/config.h"
+#include "monitor/monitor.h"
 #include "registry/registry.h"
 
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #define N(a) ((int)(sizeof(a) / sizeof((a)[0])))
+
+/* ---- configuration ------------------------------------------------------------- */
+
+void tb_notify_config_load(tb_db *db, tb_notify_config *c)
+{
+	*c = (tb_notify_config){.dedup_hours = 6, .rate_per_hour = 10, .rate_exempt_level = 5};
+	json_t *j = tb_monitor_config_opt("alerts");
+	static const struct {
+		const char *key;
+		size_t off;
+	} nums[] = {
+		{"notify_dedup_hours", offsetof(tb_notify_config, dedup_hours)},
+		{"notify_rate_per_hour", offsetof(tb_notify_config, rate_per_hour)},
+	};
+	for (int i = 0; i < N(nums); i++) {
+		double *p = (double *)((char *)c + nums[i].off);
+		json_t *v = json_object_get(j, nums[i].key);
+		if (json_is_number(v)) *p = json_number_value(v);
+		char key[64];
+		snprintf(key, sizeof key, "alert_%s", nums[i].key);
+		*p = tb_setting_num(db, key, *p);
+	}
+	json_t *v = json_object_get(j, "rate_exempt_level");
+	if (json_is_integer(v)) c->rate_exempt_level = (int)json_integer_value(v);
+	c->rate_exempt_level = (int)tb_setting_num(db, "alert_rate_exempt_level", c->rate_exempt_level);
+	json_decref(j);
+}
+
+/* ---- records --------------------------------------------------------------------- */
 
 static int notification_before_write(tb_db *db, const tb_resource *r, tb_record *rec, void *ctx, tb_err *e)
 {
@@ -144,18 +178,18 @@ int tb_notify(tb_db *db, const tb_actor *who, const char *recipient_kind, const 
 	if (!kind || !*kind) return tb_err_set(e, TB_EINPUT, "notification", "kind", "no kind");
 	if (level < 1 || level > 5) return tb_err_set(e, TB_EINPUT, "notification", "level", "level must be 1 to 5");
 	if (!text_zh || !*text_zh) return tb_err_set(e, TB_EINPUT, "notification", "text_zh", "no text");
-	tb_alert_config c;
-	tb_alert_config_load(db, &c);
+	tb_notify_config c;
+	tb_notify_config_load(db, &c);
 	char town[32], now[32], dedup_from[32], hour_ago[32];
 	int64_t t = tb_time_now_ms();
 	tb_time_format_iso(t, now);
-	tb_time_format_iso(t - (int64_t)(c.notify_dedup_hours * 3600000), dedup_from);
+	tb_time_format_iso(t - (int64_t)(c.dedup_hours * 3600000), dedup_from);
 	tb_time_format_iso(t - 3600000, hour_ago);
 	int rc = tb_db_begin(db, e); /* the counts and the write together */
 	if (!rc) rc = recipient_town(db, rk, rcpt, town, e);
 	const char *reason = NULL;
 	if (!rc && sent_since(db, rk, rcpt, kind, ref, dedup_from)) reason = "dedup";
-	else if (!rc && level < c.rate_exempt_level && sent_since(db, rk, rcpt, NULL, NULL, hour_ago) >= c.notify_rate_per_hour)
+	else if (!rc && level < c.rate_exempt_level && sent_since(db, rk, rcpt, NULL, NULL, hour_ago) >= c.rate_per_hour)
 		reason = "rate";
 	if (!rc && reason) rc = count_suppressed(db, who, rk, rcpt, town, kind, ref, reason, now, e);
 	else if (!rc) {
@@ -177,6 +211,59 @@ int tb_notify(tb_db *db, const tb_actor *who, const char *recipient_kind, const 
 		*sent = false;
 	}
 	return rc;
+}
+
+/* ---- warnings to towns and their rangers --------------------------------------------- */
+
+static void notify_one(tb_db *db, const tb_actor *who, const char *kind_r, const char *to,
+		       const char *kind, int level, const char *zh, const char *en, const char *ref,
+		       int *sent, int *suppressed, int *failed, char *err, size_t n)
+{
+	bool ok = false;
+	tb_err e = {0};
+	if (tb_notify(db, who, kind_r, to, kind, level, zh, en, ref, &ok, &e)) {
+		if (!*failed) snprintf(err, n, "%s", e.message);
+		(*failed)++;
+	} else if (ok)
+		(*sent)++;
+	else
+		(*suppressed)++;
+}
+
+typedef struct warn_ctx {
+	tb_db *db;
+	const tb_actor *who;
+	const char *kind, *text_zh, *text_en, *ref;
+	int level, *sent, *suppressed, *failed;
+	char *err;
+	size_t n;
+} warn_ctx;
+
+static int warn_ranger(void *ctx, const char *ranger)
+{
+	warn_ctx *w = ctx;
+	notify_one(w->db, w->who, "ranger", ranger, w->kind, w->level, w->text_zh, w->text_en, w->ref,
+		   w->sent, w->suppressed, w->failed, w->err, w->n);
+	return 0;
+}
+
+void tb_notify_towns(tb_db *db, const tb_actor *who, const char *towns, const char *kind,
+		     int level, const char *text_zh, const char *text_en, const char *ref,
+		     const char *date, int *sent, int *suppressed, int *failed, char *err,
+		     size_t n)
+{
+	char list[512];
+	snprintf(list, sizeof list, "%s", towns ? towns : "");
+	warn_ctx w = {.db = db, .who = who, .kind = kind, .level = level, .text_zh = text_zh,
+		      .text_en = text_en, .ref = ref, .sent = sent, .suppressed = suppressed,
+		      .failed = failed, .err = err, .n = n};
+	char town[64];
+	for (const char *cur = list; tb_list_next_copy(&cur, town, sizeof town);) {
+		notify_one(db, who, "town", town, kind, level, text_zh, text_en, ref, sent,
+			   suppressed, failed, err, n);
+		tb_err e = {0};
+		tb_duty_town_rangers(db, town, date, warn_ranger, &w, &e);
+	}
 }
 
 /* ---- reading ------------------------------------------------------------------------- */

@@ -2,13 +2,16 @@
  * records, the species configuration of data/jizhou/pests.json, degree-day
  * accumulation from the stations' weather, survey grading against the
  * occurrence grades and the disaster threshold, and the warnings that
- * follow (sent with tb_notify to the towns and their rangers). */
+ * follow (sent with tb_notify_towns to the towns and their rangers).  The
+ * stations and their weather come from station.h; fire danger is not read
+ * here (fire.c calls this file after a weather import, not the reverse). */
 #include "monitor/pest.h"
 
 #include "base/json.h"
 #include "base/list.h"
 #include "base/tbtime.h"
-#include "monitor/fire.h"
+#include "monitor/notify.h"
+#include "monitor/station.h"
 #include "registry/registry.h"
 
 #include <math.h>
@@ -285,8 +288,23 @@ static void add_warning(json_t *warnings, const char *kind, int level, const cha
 	                                          "date", date, "text_zh", zh, "text_en", en));
 }
 
+/* The degree-day sum of one species over a station's stored days. */
+typedef struct dd_sum {
+	const tb_pest_species *s;
+	double dd;
+	int64_t days;
+} dd_sum;
+
+static int add_day(void *ctx, const tb_weather_day *d)
+{
+	dd_sum *k = ctx;
+	k->dd += tb_pest_dd_day(k->s->base_temp, d->temp, d->tmax, d->tmin);
+	k->days++;
+	return 0;
+}
+
 /* Degree days of one species at one station from the biofix to `date`. */
-static int station_species(tb_db *db, const tb_fire_station *st, const char *towns,
+static int station_species(tb_db *db, const tb_station *st, const char *towns,
                            const tb_pest_species *s, const char *date, json_t *out,
                            json_t *warnings, tb_err *e)
 {
@@ -296,25 +314,11 @@ static int station_species(tb_db *db, const tb_fire_station *st, const char *tow
 	snprintf(biofix, sizeof biofix, "%.4s-%02d-%02d", date, s->biofix_month, s->biofix_day);
 	int64_t b0;
 	if (!tb_monitor_date(biofix, &b0, NULL)) b0 = day + 1;
-	tb_stmt *q;
-	int rc = tb_db_prepare(
-	    db, "SELECT temp, tmax, tmin FROM weather WHERE station=?1 AND date>=?2 AND date<=?3",
-	    &q, e);
+	dd_sum sum = {.s = s};
+	int rc = tb_station_weather(db, st->code, biofix, date, add_day, &sum, e);
 	if (rc) return rc;
-	tb_bind_text(q, 1, st->code);
-	tb_bind_text(q, 2, biofix);
-	tb_bind_text(q, 3, date);
-	double dd = 0;
-	int64_t days = 0;
-	while (tb_stmt_step(q) == TB_ROW) {
-		double hi =
-		    tb_col_type(q, 1) == TB_COL_NULL ? NAN : tb_col_double(q, 1);
-		double lo =
-		    tb_col_type(q, 2) == TB_COL_NULL ? NAN : tb_col_double(q, 2);
-		dd += tb_pest_dd_day(s->base_temp, tb_col_double(q, 0), hi, lo);
-		days++;
-	}
-	tb_stmt_finalize(q);
+	double dd = sum.dd;
+	int64_t days = sum.days;
 	int64_t span = day >= b0 ? day - b0 + 1 : 0;
 	int k = tb_pest_stage_of(s, dd);
 	json_t *o = json_pack("{s:s,s:s,s:s,s:f,s:s,s:f,s:I,s:I}", "species", s->code, "name_zh",
@@ -451,10 +455,10 @@ json_t *tb_pest_status(tb_db *db, const char *station, const char *date, const c
 {
 	char today[32];
 	if (!(date = tb_monitor_date_or_today(date, today, e))) return NULL;
-	tb_fire_config fc;
+	tb_stations fc;
 	tb_pest_config pc;
-	if (tb_fire_config_load(db, &fc, e) || tb_pest_config_load(&pc, e)) return NULL;
-	const tb_fire_station *only = station ? tb_fire_station_find(&fc, station) : NULL;
+	if (tb_stations_load(&fc, e) || tb_pest_config_load(&pc, e)) return NULL;
+	const tb_station *only = station ? tb_station_find(&fc, station) : NULL;
 	if (station && !only) {
 		tb_err_set(e, TB_EINPUT, NULL, "station", "no weather station '%s' in fire.json",
 		           station);
@@ -464,8 +468,8 @@ json_t *tb_pest_status(tb_db *db, const char *station, const char *date, const c
 	                        "traps", "warnings");
 	json_t *warnings = json_object_get(out, "warnings");
 	int rc = 0;
-	for (int i = 0; !rc && i < fc.nstations; i++) {
-		const tb_fire_station *st = &fc.stations[i];
+	for (int i = 0; !rc && i < fc.n; i++) {
+		const tb_station *st = &fc.at[i];
 		char mine[sizeof st->towns];
 		if ((only && only != st) || !tb_monitor_towns_within(st->towns, scope, mine, sizeof mine))
 			continue;
@@ -500,10 +504,11 @@ static json_t *notify_kind(tb_db *db, const tb_actor *who, const json_t *status,
 		if (only_kind && strcmp(only_kind, tb_json_str(w, "kind"))) continue;
 		if (only_ref && strcmp(only_ref, tb_json_str(w, "ref"))) continue;
 		due++;
-		tb_fire_warn_towns(
-		    db, who, tb_json_str(w, "towns"), "pest", (int)tb_json_num(w, "level", 3),
-		    tb_json_str(w, "text_zh"), tb_json_str(w, "text_en"), tb_json_str(w, "ref"),
-		    tb_json_str(w, "date"), &sent, &suppressed, &failed, err, sizeof err);
+		tb_notify_towns(db, who, tb_json_str(w, "towns"), "pest",
+		                (int)tb_json_num(w, "level", 3), tb_json_str(w, "text_zh"),
+		                tb_json_str(w, "text_en"), tb_json_str(w, "ref"),
+		                tb_json_str(w, "date"), &sent, &suppressed, &failed, err,
+		                sizeof err);
 	}
 	if (!due) return NULL;
 	return json_pack("{s:i,s:i,s:i,s:i,s:s?}", "due", due, "sent", sent, "suppressed",

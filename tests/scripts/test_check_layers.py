@@ -62,4 +62,36 @@ with tempfile.TemporaryDirectory() as tmp:
         expect(w in out, f"reported: {w}\ngot:\n" + "\n".join(out))
     expect(len(out) == len(want) + 1, "only these problems:\n" + "\n".join(out))
     expect(out[-1].startswith(f"check-layers: {len(want)} problem(s)"), out[-1])
-print(f"check-layers self-test: ok ({len(want)} violations found, tree clean)")
+
+# 4. include cycles: a fixture tree of one folder, first without a cycle
+# (a → b → c), then with c including a's header (a → b → c → a, transitively)
+def tree(tmp, files):
+    for name, text in files.items():
+        path = os.path.join(tmp, "src", "monitor", name)
+        os.makedirs(os.path.dirname(path), exist_ok=True)
+        with open(path, "w", encoding="utf-8") as f:
+            f.write(text)
+
+ACYCLIC = {
+    "a.h": "#include \"monitor/b.h\"\n",
+    "a.c": "#include \"monitor/a.h\"\n",
+    "b.h": "/* no includes */\n",
+    "b.c": "#include \"monitor/b.h\"\n#include \"monitor/c.h\"\n",
+    "c.h": "/* #include \"monitor/a.h\" in a comment does not count */\n",
+    "c.c": "#include \"monitor/c.h\"\n",
+}
+with tempfile.TemporaryDirectory() as tmp:
+    tree(tmp, ACYCLIC)
+    rc, out = run(tmp)
+    expect(rc == 0 and out[-1].startswith("check-layers: 0 problem(s)"), "no cycle passes:\n" + "\n".join(out))
+with tempfile.TemporaryDirectory() as tmp:
+    tree(tmp, dict(ACYCLIC, **{"c.c": "#include \"monitor/c.h\"\n\n#include \"a.h\"\n"}))
+    rc, out = run(tmp)
+    cyc = [
+        "src/monitor/a.h:1: include cycle in monitor/ (a ↔ b ↔ c): a includes b.h",
+        "src/monitor/b.c:2: include cycle in monitor/ (a ↔ b ↔ c): b includes c.h",
+        "src/monitor/c.c:3: include cycle in monitor/ (a ↔ b ↔ c): c includes a.h",
+    ]
+    expect(rc == 1, f"a cycle fails, got {rc}:\n" + "\n".join(out))
+    expect(out[:-1] == cyc, "the cycle's includes:\n" + "\n".join(out))
+print(f"check-layers self-test: ok ({len(want)} violations found, a 3-unit include cycle found, tree clean)")
