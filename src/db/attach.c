@@ -16,7 +16,10 @@ int tb_attach_init(tb_db *db, tb_err *e)
 			    " mime TEXT NOT NULL, size INTEGER NOT NULL, name TEXT, created_at TEXT NOT NULL,"
 			    " actor TEXT NOT NULL, data BLOB NOT NULL);"
 			    "CREATE TRIGGER IF NOT EXISTS tb_attachment_no_update BEFORE UPDATE ON tb_attachment BEGIN"
-			    " SELECT RAISE(ABORT, 'attachments are immutable'); END;",
+			    " SELECT RAISE(ABORT, 'attachments are immutable'); END;"
+			    /* evidence (signed agreements, photos of a loss) is not removed either */
+			    "CREATE TRIGGER IF NOT EXISTS tb_attachment_no_delete BEFORE DELETE ON tb_attachment BEGIN"
+			    " SELECT RAISE(ABORT, 'attachments are kept: they cannot be deleted'); END;",
 			    e);
 	return rc ? rc : tb_gpkg_add_attributes(db, "tb_attachment", "附件 attachments",
 					       "signed documents and photos, by SHA-256", e);

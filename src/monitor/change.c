@@ -17,6 +17,7 @@
  *      ellipsoidal area of the union of its run rectangles (EPSG:4490), and
  *      emitted as a patch or dropped. */
 #include "monitor/change.h"
+#include "monitor/config.h"
 
 #include "base/data.h"
 #include "base/json.h"
@@ -42,13 +43,17 @@ int tb_change_defaults(tb_change_opts *o, tb_err *e)
 	o->ndvi_threshold = -0.2, o->nbr_threshold = -0.2, o->mmu_ha = 0.0667;
 	o->conf_scale = 0.3, o->conf_min = 0.5, o->conf_max = 1.0, o->strip_rows = 512;
 	snprintf(o->resampling, sizeof o->resampling, "bilinear");
+	/* the file district.json names under "change" (another county ships its own) */
+	char rel[100], file[110];
+	if (!tb_monitor_config_path("change", rel, sizeof rel)) return 0; /* built-in defaults above */
+	snprintf(file, sizeof file, "data/%s", rel);
 	size_t len;
-	char *text = tb_data_read("jizhou/change.json", &len);
-	if (!text) return 0; /* built-in defaults above */
+	char *text = tb_data_read(rel, &len);
+	if (!text) return tb_err_set(e, TB_EINPUT, "district.json", "change", "names %s, which does not exist", file);
 	json_t *j = tb_json_parse(text, len, e);
 	free(text);
 	if (!j) {
-		snprintf(e->record, sizeof e->record, "data/jizhou/change.json");
+		snprintf(e->record, sizeof e->record, "%.120s", file);
 		return TB_EINPUT;
 	}
 	int rc = 0;
@@ -66,14 +71,14 @@ int tb_change_defaults(tb_change_opts *o, tb_err *e)
 	o->conf_max = tb_json_num(c, "max", o->conf_max);
 	const char *comb = tb_json_str(j, "combine");
 	if (comb && strcmp(comb, "and") && strcmp(comb, "or"))
-		rc = tb_err_set(e, TB_EINPUT, "data/jizhou/change.json", "combine", "'%s' is not 'and' or 'or'", comb);
+		rc = tb_err_set(e, TB_EINPUT, file, "combine", "'%s' is not 'and' or 'or'", comb);
 	o->combine_or = comb && !strcmp(comb, "or");
 	const char *rs = tb_json_str(j, "resampling");
 	if (rs) snprintf(o->resampling, sizeof o->resampling, "%s", rs);
 	if (!rc && (o->red < 1 || o->nir < 1 || o->swir < 0))
-		rc = tb_err_set(e, TB_EINPUT, "data/jizhou/change.json", "bands", "red and nir must be ≥ 1, swir ≥ 0");
+		rc = tb_err_set(e, TB_EINPUT, file, "bands", "red and nir must be ≥ 1, swir ≥ 0");
 	if (!rc && !(o->conf_scale > 0))
-		rc = tb_err_set(e, TB_EINPUT, "data/jizhou/change.json", "confidence.scale", "must be > 0");
+		rc = tb_err_set(e, TB_EINPUT, file, "confidence.scale", "must be > 0");
 	json_decref(j);
 	return rc;
 }

@@ -10,6 +10,7 @@
 
 #include "tb_test.h"
 
+#include "db/attach.h"
 #include "db/event.h"
 #include "db/sqlite/sqlite_int.h"
 #include "db/gpkg.h"
@@ -420,6 +421,25 @@ static void test_features_and_touch(void **state)
 	assert_string_equal(qtext(f->db, "PRAGMA integrity_check"), "ok");
 }
 
+/* An attachment is evidence: neither changed nor deleted, even in SQL. */
+static void test_attachments_kept(void **state)
+{
+	fx *f = *state;
+	tb_err e = {0};
+	char sha[65];
+	const char *mime;
+	static const char pdf[] = "%PDF-1.4\n% signed agreement\n%%EOF\n";
+	tb_actor who = {"test", "admin"};
+	assert_int_equal(tb_attach_put(f->db, &who, "agreement.pdf", pdf, sizeof pdf - 1, sha, &mime, &e), 0);
+	assert_int_equal(tb_db_exec(f->db, "DELETE FROM tb_attachment", &e), TB_EDB);
+	assert_non_null(strstr(e.message, "attachments are kept: they cannot be deleted"));
+	e = (tb_err){0};
+	assert_int_equal(tb_db_exec(f->db, "UPDATE tb_attachment SET name='x'", &e), TB_EDB);
+	assert_non_null(strstr(e.message, "attachments are immutable"));
+	assert_int_equal(q64(f->db, "SELECT count(*) FROM tb_attachment"), 1);
+	assert_true(tb_attach_exists(f->db, sha));
+}
+
 int main(void)
 {
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
@@ -429,6 +449,7 @@ int main(void)
 	    T(test_module_steps), T(test_settings),
 	    T(test_open_flags),   T(test_transactions),
 	    T(test_st_functions), T(test_features_and_touch),
+	    T(test_attachments_kept),
 	};
 	int rc = cmocka_run_group_tests(tests, NULL, NULL);
 	tb_geos_finish();

@@ -36,6 +36,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #define W 200
 #define H 200
@@ -618,6 +620,53 @@ static void test_bad_input(void **state)
 	assert_string_equal(e.field, "ndvi_threshold");
 }
 
+
+/* The configuration is the file district.json names under "change", not
+ * Jizhou's by name: a data folder whose district.json names another file is
+ * honoured, and its errors name that file. */
+static void write_file(const char *path, const char *text)
+{
+	FILE *f = fopen(path, "w");
+	assert_non_null(f);
+	fputs(text, f);
+	fclose(f);
+}
+
+static void test_config_from_district_json(void **state)
+{
+	(void)state;
+	char cfgdir[] = "/tmp/tbchgcfgXXXXXX", path[128];
+	assert_non_null(mkdtemp(cfgdir));
+	snprintf(path, sizeof path, "%s/other", cfgdir);
+	assert_int_equal(mkdir(path, 0700), 0);
+	snprintf(path, sizeof path, "%s/district.json", cfgdir);
+	write_file(path, "{\"change\": \"other/detect.json\"}");
+	snprintf(path, sizeof path, "%s/other/detect.json", cfgdir);
+	write_file(path, "{\"mmu_ha\": 0.25, \"bands\": {\"red\": 1, \"nir\": 2}}");
+	setenv("TIANBAO_DATA", cfgdir, 1);
+	tb_change_opts o;
+	tb_err e = {0};
+	assert_int_equal(tb_change_defaults(&o, &e), 0);
+	assert_float_equal(o.mmu_ha, 0.25, 1e-12);
+	assert_int_equal(o.red, 1);
+	assert_int_equal(o.nir, 2);
+	write_file(path, "{\"combine\": \"xor\"}");
+	assert_int_equal(tb_change_defaults(&o, &e), TB_EINPUT);
+	assert_string_equal(e.record, "data/other/detect.json");
+	assert_string_equal(e.field, "combine");
+	unlink(path);
+	e = (tb_err){0};
+	assert_int_equal(tb_change_defaults(&o, &e), TB_EINPUT); /* named but missing: said so */
+	assert_string_equal(e.record, "district.json");
+	assert_string_equal(e.message, "names data/other/detect.json, which does not exist");
+	unsetenv("TIANBAO_DATA");
+	snprintf(path, sizeof path, "%s/district.json", cfgdir);
+	unlink(path);
+	snprintf(path, sizeof path, "%s/other", cfgdir);
+	rmdir(path);
+	rmdir(cfgdir);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -628,6 +677,7 @@ int main(void)
 		cmocka_unit_test(test_geographic_after), cmocka_unit_test(test_float_images),
 		cmocka_unit_test(test_parcel_with_hole),
 		cmocka_unit_test(test_bad_input),
+		cmocka_unit_test(test_config_from_district_json),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }
