@@ -889,347 +889,450 @@ static int patch_cmp(const void *a, const void *b)
 
 #define CHANGE_CACHE ((GIntBig)64 << 20)
 
-int tb_change_detect(const char *before, const char *after, const tb_change_opts *o,
-		     const tb_change_forest *forest, tb_change_result *r, tb_err *e)
+/* One run of the detector: its inputs, the aligned grids, the buffers, the
+ * reader thread and the per-row state.  tb_change_detect is the steps below,
+ * in order; job_free releases whatever the steps got to. */
+typedef struct job {
+	det d;
+	const char *before, *after;
+	GDALDatasetH A, B, Bw, Bsrc;  /* AFTER, BEFORE, BEFORE warped, the one read */
+	GDALDatasetH M[TB_CHANGE_MAX_MASKS], Mw[TB_CHANGE_MAX_MASKS], Msrc[TB_CHANGE_MAX_MASKS];
+	int nm, w, h, rows;
+	GIntBig cache_before;
+	bool cache_set;
+	/* bands: red, nir, [swir] of each image, then its cloud band */
+	bandinfo ab[4], bb[4];
+	int amap[4], bmap[4], na, nb;
+	int bands[3];
+	filler f;  /* the parcels in pixel space */
+	reader rd; /* the strips */
+	/* the row being classified and labelled */
+	float *drow, *nrow;
+	unsigned char *zero, *crow, *lossf;
+	int32_t *pid;
+	run *prev, *cur;
+	size_t nprev;
+	/* the classification's constants */
+	bool u16, swir, use_or;
+	size_t tsize;
+	int cb_a, cb_b;
+	float thr, thr_n, nd[6];
+} job;
+
+static int check_options(const tb_change_opts *o, const tb_change_forest *forest, tb_err *e)
 {
-	memset(r, 0, sizeof *r);
-	gdal_init();
 	if (!forest && !o->no_forest_mask)
 		return tb_err_set(e, TB_EUSAGE, "forest", NULL, "the natural-forest parcels are required");
 	if (o->ndvi_threshold > 0 || o->nbr_threshold > 0)
 		return tb_err_set(e, TB_EINPUT, "options", o->ndvi_threshold > 0 ? "ndvi_threshold" : "nbr_threshold",
 				  "must be ≤ 0 (a loss is a negative difference)");
 	if (!(o->mmu_ha >= 0)) return tb_err_set(e, TB_EINPUT, "options", "mmu_ha", "must be ≥ 0");
-	det d = {.o = o, .forest = forest, .r = r, .e = e, .c = {.free_seg = -1}};
-	GDALDatasetH A = NULL, B = NULL, Bw = NULL, M[TB_CHANGE_MAX_MASKS] = {0}, Mw[TB_CHANGE_MAX_MASKS] = {0};
-	filler f = {0};
-	float *drow = NULL, *nrow = NULL;
-	unsigned char *zero = NULL, *crow = NULL, *lossf = NULL;
-	reader rd = {0};
-	int32_t *pid = NULL;
-	run *prev = NULL, *cur = NULL;
-	/* every block is read exactly once: a large block cache only costs page
-	 * faults (GDAL's default is 5 % of RAM); unless GDAL_CACHEMAX is set,
-	 * use 64 MB while detecting (GDAL processes a multi-band strip block by
-	 * block, so this is not less than it needs) */
-	CPLPushErrorHandler(CPLQuietErrorHandler); /* GDAL's messages go into *e, not stderr */
-	GIntBig cache_before = GDALGetCacheMax64();
-	bool cache_set = !CPLGetConfigOption("GDAL_CACHEMAX", NULL) && cache_before > CHANGE_CACHE;
-	if (cache_set) GDALSetCacheMax64(CHANGE_CACHE);
-	int rc = open_raster(after, &A, e);
-	if (!rc) rc = open_raster(before, &B, e);
-	if (rc) goto out;
-	int w = GDALGetRasterXSize(A), h = GDALGetRasterYSize(A);
-	r->width = w, r->height = h;
-	if (GDALGetGeoTransform(A, d.gt) != CE_None || d.gt[2] != 0 || d.gt[4] != 0 || d.gt[1] <= 0 || d.gt[5] >= 0) {
-		rc = tb_err_set(e, TB_EINPUT, after, "geotransform",
-				"needs a north-up georeferenced grid (no rotation); warp it first");
-		goto out;
-	}
-	if (!GDALGetSpatialRef(A)) {
-		rc = tb_err_set(e, TB_EINPUT, after, "crs", "has no coordinate reference system");
-		goto out;
-	}
-	crs_name(A, r->crs, sizeof r->crs);
-	acquired(A, r->acquired, sizeof r->acquired);
-	/* bands */
-	bandinfo ab[4] = {0}, bb[4] = {0};
-	int amap[4], bmap[4], na = 0, nb = 0;
-	const char *roles[3] = {"red", "nir", "swir"};
-	int bands[3] = {o->red, o->nir, o->swir};
+	return 0;
+}
+
+/* GDAL's messages go into *e, not stderr.  Every block is read exactly once:
+ * a large block cache only costs page faults (GDAL's default is 5 % of RAM);
+ * unless GDAL_CACHEMAX is set, use 64 MB while detecting (GDAL processes a
+ * multi-band strip block by block, so this is not less than it needs). */
+static void gdal_enter(job *j)
+{
+	CPLPushErrorHandler(CPLQuietErrorHandler);
+	j->cache_before = GDALGetCacheMax64();
+	j->cache_set = !CPLGetConfigOption("GDAL_CACHEMAX", NULL) && j->cache_before > CHANGE_CACHE;
+	if (j->cache_set) GDALSetCacheMax64(CHANGE_CACHE);
+}
+
+static void gdal_leave(job *j)
+{
+	if (j->cache_set) GDALSetCacheMax64(j->cache_before);
+	CPLPopErrorHandler();
+}
+
+/* Step 1: both images open; AFTER is north-up, georeferenced, and its CRS,
+ * acquisition date and size go into the result. */
+static int open_inputs(job *j)
+{
+	tb_err *e = j->d.e;
+	tb_change_result *r = j->d.r;
+	int rc = open_raster(j->after, &j->A, e);
+	if (!rc) rc = open_raster(j->before, &j->B, e);
+	if (rc) return rc;
+	j->w = GDALGetRasterXSize(j->A), j->h = GDALGetRasterYSize(j->A);
+	r->width = j->w, r->height = j->h;
+	const double *gt = j->d.gt;
+	if (GDALGetGeoTransform(j->A, j->d.gt) != CE_None || gt[2] != 0 || gt[4] != 0 || gt[1] <= 0 || gt[5] >= 0)
+		return tb_err_set(e, TB_EINPUT, j->after, "geotransform",
+				  "needs a north-up georeferenced grid (no rotation); warp it first");
+	if (!GDALGetSpatialRef(j->A)) return tb_err_set(e, TB_EINPUT, j->after, "crs", "has no coordinate reference system");
+	crs_name(j->A, r->crs, sizeof r->crs);
+	acquired(j->A, r->acquired, sizeof r->acquired);
+	return 0;
+}
+
+/* Step 2: the bands named in the options exist in both images; their nodata. */
+static int check_bands(job *j)
+{
+	const tb_change_opts *o = j->d.o;
+	tb_err *e = j->d.e;
+	static const char *const roles[3] = {"red", "nir", "swir"};
+	j->bands[0] = o->red, j->bands[1] = o->nir, j->bands[2] = o->swir;
+	int rc = 0;
 	for (int i = 0; i < 3 && !rc; i++) {
-		if (!bands[i]) continue;
-		rc = check_band(A, after, bands[i], roles[i], &ab[na], e);
-		if (!rc) rc = check_band(B, before, bands[i], roles[i], &bb[nb], e);
-		amap[na++] = bands[i], bmap[nb++] = bands[i];
+		if (!j->bands[i]) continue;
+		rc = check_band(j->A, j->after, j->bands[i], roles[i], &j->ab[j->na], e);
+		if (!rc) rc = check_band(j->B, j->before, j->bands[i], roles[i], &j->bb[j->nb], e);
+		j->amap[j->na++] = j->bands[i], j->bmap[j->nb++] = j->bands[i];
 	}
 	if (!rc && o->cloud_band) {
-		rc = check_band(A, after, o->cloud_band, "cloud_band", NULL, e);
-		amap[na++] = o->cloud_band;
+		rc = check_band(j->A, j->after, o->cloud_band, "cloud_band", NULL, e);
+		j->amap[j->na++] = o->cloud_band;
 	}
 	if (!rc && o->before_cloud_band) {
-		rc = check_band(B, before, o->before_cloud_band, "before_cloud_band", NULL, e);
-		bmap[nb++] = o->before_cloud_band;
+		rc = check_band(j->B, j->before, o->before_cloud_band, "before_cloud_band", NULL, e);
+		j->bmap[j->nb++] = o->before_cloud_band;
 	}
-	if (rc) goto out;
-	/* alignment */
-	GDALDatasetH Bsrc = B;
-	if (!same_grid(A, B)) {
-		rc = warp_onto(B, A, o->resampling, before, &Bw, e);
-		if (rc) goto out;
-		Bsrc = Bw;
-		r->warped = true;
-		for (int i = 0; i < 3 && bands[i]; i++) { /* the warped VRT's nodata for outside */
+	return rc;
+}
+
+/* Step 3: BEFORE and the cloud masks onto AFTER's grid (a warped VRT where
+ * the grids differ). */
+static int align_grids(job *j)
+{
+	const tb_change_opts *o = j->d.o;
+	tb_err *e = j->d.e;
+	int rc = 0;
+	j->Bsrc = j->B;
+	if (!same_grid(j->A, j->B)) {
+		if ((rc = warp_onto(j->B, j->A, o->resampling, j->before, &j->Bw, e))) return rc;
+		j->Bsrc = j->Bw;
+		j->d.r->warped = true;
+		for (int i = 0; i < 3 && j->bands[i]; i++) { /* the warped VRT's nodata for outside */
 			int has = 0;
-			double nd = GDALGetRasterNoDataValue(GDALGetRasterBand(Bw, bmap[i]), &has);
-			if (has) bb[i].has_nd = true, bb[i].nd = (float)nd;
+			double nd = GDALGetRasterNoDataValue(GDALGetRasterBand(j->Bw, j->bmap[i]), &has);
+			if (has) j->bb[i].has_nd = true, j->bb[i].nd = (float)nd;
 		}
 	}
-	int nm = 0;
-	GDALDatasetH Msrc[TB_CHANGE_MAX_MASKS] = {0};
-	for (int i = 0; i < TB_CHANGE_MAX_MASKS && o->cloud_masks[i]; i++, nm++) {
-		rc = open_raster(o->cloud_masks[i], &M[i], e);
-		if (rc) goto out;
-		Msrc[i] = M[i];
-		if (!same_grid(A, M[i])) {
-			rc = warp_onto(M[i], A, "near", o->cloud_masks[i], &Mw[i], e);
-			if (rc) goto out;
-			Msrc[i] = Mw[i];
+	for (int i = 0; i < TB_CHANGE_MAX_MASKS && o->cloud_masks[i]; i++, j->nm++) {
+		if ((rc = open_raster(o->cloud_masks[i], &j->M[i], e))) return rc;
+		j->Msrc[i] = j->M[i];
+		if (!same_grid(j->A, j->M[i])) {
+			if ((rc = warp_onto(j->M[i], j->A, "near", o->cloud_masks[i], &j->Mw[i], e))) return rc;
+			j->Msrc[i] = j->Mw[i];
 		}
 	}
-	/* the analysis CRS → EPSG:4490, and the parcels into pixel space */
-	{
-		char *wkt = NULL;
-		OSRExportToWkt(GDALGetSpatialRef(A), &wkt);
-		bool is4490 = !strcmp(r->crs, "EPSG:4490");
-		if (!is4490) {
-			d.to4490 = tb_transform_new(wkt, e);
-			if (!d.to4490) {
-				CPLFree(wkt);
-				rc = e->code ? e->code : TB_EINPUT;
-				snprintf(e->record, sizeof e->record, "%s", after);
-				snprintf(e->field, sizeof e->field, "crs");
-				goto out;
-			}
-		}
-		tb_transform *from4490 = NULL;
-		if (forest && !o->no_forest_mask && !is4490) {
-			from4490 = tb_transform_new2("EPSG:4490", wkt, e);
-			if (!from4490) {
-				CPLFree(wkt);
-				rc = e->code ? e->code : TB_EINPUT;
-				goto out;
-			}
-		}
-		CPLFree(wkt);
-		for (size_t i = 0; forest && !o->no_forest_mask && i < forest->n && !rc; i++) {
-			GEOSGeometry *g = from4490 ? tb_transform_geom_copy(from4490, forest->geoms[i], NULL) : NULL;
-			if (from4490 && !g) continue; /* outside the CRS's domain: not on this image */
-			rc = filler_geom(&f, g ? g : forest->geoms[i], d.gt, (int32_t)(i + 1), h);
-			if (g) GEOSGeom_destroy_r(tb_geos(), g);
-		}
-		if (from4490) tb_transform_free(from4490);
-		if (rc) {
-			rc = tb_err_set(e, TB_ENOMEM, "parcels", NULL, "out of memory");
-			goto out;
-		}
-		if (f.n) qsort(f.e, f.n, sizeof *f.e, edge_cmp);
+	return 0;
+}
+
+/* Step 4: the analysis CRS → EPSG:4490 (for patch areas and geometries),
+ * and the parcels into pixel space for the scanline fill. */
+static int project_parcels(job *j)
+{
+	const tb_change_opts *o = j->d.o;
+	const tb_change_forest *forest = j->d.forest;
+	tb_err *e = j->d.e;
+	int rc = 0;
+	char *wkt = NULL;
+	OSRExportToWkt(GDALGetSpatialRef(j->A), &wkt);
+	bool is4490 = !strcmp(j->d.r->crs, "EPSG:4490");
+	tb_transform *from4490 = NULL;
+	if (!is4490 && !(j->d.to4490 = tb_transform_new(wkt, e))) {
+		rc = e->code ? e->code : TB_EINPUT;
+		snprintf(e->record, sizeof e->record, "%s", j->after);
+		snprintf(e->field, sizeof e->field, "crs");
+	} else if (forest && !o->no_forest_mask && !is4490 && !(from4490 = tb_transform_new2("EPSG:4490", wkt, e))) {
+		rc = e->code ? e->code : TB_EINPUT;
 	}
-	r->pixel_ha = centre_pixel_ha(&d, w, h);
-	/* strips, read by a second thread while this one computes (double buffer) */
+	CPLFree(wkt);
+	if (rc) return rc;
+	for (size_t i = 0; forest && !o->no_forest_mask && i < forest->n && !rc; i++) {
+		GEOSGeometry *g = from4490 ? tb_transform_geom_copy(from4490, forest->geoms[i], NULL) : NULL;
+		if (from4490 && !g) continue; /* outside the CRS's domain: not on this image */
+		rc = filler_geom(&j->f, g ? g : forest->geoms[i], j->d.gt, (int32_t)(i + 1), j->h);
+		if (g) GEOSGeom_destroy_r(tb_geos(), g);
+	}
+	if (from4490) tb_transform_free(from4490);
+	if (rc) return tb_err_set(e, TB_ENOMEM, "parcels", NULL, "out of memory");
+	if (j->f.n) qsort(j->f.e, j->f.n, sizeof *j->f.e, edge_cmp);
+	j->d.r->pixel_ha = centre_pixel_ha(&j->d, j->w, j->h);
+	return 0;
+}
+
+/* Step 5: the strip height (whole blocks), the sample type (UInt16 images,
+ * the usual reflectance products, are read as UInt16), the two strip slots
+ * and the row buffers; the classification's constants. */
+static int alloc_buffers(job *j)
+{
+	const tb_change_opts *o = j->d.o;
+	const int w = j->w, h = j->h;
 	int bw = 0, bh = 0;
-	GDALGetBlockSize(GDALGetRasterBand(A, amap[0]), &bw, &bh);
+	GDALGetBlockSize(GDALGetRasterBand(j->A, j->amap[0]), &bw, &bh);
 	int rows = o->strip_rows > 0 ? o->strip_rows : 512;
 	if (bh > 1 && bh < h) rows = ((rows + bh - 1) / bh) * bh;
 	if (rows > h) rows = h;
+	j->rows = rows;
 	size_t plane = (size_t)w * (size_t)rows;
-	rd = (reader){.A = A, .B = Bsrc, .nm = nm, .after = after, .before = before, .masks = o->cloud_masks,
-		      .w = w, .h = h, .rows = rows, .na = na, .nb = nb, .amap = amap, .bmap = bmap};
-	memcpy(rd.M, Msrc, sizeof Msrc);
-	/* UInt16 images (the usual reflectance products) are read as UInt16 */
-	rd.type = GDT_UInt16;
-	for (int i = 0; i < na; i++)
-		if (GDALGetRasterDataType(GDALGetRasterBand(A, amap[i])) != GDT_UInt16) rd.type = GDT_Float32;
-	for (int i = 0; i < nb; i++)
-		if (GDALGetRasterDataType(GDALGetRasterBand(Bsrc, bmap[i])) != GDT_UInt16) rd.type = GDT_Float32;
-	const bool u16 = rd.type == GDT_UInt16;
-	const size_t tsize = u16 ? sizeof(uint16_t) : sizeof(float);
-	bool alloc_ok = true;
+	reader *rd = &j->rd;
+	*rd = (reader){.A = j->A, .B = j->Bsrc, .nm = j->nm, .after = j->after, .before = j->before,
+		       .masks = o->cloud_masks, .w = w, .h = h, .rows = rows, .na = j->na, .nb = j->nb,
+		       .amap = j->amap, .bmap = j->bmap, .type = GDT_UInt16};
+	memcpy(rd->M, j->Msrc, sizeof j->Msrc);
+	for (int i = 0; i < j->na; i++)
+		if (GDALGetRasterDataType(GDALGetRasterBand(j->A, j->amap[i])) != GDT_UInt16) rd->type = GDT_Float32;
+	for (int i = 0; i < j->nb; i++)
+		if (GDALGetRasterDataType(GDALGetRasterBand(j->Bsrc, j->bmap[i])) != GDT_UInt16) rd->type = GDT_Float32;
+	j->u16 = rd->type == GDT_UInt16;
+	j->tsize = j->u16 ? sizeof(uint16_t) : sizeof(float);
+	bool ok = true;
 	for (int k = 0; k < 2; k++) {
-		rd.slot[k].a = malloc(plane * (size_t)na * tsize);
-		rd.slot[k].b = malloc(plane * (size_t)nb * tsize);
-		rd.slot[k].cloud = nm ? malloc(plane) : NULL;
-		alloc_ok &= rd.slot[k].a && rd.slot[k].b && (!nm || rd.slot[k].cloud);
+		rd->slot[k].a = malloc(plane * (size_t)j->na * j->tsize);
+		rd->slot[k].b = malloc(plane * (size_t)j->nb * j->tsize);
+		rd->slot[k].cloud = j->nm ? malloc(plane) : NULL;
+		ok &= rd->slot[k].a && rd->slot[k].b && (!j->nm || rd->slot[k].cloud);
 	}
-	rd.mbuf = nm ? malloc(plane * sizeof(float)) : NULL;
-	drow = malloc((size_t)w * sizeof *drow);
-	nrow = calloc((size_t)w, sizeof *nrow);
-	zero = calloc((size_t)w, 1);
-	crow = malloc((size_t)w);
-	lossf = malloc((size_t)w);
-	pid = malloc((size_t)w * sizeof *pid);
-	prev = malloc(((size_t)w / 2 + 2) * sizeof *prev);
-	cur = malloc(((size_t)w / 2 + 2) * sizeof *cur);
-	if (!alloc_ok || (nm && !rd.mbuf) || !drow || !nrow || !zero || !crow || !lossf || !pid || !prev || !cur) {
-		rc = tb_err_set(e, TB_ENOMEM, after, NULL, "out of memory for %d-row strips of %d pixels", rows, w);
-		goto out;
-	}
-	pthread_mutex_init(&rd.mu, NULL);
-	pthread_cond_init(&rd.cv, NULL);
-	rd.sync = true;
-	if (pthread_create(&rd.thread, NULL, reader_main, &rd)) {
-		rc = tb_err_set(e, TB_EINTERNAL, after, NULL, "cannot start the reader thread");
-		goto out;
-	}
-	rd.running = true;
-	const bool swir = o->swir > 0, use_or = o->combine_or;
-	const int cb_a = o->cloud_band ? na - 1 : -1, cb_b = o->before_cloud_band ? nb - 1 : -1;
-	const float thr = (float)o->ndvi_threshold, thr_n = (float)o->nbr_threshold;
-	float nd[6];
-	{
-		const bandinfo *bi[6] = {&ab[0], &ab[1], &bb[0], &bb[1], &ab[2], &bb[2]};
-		for (int i = 0; i < 6; i++) nd[i] = bi[i]->has_nd ? bi[i]->nd : NAN;
-	}
-	const span whole = {0, w};
+	rd->mbuf = j->nm ? malloc(plane * sizeof(float)) : NULL;
+	j->drow = malloc((size_t)w * sizeof *j->drow);
+	j->nrow = calloc((size_t)w, sizeof *j->nrow);
+	j->zero = calloc((size_t)w, 1);
+	j->crow = malloc((size_t)w);
+	j->lossf = malloc((size_t)w);
+	j->pid = malloc((size_t)w * sizeof *j->pid);
+	j->prev = malloc(((size_t)w / 2 + 2) * sizeof *j->prev);
+	j->cur = malloc(((size_t)w / 2 + 2) * sizeof *j->cur);
+	if (!ok || (j->nm && !rd->mbuf) || !j->drow || !j->nrow || !j->zero || !j->crow || !j->lossf || !j->pid ||
+	    !j->prev || !j->cur)
+		return tb_err_set(j->d.e, TB_ENOMEM, j->after, NULL, "out of memory for %d-row strips of %d pixels",
+				  rows, w);
 	if (o->no_forest_mask)
-		for (int x = 0; x < w; x++) pid[x] = INT32_MAX;
-	size_t nprev = 0;
-	for (int y0 = 0, sk = 0; y0 < h && !rc; y0 += rows, sk ^= 1) {
-		int nr = y0 + rows <= h ? rows : h - y0;
-		size_t pl = (size_t)w * (size_t)nr;
-		pthread_mutex_lock(&rd.mu);
-		while (!rd.slot[sk].full && !rd.rc) pthread_cond_wait(&rd.cv, &rd.mu);
-		bool ok = rd.slot[sk].full && rd.slot[sk].y0 == y0;
-		pthread_mutex_unlock(&rd.mu);
-		if (!ok) {
-			rc = rd.rc ? rd.rc : TB_EINTERNAL;
-			*e = rd.e;
-			break;
+		for (int x = 0; x < w; x++) j->pid[x] = INT32_MAX;
+	j->swir = o->swir > 0, j->use_or = o->combine_or;
+	j->cb_a = o->cloud_band ? j->na - 1 : -1, j->cb_b = o->before_cloud_band ? j->nb - 1 : -1;
+	j->thr = (float)o->ndvi_threshold, j->thr_n = (float)o->nbr_threshold;
+	const bandinfo *bi[6] = {&j->ab[0], &j->ab[1], &j->bb[0], &j->bb[1], &j->ab[2], &j->bb[2]};
+	for (int i = 0; i < 6; i++) j->nd[i] = bi[i]->has_nd ? bi[i]->nd : NAN;
+	return 0;
+}
+
+/* Step 6: the reader thread, one strip ahead of the computation. */
+static int start_reader(job *j)
+{
+	reader *rd = &j->rd;
+	pthread_mutex_init(&rd->mu, NULL);
+	pthread_cond_init(&rd->cv, NULL);
+	rd->sync = true;
+	if (pthread_create(&rd->thread, NULL, reader_main, rd))
+		return tb_err_set(j->d.e, TB_EINTERNAL, j->after, NULL, "cannot start the reader thread");
+	rd->running = true;
+	return 0;
+}
+
+/* Step 7a, per row: the forest pixels (spans of parcels), this row's clouds,
+ * ΔNDVI/ΔNBR and the loss flags.  off is the row's pixel offset in the
+ * strip, pl the strip's pixels per band. */
+static int classify_row(job *j, const slot *s, int y, size_t off, size_t pl, const span **sp, size_t *nsp)
+{
+	const int w = j->w;
+	tb_change_result *r = j->d.r;
+	if (!j->d.o->no_forest_mask) {
+		memset(j->pid, 0, (size_t)w * sizeof *j->pid);
+		if (filler_row(&j->f, y, w, j->pid)) return tb_err_set(j->d.e, TB_ENOMEM, "parcels", NULL, "out of memory");
+		*sp = j->f.sp, *nsp = j->f.nsp;
+	}
+	const char *abuf = s->a, *bbuf = s->b;
+	const size_t tsize = j->tsize;
+	/* byte offsets of this row in each band plane */
+#define ROW(buf, band) ((buf) + ((size_t)(band) * pl + off) * tsize)
+	const void *ar = ROW(abuf, 0), *an = ROW(abuf, 1), *as = j->swir ? ROW(abuf, 2) : NULL;
+	const void *br = ROW(bbuf, 0), *bn = ROW(bbuf, 1), *bs = j->swir ? ROW(bbuf, 2) : NULL;
+	const void *ac = j->cb_a >= 0 ? ROW(abuf, j->cb_a) : NULL, *bc = j->cb_b >= 0 ? ROW(bbuf, j->cb_b) : NULL;
+#undef ROW
+	const unsigned char *cr = j->zero;
+	if (j->nm || ac || bc) {
+		const bool u16 = j->u16;
+		for (int x = 0; x < w; x++) {
+			bool c = j->nm && s->cloud[off + (size_t)x];
+			if (ac) c |= u16 ? ((const uint16_t *)ac)[x] != 0 : ((const float *)ac)[x] != 0;
+			if (bc) c |= u16 ? ((const uint16_t *)bc)[x] != 0 : ((const float *)bc)[x] != 0;
+			j->crow[x] = c;
 		}
-		const char *abuf = rd.slot[sk].a, *bbuf = rd.slot[sk].b;
-		const unsigned char *cloud = rd.slot[sk].cloud;
+		cr = j->crow;
+	}
+	memset(j->lossf, 0, (size_t)w);
+	for (size_t i = 0; i < *nsp; i++) {
+		int a = (*sp)[i].x0, b = (*sp)[i].x1;
+		r->forest_px += b - a;
+		if (j->u16)
+			r->masked_px += j->swir ? kernel_nbr_u16(a, b, ar, an, as, br, bn, bs, cr, j->nd, j->thr, j->thr_n,
+								 j->use_or, j->drow, j->nrow, j->lossf)
+						: kernel_ndvi_u16(a, b, ar, an, br, bn, cr, j->nd, j->thr, j->drow, j->lossf);
+		else
+			r->masked_px += j->swir ? kernel_nbr_f32(a, b, ar, an, as, br, bn, bs, cr, j->nd, j->thr, j->thr_n,
+								 j->use_or, j->drow, j->nrow, j->lossf)
+						: kernel_ndvi_f32(a, b, ar, an, br, bn, cr, j->nd, j->thr, j->drow, j->lossf);
+	}
+	return 0;
+}
+
+/* Step 7b, per row: the runs of loss pixels, joined to the previous row's
+ * runs (8-connectivity); components that did not continue are closed. */
+static int label_row(job *j, int y, const span *sp, size_t nsp)
+{
+	det *d = &j->d;
+	tb_err *e = d->e;
+	run *cur = j->cur, *prev = j->prev;
+	const unsigned char *lossf = j->lossf;
+	int rc = 0;
+	/* touching spans were merged, so a run never crosses into the next span */
+	size_t ncur = 0;
+	for (size_t i = 0; i < nsp; i++) {
+		const int x1 = sp[i].x1;
+		for (int x = sp[i].x0; x < x1; x++) {
+			uint64_t eight; /* skip 8 pixels without loss at a time */
+			while (x + 8 <= x1 && (memcpy(&eight, lossf + x, 8), !eight)) x += 8;
+			if (x >= x1) break;
+			if (!lossf[x]) continue;
+			int x0 = x;
+			while (x < x1 && lossf[x]) x++;
+			cur[ncur++] = (run){x0, x - 1, -1};
+		}
+	}
+	size_t k0 = 0;
+	for (size_t i = 0; i < ncur && !rc; i++) {
+		run *c = &cur[i];
+		int32_t lab = -1;
+		for (size_t k = k0; k < j->nprev && prev[k].x0 <= c->x1 + 1; k++) {
+			if (prev[k].x1 < c->x0 - 1) continue;
+			lab = lab < 0 ? find(&d->c, prev[k].lab) : union_labels(&d->c, lab, prev[k].lab);
+			if (lab < 0) break;
+		}
+		while (k0 < j->nprev && prev[k0].x1 < c->x1 + 1) k0++;
+		if (lab < 0) lab = new_label(&d->c, y);
+		if (lab < 0) return tb_err_set(e, TB_ENOMEM, "patch", NULL, "out of memory");
+		c->lab = lab;
+		label *L = &d->c.l[lab];
+		L->last_row = y;
+		L->npix += c->x1 - c->x0 + 1;
+		if (c->x0 < L->col0) L->col0 = c->x0;
+		if (c->x1 > L->col1) L->col1 = c->x1;
+		int32_t lastpid = 0;
+		for (int32_t x = c->x0; x <= c->x1; x++) {
+			L->sum_d += j->drow[x], L->sum_nbr += j->nrow[x];
+			if (j->drow[x] < L->min_d) L->min_d = j->drow[x];
+			if (j->pid[x] != lastpid && j->pid[x] != INT32_MAX) {
+				lastpid = j->pid[x];
+				if (add_pid(L, j->pid[x])) rc = TB_ENOMEM;
+			}
+		}
+		if (!rc) rc = add_seg(&d->c, lab, y, c->x0, c->x1);
+		if (rc) return tb_err_set(e, TB_ENOMEM, "patch", NULL, "out of memory");
+		d->r->loss_px += c->x1 - c->x0 + 1;
+	}
+	for (size_t k = 0; k < j->nprev && !rc; k++) {
+		int32_t root = find(&d->c, prev[k].lab);
+		if (!d->c.l[root].done && d->c.l[root].last_row < y) rc = finalize(d, root);
+	}
+	j->prev = cur, j->cur = prev, j->nprev = ncur;
+	if (!rc && d->c.n > 4 * (size_t)j->w + 4096 && compact(&d->c, j->prev, j->nprev))
+		rc = tb_err_set(e, TB_ENOMEM, "patch", NULL, "out of memory");
+	return rc;
+}
+
+/* Step 7: strip after strip from the reader, row after row through 7a, 7b. */
+static int scan_strips(job *j)
+{
+	reader *rd = &j->rd;
+	const tb_change_opts *o = j->d.o;
+	const span whole = {0, j->w};
+	int rc = 0;
+	for (int y0 = 0, sk = 0; y0 < j->h && !rc; y0 += j->rows, sk ^= 1) {
+		int nr = y0 + j->rows <= j->h ? j->rows : j->h - y0;
+		size_t pl = (size_t)j->w * (size_t)nr;
+		pthread_mutex_lock(&rd->mu);
+		while (!rd->slot[sk].full && !rd->rc) pthread_cond_wait(&rd->cv, &rd->mu);
+		bool ok = rd->slot[sk].full && rd->slot[sk].y0 == y0;
+		pthread_mutex_unlock(&rd->mu);
+		if (!ok) {
+			*j->d.e = rd->e;
+			return rd->rc ? rd->rc : TB_EINTERNAL;
+		}
 		for (int yy = 0; yy < nr && !rc; yy++) {
-			int y = y0 + yy;
-			size_t off = (size_t)yy * (size_t)w;
 			const span *sp = &whole;
 			size_t nsp = 1;
-			if (!o->no_forest_mask) {
-				memset(pid, 0, (size_t)w * sizeof *pid);
-				if (filler_row(&f, y, w, pid)) {
-					rc = tb_err_set(e, TB_ENOMEM, "parcels", NULL, "out of memory");
-					break;
-				}
-				sp = f.sp, nsp = f.nsp;
-			}
-			/* byte offsets of this row in each band plane */
-#define ROW(buf, band) ((buf) + ((size_t)(band) * pl + off) * tsize)
-			const void *ar = ROW(abuf, 0), *an = ROW(abuf, 1), *as = swir ? ROW(abuf, 2) : NULL;
-			const void *br = ROW(bbuf, 0), *bn = ROW(bbuf, 1), *bs = swir ? ROW(bbuf, 2) : NULL;
-			const void *ac = cb_a >= 0 ? ROW(abuf, cb_a) : NULL, *bc = cb_b >= 0 ? ROW(bbuf, cb_b) : NULL;
-#undef ROW
-			const unsigned char *cr = zero;
-			if (nm || ac || bc) { /* this row's clouds */
-				for (int x = 0; x < w; x++) {
-					bool c = nm && cloud[off + (size_t)x];
-					if (ac) c |= u16 ? ((const uint16_t *)ac)[x] != 0 : ((const float *)ac)[x] != 0;
-					if (bc) c |= u16 ? ((const uint16_t *)bc)[x] != 0 : ((const float *)bc)[x] != 0;
-					crow[x] = c;
-				}
-				cr = crow;
-			}
-			memset(lossf, 0, (size_t)w);
-			for (size_t i = 0; i < nsp; i++) {
-				int a = sp[i].x0, b = sp[i].x1;
-				r->forest_px += b - a;
-				if (u16)
-					r->masked_px += swir ? kernel_nbr_u16(a, b, ar, an, as, br, bn, bs, cr, nd, thr, thr_n,
-									      use_or, drow, nrow, lossf)
-							     : kernel_ndvi_u16(a, b, ar, an, br, bn, cr, nd, thr, drow, lossf);
-				else
-					r->masked_px += swir ? kernel_nbr_f32(a, b, ar, an, as, br, bn, bs, cr, nd, thr, thr_n,
-									      use_or, drow, nrow, lossf)
-							     : kernel_ndvi_f32(a, b, ar, an, br, bn, cr, nd, thr, drow, lossf);
-			}
-			/* runs of loss pixels: touching spans were merged, so a run never
-			 * crosses from one span into the next */
-			size_t ncur = 0;
-			for (size_t i = 0; i < nsp; i++) {
-				const int x1 = sp[i].x1;
-				for (int x = sp[i].x0; x < x1; x++) {
-					uint64_t eight; /* skip 8 pixels without loss at a time */
-					while (x + 8 <= x1 && (memcpy(&eight, lossf + x, 8), !eight)) x += 8;
-					if (x >= x1) break;
-					if (!lossf[x]) continue;
-					int x0 = x;
-					while (x < x1 && lossf[x]) x++;
-					cur[ncur++] = (run){x0, x - 1, -1};
-				}
-			}
-			/* join this row's runs to the previous row's (8-connectivity) */
-			size_t k0 = 0;
-			for (size_t i = 0; i < ncur && !rc; i++) {
-				run *c = &cur[i];
-				int32_t lab = -1;
-				for (size_t k = k0; k < nprev && prev[k].x0 <= c->x1 + 1; k++) {
-					if (prev[k].x1 < c->x0 - 1) continue;
-					lab = lab < 0 ? find(&d.c, prev[k].lab) : union_labels(&d.c, lab, prev[k].lab);
-					if (lab < 0) break;
-				}
-				while (k0 < nprev && prev[k0].x1 < c->x1 + 1) k0++;
-				if (lab < 0) lab = new_label(&d.c, y);
-				if (lab < 0) {
-					rc = tb_err_set(e, TB_ENOMEM, "patch", NULL, "out of memory");
-					break;
-				}
-				c->lab = lab;
-				label *L = &d.c.l[lab];
-				L->last_row = y;
-				L->npix += c->x1 - c->x0 + 1;
-				if (c->x0 < L->col0) L->col0 = c->x0;
-				if (c->x1 > L->col1) L->col1 = c->x1;
-				int32_t lastpid = 0;
-				for (int32_t x = c->x0; x <= c->x1; x++) {
-					L->sum_d += drow[x], L->sum_nbr += nrow[x];
-					if (drow[x] < L->min_d) L->min_d = drow[x];
-					if (pid[x] != lastpid && pid[x] != INT32_MAX) {
-						lastpid = pid[x];
-						if (add_pid(L, pid[x])) rc = TB_ENOMEM;
-					}
-				}
-				if (!rc) rc = add_seg(&d.c, lab, y, c->x0, c->x1);
-				if (rc) rc = tb_err_set(e, TB_ENOMEM, "patch", NULL, "out of memory");
-				r->loss_px += c->x1 - c->x0 + 1;
-			}
-			/* components of the previous row that did not continue are closed */
-			for (size_t k = 0; k < nprev && !rc; k++) {
-				int32_t root = find(&d.c, prev[k].lab);
-				if (!d.c.l[root].done && d.c.l[root].last_row < y) rc = finalize(&d, root);
-			}
-			run *t = prev;
-			prev = cur, cur = t, nprev = ncur;
-			if (!rc && d.c.n > 4 * (size_t)w + 4096 && compact(&d.c, prev, nprev))
-				rc = tb_err_set(e, TB_ENOMEM, "patch", NULL, "out of memory");
+			rc = classify_row(j, &rd->slot[sk], y0 + yy, (size_t)yy * (size_t)j->w, pl, &sp, &nsp);
+			if (!rc) rc = label_row(j, y0 + yy, sp, nsp);
 		}
-		pthread_mutex_lock(&rd.mu);
-		rd.slot[sk].full = false;
-		pthread_cond_broadcast(&rd.cv);
-		pthread_mutex_unlock(&rd.mu);
-		if (o->progress) o->progress(o->progress_ctx, y0 + nr, h);
+		pthread_mutex_lock(&rd->mu);
+		rd->slot[sk].full = false;
+		pthread_cond_broadcast(&rd->cv);
+		pthread_mutex_unlock(&rd->mu);
+		if (o->progress) o->progress(o->progress_ctx, y0 + nr, j->h);
 	}
-	for (size_t k = 0; k < nprev && !rc; k++) {
-		int32_t root = find(&d.c, prev[k].lab);
-		if (!d.c.l[root].done) rc = finalize(&d, root);
+	return rc;
+}
+
+/* Step 8: the components still open at the last row are closed; the patches
+ * largest first. */
+static int finish_patches(job *j)
+{
+	int rc = 0;
+	for (size_t k = 0; k < j->nprev && !rc; k++) {
+		int32_t root = find(&j->d.c, j->prev[k].lab);
+		if (!j->d.c.l[root].done) rc = finalize(&j->d, root);
 	}
+	tb_change_result *r = j->d.r;
 	if (!rc && r->n > 1) qsort(r->patches, r->n, sizeof *r->patches, patch_cmp);
-out:
-	if (rd.running) {
-		pthread_mutex_lock(&rd.mu);
-		rd.stop = true;
-		pthread_cond_broadcast(&rd.cv);
-		pthread_mutex_unlock(&rd.mu);
-		pthread_join(rd.thread, NULL);
+	return rc;
+}
+
+static void job_free(job *j)
+{
+	reader *rd = &j->rd;
+	if (rd->running) {
+		pthread_mutex_lock(&rd->mu);
+		rd->stop = true;
+		pthread_cond_broadcast(&rd->cv);
+		pthread_mutex_unlock(&rd->mu);
+		pthread_join(rd->thread, NULL);
 	}
-	if (rd.sync) {
-		pthread_mutex_destroy(&rd.mu);
-		pthread_cond_destroy(&rd.cv);
+	if (rd->sync) {
+		pthread_mutex_destroy(&rd->mu);
+		pthread_cond_destroy(&rd->cv);
 	}
-	for (int k = 0; k < 2; k++) free(rd.slot[k].a), free(rd.slot[k].b), free(rd.slot[k].cloud);
-	free(rd.mbuf);
-	for (size_t i = 0; i < d.c.n; i++) free(d.c.l[i].pids);
-	free(d.c.l);
-	free(d.c.s);
-	free(drow), free(nrow), free(zero), free(crow), free(lossf), free(pid), free(prev), free(cur);
-	filler_free(&f);
-	if (d.to4490) tb_transform_free(d.to4490);
+	for (int k = 0; k < 2; k++) free(rd->slot[k].a), free(rd->slot[k].b), free(rd->slot[k].cloud);
+	free(rd->mbuf);
+	for (size_t i = 0; i < j->d.c.n; i++) free(j->d.c.l[i].pids);
+	free(j->d.c.l);
+	free(j->d.c.s);
+	free(j->drow), free(j->nrow), free(j->zero), free(j->crow), free(j->lossf), free(j->pid);
+	free(j->prev), free(j->cur);
+	filler_free(&j->f);
+	if (j->d.to4490) tb_transform_free(j->d.to4490);
 	for (int i = 0; i < TB_CHANGE_MAX_MASKS; i++) {
-		if (Mw[i]) GDALClose(Mw[i]);
-		if (M[i]) GDALClose(M[i]);
+		if (j->Mw[i]) GDALClose(j->Mw[i]);
+		if (j->M[i]) GDALClose(j->M[i]);
 	}
-	if (Bw) GDALClose(Bw);
-	if (B) GDALClose(B);
-	if (A) GDALClose(A);
-	if (cache_set) GDALSetCacheMax64(cache_before);
-	CPLPopErrorHandler();
+	if (j->Bw) GDALClose(j->Bw);
+	if (j->B) GDALClose(j->B);
+	if (j->A) GDALClose(j->A);
+}
+
+int tb_change_detect(const char *before, const char *after, const tb_change_opts *o,
+		     const tb_change_forest *forest, tb_change_result *r, tb_err *e)
+{
+	memset(r, 0, sizeof *r);
+	gdal_init();
+	int rc = check_options(o, forest, e);
+	if (rc) return rc;
+	job *j = calloc(1, sizeof *j);
+	if (!j) return tb_err_set(e, TB_ENOMEM, after, NULL, "out of memory");
+	j->d = (det){.o = o, .forest = forest, .r = r, .e = e, .c = {.free_seg = -1}};
+	j->before = before, j->after = after;
+	gdal_enter(j);
+	if (!(rc = open_inputs(j)) && !(rc = check_bands(j)) && !(rc = align_grids(j)) && !(rc = project_parcels(j)) &&
+	    !(rc = alloc_buffers(j)) && !(rc = start_reader(j)) && !(rc = scan_strips(j)))
+		rc = finish_patches(j);
+	job_free(j);
+	gdal_leave(j);
+	free(j);
 	if (rc) tb_change_result_free(r);
 	return rc;
 }
