@@ -19,6 +19,7 @@
 #include "db/event.h"
 #include "duty/duty.h"
 #include "monitor/alert.h"
+#include "monitor/notify.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -481,6 +482,75 @@ json_t *tb_case_overdue(tb_db *db, const char *today, const char *towns, tb_err 
 			json_object_set_new(c, "days_overdue", json_integer((json_int_t)(t - tb_days_from_civil(y, mo, d))));
 	}
 	return out;
+}
+
+/* cases.json's number `key`, overridden by the district setting case_<key>. */
+static double case_num(tb_db *db, const char *key, double dflt)
+{
+	json_t *x = json_object_get(cases__fixed(), key);
+	double v = json_is_number(x) ? json_number_value(x) : dflt;
+	char k[64];
+	snprintf(k, sizeof k, "case_%s", key);
+	return tb_setting_num(db, k, v);
+}
+
+/* One reminder to one recipient unless it had one for this deadline within
+ * the period. */
+static int remind(tb_db *db, const tb_actor *who, const char *rkind, const char *rcpt, int level, const char *zh,
+		  const char *en, const char *ref, const char *since, tb_case_reminders *out, tb_err *e)
+{
+	if (tb_notify_sent_since(db, rkind, rcpt, "case_overdue", ref, since) > 0) {
+		out->skipped++;
+		return 0;
+	}
+	bool sent = false;
+	int rc = tb_notify(db, who, rkind, rcpt, "case_overdue", level, zh, en, ref, &sent, e);
+	if (!rc) sent ? out->sent++ : out->skipped++;
+	return rc;
+}
+
+int tb_case_notify_overdue(tb_db *db, const tb_actor *who, const char *today, tb_case_reminders *out, tb_err *e)
+{
+	*out = (tb_case_reminders){0};
+	int y;
+	unsigned mo, d;
+	if (!today || strlen(today) != 10 || sscanf(today, "%d-%u-%u", &y, &mo, &d) != 3 || mo < 1 || mo > 12 || d < 1 ||
+	    d > 31)
+		return tb_err_set(e, TB_EINPUT, "overdue", "today", "not a date YYYY-MM-DD: '%s'", today ? today : "");
+	int remind_days = (int)case_num(db, "overdue_remind_days", 7);
+	int escalate_days = (int)case_num(db, "overdue_escalate_days", 14);
+	if (remind_days < 1) remind_days = 1;
+	/* reminded on day D (the clock's, UTC): again on D + remind_days, whatever
+	 * date `today` names (a look ahead must not silence next week's run) */
+	int64_t t = tb_time_now_ms() / 86400000 - remind_days + 1;
+	char since[32];
+	tb_time_format_iso(t * 86400000, since);
+	json_t *over = tb_case_overdue(db, today, NULL, e);
+	if (!over) return e->code ? e->code : TB_EINTERNAL;
+	int rc = 0;
+	size_t i;
+	json_t *c;
+	json_array_foreach(over, i, c)
+	{
+		const char *code = tb_json_str(c, "code"), *dl = tb_json_str(c, "deadline");
+		const char *town = tb_json_str(c, "town_code"), *status = tb_json_str(c, "status");
+		const char *title = tb_json_str(c, "title");
+		long long late = (long long)json_integer_value(json_object_get(c, "days_overdue"));
+		if (!code || !dl) continue;
+		out->overdue++;
+		int level = late >= escalate_days ? 4 : 3;
+		char ref[96], zh[512], en[512];
+		snprintf(ref, sizeof ref, "cases/%s/%s", code, dl);
+		snprintf(zh, sizeof zh, "案件 %s%s%s%s 已超期 %lld 天（期限 %s，当前环节 %s），请尽快办理（§3.5）", code,
+			 title ? "（" : "", title ? title : "", title ? "）" : "", late, dl, status ? status : "");
+		snprintf(en, sizeof en, "Case %s%s%s%s is %lld days overdue (deadline %s, step %s); act on it (§3.5)", code,
+			 title ? " (" : "", title ? title : "", title ? ")" : "", late, dl, status ? status : "");
+		if (town && *town) rc = remind(db, who, "town", town, level, zh, en, ref, since, out, e);
+		if (!rc) rc = remind(db, who, "bureau", "bureau", level, zh, en, ref, since, out, e);
+		if (rc) break;
+	}
+	json_decref(over);
+	return rc;
 }
 
 static json_t *counts(tb_db *db, const char *sql, const char *towns, tb_err *e)

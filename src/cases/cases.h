@@ -165,6 +165,18 @@ void tb_case_next(tb_db *db, const json_t *c, char *buf, size_t size);
 /* Open cases whose deadline lies before today (YYYY-MM-DD), within towns
  * (NULL = all): an array of the cases with "days_overdue". */
 json_t *tb_case_overdue(tb_db *db, const char *today, const char *towns, tb_err *e);
+/* Reminders of overdue steps (§3.5 "overdue steps raise notifications"):
+ * each open case past its deadline on `today` notifies its town and the
+ * bureau (tb_notify, kind "case_overdue", ref "cases/<code>/<deadline>"),
+ * and again every overdue_remind_days (cases.json, 7; setting
+ * case_overdue_remind_days) while that deadline stays missed; level 3, 4
+ * from overdue_escalate_days (14) days late.  A recipient already reminded
+ * within the period, or whose notification tb_notify suppressed, counts as
+ * skipped.  Each notification is its own transaction and event. */
+typedef struct tb_case_reminders {
+	int overdue, sent, skipped;
+} tb_case_reminders;
+int tb_case_notify_overdue(tb_db *db, const tb_actor *who, const char *today, tb_case_reminders *out, tb_err *e);
 /* Counts by status and type, open, overdue (today), reports by status,
  * within towns (NULL = all). */
 json_t *tb_cases_summary(tb_db *db, const char *today, const char *towns, tb_err *e);

@@ -28,6 +28,7 @@ static int check(const tb_command *cmd, int argc, char **argv, const char *const
 	int pos = 0;
 	for (int i = 2; i < argc; i++) {
 		if (!strcmp(argv[i], "--json")) continue;
+		if (opts[0] && !strcmp(opts[0], "--today") && !strcmp(argv[i], "--notify")) continue; /* overdue's flag */
 		bool known = false;
 		for (int k = 0; opts[k]; k++) known |= !strcmp(argv[i], opts[k]);
 		if (known && i + 1 < argc) i++;
@@ -202,6 +203,13 @@ static int case_timeline(tb_cli *cli, tb_db *db, int argc, char **argv)
 	return EXIT_OK;
 }
 
+static bool has_flag(int argc, char **argv, const char *flag)
+{
+	for (int i = 2; i < argc; i++)
+		if (!strcmp(argv[i], flag)) return true;
+	return false;
+}
+
 static int case_overdue(tb_cli *cli, tb_db *db, int argc, char **argv)
 {
 	const char *today = opt(argc, argv, "--today");
@@ -214,6 +222,17 @@ static int case_overdue(tb_cli *cli, tb_db *db, int argc, char **argv)
 	} else if (strlen(today) != 10)
 		return cli_usage(cli_command("case"), "--today wants YYYY-MM-DD");
 	tb_err e = {0};
+	if (has_flag(argc, argv, "--notify")) { /* remind the towns and the bureau (cron, daily) */
+		tb_case_reminders n;
+		if (tb_case_notify_overdue(db, &cli->actor, today, &n, &e)) return cli_fail(cli, &e);
+		if (cli->json)
+			cli_print_json(json_pack("{s:s,s:i,s:i,s:i}", "today", today, "overdue", n.overdue, "sent", n.sent,
+						 "skipped", n.skipped));
+		else
+			printf("%d overdue on %s: %d reminders sent, %d skipped (reminded within the period or suppressed)\n",
+			       n.overdue, today, n.sent, n.skipped);
+		return EXIT_OK;
+	}
 	json_t *o = tb_case_overdue(db, today, NULL, &e);
 	if (!o) return cli_fail(cli, &e);
 	if (cli->json) cli_print_json(o);

@@ -334,6 +334,20 @@ int tb_api_case_overdue(tb_req *req, tb_resp *resp)
 	return o ? tb_resp_json(resp, 200, json_pack("{s:s,s:o}", "today", day, "items", o)) : tb_resp_err(resp, &e);
 }
 
+/* POST /api/cases/overdue/notify?today=: the reminders of overdue steps
+ * (what `tianbao case overdue --notify` does from cron). */
+int tb_api_case_overdue_notify(tb_req *req, tb_resp *resp)
+{
+	char day[11];
+	if (!today_arg(req, day, resp)) return 0;
+	tb_actor who = tb_req_actor(req);
+	tb_case_reminders n;
+	tb_err e = {0};
+	if (tb_case_notify_overdue(req->db, &who, day, &n, &e)) return tb_resp_err(resp, &e);
+	return tb_resp_json(resp, 200, json_pack("{s:s,s:i,s:i,s:i}", "today", day, "overdue", n.overdue, "sent", n.sent,
+						 "skipped", n.skipped));
+}
+
 int tb_api_cases_summary(tb_req *req, tb_resp *resp)
 {
 	char day[11];

@@ -133,6 +133,12 @@ static int64_t sent_since(tb_db *db, const char *rkind, const char *rcpt, const 
 	return n;
 }
 
+int64_t tb_notify_sent_since(tb_db *db, const char *recipient_kind, const char *recipient, const char *kind,
+			     const char *ref, const char *since)
+{
+	return sent_since(db, recipient_kind, recipient, kind, ref, since);
+}
+
 /* Count a suppressed notification for its recipient (one event). */
 static int count_suppressed(tb_db *db, const tb_actor *who, const char *rkind, const char *rcpt, const char *town,
 			    const char *kind, const char *ref, const char *reason, const char *now, tb_err *e)

@@ -19,6 +19,12 @@ int tb_notify(tb_db *db, const tb_actor *who, const char *recipient_kind, const 
 	      const char *kind, int level, const char *text_zh, const char *text_en, const char *ref,
 	      bool *sent, tb_err *e);
 
+/* How many notifications of kind+ref (kind NULL: of any kind) reached the
+ * recipient since an ISO 8601 time (for senders that remind on their own
+ * schedule, e.g. overdue cases every N days). */
+int64_t tb_notify_sent_since(tb_db *db, const char *recipient_kind, const char *recipient, const char *kind,
+			     const char *ref, const char *since);
+
 /* A warning to each town of `towns` (comma-separated) and to the active
  * rangers of that town's grids on `date` (tb_notify each).  Counts go into
  * *sent / *suppressed / *failed; the first failure's message into err

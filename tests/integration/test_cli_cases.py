@@ -52,6 +52,13 @@ class CliCases(unittest.TestCase):
         r = run("case", "overdue", "--today", "2026-03-11", "--json", db=db)
         self.assertEqual([(x["code"], x["days_overdue"]) for x in r.json()], [(case, 10)])
         self.assertEqual(run("case", "overdue", "--today", "2026-03-01", "--json", db=db).json(), [])
+        r = run("case", "overdue", "--today", "2026-03-11", "--notify", "--json", db=db)
+        self.assertEqual((r.code, r.json()["overdue"], r.json()["sent"], r.json()["skipped"]), (0, 1, 2, 0), r)
+        r = run("case", "overdue", "--today", "2026-03-11", "--notify", db=db)
+        self.assertIn("1 overdue on 2026-03-11: 0 reminders sent, 2 skipped", r.out)
+        r = run("case", "overdue", "--today", "2026-3-11", "--notify", db=db)
+        self.assertEqual(r.code, 1, r)  # a usage error
+        self.assertIn("YYYY-MM-DD", r.err)
         r = run("case", "act", case, "--action", "close", "--note", "x", "--outcome", "rectified", db=db)
         self.assertEqual(r.code, 2, r)
         self.assertIn("is rectifying: cannot close it (possible: report_done)", r.err)

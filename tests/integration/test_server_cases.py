@@ -412,6 +412,20 @@ class Cases(unittest.TestCase):
         self.assertNotIn(fid, [x["fid"] for x in client("bureau").get("/api/cases/overdue?today=2027-01-15").json()["items"]])
         self.assertNotIn(fid, [x["fid"] for x in client("town_b").get("/api/cases/overdue?today=2027-01-20").json()["items"]])
         self.assertEqual(client("bureau").get("/api/cases/overdue?today=20270120").status, 400)
+        # reminders of the overdue step: the bureau sends them, the town hears of its case only
+        self.assertEqual(client("town_a").request("POST", "/api/cases/overdue/notify?today=2027-01-20").status, 403)
+        r = client("bureau").request("POST", "/api/cases/overdue/notify?today=2027-01-20")
+        self.assertEqual(r.status, 200, r)
+        self.assertGreaterEqual(r.json()["overdue"], 1)
+        self.assertGreaterEqual(r.json()["sent"], 2)
+        ref = "cases/%s/2027-01-15" % c["code"]
+        mine = [x for x in client("town_a").get("/api/notifications").json()["items"] if x.get("ref") == ref]
+        self.assertEqual([(x["kind"], x["level"]) for x in mine], [("case_overdue", 3)])
+        self.assertIn("已超期 5 天", mine[0]["text_zh"])
+        self.assertNotIn(ref, [x.get("ref") for x in client("town_b").get("/api/notifications").json()["items"]])
+        r = client("bureau").request("POST", "/api/cases/overdue/notify?today=2027-01-20")
+        self.assertEqual((r.json()["sent"], r.json()["skipped"]), (0, 2 * r.json()["overdue"]), r.json())
+        self.assertEqual(client("bureau").request("POST", "/api/cases/overdue/notify?today=2027-1-20").status, 400)
         act("town_a", fid, "report_done")
         r = act("bureau", fid, "recheck_pass")
         self.assertEqual((r.json()["status"], r.json()["outcome"]), ("closed", "rectified"))

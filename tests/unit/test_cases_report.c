@@ -16,6 +16,9 @@
 #include "base/hash.h"
 #include "cases/cases.h"
 #include "db/event.h"
+#include "duty/duty.h"
+#include "monitor/monitor.h"
+#include "monitor/notify.h"
 #include "registry/registry.h"
 #include "tb_test.h"
 
@@ -319,6 +322,116 @@ static void test_case_paths(void **state)
 	json_decref(rep);
 }
 
+/* With the notifications of monitor/ too. */
+static int setup_notify(void **state)
+{
+	if (setup(state)) return -1;
+	fixture *f = *state;
+	tb_err e = {0};
+	return tb_schema_migrate(f->db, &tb_duty_module, "test", &e) || tb_schema_migrate(f->db, &tb_monitor_module, "test", &e)
+		       ? -1
+		       : 0;
+}
+
+static tb_case_reminders remind_on(fixture *f, const char *now, const char *today, int rc_want)
+{
+	setenv("TIANBAO_NOW", now, 1);
+	tb_case_reminders n = {-1, -1, -1};
+	tb_err e = {0};
+	assert_int_equal(tb_case_notify_overdue(f->db, &BUREAU, today, &n, &e), rc_want);
+	unsetenv("TIANBAO_NOW");
+	return n;
+}
+
+/* Overdue steps notify the case's town and the bureau once per
+ * overdue_remind_days (7), level 4 from overdue_escalate_days (14). */
+static void test_overdue_reminders(void **state)
+{
+	fixture *f = *state;
+	tb_err e = {0};
+	json_t *c = NULL, *out = NULL;
+	setenv("TIANBAO_NOW", "2026-11-20T08:00:00Z", 1);
+	tb_case_in cr = {"criminal", "盗伐林木", "other", NULL, "TB", NULL, NULL, 0.5, NULL};
+	assert_int_equal(tb_case_open(f->db, &BUREAU, &cr, &c, &e), 0);
+	int64_t fid = json_integer_value(json_object_get(c, "fid"));
+	char code[32];
+	snprintf(code, sizeof code, "%s", json_string_value(json_object_get(c, "code")));
+	tb_case_action m = {.action = "investigate", .note = "n", .penalty_yuan = NAN};
+	assert_int_equal(tb_case_act(f->db, &BUREAU, fid, &m, &out, &e), 0);
+	json_decref(out);
+	m.action = "transfer", m.deadline = "2026-12-01";
+	assert_int_equal(tb_case_act(f->db, &BUREAU, fid, &m, &out, &e), 0);
+	json_decref(out);
+	unsetenv("TIANBAO_NOW");
+
+	/* not yet overdue on the deadline itself */
+	tb_case_reminders n = remind_on(f, "2026-12-01T08:00:00Z", "2026-12-01", 0);
+	assert_int_equal(n.overdue, 0);
+	assert_int_equal(n.sent, 0);
+	int64_t ev = events(f);
+	n = remind_on(f, "2026-12-04T08:00:00Z", "2026-12-04", 0);
+	assert_int_equal(n.overdue, 1);
+	assert_int_equal(n.sent, 2); /* town TB and the bureau */
+	assert_int_equal(n.skipped, 0);
+	assert_int_equal(events(f), ev + 2);
+	json_t *l = tb_notifications_for(f->db, "town", "TB", NULL, 10, &e);
+	json_t *items = json_object_get(l, "items");
+	assert_int_equal(json_array_size(items), 1);
+	json_t *x = json_array_get(items, 0);
+	assert_string_equal(json_string_value(json_object_get(x, "kind")), "case_overdue");
+	assert_int_equal(json_integer_value(json_object_get(x, "level")), 3);
+	char want[96];
+	snprintf(want, sizeof want, "cases/%s/2026-12-01", code);
+	assert_string_equal(json_string_value(json_object_get(x, "ref")), want);
+	assert_non_null(strstr(json_string_value(json_object_get(x, "text_zh")), "已超期 3 天"));
+	assert_non_null(strstr(json_string_value(json_object_get(x, "text_zh")), "盗伐林木"));
+	json_decref(l);
+	l = tb_notifications_for(f->db, "town", "TA", NULL, 10, &e); /* the other town hears nothing */
+	assert_int_equal(json_array_size(json_object_get(l, "items")), 0);
+	json_decref(l);
+
+	/* again within the 7 days: nothing written */
+	ev = events(f);
+	n = remind_on(f, "2026-12-04T20:00:00Z", "2026-12-04", 0);
+	assert_int_equal(n.sent, 0);
+	assert_int_equal(n.skipped, 2);
+	n = remind_on(f, "2026-12-10T08:00:00Z", "2026-12-10", 0);
+	assert_int_equal(n.sent, 0);
+	assert_int_equal(events(f), ev);
+	/* 7 days after the first: again, still level 3 (10 days late) */
+	n = remind_on(f, "2026-12-11T08:00:00Z", "2026-12-11", 0);
+	assert_int_equal(n.sent, 2);
+	/* 14 days late and more: level 4 */
+	n = remind_on(f, "2026-12-18T08:00:00Z", "2026-12-18", 0);
+	assert_int_equal(n.sent, 2);
+	l = tb_notifications_for(f->db, "bureau", NULL, NULL, 10, &e); /* the bureau sees the towns' too */
+	items = json_object_get(l, "items");
+	assert_int_equal(json_array_size(items), 6);
+	json_t *to_bureau[6];
+	size_t nb = 0;
+	for (size_t i = 0; i < json_array_size(items); i++)
+		if (!strcmp(json_string_value(json_object_get(json_array_get(items, i), "recipient_kind")), "bureau"))
+			to_bureau[nb++] = json_array_get(items, i);
+	assert_int_equal(nb, 3);
+	assert_int_equal(json_integer_value(json_object_get(to_bureau[0], "level")), 4);
+	assert_non_null(strstr(json_string_value(json_object_get(to_bureau[0], "text_zh")), "已超期 17 天"));
+	assert_int_equal(json_integer_value(json_object_get(to_bureau[2], "level")), 3);
+	json_decref(l);
+	/* the setting shortens the period */
+	assert_int_equal(tb_setting_set(f->db, "case_overdue_remind_days", "1", &e), 0);
+	n = remind_on(f, "2026-12-19T08:00:00Z", "2026-12-19", 0);
+	assert_int_equal(n.sent, 2);
+	/* a bad date */
+	ev = events(f);
+	n = remind_on(f, "2026-12-19T08:00:00Z", "2026-13-01", TB_EINPUT);
+	assert_int_equal(events(f), ev);
+	tb_err e2 = {0};
+	assert_int_equal(tb_case_notify_overdue(f->db, &BUREAU, "19-12-2026", &n, &e2), TB_EINPUT);
+	assert_string_equal(e2.field, "today");
+	assert_non_null(strstr(e2.message, "YYYY-MM-DD"));
+	json_decref(c);
+}
+
 static void test_config_and_duties(void **state)
 {
 	fixture *f = *state;
@@ -348,6 +461,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_limits_and_groups, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_case_paths, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_config_and_duties, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_overdue_reminders, setup_notify, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
