@@ -56,7 +56,7 @@ const tb_resource tb_cases = {
 	.key = "code", .scope = "town_code", .before_write = cases__keep_computed,
 };
 
-const tb_resource *const tb_cases_resources[] = {&tb_reports, &tb_cases, NULL};
+const tb_resource *const tb_cases_resources[] = {&tb_reports, &tb_cases, &tb_positions, &tb_tenures, NULL};
 
 int cases__cases_v1(tb_db *db, tb_err *e)
 {

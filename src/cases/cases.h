@@ -33,6 +33,15 @@
 extern const tb_resource tb_reports; /* 举报 (§3.5)                      */
 extern const tb_resource tb_cases;   /* 案件 (§3.5, §4.2(12))             */
 extern const tb_resource *const tb_cases_resources[];
+extern const tb_resource tb_positions; /* 领导干部职位 (district data, positions.csv) */
+extern const tb_resource tb_tenures;   /* 任职记录: a person in a position from … to … */
+
+/* Tenures joined with their positions, by position then start date:
+ * filtered by position code, person code and/or a date the tenure covers
+ * (each NULL = any).  [{fid, position_code, title_zh, title_en, kind,
+ * person_code, person_name, start_date, end_date (null while in post),
+ * town_code, unit_code}]; new reference, NULL on error. */
+json_t *tb_official_tenures(tb_db *db, const char *position, const char *person, const char *on, tb_err *e);
 extern const tb_module tb_cases_module;
 
 /* ---- configuration (cases.json; settings report_<key> override) ---------- */

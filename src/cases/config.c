@@ -14,6 +14,15 @@
 
 #define N(a) ((int)(sizeof(a) / sizeof((a)[0])))
 
+json_t *cases__district(void)
+{
+	size_t n;
+	char *text = tb_data_read("district.json", &n);
+	json_t *d = text ? json_loadb(text, n, 0, NULL) : NULL;
+	free(text);
+	return d ? d : json_object();
+}
+
 json_t *cases__json(void)
 {
 	size_t n;

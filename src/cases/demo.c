@@ -155,5 +155,22 @@ int tb_cases_demo(tb_db *db, const tb_actor *who, tb_err *e)
 	if (!rc) rc = step(db, who, c4, "refer", "移送检察机关提起公益诉讼（示例）", NULL, NULL, NULL, e);
 	if (!rc) rc = confirmed_alert(db, alert_code, e);
 	if (!rc && alert_code[0]) rc = open_case(db, who, "administrative", "卫星发现天然林损失（示例）", "alert", alert_code, NULL, &c5, e);
+	/* two officials with tenure history (placeholder names: no real person);
+	 * 赵某甲 moves from town head of 下营镇 to deputy district head */
+	static const char *const tenures[][5] = {
+		{"P-T-120119104", "GB-0001", "赵某甲（示例）", "2018-03-01", "2023-02-28"},
+		{"P-T-120119104", "GB-0002", "钱某乙（示例）", "2023-03-01", NULL},
+		{"P-FGFQZ", "GB-0001", "赵某甲（示例）", "2023-03-01", NULL},
+		{"P-LYJ", "GB-0003", "孙某丙（示例）", "2019-06-01", "2024-05-31"},
+		{"P-LYJ", "GB-0004", "李某丁（示例）", "2024-06-01", NULL},
+	};
+	for (size_t i = 0; !rc && i < sizeof tenures / sizeof tenures[0]; i++) {
+		json_t *p = json_pack("{s:s,s:s,s:s,s:s}", "position_code", tenures[i][0], "person_code", tenures[i][1],
+				      "person_name", tenures[i][2], "start_date", tenures[i][3]);
+		if (tenures[i][4]) json_object_set_new(p, "end_date", json_string(tenures[i][4]));
+		tb_record rec = {.props = p, .name = "tenure"};
+		rc = tb_write_create(db, who, &tb_tenures, &rec, "demo", NULL, e);
+		json_decref(p);
+	}
 	return rc;
 }

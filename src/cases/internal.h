@@ -8,6 +8,8 @@
 
 #include <jansson.h>
 
+/* data/district.json (new reference; {} when unreadable). */
+json_t *cases__district(void);
 /* cases.json as read now (new reference; {} when the district has none). */
 json_t *cases__json(void);
 /* cases.json read once per process (borrowed). */
@@ -33,5 +35,6 @@ int cases__event(tb_db *db, const tb_actor *who, const char *action, const char 
 
 int cases__reports_v1(tb_db *db, tb_err *e);
 int cases__cases_v1(tb_db *db, tb_err *e);
+int cases__officials_v2(tb_db *db, tb_err *e);
 
 #endif

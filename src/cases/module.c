@@ -25,8 +25,24 @@ static int cases_v1(tb_db *db, tb_err *e)
 	return rc;
 }
 
+/* Positions of officials and their tenures (§3.5); the code lists again
+ * (INSERT OR REPLACE: the position kinds are new). */
+static int cases_v2(tb_db *db, tb_err *e)
+{
+	json_t *d = cases__district();
+	const char *rel = json_string_value(json_object_get(d, "case_codes"));
+	size_t n;
+	char *text = rel ? tb_data_read(rel, &n) : NULL;
+	int rc = text ? tb_codes_load_csv(db, text, n, e) : 0;
+	free(text);
+	json_decref(d);
+	if (!rc) rc = cases__officials_v2(db, e);
+	return rc;
+}
+
 static const tb_migration cases_steps[] = {
 	{1, "cases: public reports (举报) and cases (案件) with their code lists (§3.5)", cases_v1},
+	{2, "cases: positions of officials (领导干部) and tenures (任职) (§3.5)", cases_v2},
 };
 
-const tb_module tb_cases_module = {"cases", cases_steps, 1};
+const tb_module tb_cases_module = {"cases", cases_steps, 2};

@@ -274,3 +274,62 @@ int cmd_case(tb_cli *cli, int argc, char **argv)
 	tb_db_close(db);
 	return rc;
 }
+
+/* ---- officials (领导干部) and tenures ------------------------------------------------------------- */
+
+static int official_list(tb_cli *cli, tb_db *db, int argc, char **argv)
+{
+	const char *on = opt(argc, argv, "--on");
+	if (on && strlen(on) != 10) return cli_usage(cli_command("official"), "--on wants YYYY-MM-DD");
+	tb_err e = {0};
+	json_t *t = tb_official_tenures(db, opt(argc, argv, "--position"), opt(argc, argv, "--person"), on, &e);
+	if (!t) return cli_fail(cli, &e);
+	if (cli->json) cli_print_json(t);
+	else {
+		size_t i;
+		json_t *x;
+		json_array_foreach(t, i, x) printf("%-15s %-22s %-10s %-10s %s – %s\n", S(x, "position_code"), S(x, "title_zh"),
+						   S(x, "person_code"), S(x, "person_name"), S(x, "start_date"),
+						   tb_json_str(x, "end_date") ? tb_json_str(x, "end_date") : "在任");
+		printf("%zu tenures\n", json_array_size(t));
+		json_decref(t);
+	}
+	return EXIT_OK;
+}
+
+static int official_add(tb_cli *cli, tb_db *db, int argc, char **argv)
+{
+	json_t *p = json_object();
+	static const char *const o[][2] = {{"--position", "position_code"}, {"--person", "person_code"},
+					   {"--name", "person_name"},        {"--from", "start_date"},
+					   {"--until", "end_date"},          {"--note", "note"}};
+	for (size_t i = 0; i < sizeof o / sizeof o[0]; i++)
+		if (opt(argc, argv, o[i][0])) json_object_set_new(p, o[i][1], json_string(opt(argc, argv, o[i][0])));
+	tb_record rec = {.props = p, .name = "tenure"};
+	tb_err e = {0};
+	int rc = tb_write_create(db, &cli->actor, &tb_tenures, &rec, NULL, NULL, &e);
+	if (!rc && cli->json) cli_print_json(json_pack("{s:I,s:O}", "fid", (json_int_t)rec.fid, "tenure", p));
+	else if (!rc)
+		printf("tenure %lld: %s %s in %s from %s\n", (long long)rec.fid, S(p, "person_code"), S(p, "person_name"),
+		       S(p, "position_code"), S(p, "start_date"));
+	json_decref(p);
+	return rc ? cli_fail(cli, &e) : EXIT_OK;
+}
+
+int cmd_official(tb_cli *cli, int argc, char **argv)
+{
+	const tb_command *cmd = cli_command("official");
+	const char *sub = argc > 1 ? argv[1] : "";
+	static const char *const lopts[] = {"--position", "--person", "--on", NULL};
+	static const char *const aopts[] = {"--position", "--person", "--name", "--from", "--until", "--note", NULL};
+	int rc = !strcmp(sub, "list")  ? check(cmd, argc, argv, lopts, 0)
+		 : !strcmp(sub, "add") ? check(cmd, argc, argv, aopts, 0)
+				       : cli_usage(cmd, "list or add?");
+	if (rc) return rc;
+	tb_err e = {0};
+	tb_db *db;
+	if (tb_app_open(cli->db_path, &db, &e)) return cli_fail(cli, &e);
+	rc = !strcmp(sub, "list") ? official_list(cli, db, argc, argv) : official_add(cli, db, argc, argv);
+	tb_db_close(db);
+	return rc;
+}

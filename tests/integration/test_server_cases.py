@@ -444,6 +444,28 @@ class Cases(unittest.TestCase):
         self.assertEqual((r.status, r.json()["error"]["field"]), (422, "source_ref"))
         self.assertIn("not confirmed", r.json()["error"]["message"])
 
+    def test_tenures(self):
+        """Officials: the bureau records who held a post; one holder at a time; a town sees its own."""
+        b = client("bureau")
+        self.assertGreaterEqual(len(b.get("/api/positions?limit=100").json()["items"]), 13)
+        r = b.request("POST", "/api/tenures", {"position_code": "P-QZ", "person_code": "GB-T1",
+                                               "person_name": "周某戊", "start_date": "2021-01-01",
+                                               "end_date": "2025-12-31"})
+        self.assertEqual(r.status, 201, r)
+        r = b.request("POST", "/api/tenures", {"position_code": "P-QZ", "person_code": "GB-T2",
+                                               "person_name": "吴某己", "start_date": "2025-06-01"})
+        self.assertEqual((r.status, r.json()["error"]["field"]), (409, "start_date"), r)
+        self.assertIn("held by 周某戊 from 2021-01-01 to 2025-12-31", r.json()["error"]["message"])
+        r = b.request("POST", "/api/tenures", {"position_code": "P-QZ", "person_code": "GB-T2",
+                                               "person_name": "吴某己", "start_date": "2026-01-01",
+                                               "end_date": "2025-01-01"})
+        self.assertEqual((r.status, r.json()["error"]["field"]), (422, "end_date"), r)
+        for login in ("town_a", "leader", "police"):
+            r = client(login).request("POST", "/api/tenures", {"position_code": "P-QZ", "person_code": "GB-T3",
+                                                               "person_name": "x", "start_date": "2030-01-01"})
+            self.assertEqual(r.status, 403, (login, r))
+        self.assertEqual(client("ranger_a").get("/api/tenures").status, 403)
+
     def test_roles_and_towns(self):
         _, c = self.open_from_report("administrative", town=TOWN_B)
         fid = c["fid"]

@@ -432,6 +432,59 @@ static void test_overdue_reminders(void **state)
 	json_decref(c);
 }
 
+static int64_t add_tenure(fixture *f, const char *pos, const char *person, const char *from, const char *to, tb_err *e)
+{
+	json_t *p = json_pack("{s:s,s:s,s:s,s:s}", "position_code", pos, "person_code", person, "person_name", "某甲",
+			      "start_date", from);
+	if (to) json_object_set_new(p, "end_date", json_string(to));
+	tb_record rec = {.props = p, .name = "tenure"};
+	int rc = tb_write_create(f->db, &BUREAU, &tb_tenures, &rec, NULL, NULL, e);
+	json_decref(p);
+	return rc ? -rc : rec.fid;
+}
+
+/* Positions from the shipped positions.csv; tenures one holder at a time,
+ * dates in order, the town from the position; who held what on a day. */
+static void test_positions_and_tenures(void **state)
+{
+	fixture *f = *state;
+	tb_err e = {0};
+	int64_t n = 0;
+	tb_db_int64(f->db, "SELECT count(*) FROM positions", &n, NULL);
+	assert_int_equal(n, 13);
+	assert_true(add_tenure(f, "P-T-120119104", "GB-1", "2018-03-01", "2023-02-28", &e) > 0);
+	assert_true(add_tenure(f, "P-T-120119104", "GB-2", "2023-03-01", NULL, &e) > 0);
+	int64_t ev = events(f);
+	/* overlaps: inside, across the start, open-ended over a closed one */
+	assert_int_equal(add_tenure(f, "P-T-120119104", "GB-3", "2020-01-01", "2020-12-31", &e), -TB_ECONFLICT);
+	assert_string_equal(e.field, "start_date");
+	assert_non_null(strstr(e.message, "held by 某甲 from 2018-03-01 to 2023-02-28: one holder at a time"));
+	assert_int_equal(add_tenure(f, "P-T-120119104", "GB-3", "2017-01-01", "2018-03-01", &e), -TB_ECONFLICT);
+	assert_int_equal(add_tenure(f, "P-T-120119104", "GB-3", "2030-01-01", NULL, &e), -TB_ECONFLICT);
+	assert_non_null(strstr(e.message, "(still in post)"));
+	assert_int_equal(add_tenure(f, "P-NONE", "GB-3", "2020-01-01", NULL, &e), -TB_EINPUT);
+	assert_string_equal(e.field, "position_code");
+	assert_int_equal(add_tenure(f, "P-QZ", "GB-3", "2020-01-01", "2019-12-31", &e), -TB_EINPUT);
+	assert_string_equal(e.field, "end_date");
+	assert_int_equal(events(f), ev);
+	/* the person follows: GB-1 moves up the day after leaving the town */
+	assert_true(add_tenure(f, "P-FGFQZ", "GB-1", "2023-03-01", NULL, &e) > 0);
+	json_t *t = tb_official_tenures(f->db, NULL, "GB-1", NULL, &e);
+	assert_int_equal(json_array_size(t), 2);
+	assert_string_equal(json_string_value(json_object_get(json_array_get(t, 0), "position_code")), "P-FGFQZ");
+	assert_string_equal(json_string_value(json_object_get(json_array_get(t, 1), "town_code")), "120119104");
+	assert_true(json_is_null(json_object_get(json_array_get(t, 0), "town_code")));
+	json_decref(t);
+	t = tb_official_tenures(f->db, "P-T-120119104", NULL, "2023-02-28", &e);
+	assert_int_equal(json_array_size(t), 1);
+	assert_string_equal(json_string_value(json_object_get(json_array_get(t, 0), "person_code")), "GB-1");
+	json_decref(t);
+	t = tb_official_tenures(f->db, "P-T-120119104", NULL, "2023-03-01", &e);
+	assert_string_equal(json_string_value(json_object_get(json_array_get(t, 0), "person_code")), "GB-2");
+	assert_true(json_is_null(json_object_get(json_array_get(t, 0), "end_date")));
+	json_decref(t);
+}
+
 static void test_config_and_duties(void **state)
 {
 	fixture *f = *state;
@@ -462,6 +515,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_case_paths, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_config_and_duties, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_overdue_reminders, setup_notify, teardown),
+		cmocka_unit_test_setup_teardown(test_positions_and_tenures, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
