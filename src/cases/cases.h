@@ -42,6 +42,16 @@ extern const tb_resource tb_tenures;   /* 任职记录: a person in a position f
  * person_code, person_name, start_date, end_date (null while in post),
  * town_code, unit_code}]; new reference, NULL on error. */
 json_t *tb_official_tenures(tb_db *db, const char *position, const char *person, const char *on, tb_err *e);
+
+/* The departure audit (离任审计, §3.5, duty (8)) of the person's latest
+ * tenure of the position (until its end date, or today while in post),
+ * within the position's town (or the district): natural-forest ha at start
+ * and end from the registry's ledger with every cause and the change by
+ * kind; the cases open during the tenure (opened, closed, open and overdue
+ * at the end, ha damaged in cases opened); what is not recorded yet is
+ * listed in "not_recorded".  TB_ENOTFOUND when the person never held it. */
+int tb_departure_audit(tb_db *db, const char *position, const char *person, const char *today, json_t **out,
+		       tb_err *e);
 extern const tb_module tb_cases_module;
 
 /* ---- configuration (cases.json; settings report_<key> override) ---------- */

@@ -73,10 +73,14 @@ const tb_command tb_commands[] = {
 	 "The format follows the extension unless given (.shp.zip or .zip: zipped shapefile).\n"
 	 "Shapefiles use the standard 一张图 column names and UTF-8 text (.cpg); coordinates are\n"
 	 "CGCS2000 (EPSG:4490). Existing files are not overwritten.\n"},
-	{"audit", cmd_audit, "verify the event log's hash chain",
-	 "usage: tianbao [--db PATH] audit verify [--json]\n\n"
-	 "Re-walks the hash chain of the event log and names the first broken event\n"
-	 "(exit code 3 when the chain is broken).\n"},
+	{"audit", cmd_audit, "verify the event log's hash chain; the departure audit of an official (离任审计)",
+	 "usage: tianbao [--db PATH] audit verify [--json]\n"
+	 "       tianbao [--db PATH] audit departure --position P --person X [--today YYYY-MM-DD] [--json]\n\n"
+	 "verify re-walks the hash chain of the event log and names the first broken event\n"
+	 "(exit code 3 when the chain is broken).\n"
+	 "departure (§3.5, duty (8)): the person's latest tenure of the position (official list), within\n"
+	 "the position's town or the district: natural-forest ha at start and end from the area ledger with\n"
+	 "every cause, and the cases of the tenure; what the system does not record yet is named.\n"},
 	{"duty", cmd_duty, "full-coverage check of agreements, grids and rangers (全覆盖)",
 	 "usage: tianbao [--db PATH] duty check [--today YYYY-MM-DD] [--expiring-days N] [--json]\n\n"
 	 "Every active natural parcel must be covered by a valid chain of management responsibility\n"

@@ -367,6 +367,18 @@ json_t *tb_event_recent_towns(tb_db *db, int limit, const char *towns, const cha
 	return tb_event_recent_where(db, limit, cond, towns, e);
 }
 
+int tb_event_seq_before(tb_db *db, const char *iso, int64_t *seq, tb_err *e)
+{
+	tb_stmt *st;
+	*seq = 0;
+	int rc = tb_db_prepare(db, "SELECT coalesce(max(seq),0) FROM tb_event WHERE time<?1", &st, e);
+	if (rc) return rc;
+	tb_bind_text(st, 1, iso);
+	if (tb_stmt_step(st) == TB_ROW) *seq = tb_col_int64(st, 0);
+	tb_stmt_finalize(st);
+	return 0;
+}
+
 int tb_event_head(tb_db *db, int64_t *seq, tb_err *e)
 {
 	return tb_db_int64(db, "SELECT coalesce(max(seq),0) FROM tb_event", seq, e);

@@ -61,6 +61,9 @@ json_t *tb_event_recent_where(tb_db *db, int limit, const char *cond, const char
  * the feature that owns the parcels writes it), and their town is one of the
  * towns.  Events of no parcel and no town are the district's. */
 json_t *tb_event_recent_towns(tb_db *db, int limit, const char *towns, const char *parcel_cond, tb_err *e);
+/* The newest event logged before an ISO 8601 time (the log is in time
+ * order), 0 when none. */
+int tb_event_seq_before(tb_db *db, const char *iso, int64_t *seq, tb_err *e);
 /* The sequence number of the newest event, 0 for an empty log. */
 int tb_event_head(tb_db *db, int64_t *seq, tb_err *e);
 

@@ -348,6 +348,18 @@ int tb_api_case_overdue_notify(tb_req *req, tb_resp *resp)
 						 "skipped", n.skipped));
 }
 
+/* GET /api/audit/departure?position=&person=&today= (read-only). */
+int tb_api_departure_audit(tb_req *req, tb_resp *resp)
+{
+	char day[11];
+	if (!today_arg(req, day, resp)) return 0;
+	json_t *a = NULL;
+	tb_err e = {0};
+	if (tb_departure_audit(req->db, tb_req_query(req, "position"), tb_req_query(req, "person"), day, &a, &e))
+		return tb_resp_err(resp, &e);
+	return tb_resp_json(resp, 200, a);
+}
+
 int tb_api_cases_summary(tb_req *req, tb_resp *resp)
 {
 	char day[11];

@@ -20,6 +20,7 @@ int tb_api_case_get(tb_req *req, tb_resp *resp);
 int tb_api_case_timeline(tb_req *req, tb_resp *resp);
 int tb_api_case_overdue(tb_req *req, tb_resp *resp);
 int tb_api_case_overdue_notify(tb_req *req, tb_resp *resp);
+int tb_api_departure_audit(tb_req *req, tb_resp *resp);
 int tb_api_cases_summary(tb_req *req, tb_resp *resp);
 
 #endif

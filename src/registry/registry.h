@@ -147,6 +147,14 @@ bool tb_registry_extent(tb_db *db, const char *towns, double b[4]);
 json_t *tb_registry_events(tb_db *db, const char *towns, int limit, tb_err *e);
 
 /* ---- area ledger ----------------------------------------------------------- */
+/* The ledger of towns (comma-separated; NULL = the district) over the
+ * events after_seq < seq <= upto_seq: {balance_before_ha (every row up to
+ * after_seq, and every baseline row: the district's starting stock however
+ * late it was recorded), baseline_seq (the first baseline row's event, 0
+ * when none), first_seq (the first row's event, 0 when none), entries [{event_seq, kind, parcel_code, delta_ha, cause,
+ * town_code}] (baselines excluded), by_kind {kind: ha}, change_ha,
+ * balance_after_ha}.  New reference, NULL on error. */
+json_t *tb_registry_ledger_span(tb_db *db, const char *towns, int64_t after_seq, int64_t upto_seq, tb_err *e);
 /* Record a change of natural-forest area caused by event `seq`. */
 int tb_ledger_add(tb_db *db, int64_t seq, const char *kind, const char *parcel_code,
 		  double delta_ha, const char *cause, tb_err *e);

@@ -70,6 +70,26 @@ class CliCases(unittest.TestCase):
         self.assertIn(case, r.out)
         self.assertIn("违法建房整改", r.out)
 
+    def test_officials_and_departure_audit(self):
+        db = _db["path"]
+        r = run("official", "list", "--on", "2020-01-01", "--json", db=db)
+        self.assertEqual(sorted((x["position_code"], x["person_code"]) for x in r.json()),
+                         [("P-LYJ", "GB-0003"), ("P-T-120119104", "GB-0001")], r)
+        r = run("official", "add", "--position", "P-LYJ", "--person", "GB-X", "--name", "某某", "--from", "2024-01-01", db=db)
+        self.assertEqual(r.code, 2, r)
+        self.assertIn("start_date: the position P-LYJ was held by 孙某丙（示例） from 2019-06-01 to 2024-05-31", r.err)
+        r = run("audit", "departure", "--position", "P-T-120119104", "--person", "GB-0001", "--json", db=db)
+        self.assertEqual(r.code, 0, r)
+        a = r.json()
+        self.assertEqual((a["jurisdiction"], a["tenure"]["start_date"], a["tenure"]["end_date"]),
+                         ("120119104", "2018-03-01", "2023-02-28"))
+        self.assertTrue(a["natural_forest"]["records_begin_after_start"])
+        r = run("audit", "departure", "--position", "P-T-120119104", "--person", "GB-0001", db=db)
+        self.assertIn("离任审计 departure audit (§3.5): 下营镇镇长 赵某甲（示例）", r.out)
+        r = run("audit", "departure", "--position", "P-T-120119104", db=db)
+        self.assertEqual(r.code, 1, r)
+        self.assertIn("needs --position and --person", r.err)
+
     def test_usage_and_input_errors(self):
         db = _db["path"]
         self.assertEqual(run("case", "frobnicate", db=db).code, 1)

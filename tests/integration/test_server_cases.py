@@ -465,6 +465,19 @@ class Cases(unittest.TestCase):
                                                                "person_name": "x", "start_date": "2030-01-01"})
             self.assertEqual(r.status, 403, (login, r))
         self.assertEqual(client("ranger_a").get("/api/tenures").status, 403)
+        # the departure audit of that tenure: read-only, not for towns or rangers
+        r = b.get("/api/audit/departure?position=P-QZ&person=GB-T1")
+        self.assertEqual(r.status, 200, r)
+        self.assertEqual((r.json()["jurisdiction"], r.json()["tenure"]["end_date"], r.json()["tenure"]["in_post"]),
+                         ("district", "2025-12-31", False))
+        self.assertEqual(len(r.json()["not_recorded"]), 4)
+        self.assertEqual(client("police").get("/api/audit/departure?position=P-QZ&person=GB-T1").status, 200)
+        for login in ("town_a", "ranger_a"):
+            self.assertEqual(client(login).get("/api/audit/departure?position=P-QZ&person=GB-T1").status, 403, login)
+        r = b.get("/api/audit/departure?position=P-QZ&person=GB-NOBODY")
+        self.assertEqual((r.status, r.json()["error"]["field"]), (404, "person"), r)
+        r = b.get("/api/audit/departure?person=GB-T1")
+        self.assertEqual((r.status, r.json()["error"]["field"]), (422, "position"), r)
 
     def test_roles_and_towns(self):
         _, c = self.open_from_report("administrative", town=TOWN_B)

@@ -44,6 +44,7 @@ static int add_town(tb_db *db, const char *code, double x0)
 	tb_record rec = {.props = p, .geom = wkt(t), .name = code};
 	tb_err e = {0};
 	int rc = tb_write_create(db, &BUREAU, &tb_divisions, &rec, NULL, NULL, &e);
+	if (rc) fprintf(stderr, "add_town %s: %s: %s\n", code, e.field, e.message);
 	drop(rec.geom);
 	json_decref(p);
 	return rc;
@@ -485,6 +486,86 @@ static void test_positions_and_tenures(void **state)
 	json_decref(t);
 }
 
+static int add_parcel(fixture *f, const char *xiang, const char *xb, double x, double *ha)
+{
+	char cun[16];
+	snprintf(cun, sizeof cun, "%s201", xiang); /* 沟河北村 of 官庄镇, … of 下营镇 */
+	char t[256];
+	snprintf(t, sizeof t, "POLYGON((%f 40.15,%f 40.15,%f 40.151,%f 40.151,%f 40.15))", x, x + 0.001, x + 0.001, x, x);
+	json_t *p = json_pack("{s:s,s:s,s:s,s:s,s:s,s:s,s:f}", "xiang", xiang, "cun", cun, "lin_ban", "001",
+			      "xiao_ban", xb, "di_lei", "030100", "qi_yuan", "11", "yu_bi_du", 0.7);
+	tb_record rec = {.props = p, .geom = wkt(t), .name = "parcel"};
+	tb_err e = {0};
+	int rc = tb_write_create(f->db, &BUREAU, &tb_parcels, &rec, NULL, NULL, &e);
+	if (rc) fprintf(stderr, "parcel: %s\n", e.message);
+	*ha = json_number_value(json_object_get(p, "area_ha"));
+	if (rec.geom) drop(rec.geom);
+	json_decref(p);
+	return rc ? -1 : (int)rec.fid;
+}
+
+static void lose(fixture *f, int fid)
+{
+	json_t *patch = json_pack("{s:s}", "status", "lost");
+	tb_record up = {.props = patch, .fid = fid, .name = "parcel"};
+	tb_err e = {0};
+	assert_int_equal(tb_write_update(f->db, &BUREAU, &tb_parcels, &up, 1, "loss", NULL, &e), 0);
+	if (up.geom) drop(up.geom);
+	json_decref(patch);
+}
+
+/* A departure audit over a hand-made tenure (the Jizhou divisions are in
+ * every registry): the town head of 120119104
+ * from 2020 to 2022; two parcels there before, one lost in 2021, one lost
+ * after the tenure, one in another town; one case opened in the tenure. */
+static void test_departure_audit(void **state)
+{
+	fixture *f = *state;
+	tb_err e = {0};
+	double ha[3];
+	setenv("TIANBAO_NOW", "2019-01-10T08:00:00Z", 1);
+	int p1 = add_parcel(f, "120119104", "001", 117.42, &ha[0]), p2 = add_parcel(f, "120119104", "002", 117.43, &ha[1]);
+	int p3 = add_parcel(f, "120119102", "003", 117.44, &ha[2]);
+	assert_true(p1 > 0 && p2 > 0 && p3 > 0);
+	assert_true(add_tenure(f, "P-T-120119104", "GB-9", "2020-01-01", "2022-12-31", &e) > 0);
+	setenv("TIANBAO_NOW", "2021-05-01T08:00:00Z", 1);
+	lose(f, p2);
+	lose(f, p3); /* another town's */
+	json_t *c = NULL;
+	tb_case_in in = {"administrative", "毁林（测试）", "other", NULL, "120119104", NULL, NULL, 0.5, NULL};
+	assert_int_equal(tb_case_open(f->db, &BUREAU, &in, &c, &e), 0);
+	json_decref(c);
+	setenv("TIANBAO_NOW", "2023-06-01T08:00:00Z", 1);
+	lose(f, p1); /* after the tenure */
+	unsetenv("TIANBAO_NOW");
+
+	json_t *a = NULL;
+	assert_int_equal(tb_departure_audit(f->db, "P-T-120119104", "GB-9", "2026-12-04", &a, &e), 0);
+	assert_string_equal(json_string_value(json_object_get(a, "jurisdiction")), "120119104");
+	json_t *t = json_object_get(a, "tenure"), *fo = json_object_get(a, "natural_forest"), *cs = json_object_get(a, "cases");
+	assert_string_equal(json_string_value(json_object_get(t, "end_date")), "2022-12-31");
+	assert_false(json_is_true(json_object_get(t, "in_post")));
+	assert_true(fabs(json_real_value(json_object_get(fo, "start_ha")) - (ha[0] + ha[1])) < 1e-9);
+	assert_true(fabs(json_real_value(json_object_get(fo, "end_ha")) - ha[0]) < 1e-9);
+	assert_true(fabs(json_real_value(json_object_get(fo, "change_ha")) + ha[1]) < 1e-9);
+	assert_true(fabs(json_real_value(json_object_get(json_object_get(fo, "by_kind"), "loss")) + ha[1]) < 1e-9);
+	json_t *causes = json_object_get(fo, "causes");
+	assert_int_equal(json_array_size(causes), 1);
+	assert_string_equal(json_string_value(json_object_get(json_array_get(causes, 0), "parcel_code")), "120119104-001-002");
+	assert_false(json_is_true(json_object_get(fo, "records_begin_after_start")));
+	assert_true(fabs(json_real_value(json_object_get(fo, "now_ha"))) < 1e-9); /* both lost by now */
+	assert_int_equal(json_integer_value(json_object_get(cs, "opened")), 1);
+	assert_int_equal(json_integer_value(json_object_get(cs, "closed")), 0);
+	assert_int_equal(json_integer_value(json_object_get(cs, "open_at_end")), 1);
+	assert_true(fabs(json_real_value(json_object_get(cs, "damaged_ha_opened")) - 0.5) < 1e-9);
+	assert_int_equal(json_array_size(json_object_get(a, "not_recorded")), 4);
+	json_decref(a);
+	assert_int_equal(tb_departure_audit(f->db, "P-T-120119104", "GB-404", "2026-12-04", &a, &e), TB_ENOTFOUND);
+	assert_string_equal(e.field, "person");
+	assert_int_equal(tb_departure_audit(f->db, NULL, "GB-9", "2026-12-04", &a, &e), TB_EINPUT);
+	assert_string_equal(e.field, "position");
+}
+
 static void test_config_and_duties(void **state)
 {
 	fixture *f = *state;
@@ -516,6 +597,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_config_and_duties, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_overdue_reminders, setup_notify, teardown),
 		cmocka_unit_test_setup_teardown(test_positions_and_tenures, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_departure_audit, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
